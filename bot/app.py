@@ -1,0 +1,136 @@
+"""The composition root: the only place that builds the Application and wires it up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot import commands
+from bot.clock import Clock
+from bot.config import Config
+from bot.context import BotData, Ctx
+from bot.i18n import LANGUAGES, for_language
+from handlers import register_all
+from storage.db import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+VanguardApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def build_application(
+    config: Config,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    concurrent_updates: int = 16,
+) -> VanguardApp:
+    """Build the bot: Application, typed context, rate limiter, handlers, lifecycle hooks.
+
+    ``request``/``get_updates_request`` replace the HTTP transport (the in-process
+    emulator in tests); ``clock`` replaces real time. The database is opened (and migrated)
+    in ``post_init`` and closed in ``post_shutdown``.
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(config.telegram.token.get())
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(config.telegram.file_base_url)
+        .context_types(ContextTypes(context=Ctx, bot_data=BotData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=UTC,
+            )
+        )
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .concurrent_updates(concurrent_updates)
+        .updater(None)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: VanguardApp = builder.build()
+    app.bot_data.config = config
+    app.bot_data.clock = clock or Clock()
+    register_all(app)
+    return app
+
+
+async def _post_init(app: VanguardApp) -> None:
+    """Open and migrate the database, then publish the command menus."""
+    db = Database(app.bot_data.config.database.url)
+    await upgrade(db.engine)
+    app.bot_data.db = db
+    await publish_commands(app)
+
+
+async def _post_shutdown(app: VanguardApp) -> None:
+    """Close the database."""
+    if app.bot_data.db is not None:
+        await app.bot_data.db.dispose()
+        app.bot_data.db = None
+
+
+def command_menus() -> list[tuple[BotCommandScope, str, list[tuple[str, str]]]]:
+    """(scope, language code, [(command, description)]) for every menu we publish."""
+    scopes: list[tuple[BotCommandScope, str, bool]] = [
+        (BotCommandScopeDefault(), "private", False),
+        (BotCommandScopeAllPrivateChats(), "private", False),
+        (BotCommandScopeAllGroupChats(), "group", False),
+        (BotCommandScopeAllChatAdministrators(), "group", True),
+    ]
+    menus = []
+    for language in LANGUAGES:
+        t = for_language(language)
+        code = "" if language == "zh" else language
+        for scope, chat, admin in scopes:
+            rows = [
+                (spec.name, t.plain(spec.description_key))
+                for spec in commands.visible(chat, admin)  # type: ignore[arg-type]
+            ]
+            menus.append((scope, code, rows))
+    return menus
+
+
+async def publish_commands(app: VanguardApp) -> None:
+    """Publish the command menus per scope and language (set_my_commands)."""
+    for scope, code, rows in command_menus():
+        try:
+            await app.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in rows],
+                scope=scope,
+                language_code=code or None,
+            )
+        except TelegramError as exc:
+            log.warning("could not publish the command menu: %s", exc)
+            return

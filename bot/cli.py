@@ -1,0 +1,111 @@
+"""The ``vanguard`` command: run, demo, db upgrade, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Config, load_config
+from bot.errors import ConfigError
+from bot.logs import setup_logging
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def _config_path(given: str | None) -> Path | None:
+    if given:
+        return Path(given)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def _load(given: str | None, *, require_token: bool = True) -> Config:
+    return load_config(_config_path(given), require_token=require_token)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot until SIGTERM/SIGINT."""
+    from bot.app import build_application
+    from bot.runner import run_until_signalled
+
+    config = _load(args.config)
+    setup_logging(config.secrets())
+    app = build_application(config)
+    asyncio.run(run_until_signalled(app, config))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Play the scripted day against the built-in emulator and print the transcript."""
+    from bot.demo import run_demo
+
+    setup_logging([], level=logging.WARNING)
+    asyncio.run(run_demo(Path(args.db) if args.db else None))
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Apply database migrations."""
+    from storage.db import Database
+    from storage.migrate import current, upgrade
+
+    config = _load(args.config, require_token=False)
+    setup_logging(config.secrets())
+
+    async def go() -> str | None:
+        db = Database(config.database.url)
+        try:
+            await upgrade(db.engine)
+            return await current(db.engine)
+        finally:
+            await db.dispose()
+
+    revision = asyncio.run(go())
+    print(f"database is at revision {revision}")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate the config and say exactly what is wrong."""
+    config = _load(args.config)
+    path = _config_path(args.config)
+    print(
+        f"config OK ({path or 'defaults and environment'}): mode={config.telegram.mode}, "
+        f"database={config.database.url.split('://', 1)[0]}, token={config.telegram.token!r}"
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``vanguard``."""
+    top = argparse.ArgumentParser(prog="vanguard", description="Vanguard group bot")
+    sub = top.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (long polling or webhook)")
+    run.add_argument("--config")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="play a scripted day against the built-in emulator")
+    demo.add_argument("--db", help="SQLite file to use (default: a temporary one)")
+    demo.set_defaults(func=cmd_demo)
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("--config")
+    up.set_defaults(func=cmd_db)
+    check = sub.add_parser("check-config", help="validate config.toml and the environment")
+    check.add_argument("--config")
+    check.set_defaults(func=cmd_check_config)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``vanguard`` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,114 @@
+"""Typed context: what every handler and job can reach, without string-keyed dicts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import DuplicateUpdate
+from bot.i18n import Translator, for_language
+from storage.db import Database
+from storage.models import Group, Member
+from storage.updates import record_update
+
+
+@dataclass
+class BotData:
+    """Long-lived things of one running bot; filled by build_application and post_init.
+
+    python-telegram-bot creates it without arguments, hence the defaults.
+    """
+
+    config: Config = field(default_factory=Config)
+    clock: Clock = field(default_factory=Clock)
+    db: Database | None = None
+    admins_ttl: timedelta = timedelta(minutes=10)
+
+
+class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context of one update (or job): config, database, clock and translator."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.current_update: object | None = None
+        self.group: Group | None = None
+        self.member: Member | None = None
+        self.sender_is_admin = False  # set by the registry step for group updates
+        self._translator: Translator | None = None
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> Ctx:
+        """Built once per update by python-telegram-bot; remembers the update."""
+        context = super().from_update(update, application)
+        context.current_update = update
+        return context
+
+    @property
+    def config(self) -> Config:
+        """The bot's configuration."""
+        return self.bot_data.config
+
+    @property
+    def clock(self) -> Clock:
+        """The one source of "now"."""
+        return self.bot_data.clock
+
+    @property
+    def db(self) -> Database:
+        """The database (opened in post_init)."""
+        db = self.bot_data.db
+        if db is None:
+            raise RuntimeError("the database is opened in post_init; it is not open yet")
+        return db
+
+    @property
+    def t(self) -> Translator:
+        """The translator chosen for this update (by the registry step)."""
+        if self._translator is None:
+            self._translator = for_language(self.config.bot.language)
+        return self._translator
+
+    @t.setter
+    def t(self, translator: Translator) -> None:
+        self._translator = translator
+
+    @property
+    def update_id(self) -> int | None:
+        """The id of the update being handled (None in jobs)."""
+        return (
+            self.current_update.update_id
+            if isinstance(self.current_update, Update)
+            else None
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The handler's one write transaction; it also records the update's id, so a
+        redelivered update raises :class:`DuplicateUpdate` instead of writing twice."""
+        async with self.db.transaction() as session:
+            update_id = self.update_id
+            if update_id is not None and not await record_update(
+                session, update_id, self.clock.now()
+            ):
+                raise DuplicateUpdate(update_id)
+            yield session
+
+    def is_bot_admin(self, user_id: int) -> bool:
+        """Whether the person is listed in config.toml's bot.admins."""
+        return user_id in self.config.bot.admins

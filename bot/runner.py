@@ -1,0 +1,79 @@
+"""Running the Application with our own update delivery (see bot/delivery.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from bot.app import VanguardApp
+from bot.config import Config
+from bot.delivery import ConfirmingPoller, WebhookServer
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    """Starts and stops one bot: initialize → post_init → start → deliver updates, and
+    the reverse on stop."""
+
+    def __init__(self, app: VanguardApp, config: Config, *, poll_timeout: int = 10) -> None:
+        self.app = app
+        self.config = config
+        self.poll_timeout = poll_timeout
+        self.transport: ConfirmingPoller | WebhookServer | None = None
+
+    async def start(self) -> None:
+        """Bring the bot up and start receiving updates."""
+        app = self.app
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        if self.config.telegram.mode == "webhook":
+            hook = self.config.webhook
+            self.transport = WebhookServer(
+                app,
+                url=hook.url,
+                listen=hook.listen,
+                port=hook.port,
+                secret_token=hook.secret_token.get(),
+            )
+        else:
+            self.transport = ConfirmingPoller(app, poll_timeout=self.poll_timeout)
+        await self.transport.start()
+        log.info("Vanguard is running (@%s, %s)", app.bot.username, self.config.telegram.mode)
+
+    async def stop(self) -> None:
+        """Finish what is in hand, confirm it, and shut down."""
+        app = self.app
+        if self.transport is not None:
+            await self.transport.stop()
+            self.transport = None
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        log.info("Vanguard stopped")
+
+
+async def run_until_signalled(app: VanguardApp, config: Config) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = Runner(app, config)
+    await runner.start()
+    poller = runner.transport
+    try:
+        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters)
+    finally:
+        await runner.stop()
+        if isinstance(poller, ConfirmingPoller) and poller.fatal is not None:
+            raise poller.fatal

@@ -1,0 +1,26 @@
+"""Telegram handlers, one module per feature; :func:`register_all` installs them.
+
+Order matters:
+1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
+   admins, chooses the translator. Every later handler relies on it.
+2. group 0, the features (only the first matching handler of a group runs).
+3. group 0, last: the reply to unknown commands, so it never shadows a real one.
+4. the error handler.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, members, profile, registry, settings, start
+
+
+def register_all(app: Application) -> None:  # type: ignore[type-arg]
+    """Install every handler in the documented order."""
+    registry.register(app)
+    start.register(app)
+    settings.register(app)
+    profile.register(app)
+    members.register(app)
+    start.register_fallback(app)
+    errors.register(app)

@@ -1,0 +1,98 @@
+"""The one place where errors become replies.
+
+Domain refusals (:class:`bot.errors.UserError`) become localised replies; a redelivered
+update is dropped quietly; anything else is logged with a short error id, and the person
+gets an apology that quotes the id, so an admin can find the log line.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.ext import Application
+
+from bot.context import Ctx
+from bot.errors import DuplicateUpdate, InvalidValue, UsageError, UserError
+from bot.i18n import Html, Translator, for_language, language_from_code
+from handlers.common import reply
+from storage.groups import get_group, migrate_group
+
+log = logging.getLogger(__name__)
+
+
+def render_user_error(t: Translator, error: UserError) -> Html:
+    """The localised text of a refusal (usage errors show the command's usage line)."""
+    if isinstance(error, UsageError):
+        return t("error.usage", usage=Html(t(f"usage.{error.command}")))
+    params = dict(error.params)
+    if "kind" in params:
+        params["kind"] = t.plain(f"kind.{params['kind']}")
+    command = params.pop("command", None)
+    text = t(error.key, **params)
+    if isinstance(error, InvalidValue) and command:
+        text = Html(text + "\n" + t("error.usage", usage=Html(t(f"usage.{command}"))))
+    return text
+
+
+async def translator_for(update: Update, context: Ctx) -> Translator:
+    """The translator of the chat the update came from (the error context is new)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        try:
+            async with context.db.transaction() as session:
+                group = await get_group(session, chat.id)
+        except Exception:  # the database may be what failed
+            group = None
+        return for_language(group.language if group else context.config.bot.language)
+    return for_language(language_from_code(user.language_code if user else None))
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Turn an exception raised while handling ``update`` into the right reply."""
+    error = context.error
+    if isinstance(error, DuplicateUpdate):
+        log.info("%s; nothing written twice", error)
+        return
+    if isinstance(error, ChatMigrated) and isinstance(update, Update) and update.effective_chat:
+        async with context.db.transaction() as session:
+            await migrate_group(
+                session, update.effective_chat.id, error.new_chat_id, context.clock.now()
+            )
+        log.info("chat %s moved to %s", update.effective_chat.id, error.new_chat_id)
+        return
+    if isinstance(error, Forbidden):
+        log.warning("Telegram refused a message: %s", error.message)
+        return
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=error)
+        return
+    t = await translator_for(update, context)
+    if isinstance(error, UserError):
+        text = render_user_error(t, error)
+    else:
+        error_id = secrets.token_hex(4)
+        log.error("error %s while handling update %s", error_id, update.update_id, exc_info=error)
+        text = t("error.internal", id=error_id)
+    try:
+        query = update.callback_query
+        if query is not None:
+            await query.answer(_plain(text)[:200], show_alert=True)
+        else:
+            await reply(update, context, text)
+    except TelegramError as exc:
+        log.warning("could not send the error reply: %s", exc)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the error handler."""
+    app.add_error_handler(on_error)

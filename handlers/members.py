@@ -1,0 +1,140 @@
+"""/members, people joining and leaving, and the bot being added to or removed from
+a group (``my_chat_member``)."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
+
+from bot.context import Ctx
+from bot.i18n import Html, Translator, escape, for_language
+from handlers.common import command, deep_link, reply, require_group
+from handlers.keyboards import open_private_chat
+from handlers.registry import group_defaults, person
+from handlers.start import help_text
+from storage.groups import ensure_group, get_group, set_active
+from storage.members import ensure_member, leave_group, roster, touch_membership
+from storage.models import Member, Membership
+
+MAX_MESSAGE = 4000
+ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
+
+
+def render_roster(t: Translator, rows: list[tuple[Member, Membership]]) -> list[Html]:
+    """The roster as one or more messages (each under Telegram's 4096 characters)."""
+    lines = [t("members.title", count=len(rows))]
+    for member, membership in rows:
+        handle = f" @{member.username}" if member.username else ""
+        lines.append(
+            t(
+                "members.line",
+                icon=ROLE_ICONS.get(membership.role, "·"),
+                name=member.display_name,
+                handle=handle,
+                role=t.plain(f"role.{membership.role}"),
+            )
+        )
+    chunks: list[Html] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
+            chunks.append(Html(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(Html(current))
+    return chunks
+
+
+async def members(update: Update, context: Ctx) -> None:
+    """The group's roster with each person's role."""
+    group = require_group(update, context)
+    async with context.db.transaction() as session:
+        rows = await roster(session, group.id)
+    for chunk in render_roster(context.t, rows):
+        await reply(update, context, chunk)
+
+
+async def new_members(update: Update, context: Ctx) -> None:
+    """Registers people who joined and greets them with a button to the private chat."""
+    message = update.effective_message
+    group = context.group
+    if message is None or group is None:
+        return
+    people = [u for u in message.new_chat_members if not u.is_bot]
+    if not people:
+        return
+    now = context.clock.now()
+    async with context.transaction() as session:
+        for user in people:
+            await ensure_member(session, person(user), now)
+            await touch_membership(session, group.id, user.id, now)
+    names = "、".join(escape(u.full_name) for u in people)
+    await reply(
+        update,
+        context,
+        context.t("members.welcome", names=Html(names)),
+        open_private_chat(context.t, deep_link(context, "help")),
+    )
+
+
+async def member_left(update: Update, context: Ctx) -> None:
+    """Records that a person left or was removed."""
+    message = update.effective_message
+    group = context.group
+    if message is None or group is None or message.left_chat_member is None:
+        return
+    if message.left_chat_member.is_bot:
+        return
+    async with context.transaction() as session:
+        await leave_group(session, group.id, message.left_chat_member.id, context.clock.now())
+
+
+def _present(status: str) -> bool:
+    return status in (
+        ChatMember.MEMBER,
+        ChatMember.ADMINISTRATOR,
+        ChatMember.OWNER,
+        ChatMember.RESTRICTED,
+    )
+
+
+async def bot_membership(update: Update, context: Ctx) -> None:
+    """The bot was added to or removed from a group: keep the group row in step."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    was = _present(change.old_chat_member.status)
+    now_in = _present(change.new_chat_member.status)
+    now = context.clock.now()
+    async with context.transaction() as session:
+        group = await get_group(session, change.chat.id)
+        if group is None:
+            group = await ensure_group(
+                session,
+                change.chat.id,
+                change.chat.title or "",
+                change.chat.type,
+                group_defaults(context),
+                now,
+            )
+        await set_active(session, group, now_in, now)
+        if now_in and not was:
+            adder = change.from_user
+            if not adder.is_bot:
+                await ensure_member(session, person(adder), now)
+                await touch_membership(session, group.id, adder.id, now)
+    if now_in and not was:
+        t = for_language(group.language)
+        text = Html(t("start.group") + "\n\n" + help_text(t, "group", False))
+        await context.bot.send_message(
+            change.chat.id, text, reply_markup=open_private_chat(t, deep_link(context, "help"))
+        )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install /members and the join/leave/bot-membership handlers."""
+    app.add_handler(command("members", members))
+    app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, new_members))
+    app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left))
+    app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -1,0 +1,108 @@
+"""/profile (private chat): own name, date of joining the Party, language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application
+
+from bot.context import Ctx
+from bot.errors import InvalidValue, UsageError
+from bot.i18n import Html, Translator, language_from_code
+from bot.parsing import parse_date
+from handlers.common import args_text, command, reply, require_private
+from storage.members import get_member, groups_of, set_party_joined, set_real_name
+from storage.models import Group, Member
+
+PARTY_FOUNDED = date(1921, 7, 23)
+MAX_NAME = 32
+
+
+def party_years(joined: date, today: date) -> int:
+    """Completed years since ``joined`` (党龄)."""
+    years = today.year - joined.year
+    if (today.month, today.day) < (joined.month, joined.day):
+        years -= 1
+    return max(years, 0)
+
+
+def render_profile(t: Translator, member: Member, groups: list[Group], today: date) -> Html:
+    """The person's profile as they see it."""
+    joined = member.party_joined_on
+    if joined is None:
+        joined_text = t("profile.joined_unset")
+    else:
+        joined_text = t(
+            "profile.joined_value",
+            date=joined.isoformat(),
+            years=party_years(joined, today),
+            month=joined.month,
+            day=joined.day,
+        )
+    return t(
+        "profile.show",
+        name=member.real_name or t.plain("profile.name_unset", telegram=member.display_name),
+        joined=joined_text,
+        language=t.plain(f"language.{language_from_code(member.language_code)}"),
+        groups=", ".join(g.title for g in groups) or t.plain("profile.no_groups"),
+    )
+
+
+async def _me(session: AsyncSession, user_id: int) -> Member:
+    member = await get_member(session, user_id)
+    assert member is not None  # the registry step has just recorded them
+    return member
+
+
+def _today(context: Ctx) -> date:
+    now: datetime = context.clock.now()
+    return now.astimezone(ZoneInfo(context.config.bot.timezone)).date()
+
+
+async def profile(update: Update, context: Ctx) -> None:
+    """Shows the profile; ``/profile name 张三`` and ``/profile joined 2008-07-01`` set it."""
+    require_private(update)
+    member = context.member
+    assert member is not None
+    args = context.args or []
+    today = _today(context)
+    if args:
+        field = args[0].lower()
+        value = args_text(context, 1)
+        if not value:
+            raise UsageError("profile")
+        if field in ("name", "姓名"):
+            if len(value) > MAX_NAME or "\n" in value:
+                raise InvalidValue("error.bad_name", max=MAX_NAME, command="profile")
+            async with context.transaction() as session:
+                member = await _me(session, member.user_id)
+                await set_real_name(session, member, value, context.clock.now())
+                groups = await groups_of(session, member.user_id)
+        elif field in ("joined", "入党"):
+            joined = parse_date(value)
+            if joined is None:
+                raise InvalidValue("error.bad_date", value=value, command="profile")
+            if not PARTY_FOUNDED <= joined <= today:
+                raise InvalidValue("error.joined_range", value=value, command="profile")
+            async with context.transaction() as session:
+                member = await _me(session, member.user_id)
+                await set_party_joined(session, member, joined, context.clock.now())
+                groups = await groups_of(session, member.user_id)
+        else:
+            raise UsageError("profile")
+        text = Html(
+            context.t("profile.saved") + "\n\n" + render_profile(context.t, member, groups, today)
+        )
+        await reply(update, context, text)
+        return
+    async with context.db.transaction() as session:
+        groups = await groups_of(session, member.user_id)
+    await reply(update, context, render_profile(context.t, member, groups, today))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install /profile."""
+    app.add_handler(command("profile", profile))

@@ -1,0 +1,123 @@
+"""Handler group -1: runs before every feature handler.
+
+It drops updates that were already processed (a redelivery), follows a group's move to a
+supergroup, records the chat and the person, refreshes the group's admins from Telegram
+when the cached list is older than ten minutes, and picks the translator for the update.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import ChatMemberAdministrator, ChatMemberOwner, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import Ctx
+from bot.i18n import for_language, language_from_code
+from storage.groups import GroupDefaults, ensure_group, get_group, migrate_group
+from storage.members import (
+    ADMIN_ROLES,
+    PersonInfo,
+    ensure_member,
+    is_admin,
+    set_admins,
+    touch_membership,
+)
+from storage.models import Group
+from storage.updates import is_processed
+
+log = logging.getLogger(__name__)
+
+
+def person(user: User) -> PersonInfo:
+    """What storage keeps about a Telegram user."""
+    return PersonInfo(
+        user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def group_defaults(context: Ctx) -> GroupDefaults:
+    """Settings of a newly registered group, from config.toml."""
+    cfg = context.config.bot
+    return GroupDefaults(cfg.language, cfg.timezone, cfg.briefing_time, cfg.workdays_only)
+
+
+async def register_update(update: Update, context: Ctx) -> None:
+    """Record chat and person; skip redelivered updates; choose the language."""
+    async with context.db.transaction() as session:
+        if await is_processed(session, update.update_id):
+            log.info("update %s was already processed; skipping it", update.update_id)
+            raise ApplicationHandlerStop
+    chat, user = update.effective_chat, update.effective_user
+    now = context.clock.now()
+    if chat is None:
+        return
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await _register_group_update(update, context, now)
+    elif chat.type == ChatType.PRIVATE and user is not None and not user.is_bot:
+        async with context.db.transaction() as session:
+            context.member = await ensure_member(session, person(user), now)
+        context.t = for_language(language_from_code(user.language_code))
+
+
+async def _register_group_update(update: Update, context: Ctx, now: datetime) -> None:
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    assert chat is not None
+    async with context.db.transaction() as session:
+        if message is not None and message.migrate_to_chat_id:
+            await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
+            return
+        if message is not None and message.migrate_from_chat_id:
+            await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
+        group = await ensure_group(
+            session, chat.id, chat.title or "", chat.type, group_defaults(context), now
+        )
+        if user is not None and not user.is_bot:
+            context.member = await ensure_member(session, person(user), now)
+            membership = await touch_membership(session, group.id, user.id, now)
+            context.sender_is_admin = membership.role in ADMIN_ROLES
+        stale = (
+            group.admins_refreshed_at is None
+            or now - group.admins_refreshed_at >= context.bot_data.admins_ttl
+        )
+    if stale and group.active:
+        group = await _refresh_admins(context, group, now) or group
+        if user is not None:
+            async with context.db.transaction() as session:
+                context.sender_is_admin = await is_admin(session, group.id, user.id)
+    context.group = group
+    context.t = for_language(group.language)
+    if user is not None and context.is_bot_admin(user.id):
+        context.sender_is_admin = True
+
+
+async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | None:
+    """Ask Telegram for the group's admins and store their roles."""
+    try:
+        admins = await context.bot.get_chat_administrators(group.chat_id)
+    except TelegramError as exc:
+        log.warning("could not read the admins of chat %s: %s", group.chat_id, exc)
+        return None
+    listed = [
+        (person(a.user), "creator" if isinstance(a, ChatMemberOwner) else "admin")
+        for a in admins
+        if isinstance(a, ChatMemberOwner | ChatMemberAdministrator) and not a.user.is_bot
+    ]
+    async with context.db.transaction() as session:
+        fresh = await get_group(session, group.chat_id)
+        if fresh is None:
+            return None
+        await set_admins(session, fresh, listed, now)
+        return fresh
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the registry step in handler group -1 (before every feature)."""
+    app.add_handler(TypeHandler(Update, register_update), group=-1)

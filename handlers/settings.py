@@ -1,0 +1,81 @@
+"""/settings: the group's briefing time, time zone, language and workdays rule."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import valid_timezone
+from bot.context import Ctx
+from bot.errors import InvalidValue, UsageError
+from bot.i18n import LANGUAGES, Html, Translator, for_language
+from bot.parsing import parse_switch, parse_time
+from handlers.common import command, reply, require_admin
+from storage.groups import get_group, update_settings
+from storage.models import Group
+
+
+def render_settings(t: Translator, group: Group) -> Html:
+    """The four settings of the group, and how to change them."""
+    return t(
+        "settings.show",
+        briefing=group.briefing_time.strftime("%H:%M"),
+        timezone=group.timezone,
+        language=t.plain(f"language.{group.language}"),
+        workdays=t.plain("settings.on" if group.workdays_only else "settings.off"),
+    )
+
+
+async def settings(update: Update, context: Ctx) -> None:
+    """Shows the group's settings; ``/settings <name> <value>`` changes one (admins)."""
+    group = await require_admin(update, context)
+    args = context.args or []
+    if not args:
+        await reply(update, context, render_settings(context.t, group))
+        return
+    if len(args) != 2:
+        raise UsageError("settings")
+    name, value = args[0].lower(), args[1]
+    language: str | None = None
+    timezone: str | None = None
+    briefing: time | None = None
+    workdays: bool | None = None
+    if name in ("briefing", "晨报"):
+        briefing = parse_time(value)
+        if briefing is None:
+            raise InvalidValue("error.bad_time", value=value, command="settings")
+    elif name in ("timezone", "tz", "时区"):
+        if not valid_timezone(value):
+            raise InvalidValue("error.bad_timezone", value=value, command="settings")
+        timezone = value
+    elif name in ("lang", "language", "语言"):
+        if value.lower() not in LANGUAGES:
+            raise InvalidValue("error.bad_language", value=value, command="settings")
+        language = value.lower()
+    elif name in ("workdays", "工作日"):
+        workdays = parse_switch(value)
+        if workdays is None:
+            raise InvalidValue("error.bad_switch", value=value, command="settings")
+    else:
+        raise UsageError("settings")
+    async with context.transaction() as session:
+        fresh = await get_group(session, group.chat_id)
+        assert fresh is not None
+        await update_settings(
+            session,
+            fresh,
+            context.clock.now(),
+            language=language,
+            timezone=timezone,
+            briefing_time=briefing,
+            workdays_only=workdays,
+        )
+    t = for_language(fresh.language)
+    await reply(update, context, Html(t("settings.saved") + "\n\n" + render_settings(t, fresh)))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install /settings."""
+    app.add_handler(command("settings", settings))

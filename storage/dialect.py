@@ -1,0 +1,15 @@
+"""Statements whose spelling differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert(session: AsyncSession, table: Any) -> Any:
+    """An ``INSERT`` that supports ``on_conflict_do_*`` on the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

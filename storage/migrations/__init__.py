@@ -1,0 +1,1 @@
+"""Alembic migrations; applied by ``vanguard db upgrade`` and on start."""

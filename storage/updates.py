@@ -1,0 +1,38 @@
+"""Processed update ids: the mechanism that makes redelivered updates change nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert
+from storage.models import ProcessedUpdate
+
+
+async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Mark ``update_id`` processed in this transaction; False if it already was."""
+    stmt = (
+        insert(session, ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def is_processed(session: AsyncSession, update_id: int) -> bool:
+    """Whether an update with this id has already been processed."""
+    found = await session.scalar(
+        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+    )
+    return found is not None
+
+
+async def prune_updates(session: AsyncSession, before: datetime) -> int:
+    """Forget update ids processed before ``before`` (Telegram redelivers for 24 h only)."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
