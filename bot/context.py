@@ -91,11 +91,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
     @property
     def update_id(self) -> int | None:
         """The id of the update being handled (None in jobs)."""
-        return (
-            self.current_update.update_id
-            if isinstance(self.current_update, Update)
-            else None
-        )
+        return self.current_update.update_id if isinstance(self.current_update, Update) else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

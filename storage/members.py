@@ -131,7 +131,7 @@ async def roster(session: AsyncSession, group_id: int) -> list[tuple[Member, Mem
         .join(Membership, Membership.user_id == Member.user_id)
         .where(Membership.group_id == group_id, Membership.active.is_(True))
     )
-    pairs = [(m, ms) for m, ms in rows.tuples()]
+    pairs = [(m, ms) for m, ms in rows]
     order = {"creator": 0, "admin": 1, "member": 2}
     pairs.sort(key=lambda p: (order.get(p[1].role, 3), p[0].display_name))
     return pairs

@@ -1,0 +1,167 @@
+"""config.toml and environment: errors name the key; secrets never show."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import ConfigError
+from bot.logs import RedactSecrets
+
+TOKEN = "123456:AAH-secret-token-value"
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_full_example_config_loads(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "config.example.toml"
+    config = load_config(example, env={"VANGUARD_TOKEN": TOKEN})
+    assert config.telegram.mode == "polling"
+    assert config.bot.briefing_time == time(8, 0)
+    assert config.bot.timezone == "Asia/Shanghai"
+    assert config.database.url.startswith("sqlite+aiosqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\ncolour = "red"\n', "telegram.colour", id="unknown-key"
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[extras]\na = 1\n', "extras", id="unknown-section"
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[webhook]\nport = "80"\n', "webhook.port", id="wrong-type"
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[bot]\nadmins = [1, "two"]\n',
+            "bot.admins",
+            id="admins-not-ids",
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[bot]\ntimezone = "Asia/Beijing"\n',
+            "bot.timezone",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[bot]\nbriefing_time = "25:00"\n',
+            "bot.briefing_time",
+            id="bad-time",
+        ),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\n[bot]\nlanguage = "fr"\n', "bot.language", id="bad-language"
+        ),
+        pytest.param('[telegram]\ntoken = "x:y"\nmode = "push"\n', "telegram.mode", id="bad-mode"),
+        pytest.param('[telegram]\ntoken = ""\n', "telegram.token", id="missing-token"),
+        pytest.param(
+            '[telegram]\ntoken = "x:y"\nmode = "webhook"\n[webhook]\nurl = "https://e.org/tg"\n',
+            "webhook.secret_token",
+            id="webhook-without-secret",
+        ),
+    ],
+)
+def test_config_error_names_the_key(tmp_path: Path, body: str, key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, body), env={})
+    assert caught.value.key.startswith(key)
+    assert key in str(caught.value)
+
+
+def test_environment_overrides_file_and_converts_types(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "file:token"\n[bot]\nadmins = [1]\n')
+    config = load_config(
+        path,
+        env={
+            "VANGUARD_TELEGRAM_TOKEN": TOKEN,
+            "VANGUARD_BOT_ADMINS": "42, 43",
+            "VANGUARD_BOT_WORKDAYS_ONLY": "true",
+            "VANGUARD_WEBHOOK_PORT": "9000",
+            "VANGUARD_DATABASE_URL": "postgresql+asyncpg://u@h/db",
+            "VANGUARD_BOT_BRIEFING_TIME": "07:30",
+        },
+    )
+    assert config.telegram.token.get() == TOKEN
+    assert config.bot.admins == (42, 43)
+    assert config.bot.workdays_only is True
+    assert config.webhook.port == 9000
+    assert config.database.url == "postgresql+asyncpg://u@h/db"
+    assert config.bot.briefing_time == time(7, 30)
+
+
+def test_environment_value_of_wrong_type_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, env={"VANGUARD_TOKEN": TOKEN, "VANGUARD_WEBHOOK_PORT": "eighty"})
+    assert "webhook.port" in str(caught.value)
+    assert "VANGUARD_WEBHOOK_PORT" in str(caught.value)
+
+
+def test_token_alias_and_masking_in_repr() -> None:
+    config = load_config(None, env={"VANGUARD_TOKEN": TOKEN, "VANGUARD_WEBHOOK_SECRET": "s3cr3t"})
+    assert config.telegram.token.get() == TOKEN
+    shown = repr(config) + str(config)
+    assert TOKEN not in shown
+    assert "s3cr3t" not in shown
+    assert "***" in shown
+
+
+def test_log_filter_redacts_token_plain_and_url_quoted() -> None:
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        "POST https://api.telegram.org/bot%s/getMe and %s",
+        (TOKEN, TOKEN.replace(":", "%3A")),
+        None,
+    )
+    RedactSecrets([TOKEN]).filter(record)
+    assert TOKEN not in record.getMessage()
+    assert TOKEN.replace(":", "%3A") not in record.getMessage()
+    assert "bot***/getMe" in record.getMessage()
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def test_check_config_cli_reports_the_key_and_fails(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "x:y"\n[bot]\ntimezone = "Nowhere/City"\n')
+    result = run_cli("check-config", "--config", str(path), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2
+    assert "bot.timezone" in result.stderr
+    assert "Nowhere/City" in result.stderr
+
+
+def test_check_config_cli_accepts_a_good_config_without_showing_the_token(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n')
+    result = run_cli("check-config", "--config", str(path), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "config OK" in result.stdout
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_check_config_cli_missing_token(tmp_path: Path) -> None:
+    path = write(tmp_path, '[bot]\nlanguage = "en"\n')
+    result = run_cli("check-config", "--config", str(path), env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 2
+    assert "telegram.token" in result.stderr
