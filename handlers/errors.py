@@ -18,9 +18,10 @@ from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot.context import Ctx
-from bot.errors import DuplicateUpdate, InvalidValue, UsageError, UserError
+from bot.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
-from handlers.common import reply
+from handlers.common import deep_link, reply
+from handlers.keyboards import open_private_chat
 from storage.groups import get_group, migrate_group
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ async def on_error(update: object, context: Ctx) -> None:
         log.error("error outside an update", exc_info=error)
         return
     t = await translator_for(update, context)
+    markup = None
+    if isinstance(error, PrivateOnly):
+        markup = open_private_chat(t, deep_link(context, "help"))
     if isinstance(error, UserError):
         text = render_user_error(t, error)
     else:
@@ -88,7 +92,7 @@ async def on_error(update: object, context: Ctx) -> None:
         if query is not None:
             await query.answer(_plain(text)[:200], show_alert=True)
         else:
-            await reply(update, context, text)
+            await reply(update, context, text, markup)
     except TelegramError as exc:
         log.warning("could not send the error reply: %s", exc)
 

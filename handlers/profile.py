@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application
 
@@ -14,7 +13,7 @@ from bot.errors import InvalidValue, UsageError
 from bot.i18n import Html, Translator, language_from_code
 from bot.parsing import parse_date
 from handlers.common import args_text, command, reply, require_private
-from storage.members import get_member, groups_of, set_party_joined, set_real_name
+from storage.members import groups_of, set_party_joined, set_real_name
 from storage.models import Group, Member
 
 PARTY_FOUNDED = date(1921, 7, 23)
@@ -51,12 +50,6 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
     )
 
 
-async def _me(session: AsyncSession, user_id: int) -> Member:
-    member = await get_member(session, user_id)
-    assert member is not None  # the registry step has just recorded them
-    return member
-
-
 def _today(context: Ctx) -> date:
     now: datetime = context.clock.now()
     return now.astimezone(ZoneInfo(context.config.bot.timezone)).date()
@@ -78,8 +71,7 @@ async def profile(update: Update, context: Ctx) -> None:
             if len(value) > MAX_NAME or "\n" in value:
                 raise InvalidValue("error.bad_name", max=MAX_NAME, command="profile")
             async with context.transaction() as session:
-                member = await _me(session, member.user_id)
-                await set_real_name(session, member, value, context.clock.now())
+                member = await set_real_name(session, member.user_id, value, context.clock.now())
                 groups = await groups_of(session, member.user_id)
         elif field in ("joined", "入党"):
             joined = parse_date(value)
@@ -88,8 +80,9 @@ async def profile(update: Update, context: Ctx) -> None:
             if not PARTY_FOUNDED <= joined <= today:
                 raise InvalidValue("error.joined_range", value=value, command="profile")
             async with context.transaction() as session:
-                member = await _me(session, member.user_id)
-                await set_party_joined(session, member, joined, context.clock.now())
+                member = await set_party_joined(
+                    session, member.user_id, joined, context.clock.now()
+                )
                 groups = await groups_of(session, member.user_id)
         else:
             raise UsageError("profile")

@@ -46,7 +46,7 @@ async def start(update: Update, context: Ctx) -> None:
         return
     if context.member is not None:
         async with context.transaction() as session:
-            await mark_started(session, context.member, context.clock.now())
+            await mark_started(session, context.member.user_id, context.clock.now())
     payload = (context.args or [""])[0]
     if payload and payload != "help":
         prefix = payload.split("-", 1)[0]

@@ -152,22 +152,35 @@ async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
     return list(rows)
 
 
-async def set_real_name(session: AsyncSession, member: Member, name: str, now: datetime) -> None:
+async def _load(session: AsyncSession, user_id: int) -> Member:
+    member = await session.get(Member, user_id, populate_existing=True)
+    if member is None:
+        raise LookupError(f"member {user_id} is not registered")
+    return member
+
+
+async def set_real_name(session: AsyncSession, user_id: int, name: str, now: datetime) -> Member:
     """Set the real name shown in rosters and reports."""
+    member = await _load(session, user_id)
     member.real_name = name
     member.updated_at = now
+    return member
 
 
 async def set_party_joined(
-    session: AsyncSession, member: Member, joined: date, now: datetime
-) -> None:
+    session: AsyncSession, user_id: int, joined: date, now: datetime
+) -> Member:
     """Set the date of joining the Party (the political birthday)."""
+    member = await _load(session, user_id)
     member.party_joined_on = joined
     member.updated_at = now
+    return member
 
 
-async def mark_started(session: AsyncSession, member: Member, now: datetime) -> None:
+async def mark_started(session: AsyncSession, user_id: int, now: datetime) -> Member:
     """The person pressed Start in private chat: the bot may write to them."""
+    member = await _load(session, user_id)
     member.started_at = member.started_at or now
     member.blocked_at = None
     member.updated_at = now
+    return member

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import AIORateLimiter
 
 from bot.app import VanguardApp, build_application
-from bot.clock import Clock
+from bot.clock import Clock, FrozenClock
 from bot.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from bot.emulator import TelegramEmulator
 from bot.emulator.scenario import GroupChat, Person, World
@@ -96,6 +97,13 @@ class Harness:
     runner: Runner
     config: Config
 
+    @property
+    def clock(self) -> FrozenClock:
+        """The bot's clock."""
+        clock = self.app.bot_data.clock
+        assert isinstance(clock, FrozenClock)
+        return clock
+
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database and emulator."""
         await self.runner.stop()
@@ -116,8 +124,8 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
 
 
 async def start_harness(config: Config, emulator: TelegramEmulator) -> Harness:
-    """Start a bot on ``config`` against ``emulator``."""
-    app = build_test_app(config, emulator, None)
+    """Start a bot on ``config`` against ``emulator``, on a clock the test can move."""
+    app = build_test_app(config, emulator, FrozenClock(datetime.now(UTC)))
     runner = Runner(app, config, poll_timeout=5)
     world = World(emulator)
     await runner.start()

@@ -96,7 +96,8 @@ async def test_send_message_to_a_group_and_read_it_back(tg: tuple[TelegramEmulat
     assert sent.text == "题目 #1 中东桥"
     assert sent.entities[0].type == "bold"
     assert sent.reply_markup is not None
-    assert emulator.take_unread(chat_id)["text"] == "题目 #1 中东桥"
+    unread = emulator.take_unread(chat_id)
+    assert unread is not None and unread["text"] == "题目 #1 中东桥"
     assert emulator.take_unread(chat_id) is None
 
 

@@ -24,11 +24,10 @@ def keys_used_in_code() -> set[str]:
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 first = node.args[0]
-                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-                if name in TRANSLATOR_CALLS and literal:
-                    found.add(str(first.value))
-                if name == "InvalidValue" and isinstance(first, ast.Constant):
-                    found.add(str(first.value))
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    continue
+                if name in TRANSLATOR_CALLS or name == "InvalidValue":
+                    found.add(first.value)
             if (
                 isinstance(node, ast.Assign)
                 and any(isinstance(t, ast.Name) and t.id == "key" for t in node.targets)

@@ -111,7 +111,7 @@ async def test_naive_datetime_is_refused(database: Database) -> None:
 async def test_member_profile_and_username_lookup(database: Database) -> None:
     async with database.transaction() as session:
         member = await ensure_member(session, PersonInfo(9, "Wang", username="Wang_SJ"), NOW)
-        await set_party_joined(session, member, date(2008, 7, 1), NOW)
+        await set_party_joined(session, member.user_id, date(2008, 7, 1), NOW)
     async with database.transaction() as session:
         found = await find_by_username(session, "@wang_sj")
         renamed = await ensure_member(session, PersonInfo(9, "王", username="wang_sj"), NOW)

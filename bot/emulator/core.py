@@ -972,9 +972,9 @@ class TelegramEmulator:
     ) -> dict[str, Any]:
         """Build (and store) a message ``user`` sends into ``chat``; not yet pushed."""
         if chat.type == "private":
-            if text is not None and text.startswith("/start"):
-                chat.bot_started = True
-                chat.bot_blocked = False
+            # a private chat with a bot only opens through Start; writing again unblocks
+            chat.bot_started = True
+            chat.bot_blocked = False
         elif chat.members.get(user.id) not in ("creator", "administrator", "member"):
             chat.members[user.id] = "member"
         message = self._base_message(chat, user)

@@ -1,0 +1,359 @@
+"""The General commands through the emulator: /start /help /settings /profile /members,
+as admin and as member, in group and in private, in zh and en."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from bot.emulator.scenario import GroupChat
+from storage.groups import get_group
+from storage.members import get_member
+from tests.conftest import Cast, Harness
+
+
+async def group_row(harness: Harness, group: GroupChat):  # type: ignore[no-untyped-def]
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        return await get_group(session, group.id)
+
+
+# --- /start -------------------------------------------------------------------------
+
+
+async def test_start_in_group_registers_it_and_offers_the_private_chat(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "/start")
+    reply = await cast.group.next_reply()
+    assert "本群已登记" in reply
+    assert "/members" in reply
+    assert reply.button("私聊").url == "https://t.me/vanguard_bot?start=help"
+    row = await group_row(harness, cast.group)
+    assert row is not None and row.title == "养护一班" and row.active
+
+
+async def test_start_with_this_bots_username_works_and_other_bots_are_ignored(cast: Cast) -> None:
+    await cast.group.say(cast.worker, "/start@vanguard_bot")
+    assert "本群已登记" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/start@other_bot")
+    await cast.group.expect_silence()
+
+
+async def test_start_in_private_welcomes_and_records_that_the_bot_may_write(
+    harness: Harness, cast: Cast
+) -> None:
+    chat = cast.worker.private()
+    await chat.start()
+    reply = await chat.next_reply()
+    assert "你好" in reply and "/profile" in reply
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        member = await get_member(session, cast.worker.id)
+    assert member is not None and member.started_at is not None
+
+
+async def test_start_with_an_unknown_deep_link_says_so_then_welcomes(cast: Cast) -> None:
+    chat = cast.worker.private()
+    await chat.start("checkin-doesnotexist")
+    assert "无法识别" in await chat.next_reply()
+    assert "你好" in await chat.next_reply()
+
+
+async def test_start_in_private_in_english(cast: Cast) -> None:
+    chat = cast.driver.private()
+    await chat.start("help")
+    reply = await chat.next_reply()
+    assert "Hello" in reply and "/profile" in reply
+
+
+# --- /help --------------------------------------------------------------------------
+
+
+async def test_help_in_group_for_a_member_hides_admin_commands(cast: Cast) -> None:
+    await cast.group.say(cast.worker, "/help")
+    reply = await cast.group.next_reply()
+    assert "/members" in reply and "/help" in reply
+    assert "/settings" not in reply
+    assert "/profile" not in reply
+
+
+async def test_help_in_group_for_an_admin_and_the_creator_shows_settings(cast: Cast) -> None:
+    for admin in (cast.captain, cast.secretary):
+        await cast.group.say(admin, "/help")
+        assert "/settings" in await cast.group.next_reply()
+
+
+async def test_help_in_private_shows_private_commands(cast: Cast) -> None:
+    chat = cast.worker.private()
+    await chat.send("/help")
+    reply = await chat.next_reply()
+    assert "/profile" in reply
+    assert "/members" not in reply and "/settings" not in reply
+
+
+async def test_help_in_private_is_english_for_an_english_telegram(cast: Cast) -> None:
+    chat = cast.driver.private()
+    await chat.send("/help")
+    reply = await chat.next_reply()
+    assert "Commands in our private chat" in reply
+
+
+async def test_config_admins_are_admins_in_every_group(harness: Harness, db_url: str) -> None:
+    world = harness.world
+    boss = world.person("总", last_name="站长", username="zongzhan")
+    owner = world.person("王", last_name="书记")
+    await harness.runner.stop()
+    harness.config = harness.config.__class__(
+        telegram=harness.config.telegram,
+        database=harness.config.database,
+        bot=harness.config.bot.__class__(admins=(boss.id,)),
+        media=harness.config.media,
+    )
+    await harness.restart()
+    group = world.group("二班", creator=owner, members=(boss,))
+    await group.add_bot(by=owner)
+    await group.next_reply()
+    await group.say(boss, "/settings")
+    assert "本群设置" in await group.next_reply()
+
+
+# --- /settings ----------------------------------------------------------------------
+
+
+async def test_settings_refused_to_a_member(cast: Cast) -> None:
+    await cast.group.say(cast.worker, "/settings lang en")
+    assert "只有本群管理员" in await cast.group.next_reply()
+
+
+async def test_settings_in_private_says_it_is_for_groups(cast: Cast) -> None:
+    chat = cast.captain.private()
+    await chat.send("/settings")
+    assert "请在工作群里使用" in await chat.next_reply()
+
+
+async def test_settings_shows_all_four(cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/settings")
+    reply = await cast.group.next_reply()
+    for fragment in ("08:00", "Asia/Shanghai", "中文", "仅工作日"):
+        assert fragment in reply
+
+
+async def test_settings_change_each_value(harness: Harness, cast: Cast) -> None:
+    for command in (
+        "/settings briefing 07:30",
+        "/settings timezone Asia/Urumqi",
+        "/settings workdays on",
+    ):
+        await cast.group.say(cast.captain, command)
+        assert "已保存" in await cast.group.next_reply()
+    await cast.group.say(cast.secretary, "/settings lang en")
+    assert "Saved" in await cast.group.next_reply()
+    row = await group_row(harness, cast.group)
+    assert row is not None
+    assert row.briefing_time == time(7, 30)
+    assert row.timezone == "Asia/Urumqi"
+    assert row.workdays_only is True
+    assert row.language == "en"
+    await cast.group.say(cast.worker, "/help")
+    assert "Commands in this group" in await cast.group.next_reply()
+
+
+async def test_settings_bad_values_name_the_problem_and_show_usage(
+    harness: Harness, cast: Cast
+) -> None:
+    cases = {
+        "/settings briefing 7.30": "HH:MM",
+        "/settings timezone Asia/Beijing": "Asia/Beijing",
+        "/settings lang fr": "fr",
+        "/settings workdays maybe": "on 或 off",
+    }
+    for command, fragment in cases.items():
+        await cast.group.say(cast.captain, command)
+        reply = await cast.group.next_reply()
+        assert fragment in reply
+        assert "用法：/settings" in reply
+    row = await group_row(harness, cast.group)
+    assert row is not None and row.language == "zh" and row.briefing_time == time(8, 0)
+
+
+async def test_settings_wrong_shape_answers_usage(cast: Cast) -> None:
+    for command in ("/settings colour red", "/settings briefing", "/settings lang en zh"):
+        await cast.group.say(cast.captain, command)
+        assert "用法：/settings" in await cast.group.next_reply()
+
+
+async def test_settings_usage_in_english(cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/settings lang en")
+    await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/settings briefing")
+    assert "Usage: /settings" in await cast.group.next_reply()
+
+
+async def test_new_admin_is_recognised_after_the_cache_expires(
+    harness: Harness, cast: Cast
+) -> None:
+    cast.group.promote(cast.worker)
+    await cast.group.say(cast.worker, "/settings")
+    assert "只有本群管理员" in await cast.group.next_reply()
+    harness.clock.advance(timedelta(minutes=11))
+    await cast.group.say(cast.worker, "/settings")
+    assert "本群设置" in await cast.group.next_reply()
+    cast.group.demote(cast.captain)
+    harness.clock.advance(timedelta(minutes=11))
+    await cast.group.say(cast.captain, "/settings")
+    assert "只有本群管理员" in await cast.group.next_reply()
+
+
+# --- /profile -----------------------------------------------------------------------
+
+
+async def test_profile_in_group_points_to_the_private_chat(cast: Cast) -> None:
+    await cast.group.say(cast.worker, "/profile")
+    reply = await cast.group.next_reply()
+    assert "请私聊我使用" in reply
+    assert reply.button("私聊").url is not None
+
+
+async def test_profile_shows_and_sets_name_and_joining_date(harness: Harness, cast: Cast) -> None:
+    await cast.group.say(cast.worker, "收到")
+    await harness.world.settle()
+    chat = cast.worker.private()
+    await chat.send("/profile")
+    reply = await chat.next_reply()
+    assert "未填写" in reply and "养护一班" in reply
+    await chat.send("/profile name 张卫国")
+    assert "张卫国" in await chat.next_reply()
+    await chat.send("/profile joined 2008-07-01")
+    reply = await chat.next_reply()
+    assert "2008-07-01" in reply and "7月1日" in reply
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        member = await get_member(session, cast.worker.id)
+    assert member is not None
+    assert member.real_name == "张卫国"
+    assert member.party_joined_on is not None and member.party_joined_on.isoformat() == "2008-07-01"
+    await cast.group.say(cast.secretary, "/members")
+    assert "张卫国" in await cast.group.next_reply()
+
+
+async def test_profile_bad_input_gets_usage_and_writes_nothing(harness: Harness, cast: Cast) -> None:
+    chat = cast.worker.private()
+    cases = {
+        "/profile joined 2008-13-01": "YYYY-MM-DD",
+        "/profile joined 1900-01-01": "1921-07-23",
+        "/profile joined 2999-01-01": "1921-07-23",
+        "/profile name " + "长" * 40: "32",
+        "/profile name": "用法：/profile",
+        "/profile age 40": "用法：/profile",
+    }
+    for command, fragment in cases.items():
+        await chat.send(command)
+        reply = await chat.next_reply()
+        assert fragment in reply
+        assert "用法：/profile" in reply
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        member = await get_member(session, cast.worker.id)
+    assert member is not None and member.real_name is None and member.party_joined_on is None
+
+
+async def test_profile_in_english(cast: Cast) -> None:
+    chat = cast.driver.private()
+    await chat.send("/profile joined 2010-05-04")
+    reply = await chat.next_reply()
+    assert "Profile updated" in reply and "political birthday 5/4" in reply
+
+
+# --- /members -----------------------------------------------------------------------
+
+
+async def test_members_lists_roles(cast: Cast) -> None:
+    await cast.group.say(cast.driver, "早上好")
+    await cast.group.world.settle()  # updates of one batch run concurrently
+    await cast.group.say(cast.worker, "/members")
+    reply = await cast.group.next_reply()
+    lines = reply.text.splitlines()
+    assert "4 人" in lines[0]
+    assert "王 书记" in lines[1] and "群主" in lines[1]
+    assert "李 队长" in lines[2] and "管理员" in lines[2]
+    assert "@zhang_gong" in reply and "@chen_d" in reply
+
+
+async def test_members_in_private_says_it_is_for_groups(cast: Cast) -> None:
+    chat = cast.worker.private()
+    await chat.send("/members")
+    assert "请在工作群里使用" in await chat.next_reply()
+
+
+async def test_joining_and_leaving_updates_the_roster(harness: Harness, cast: Cast) -> None:
+    newcomer = harness.world.person("赵", last_name="新", username="zhao_xin")
+    await cast.group.join(newcomer)
+    welcome = await cast.group.next_reply()
+    assert "欢迎 赵 新" in welcome
+    await cast.group.leave(cast.driver)
+    await cast.group.say(cast.worker, "/members")
+    reply = await cast.group.next_reply()
+    assert "赵 新" in reply and "Chen" not in reply
+
+
+async def test_long_roster_is_split_under_the_telegram_limit(harness: Harness, cast: Cast) -> None:
+    for index in range(120):
+        person = harness.world.person(f"队员{index:03d}", last_name="同志" * 20)
+        await cast.group.say(person, "收到")
+    await harness.world.settle()  # updates of one batch run concurrently
+    await cast.group.say(cast.worker, "/members")
+    first = await cast.group.next_reply()
+    second = await cast.group.next_reply()
+    assert len(first.text) <= 4096 and len(second.text) <= 4096
+    assert "123 人" in first.text  # 120 + the three who were seen; the driver never spoke
+    assert "队员119" in second.text
+
+
+# --- group life cycle ---------------------------------------------------------------
+
+
+async def test_bot_removed_and_added_again(harness: Harness, cast: Cast) -> None:
+    await cast.group.remove_bot(by=cast.secretary)
+    await cast.group.expect_silence()
+    row = await group_row(harness, cast.group)
+    assert row is not None and not row.active
+    await cast.group.add_bot(by=cast.captain)
+    assert "本群已登记" in await cast.group.next_reply()
+    row = await group_row(harness, cast.group)
+    assert row is not None and row.active
+
+
+async def test_migration_to_supergroup_keeps_settings(harness: Harness, cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/settings briefing 06:45")
+    await cast.group.next_reply()
+    supergroup = await cast.group.migrate(by=cast.secretary)
+    await harness.world.settle()
+    await supergroup.say(cast.captain, "/settings")
+    assert "06:45" in await supergroup.next_reply()
+    assert await group_row(harness, cast.group) is None
+    row = await group_row(harness, supergroup)
+    assert row is not None and row.chat_type == "supergroup"
+
+
+# --- edits, unknown commands ----------------------------------------------------------
+
+
+async def test_edited_command_is_not_run_again(cast: Cast) -> None:
+    sent = await cast.group.say(cast.captain, "/settings briefing 07:00")
+    await cast.group.next_reply()
+    await cast.group.edit(cast.captain, sent, "/settings briefing 09:00")
+    await cast.group.expect_silence()
+
+
+async def test_unknown_commands(cast: Cast) -> None:
+    chat = cast.worker.private()
+    await chat.send("/fly")
+    assert "我不认识 /fly" in await chat.next_reply()
+    await cast.group.say(cast.worker, "/fly")
+    await cast.group.expect_silence()
+    await cast.group.say(cast.worker, "/fly@vanguard_bot")
+    assert "我不认识 /fly" in await cast.group.next_reply()
