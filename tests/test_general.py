@@ -239,7 +239,9 @@ async def test_profile_shows_and_sets_name_and_joining_date(harness: Harness, ca
     assert "张卫国" in await cast.group.next_reply()
 
 
-async def test_profile_bad_input_gets_usage_and_writes_nothing(harness: Harness, cast: Cast) -> None:
+async def test_profile_bad_input_gets_usage_and_writes_nothing(
+    harness: Harness, cast: Cast
+) -> None:
     chat = cast.worker.private()
     cases = {
         "/profile joined 2008-13-01": "YYYY-MM-DD",

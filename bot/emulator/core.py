@@ -102,6 +102,8 @@ class Call:
     files: dict[str, bytes]
     result: Any = None
     error: ApiError | None = None
+    finished: bool = False  # answered (False while a long poll is still waiting)
+    cancelled: bool = False  # the client gave up waiting (e.g. a long poll at shutdown)
     at: float = field(default_factory=time.time)
 
 
@@ -339,10 +341,14 @@ class TelegramEmulator:
             else:
                 result = handler(params, files)
             call.result = result
+            call.finished = True
             return 200, {"ok": True, "result": result}, 0.0
         except ApiError as error:
             call.error = error
             return error.code, error.envelope(), 0.0
+        except asyncio.CancelledError:
+            call.cancelled = True
+            raise
         finally:
             if self.on_call is not None:
                 maybe = self.on_call(call)
@@ -948,6 +954,14 @@ class TelegramEmulator:
         self.emitted_updates.append(update)
         self._kick()
         return update
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Deliver an already confirmed update again, as Telegram does when a bot crashed
+        before confirming it."""
+        self._pending.append(update)
+        self._pending.sort(key=lambda u: u["update_id"])
+        self.confirmed_offset = min(self.confirmed_offset, update["update_id"])
+        self._kick()
 
     def _kick(self) -> None:
         async def notify() -> None:

@@ -1,0 +1,81 @@
+"""`vanguard run` as a real process, against the HTTP emulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import TelegramEmulator
+from bot.emulator.scenario import World
+from bot.emulator.server import EmulatorServer
+
+pytestmark = pytest.mark.process
+
+
+async def test_vanguard_run_answers_and_stops_on_sigterm(db_url: str, tmp_path: Path) -> None:
+    emulator = TelegramEmulator()
+    server = EmulatorServer(emulator)
+    await server.start()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[telegram]\n"
+        f'token = "{emulator.token}"\n'
+        f'api_base_url = "{server.api_base_url}"\n'
+        f'file_base_url = "{server.file_base_url}"\n'
+        "[database]\n"
+        f'url = "{db_url}"\n'
+        "[media]\n"
+        f'dir = "{tmp_path / "media"}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    world = World(emulator, reply_timeout=30)
+    try:
+        secretary = world.person("王", last_name="书记")
+        worker = world.person("张", last_name="工")
+        group = world.group("养护一班", creator=secretary, members=(worker,))
+        await group.add_bot(by=secretary)
+        assert "本群已登记" in await group.next_reply()
+        await group.say(worker, "/start")
+        assert "本群已登记" in await group.next_reply()
+        private = worker.private()
+        await private.start()
+        assert "你好" in await private.next_reply()
+        world.assert_all_read()
+        await world.settle()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 10)
+        stopped_in = loop.time() - began
+        assert code == 0
+        assert stopped_in < 5, f"took {stopped_in:.1f}s to stop"
+        _, stderr = await process.communicate()
+        log = stderr.decode()
+        assert "Vanguard stopped" in log
+        assert emulator.token not in log
+        assert emulator.token.split(":")[1] not in log
+        # the last batch was confirmed before exit: nothing is left to redeliver
+        assert emulator.pending_updates() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await server.stop()
