@@ -27,14 +27,19 @@ def _load(given: str | None, *, require_token: bool = True) -> Config:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot until SIGTERM/SIGINT."""
+    from telegram.error import InvalidToken
+
     from bot.app import build_application
     from bot.runner import run_until_signalled
 
     config = _load(args.config)
     setup_logging(config.secrets())
     app = build_application(config)
-    asyncio.run(run_until_signalled(app, config))
-    return 0
+    try:
+        return asyncio.run(run_until_signalled(app, config))
+    except InvalidToken:
+        print("config error: telegram.token: Telegram refused this token", file=sys.stderr)
+        return 2
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -65,6 +65,11 @@ class ConfirmingPoller:
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="vanguard-poller")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The polling task (done when polling stopped by itself, e.g. a refused token)."""
+        return self._task
+
     async def stop(self) -> None:
         """Finish the batch in hand, confirm it, and stop."""
         self._stopping.set()

@@ -61,8 +61,9 @@ class Runner:
         log.info("Vanguard stopped")
 
 
-async def run_until_signalled(app: VanguardApp, config: Config) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly."""
+async def run_until_signalled(app: VanguardApp, config: Config) -> int:
+    """Run until SIGTERM or SIGINT (or until Telegram refuses the token), then stop
+    cleanly; returns the process exit code."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -70,10 +71,17 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> None:
     runner = Runner(app, config)
     await runner.start()
     poller = runner.transport
+    waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(stop.wait())}
+    if isinstance(poller, ConfirmingPoller) and poller.task is not None:
+        waiters.add(poller.task)
     try:
-        waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
-        await asyncio.wait(waiters)
+        _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            if waiter is not getattr(poller, "task", None):
+                waiter.cancel()
     finally:
         await runner.stop()
-        if isinstance(poller, ConfirmingPoller) and poller.fatal is not None:
-            raise poller.fatal
+    if isinstance(poller, ConfirmingPoller) and poller.fatal is not None:
+        log.error("stopped: Telegram refused the token (check telegram.token)")
+        return 2
+    return 0

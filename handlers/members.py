@@ -8,6 +8,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from bot.context import Ctx
+from bot.errors import UsageError
 from bot.i18n import Html, Translator, escape, for_language
 from handlers.common import command, deep_link, reply, require_group
 from handlers.keyboards import open_private_chat
@@ -49,6 +50,8 @@ def render_roster(t: Translator, rows: list[tuple[Member, Membership]]) -> list[
 async def members(update: Update, context: Ctx) -> None:
     """The group's roster with each person's role."""
     group = require_group(update, context)
+    if context.args:
+        raise UsageError("members")
     async with context.db.transaction() as session:
         rows = await roster(session, group.id)
     for chunk in render_roster(context.t, rows):
@@ -69,7 +72,7 @@ async def new_members(update: Update, context: Ctx) -> None:
         for user in people:
             await ensure_member(session, person(user), now)
             await touch_membership(session, group.id, user.id, now)
-    names = "、".join(escape(u.full_name) for u in people)
+    names = context.t.plain("list.separator").join(escape(u.full_name) for u in people)
     await reply(
         update,
         context,

@@ -46,7 +46,8 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
         name=member.real_name or t.plain("profile.name_unset", telegram=member.display_name),
         joined=joined_text,
         language=t.plain(f"language.{language_from_code(member.language_code)}"),
-        groups=", ".join(g.title for g in groups) or t.plain("profile.no_groups"),
+        groups=t.plain("list.separator").join(g.title for g in groups)
+        or t.plain("profile.no_groups"),
     )
 
 

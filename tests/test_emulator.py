@@ -332,3 +332,18 @@ async def test_chat_members_admins_and_commands(tg: tuple[TelegramEmulator, Bot]
     assert chat.title == "养护一班"
     assert await bot.set_my_commands([("help", "帮助")])
     assert [c.command for c in await bot.get_my_commands()] == ["help"]
+
+
+async def test_an_unread_bot_message_fails_the_scenario() -> None:
+    from bot.emulator.scenario import World
+
+    emulator = TelegramEmulator()
+    world = World(emulator)
+    chat_id = group_with_bot(emulator)
+    bot = Bot(emulator.token, base_url=IN_PROCESS_API, request=EmulatorRequest(emulator))
+    async with bot:
+        await bot.send_message(chat_id, "没人看的消息")
+    with pytest.raises(AssertionError, match="left unread"):
+        world.assert_all_read()
+    emulator.take_unread(chat_id)
+    world.assert_all_read()

@@ -3,8 +3,12 @@ as admin and as member, in group and in private, in zh and en."""
 
 from __future__ import annotations
 
+import json
 from datetime import time, timedelta
 
+from telegram import Update
+
+from bot.context import Ctx
 from bot.emulator.scenario import GroupChat
 from storage.groups import get_group
 from storage.members import get_member
@@ -359,3 +363,39 @@ async def test_unknown_commands(cast: Cast) -> None:
     await cast.group.expect_silence()
     await cast.group.say(cast.worker, "/fly@vanguard_bot")
     assert "我不认识 /fly" in await cast.group.next_reply()
+
+
+async def test_members_with_arguments_answers_usage(cast: Cast) -> None:
+    await cast.group.say(cast.worker, "/members all")
+    assert "用法：/members" in await cast.group.next_reply()
+
+
+async def test_deep_link_payloads_reach_the_registered_feature(cast: Cast) -> None:
+    from handlers import start as start_module
+    from handlers.common import reply
+
+    seen: list[str] = []
+
+    async def on_payload(update: Update, context: Ctx, payload: str) -> None:
+        seen.append(payload)
+        await reply(update, context, "签到成功")
+
+    start_module.register_payload("demo", on_payload)
+    try:
+        chat = cast.worker.private()
+        await chat.start("demo-g1-e2")
+        assert "签到成功" in await chat.next_reply()
+        assert seen == ["demo-g1-e2"]
+    finally:
+        start_module._PAYLOADS.pop("demo", None)
+
+
+async def test_command_menus_are_published_per_scope_and_language(harness: Harness) -> None:
+    menus = harness.emulator.commands
+    by_scope = {(json.loads(scope)["type"], lang): [c["command"] for c in cmds] for (scope, lang), cmds in menus.items()}
+    assert "settings" in by_scope[("all_chat_administrators", "")]
+    assert "settings" not in by_scope[("all_group_chats", "")]
+    assert "profile" in by_scope[("all_private_chats", "")]
+    assert "members" not in by_scope[("all_private_chats", "")]
+    english = {c["command"]: c["description"] for c in menus[(json.dumps({"type": "all_group_chats"}), "en")]}
+    assert english["members"] == "Member roster"

@@ -79,3 +79,42 @@ async def test_vanguard_run_answers_and_stops_on_sigterm(db_url: str, tmp_path: 
             process.kill()
             await process.wait()
         await server.stop()
+
+
+async def test_refused_token_stops_with_a_clear_message(tmp_path: Path) -> None:
+    emulator = TelegramEmulator(token="1000001:REAL")
+    server = EmulatorServer(emulator)
+    await server.start()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "1000001:WRONG"\napi_base_url = "{server.api_base_url}"\n'
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "v.db"}"\n',
+        encoding="utf-8",
+    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        await server.stop()
+    assert process.returncode == 2
+    assert "telegram.token" in stderr.decode()
+    assert "WRONG" not in stderr.decode()
+
+
+async def test_db_upgrade_command_creates_the_schema(tmp_path: Path) -> None:
+    database = tmp_path / "fresh.db"
+    script = Path(sys.executable).parent / "vanguard"
+    assert script.exists(), "the console script `vanguard` is installed"
+    env = dict(os.environ, VANGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+    env.pop("VANGUARD_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        str(script), "db", "upgrade",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert "database is at revision" in stdout.decode()
+    assert database.exists() and database.stat().st_size > 0
