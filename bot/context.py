@@ -32,6 +32,7 @@ class BotData:
     clock: Clock = field(default_factory=Clock)
     db: Database | None = None
     admins_ttl: timedelta = timedelta(minutes=10)
+    album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -7,6 +7,7 @@ our poller, a SQLite file); the script plays the people; the transcript is print
 from __future__ import annotations
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import build_application
@@ -59,7 +60,41 @@ async def play_day(world: World) -> None:
     await english.start()
     await english.next_reply()
     await _step(english, driver, "/help")
+    await topic_life(world, group, secretary, captain, worker, driver)
     world.assert_all_read()
+
+
+async def topic_life(
+    world: World, group: Chat, secretary: Person, captain: Person, worker: Person, driver: Person
+) -> None:
+    """A topic from listing to the results wall."""
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    due = (date.today() + timedelta(days=30)).isoformat()
+    await _step(
+        group,
+        captain,
+        "/newtopic 省道S272线K93+520平交非机动车道整治工程 | 施划非机动车道标线，修复护栏"
+        f" due:{due} slots:2",
+    )
+    await _step(group, secretary, "/newtopic 中东桥加固工程")
+    await group.say(worker, "/topics")
+    listing = await group.next_reply()
+    await group.press(worker, listing, "#1")
+    await group.replies(1)
+    await _step(group, driver, "/claim 1")
+    await _step(group, secretary, "/claim 1")
+    await _step(group, worker, f"/milestone 1 {soon} 完成标线施划")
+    await group.send_photo(worker, "/progress 1 60% 标线已完成一半")
+    await group.next_reply()
+    await group.send_album(worker, 2, "/done 1 非机动车道标线、护栏全部完成，通行秩序明显改善")
+    result = await group.next_reply()
+    await group.press(captain, result, "5")
+    await group.press(driver, result, "4")
+    await group.press(secretary, result, "4")
+    await _step(group, secretary, "/approve 1 成效明显，上墙")
+    await _step(group, worker, "/wall", replies=2)  # the wall, then its first photo
+    await group.say(worker, "/topic 1")
+    await group.replies(4)  # the topic, then its three photos as an album
 
 
 async def run_demo(db_path: Path | None = None) -> None:

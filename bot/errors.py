@@ -13,7 +13,8 @@ with an error id, and the person is shown that id with an apology.
         ├── NotAdmin             admin-only command
         ├── GroupOnly / PrivateOnly
         ├── UnknownNumber        no such topic/issue/event number in this group
-        └── InvalidValue         a value that does not parse (date, time, zone, ...)
+        ├── InvalidValue         a value that does not parse (date, time, zone, ...)
+        └── Refused              a domain rule says no (TopicFull, NotClaimant, ...)
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ class DuplicateUpdate(VanguardError):
 
 
 class UserError(VanguardError):
-    """A refusal the person reads, rendered from the catalog ``key`` with ``params``."""
+    """A refusal the person reads, rendered from the catalog ``key`` with ``params``.
+
+    A parameter named ``<name>_key`` is itself a catalog key: it is translated and passed
+    as ``<name>``."""
 
     key = "error.generic"
 
@@ -95,3 +99,39 @@ class InvalidValue(UserError):
     def __init__(self, key: str, **params: Any) -> None:
         self.key = key
         super().__init__(**params)
+
+
+class Refused(UserError):
+    """A rule of the domain says no; ``key`` names the rule's reply in the catalogs."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        super().__init__(**params)
+
+
+class TopicFull(Refused):
+    """Every slot of the topic is taken."""
+
+    def __init__(self, number: int, slots: int) -> None:
+        super().__init__("topic.full", number=number, slots=slots)
+
+
+class AlreadyClaimant(Refused):
+    """The person has claimed this topic already."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__("topic.already_yours", number=number)
+
+
+class NotClaimant(Refused):
+    """Only someone who claimed the topic may do this."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__("topic.not_claimant", number=number)
+
+
+class WrongStatus(Refused):
+    """The topic is not in a status that allows this step."""
+
+    def __init__(self, number: int, status: str) -> None:
+        super().__init__("topic.wrong_status", number=number, status_key=f"topic.status.{status}")

@@ -3,7 +3,8 @@
 Order matters:
 1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
    admins, chooses the translator. Every later handler relies on it.
-2. group 0, the features (only the first matching handler of a group runs).
+2. group 0, the features (only the first matching handler of a group runs); then the
+   photo-caption and album handlers of ``invocation``, which run photo-taking commands.
 3. group 0, last: the reply to unknown commands, so it never shadows a real one.
 4. the error handler.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, members, profile, registry, settings, start
+from handlers import errors, invocation, members, profile, registry, settings, start, topics
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
@@ -22,5 +23,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     settings.register(app)
     profile.register(app)
     members.register(app)
+    topics.register(app)
+    invocation.register(app)
     start.register_fallback(app)
     errors.register(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
@@ -11,6 +11,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import Ctx
 from bot.errors import GroupOnly, NotAdmin, PrivateOnly
+from bot.i18n import Html
 from storage.members import is_admin as stored_is_admin
 from storage.models import Group
 
@@ -92,6 +93,22 @@ async def reply(
 def deep_link(context: Ctx, payload: str) -> str:
     """``https://t.me/<bot>?start=<payload>``: opens the private chat in one tap."""
     return f"https://t.me/{context.bot.username}?start={payload}"
+
+
+MAX_MESSAGE = 4000  # under Telegram's 4096, leaving room for entities
+
+
+def split_message(lines: Sequence[str]) -> list[Html]:
+    """Join lines into as few messages as fit Telegram's length limit."""
+    chunks: list[Html] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
+            chunks.append(Html(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(Html(current))
+    return chunks
 
 
 def args_text(context: Ctx, skip: int = 0) -> str:

@@ -34,6 +34,8 @@ def render_user_error(t: Translator, error: UserError) -> Html:
     params = dict(error.params)
     if "kind" in params:
         params["kind"] = t.plain(f"kind.{params['kind']}")
+    for name in [n for n in params if n.endswith("_key")]:
+        params[name[: -len("_key")]] = t.plain(str(params.pop(name)))
     command = params.pop("command", None)
     text = t(error.key, **params)
     if isinstance(error, InvalidValue) and command:

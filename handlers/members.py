@@ -10,7 +10,7 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 from bot.context import Ctx
 from bot.errors import UsageError
 from bot.i18n import Html, Translator, escape, for_language
-from handlers.common import command, deep_link, reply, require_group
+from handlers.common import command, deep_link, reply, require_group, split_message
 from handlers.keyboards import open_private_chat
 from handlers.registry import group_defaults, person
 from handlers.start import help_text
@@ -18,7 +18,6 @@ from storage.groups import ensure_group, get_group, set_active
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import Member, Membership
 
-MAX_MESSAGE = 4000
 ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
 
 
@@ -36,15 +35,7 @@ def render_roster(t: Translator, rows: list[tuple[Member, Membership]]) -> list[
                 role=t.plain(f"role.{membership.role}"),
             )
         )
-    chunks: list[Html] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
-            chunks.append(Html(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    chunks.append(Html(current))
-    return chunks
+    return split_message(lines)
 
 
 async def members(update: Update, context: Ctx) -> None:

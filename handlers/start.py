@@ -28,7 +28,11 @@ def register_payload(prefix: str, handler: PayloadHandler) -> None:
 def help_text(t: Translator, chat: str, admin: bool) -> Html:
     """The commands this person may use here, one line each."""
     lines = [t("help.title_group" if chat == "group" else "help.title_private")]
+    section = "general"
     for spec in commands.visible("group" if chat == "group" else "private", admin):
+        if spec.section != section:
+            section = spec.section
+            lines.append(t(f"help.section.{section}"))
         lines.append(t("help.line", usage=Html(t(spec.usage_key)), text=t(spec.description_key)))
     if chat == "group":
         lines.append(t("help.private_hint"))

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models: groups, members, memberships, counters, processed updates.
+"""SQLAlchemy 2 models: groups and members, topics, photos, albums, pending commands.
 
 Telegram ids are ``BigInteger``; timestamps are aware UTC through :class:`UTCDateTime`;
 relationships are never lazy-loaded (async code cannot do implicit I/O).
@@ -11,12 +11,15 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Integer,
     MetaData,
     String,
+    Text,
     Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,3 +121,163 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Topic(Base):
+    """A work problem the branch lists for members to claim and solve (领题解题)."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("group_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    slots: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open/claimed/review/done
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    approval_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("members.user_id"))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("members.user_id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TopicClaim(Base):
+    """A member who claimed a topic (at most ``slots`` per topic)."""
+
+    __tablename__ = "topic_claims"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("members.user_id"), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TopicEvent(Base):
+    """One entry of a topic's history: created, claimed, released, milestone, progress,
+    submitted, approved, rejected — with who, when, a note and photos."""
+
+    __tablename__ = "topic_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("members.user_id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("members.user_id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    progress: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Milestone(Base):
+    """A dated step of a topic."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[int] = mapped_column(ForeignKey("members.user_id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Rating(Base):
+    """One member's 1-5 rating of a submitted topic result (changeable)."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),)
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("members.user_id"), primary_key=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Photo(Base):
+    """A photo kept by Telegram file id, and downloaded to the media directory."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    topic_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    file_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    local_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    download_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    download_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlbumPart(Base):
+    """One photo of an album (messages sharing a media_group_id), kept until the album is
+    complete and attached to the entry its caption asks for."""
+
+    __tablename__ = "album_parts"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    caption: Mapped[str | None] = mapped_column(Text, nullable=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    file_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Album(Base):
+    """An album that has been acted on: late photos of it join the same entry."""
+
+    __tablename__ = "albums"
+    __table_args__ = (UniqueConstraint("chat_id", "media_group_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
+    topic_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True
+    )
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingCommand(Base):
+    """A numbered command sent in private chat by someone in several groups, waiting for
+    them to pick the group."""
+
+    __tablename__ = "pending_commands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("members.user_id", ondelete="CASCADE"))
+    update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    update_json: Mapped[str] = mapped_column(Text)
+    chosen_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,478 @@
+"""Numbered commands with one code path, however they arrive.
+
+A command like ``/progress 3 60% 完成基层`` can come as a text message, as the caption of
+a photo, as the caption of an album (whose photos arrive as several messages, possibly
+split across getUpdates batches), or in private chat from someone who then picks the
+group with a button. Each way builds an :class:`Invocation` and calls the same
+``async def func(inv: Invocation) -> None``.
+
+Each way also has its own idempotency key, claimed in the command's one transaction
+(:meth:`Invocation.transaction`): the update id, the album (chat, media_group_id), or the
+pending private-chat command. So a redelivery, a second album sweep or a double press of
+the group button changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, JobQueue, MessageHandler, filters
+
+from bot.context import Ctx
+from bot.errors import DuplicateUpdate, NotAdmin, Refused, UserError
+from bot.i18n import Html, Translator, for_language, language_from_code
+from bot.media import kick_downloads, schedule_downloads
+from handlers.common import Markup, command, is_group_chat
+from handlers.errors import render_user_error
+from storage.albums import (
+    add_album_part,
+    album_parts,
+    drop_album_parts,
+    finish_album,
+    finished_album,
+    get_pending,
+    save_pending,
+    take_pending,
+    unfinished_albums,
+)
+from storage.groups import get_group
+from storage.members import get_member, groups_of, is_admin
+from storage.models import Group
+from storage.photos import PhotoInfo, attach_photos
+from storage.updates import record_update
+
+log = logging.getLogger(__name__)
+
+CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
+_COMMANDS: dict[str, CommandFunc] = {}
+_PHOTO_COMMANDS: set[str] = set()
+ALBUM_DEBOUNCE = timedelta(seconds=1.5)
+ALBUM_PART_TTL = timedelta(hours=1)
+_CAPTION = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL)
+
+
+@dataclass
+class Invocation:
+    """One numbered command, with the group it is about and how to answer it."""
+
+    context: Ctx
+    command: str
+    rest: str  # everything after the command word, as typed
+    chat_id: int
+    private: bool
+    user_id: int
+    message_id: int
+    group: Group
+    is_admin: bool
+    t: Translator
+    photos: list[PhotoInfo] = field(default_factory=list)
+    message: Message | None = None  # the command message itself (text and caption paths)
+    update_id: int | None = None
+    album: tuple[int, str] | None = None
+    pending_id: int | None = None
+
+    @property
+    def args(self) -> list[str]:
+        """The arguments, split on whitespace."""
+        return self.rest.split()
+
+    def require_admin(self) -> None:
+        """Refuse unless the person is an admin of the target group."""
+        if not self.is_admin:
+            raise NotAdmin()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The command's one write transaction; it claims the idempotency key, so doing
+        the same thing twice raises DuplicateUpdate instead of writing twice."""
+        now = self.context.clock.now()
+        async with self.context.db.transaction() as session:
+            if self.pending_id is not None:
+                if not await take_pending(session, self.pending_id):
+                    raise DuplicateUpdate(self.update_id or 0)
+            elif self.album is not None:
+                album = await finish_album(session, self.album[0], self.album[1], now)
+                if album is None:
+                    raise DuplicateUpdate(self.update_id or 0)
+                album.group_id = self.group.id
+            elif self.update_id is not None and not await record_update(
+                session, self.update_id, now
+            ):
+                raise DuplicateUpdate(self.update_id)
+            yield session
+
+    async def link_album(self, session: AsyncSession, topic_event_id: int) -> None:
+        """Photos of this album that arrive later join the entry ``topic_event_id``."""
+        if self.album is None:
+            return
+        album = await finished_album(session, *self.album)
+        if album is not None:
+            album.topic_event_id = topic_event_id
+
+    async def reply(self, text: str, markup: Markup | None = None) -> Message:
+        """Answer where the command was sent (quoting it in a group)."""
+        return await self.context.bot.send_message(
+            self.chat_id,
+            text,
+            reply_markup=markup,
+            reply_parameters=None
+            if self.private
+            else ReplyParameters(self.message_id, allow_sending_without_reply=True),
+        )
+
+    async def announce(self, text: str, markup: Markup | None = None) -> Message:
+        """Tell the group (answering in place when the command came from the group; from
+        private chat, post to the group and confirm privately)."""
+        if not self.private:
+            return await self.reply(text, markup)
+        sent = await self.context.bot.send_message(self.group.chat_id, text, reply_markup=markup)
+        await self.reply(self.t("scope.posted", group=self.group.title))
+        return sent
+
+
+def register_command(
+    app: Application,  # type: ignore[type-arg]
+    name: str,
+    func: CommandFunc,
+    *,
+    photos: bool = False,
+) -> None:
+    """Install a numbered command: as text (group or private) and, with ``photos``, as
+    the caption of a photo or an album."""
+    _COMMANDS[name] = func
+    if photos:
+        _PHOTO_COMMANDS.add(name)
+
+    async def from_text(update: Update, context: Ctx) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        rest = message.text.split(None, 1)[1] if len(message.text.split(None, 1)) > 1 else ""
+        await _start(update, context, name, rest, [])
+
+    from_text.__doc__ = f"/{name} as a text message."
+    app.add_handler(command(name, from_text))
+
+
+def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
+    """The biggest size of a Telegram photo (the last one)."""
+    size = sizes[-1]
+    return PhotoInfo(
+        file_id=size.file_id,
+        file_unique_id=size.file_unique_id,
+        width=size.width,
+        height=size.height,
+        file_size=size.file_size,
+        message_id=message_id,
+    )
+
+
+def parse_caption(caption: str | None, bot_username: str) -> tuple[str, str] | None:
+    """``"/progress@bot 3 60% …"`` → ("progress", "3 60% …") for commands that take
+    photos; None for any other caption."""
+    if not caption:
+        return None
+    match = _CAPTION.match(caption.strip())
+    if match is None:
+        return None
+    name, target, rest = match.group(1).lower(), match.group(2), match.group(3)
+    if target and target.lower() != bot_username.lower():
+        return None
+    if name not in _PHOTO_COMMANDS:
+        return None
+    return name, rest.strip()
+
+
+async def _start(
+    update: Update, context: Ctx, name: str, rest: str, photos: list[PhotoInfo]
+) -> None:
+    """Resolve the group (asking in private when there are several) and run."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    private = not is_group_chat(update)
+    if not private:
+        assert context.group is not None
+        group, admin = context.group, context.sender_is_admin
+    else:
+        resolved = await _private_group(
+            context,
+            user.id,
+            update.update_id,
+            {
+                "command": name,
+                "rest": rest,
+                "chat_id": message.chat_id,
+                "message_id": message.message_id,
+                "photos": [asdict(p) for p in photos],
+            },
+        )
+        if resolved is None:
+            return
+        group, admin = resolved
+    inv = Invocation(
+        context=context,
+        command=name,
+        rest=rest,
+        chat_id=message.chat_id,
+        private=private,
+        user_id=user.id,
+        message_id=message.message_id,
+        group=group,
+        is_admin=admin,
+        t=context.t,
+        photos=photos,
+        message=message,
+        update_id=update.update_id,
+    )
+    await _COMMANDS[name](inv)
+
+
+async def _private_group(
+    context: Ctx, uid: int, update_id: int, payload: dict[str, Any]
+) -> tuple[Group, bool] | None:
+    async with context.db.transaction() as session:
+        groups = await groups_of(session, uid)
+    if not groups:
+        raise Refused("scope.no_group")
+    if len(groups) == 1:
+        return groups[0], await _admin_of(context, groups[0], uid)
+    async with context.transaction() as session:
+        pending_id = await save_pending(session, uid, update_id, payload, context.clock.now())
+    buttons = [
+        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"pick:{pending_id}:{g.id}")]
+        for g in groups[:8]
+    ]
+    await context.bot.send_message(
+        uid,
+        context.t("scope.pick", command="/" + payload["command"]),
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+    return None
+
+
+async def _admin_of(context: Ctx, group: Group, uid: int) -> bool:
+    if context.is_bot_admin(uid):
+        return True
+    async with context.db.transaction() as session:
+        return await is_admin(session, group.id, uid)
+
+
+async def on_pick(update: Update, context: Ctx) -> None:
+    """The person chose the group for a command sent in private chat: run it there."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, pending_raw, group_raw = query.data.split(":")
+    async with context.db.transaction() as session:
+        pending = await get_pending(session, int(pending_raw))
+        group = await session.get(Group, int(group_raw))
+        mine = [g.id for g in await groups_of(session, query.from_user.id)]
+    if pending is None or pending[0] != query.from_user.id or group is None or group.id not in mine:
+        await query.answer(context.t.plain("scope.pick_stale"), show_alert=True)
+        return
+    payload = pending[1]
+    await query.answer(context.t.plain("scope.picked", group=group.title))
+    inv = Invocation(
+        context=context,
+        command=payload["command"],
+        rest=payload["rest"],
+        chat_id=payload["chat_id"],
+        private=True,
+        user_id=query.from_user.id,
+        message_id=payload["message_id"],
+        group=group,
+        is_admin=await _admin_of(context, group, query.from_user.id),
+        t=context.t,
+        photos=[PhotoInfo(**p) for p in payload["photos"]],
+        pending_id=int(pending_raw),
+    )
+    await run_safely(inv)
+
+
+async def run_safely(inv: Invocation) -> None:
+    """Run an invocation outside python-telegram-bot's error handling (album sweeps,
+    group picks): refusals are answered, bugs logged with an id and apologised for."""
+    try:
+        await _COMMANDS[inv.command](inv)
+    except DuplicateUpdate:
+        log.info("/%s was already carried out; nothing done twice", inv.command)
+    except UserError as error:
+        await _safe_reply(inv, render_user_error(inv.t, error))
+    except Exception as error:
+        error_id = secrets.token_hex(4)
+        log.error("error %s while running /%s", error_id, inv.command, exc_info=error)
+        await _safe_reply(inv, inv.t("error.internal", id=error_id))
+
+
+async def _safe_reply(inv: Invocation, text: Html) -> None:
+    try:
+        await inv.reply(text)
+    except TelegramError as exc:
+        log.warning("could not answer /%s: %s", inv.command, exc)
+
+
+async def on_photo(update: Update, context: Ctx) -> None:
+    """A single photo whose caption is a photo-taking command."""
+    message = update.effective_message
+    assert message is not None
+    parsed = parse_caption(message.caption, context.bot.username or "")
+    if parsed is None:
+        return
+    name, rest = parsed
+    await _start(update, context, name, rest, [largest(message.photo, message.message_id)])
+
+
+async def on_album_part(update: Update, context: Ctx) -> None:
+    """One photo of an album: keep it, and act once the album stops growing."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None and message.media_group_id is not None
+    photo = largest(message.photo, message.message_id)
+    key = (message.chat_id, message.media_group_id)
+    async with context.transaction() as session:
+        done = await finished_album(session, *key)
+        if done is not None:
+            # a late photo of an album already acted on joins the same entry
+            if done.topic_event_id is not None and done.group_id is not None:
+                await attach_photos(
+                    session,
+                    done.group_id,
+                    [photo],
+                    context.clock.now(),
+                    topic_event_id=done.topic_event_id,
+                )
+                kick_downloads(context)
+            return
+        await add_album_part(
+            session,
+            key[0],
+            key[1],
+            message.message_id,
+            user.id,
+            message.caption,
+            photo,
+            context.clock.now(),
+        )
+    schedule_album(context, key)
+
+
+def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
+    """(Re)start the album's quiet-period timer."""
+    job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]  # PTB leaves it generic
+    assert job_queue is not None
+    name = f"album:{key[0]}:{key[1]}"
+    for job in job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    job_queue.run_once(
+        _album_job,
+        context.bot_data.album_debounce,
+        data=key,
+        name=name,
+        job_kwargs={"misfire_grace_time": None},
+    )
+
+
+async def _album_job(context: Ctx) -> None:
+    job = context.job
+    assert job is not None
+    key: tuple[int, str] = job.data  # type: ignore[assignment]
+    await finish_album_command(context, *key)
+
+
+async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) -> None:
+    """Act on a complete album: run its caption's command with all its photos."""
+    async with context.db.transaction() as session:
+        parts = await album_parts(session, chat_id, media_group_id)
+    captioned = next(
+        (p for p in parts if parse_caption(p.caption, context.bot.username or "")), None
+    )
+    if captioned is None:
+        return  # no command (yet): the caption may still come; old parts are dropped later
+    parsed = parse_caption(captioned.caption, context.bot.username or "")
+    assert parsed is not None
+    name, rest = parsed
+    photos = [
+        PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
+        for p in parts
+    ]
+    async with context.db.transaction() as session:
+        group = await get_group(session, chat_id)
+        member = await get_member(session, captioned.user_id)
+    private = chat_id == captioned.user_id
+    if private:
+        t = for_language(language_from_code(member.language_code if member else None))
+        async with context.db.transaction() as session:
+            groups = await groups_of(session, captioned.user_id)
+        if len(groups) != 1:
+            await context.bot.send_message(chat_id, t("scope.album_needs_group"))
+            async with context.db.transaction() as session:
+                await finish_album(session, chat_id, media_group_id, context.clock.now())
+            return
+        group = groups[0]
+    elif group is not None:
+        t = for_language(group.language)
+    if group is None:
+        return
+    inv = Invocation(
+        context=context,
+        command=name,
+        rest=rest,
+        chat_id=chat_id,
+        private=private,
+        user_id=captioned.user_id,
+        message_id=captioned.message_id,
+        group=group,
+        is_admin=await _admin_of(context, group, captioned.user_id),
+        t=t,
+        photos=photos,
+        album=(chat_id, media_group_id),
+    )
+    await run_safely(inv)
+
+
+async def sweep_albums(context: Ctx) -> None:
+    """After a restart (or a lost timer): act on albums whose quiet period has passed,
+    and forget photos of albums that never carried a command."""
+    now = context.clock.now()
+    async with context.db.transaction() as session:
+        waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
+    for chat_id, media_group_id in waiting:
+        await finish_album_command(context, chat_id, media_group_id)
+    async with context.db.transaction() as session:
+        await drop_album_parts(session, now - ALBUM_PART_TTL)
+
+
+class _HasMediaGroup(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.media_group_id is not None
+
+
+ALBUM = _HasMediaGroup(name="album")
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the photo-caption, album and group-pick handlers, and the album sweep."""
+    new_photo = filters.PHOTO & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(new_photo & ALBUM, on_album_part))
+    app.add_handler(MessageHandler(new_photo & filters.CAPTION, on_photo))
+    app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:\d+:\d+$"))
+    job_queue = app.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(sweep_albums, interval=30, first=5, name="album-sweep")
+    schedule_downloads(job_queue)

@@ -1,0 +1,461 @@
+"""Topics (领题解题): create, claim and release, milestones, progress, results, ratings,
+approval, and the results wall. Every status change is a conditional write, so the rules
+hold under concurrency on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import (
+    AlreadyClaimant,
+    NotClaimant,
+    Refused,
+    TopicFull,
+    UnknownNumber,
+    WrongStatus,
+)
+from storage.dialect import insert
+from storage.groups import next_number
+from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
+from storage.photos import PhotoInfo, attach_photos, photos_of_events
+
+STATUSES = ("open", "claimed", "review", "done")
+CLAIMABLE = ("open", "claimed")
+
+
+async def create_topic(
+    session: AsyncSession,
+    group_id: int,
+    creator_id: int,
+    title: str,
+    now: datetime,
+    *,
+    description: str = "",
+    due_on: date | None = None,
+    slots: int = 1,
+) -> Topic:
+    """A new open topic with the group's next topic number."""
+    topic = Topic(
+        group_id=group_id,
+        number=await next_number(session, group_id, "topic"),
+        title=title,
+        description=description,
+        due_on=due_on,
+        slots=slots,
+        claimed_count=0,
+        status="open",
+        progress=0,
+        created_by=creator_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(topic)
+    await session.flush()
+    await _event(session, topic.id, "created", creator_id, now)
+    return topic
+
+
+async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
+    """Topic ``number`` of the group; UnknownNumber if there is none."""
+    topic = await session.scalar(
+        select(Topic).where(Topic.group_id == group_id, Topic.number == number)
+    )
+    if topic is None:
+        raise UnknownNumber("topic", number)
+    return topic
+
+
+async def list_topics(session: AsyncSession, group_id: int) -> list[Topic]:
+    """The group's topics, by status (open, claimed, review, done), then number."""
+    rows = await session.scalars(select(Topic).where(Topic.group_id == group_id))
+    order = {status: index for index, status in enumerate(STATUSES)}
+    return sorted(rows, key=lambda t: (order.get(t.status, 9), t.number))
+
+
+async def claimants(session: AsyncSession, topic_ids: Sequence[int]) -> dict[int, list[Member]]:
+    """Who claimed each topic, in the order they claimed it."""
+    if not topic_ids:
+        return {}
+    rows = await session.execute(
+        select(TopicClaim.topic_id, Member)
+        .join(Member, Member.user_id == TopicClaim.user_id)
+        .where(TopicClaim.topic_id.in_(topic_ids))
+        .order_by(TopicClaim.claimed_at, Member.user_id)
+    )
+    found: dict[int, list[Member]] = {}
+    for topic_id, member in rows:
+        found.setdefault(topic_id, []).append(member)
+    return found
+
+
+async def is_claimant(session: AsyncSession, topic_id: int, user_id: int) -> bool:
+    """Whether the person holds a claim on the topic."""
+    found = await session.scalar(
+        select(TopicClaim.user_id).where(
+            TopicClaim.topic_id == topic_id, TopicClaim.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+async def claim(session: AsyncSession, topic: Topic, user_id: int, now: datetime) -> Topic:
+    """Claim a slot of the topic for the person.
+
+    The slot is taken by one conditional UPDATE (``claimed_count < slots``) and the claim
+    row's primary key stops the same person twice, so concurrent claims can never exceed
+    the slots. Raises AlreadyClaimant, TopicFull or WrongStatus.
+    """
+    if await is_claimant(session, topic.id, user_id):
+        raise AlreadyClaimant(topic.number)
+    taken = await session.execute(
+        update(Topic)
+        .where(
+            Topic.id == topic.id,
+            Topic.status.in_(CLAIMABLE),
+            Topic.claimed_count < Topic.slots,
+        )
+        .values(claimed_count=Topic.claimed_count + 1, status="claimed", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(taken) != 1:
+        current = await _reload(session, topic.id)
+        if current.status not in CLAIMABLE:
+            raise WrongStatus(current.number, current.status)
+        raise TopicFull(current.number, current.slots)
+    added = await session.execute(
+        insert(session, TopicClaim)
+        .values(topic_id=topic.id, user_id=user_id, claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["topic_id", "user_id"])
+        .returning(TopicClaim.user_id)
+    )
+    if added.scalar_one_or_none() is None:
+        raise AlreadyClaimant(topic.number)  # a double tap; the rollback frees the slot
+    await _event(session, topic.id, "claimed", user_id, now)
+    return await _reload(session, topic.id)
+
+
+async def release(
+    session: AsyncSession, topic: Topic, user_id: int, actor_id: int, now: datetime
+) -> Topic:
+    """Give up (or, for an admin, take away) a claim; the topic reopens when nobody
+    holds it any more."""
+    if topic.status not in CLAIMABLE:
+        raise WrongStatus(topic.number, topic.status)
+    removed = await session.execute(
+        delete(TopicClaim).where(TopicClaim.topic_id == topic.id, TopicClaim.user_id == user_id)
+    )
+    if _rowcount(removed) != 1:
+        raise NotClaimant(topic.number)
+    await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id)
+        .values(claimed_count=Topic.claimed_count - 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.claimed_count == 0, Topic.status == "claimed")
+        .values(status="open", progress=0)
+        .execution_options(synchronize_session=False)
+    )
+    await _event(session, topic.id, "released", actor_id, now, subject_id=user_id)
+    return await _reload(session, topic.id)
+
+
+async def add_milestone(
+    session: AsyncSession, topic: Topic, due_on: date, text: str, actor_id: int, now: datetime
+) -> Milestone:
+    """A dated step of the topic."""
+    if topic.status == "done":
+        raise WrongStatus(topic.number, topic.status)
+    milestone = Milestone(
+        topic_id=topic.id, due_on=due_on, text=text, created_by=actor_id, created_at=now
+    )
+    session.add(milestone)
+    await _event(session, topic.id, "milestone", actor_id, now, note=f"{due_on.isoformat()} {text}")
+    await session.flush()
+    return milestone
+
+
+async def milestones(session: AsyncSession, topic_id: int) -> list[Milestone]:
+    """The topic's milestones by date."""
+    rows = await session.scalars(
+        select(Milestone)
+        .where(Milestone.topic_id == topic_id)
+        .order_by(Milestone.due_on, Milestone.id)
+    )
+    return list(rows)
+
+
+async def add_progress(
+    session: AsyncSession,
+    topic: Topic,
+    user_id: int,
+    percent: int,
+    note: str,
+    photos: Sequence[PhotoInfo],
+    now: datetime,
+) -> TopicEvent:
+    """A claimant's progress update (with photos); sets the topic's progress."""
+    if not await is_claimant(session, topic.id, user_id):
+        raise NotClaimant(topic.number)
+    changed = await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.status == "claimed")
+        .values(progress=percent, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(topic.number, topic.status)
+    event = await _event(session, topic.id, "progress", user_id, now, note=note, progress=percent)
+    await attach_photos(session, topic.group_id, photos, now, topic_event_id=event.id)
+    return event
+
+
+async def submit_result(
+    session: AsyncSession,
+    topic: Topic,
+    user_id: int,
+    result: str,
+    photos: Sequence[PhotoInfo],
+    now: datetime,
+) -> TopicEvent:
+    """A claimant submits the result: the topic goes to review; earlier ratings (of a
+    rejected result) are cleared."""
+    if not await is_claimant(session, topic.id, user_id):
+        raise NotClaimant(topic.number)
+    changed = await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.status == "claimed")
+        .values(status="review", result=result, submitted_at=now, progress=100, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(topic.number, topic.status)
+    await session.execute(delete(Rating).where(Rating.topic_id == topic.id))
+    event = await _event(session, topic.id, "submitted", user_id, now, note=result)
+    await attach_photos(session, topic.group_id, photos, now, topic_event_id=event.id)
+    return event
+
+
+async def set_result_message(session: AsyncSession, topic_id: int, message_id: int) -> None:
+    """Remember the group message that carries the rating buttons."""
+    await session.execute(
+        update(Topic)
+        .where(Topic.id == topic_id)
+        .values(result_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """Average stars and how many rated."""
+
+    average: float = 0.0
+    count: int = 0
+
+
+async def rate(
+    session: AsyncSession, topic: Topic, user_id: int, stars: int, now: datetime
+) -> tuple[int | None, RatingSummary]:
+    """Record (or change) the person's rating; returns (previous stars, new summary).
+
+    Refused when the topic is not in review or the person claimed it."""
+    if topic.status != "review":
+        raise Refused("topic.rating_closed", number=topic.number)
+    if await is_claimant(session, topic.id, user_id):
+        raise Refused("topic.own_rating", number=topic.number)
+    previous = await session.scalar(
+        select(Rating.stars).where(Rating.topic_id == topic.id, Rating.user_id == user_id)
+    )
+    await session.execute(
+        insert(session, Rating)
+        .values(topic_id=topic.id, user_id=user_id, stars=stars, rated_at=now)
+        .on_conflict_do_update(
+            index_elements=["topic_id", "user_id"], set_={"stars": stars, "rated_at": now}
+        )
+    )
+    summary = (await rating_summaries(session, [topic.id])).get(topic.id, RatingSummary())
+    return previous, summary
+
+
+async def rating_summaries(
+    session: AsyncSession, topic_ids: Sequence[int]
+) -> dict[int, RatingSummary]:
+    """Average and count of ratings per topic."""
+    if not topic_ids:
+        return {}
+    rows = await session.execute(
+        select(Rating.topic_id, func.avg(Rating.stars), func.count())
+        .where(Rating.topic_id.in_(topic_ids))
+        .group_by(Rating.topic_id)
+    )
+    return {tid: RatingSummary(float(avg), int(count)) for tid, avg, count in rows}
+
+
+async def approve(
+    session: AsyncSession, topic: Topic, admin_id: int, comment: str, now: datetime
+) -> Topic:
+    """The secretary approves the result: the topic is done and goes on the wall."""
+    changed = await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.status == "review")
+        .values(
+            status="done",
+            approved_at=now,
+            approved_by=admin_id,
+            approval_comment=comment or None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(topic.number, topic.status)
+    await _event(session, topic.id, "approved", admin_id, now, note=comment)
+    return await _reload(session, topic.id)
+
+
+async def reject(
+    session: AsyncSession, topic: Topic, admin_id: int, reason: str, now: datetime
+) -> Topic:
+    """Send the result back: the topic is in progress again."""
+    changed = await session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.status == "review")
+        .values(status="claimed", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(topic.number, topic.status)
+    await _event(session, topic.id, "rejected", admin_id, now, note=reason)
+    return await _reload(session, topic.id)
+
+
+@dataclass
+class TopicDetail:
+    """Everything /topic shows."""
+
+    topic: Topic
+    claimants: list[Member]
+    milestones: list[Milestone]
+    events: list[TopicEvent]
+    people: dict[int, Member]
+    photos: dict[int, list[Photo]]
+    rating: RatingSummary = field(default_factory=RatingSummary)
+
+
+async def topic_detail(session: AsyncSession, topic: Topic) -> TopicDetail:
+    """The topic with its claimants, milestones, history, photos and rating."""
+    events = list(
+        await session.scalars(
+            select(TopicEvent)
+            .where(TopicEvent.topic_id == topic.id)
+            .order_by(TopicEvent.at, TopicEvent.id)
+        )
+    )
+    ids = {e.actor_id for e in events} | {e.subject_id for e in events if e.subject_id}
+    people = {
+        m.user_id: m for m in await session.scalars(select(Member).where(Member.user_id.in_(ids)))
+    }
+    return TopicDetail(
+        topic=topic,
+        claimants=(await claimants(session, [topic.id])).get(topic.id, []),
+        milestones=await milestones(session, topic.id),
+        events=events,
+        people=people,
+        photos=await photos_of_events(session, [e.id for e in events]),
+        rating=(await rating_summaries(session, [topic.id])).get(topic.id, RatingSummary()),
+    )
+
+
+@dataclass
+class WallEntry:
+    """One done topic on the results wall."""
+
+    topic: Topic
+    claimants: list[Member]
+    rating: RatingSummary
+    first_photo: Photo | None
+
+
+async def wall(session: AsyncSession, group_id: int) -> list[WallEntry]:
+    """Done topics, newest approval first, with claimants, rating and first photo."""
+    topics = list(
+        await session.scalars(
+            select(Topic)
+            .where(Topic.group_id == group_id, Topic.status == "done")
+            .order_by(Topic.approved_at.desc(), Topic.number.desc())
+        )
+    )
+    ids = [t.id for t in topics]
+    people = await claimants(session, ids)
+    ratings = await rating_summaries(session, ids)
+    first: dict[int, Photo] = {}
+    if ids:
+        rows = await session.execute(
+            select(TopicEvent.topic_id, Photo)
+            .join(Photo, Photo.topic_event_id == TopicEvent.id)
+            .where(TopicEvent.topic_id.in_(ids), TopicEvent.kind == "submitted")
+            .order_by(Photo.id)
+        )
+        for topic_id, photo in rows:
+            first.setdefault(topic_id, photo)
+    return [
+        WallEntry(t, people.get(t.id, []), ratings.get(t.id, RatingSummary()), first.get(t.id))
+        for t in topics
+    ]
+
+
+async def claimed_by(session: AsyncSession, group_id: int) -> dict[int, list[int]]:
+    """For the roster: the topic numbers each person holds (not yet done)."""
+    rows = await session.execute(
+        select(TopicClaim.user_id, Topic.number)
+        .join(Topic, Topic.id == TopicClaim.topic_id)
+        .where(Topic.group_id == group_id, Topic.status != "done")
+        .order_by(Topic.number)
+    )
+    found: dict[int, list[int]] = {}
+    for user_id, number in rows:
+        found.setdefault(user_id, []).append(number)
+    return found
+
+
+async def _event(
+    session: AsyncSession,
+    topic_id: int,
+    kind: str,
+    actor_id: int,
+    now: datetime,
+    *,
+    note: str = "",
+    progress: int | None = None,
+    subject_id: int | None = None,
+) -> TopicEvent:
+    event = TopicEvent(
+        topic_id=topic_id,
+        kind=kind,
+        actor_id=actor_id,
+        subject_id=subject_id,
+        note=note,
+        progress=progress,
+        at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def _reload(session: AsyncSession, topic_id: int) -> Topic:
+    topic = await session.get(Topic, topic_id, populate_existing=True)
+    assert topic is not None
+    return topic
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
