@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -183,9 +183,11 @@ def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
     )
 
 
-def parse_caption(caption: str | None, bot_username: str) -> tuple[str, str] | None:
-    """``"/progress@bot 3 60% …"`` → ("progress", "3 60% …") for commands that take
-    photos; None for any other caption."""
+def parse_caption(
+    caption: str | None, bot_username: str, commands: Collection[str]
+) -> tuple[str, str] | None:
+    """``"/progress@bot 3 60% …"`` → ("progress", "3 60% …") when the command is one of
+    ``commands`` (those that take photos); None for any other caption."""
     if not caption:
         return None
     match = _CAPTION.match(caption.strip())
@@ -194,7 +196,7 @@ def parse_caption(caption: str | None, bot_username: str) -> tuple[str, str] | N
     name, target, rest = match.group(1).lower(), match.group(2), match.group(3)
     if target and target.lower() != bot_username.lower():
         return None
-    if name not in _PHOTO_COMMANDS:
+    if name not in commands:
         return None
     return name, rest.strip()
 
@@ -331,7 +333,7 @@ async def on_photo(update: Update, context: Ctx) -> None:
     """A single photo whose caption is a photo-taking command."""
     message = update.effective_message
     assert message is not None
-    parsed = parse_caption(message.caption, context.bot.username or "")
+    parsed = parse_caption(message.caption, context.bot.username or "", _PHOTO_COMMANDS)
     if parsed is None:
         return
     name, rest = parsed
@@ -400,11 +402,12 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
     async with context.db.transaction() as session:
         parts = await album_parts(session, chat_id, media_group_id)
     captioned = next(
-        (p for p in parts if parse_caption(p.caption, context.bot.username or "")), None
+        (p for p in parts if parse_caption(p.caption, context.bot.username or "", _PHOTO_COMMANDS)),
+        None,
     )
     if captioned is None:
         return  # no command (yet): the caption may still come; old parts are dropped later
-    parsed = parse_caption(captioned.caption, context.bot.username or "")
+    parsed = parse_caption(captioned.caption, context.bot.username or "", _PHOTO_COMMANDS)
     assert parsed is not None
     name, rest = parsed
     photos = [

@@ -121,7 +121,7 @@ def render_list(
             buttons.append(
                 InlineKeyboardButton(
                     t.plain("topics.claim_button", number=topic.number),
-                    callback_data=f"claim:{topic.number}",
+                    callback_data=f"claim:{topic.number}:list",
                 )
             )
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)][:30]
@@ -353,16 +353,14 @@ async def on_claim_button(update: Update, context: Ctx) -> None:
     await context.bot.send_message(
         group.chat_id, _claimed_text(context.t, topic, context, query.from_user.id)
     )
-    await _refresh_list(update, context, group)
+    if query.data.endswith(":list"):
+        await _refresh_list(update, context, group)
 
 
 async def _refresh_list(update: Update, context: Ctx, group: Group) -> None:
-    """If the button sat under a /topics list, show the list as it is now."""
+    """The button sat under a /topics list: show the list as it is now."""
     query = update.callback_query
-    if query is None or query.message is None or not hasattr(query.message, "text"):
-        return
-    text = getattr(query.message, "text", "") or ""
-    if not text.startswith(context.t.plain("topics.title", count=0).split("（")[0].split("(")[0]):
+    if query is None or query.message is None:
         return
     chunks, markup = await _list(context, group)
     with contextlib.suppress(BadRequest):  # unchanged, or too old to edit
@@ -700,5 +698,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_command(app, "approve", approve_command)
     register_command(app, "reject", reject_command)
     app.add_handler(command("wall", wall_command))
-    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:\d+(:list)?$"))
     app.add_handler(CallbackQueryHandler(on_rate_button, pattern=r"^rate:\d+:[1-5]$"))

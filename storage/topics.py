@@ -63,7 +63,9 @@ async def create_topic(
 async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
     """Topic ``number`` of the group; UnknownNumber if there is none."""
     topic = await session.scalar(
-        select(Topic).where(Topic.group_id == group_id, Topic.number == number)
+        select(Topic)
+        .where(Topic.group_id == group_id, Topic.number == number)
+        .execution_options(populate_existing=True)  # status changes are Core UPDATEs
     )
     if topic is None:
         raise UnknownNumber("topic", number)

@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +114,15 @@ class Harness:
 
 def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | None) -> VanguardApp:
     """The production composition root, on the in-process emulator, without throttling."""
-    return build_application(
+    app = build_application(
         config,
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
         clock=clock,
         rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2),
     )
+    app.bot_data.album_debounce = timedelta(seconds=0.4)
+    return app
 
 
 async def start_harness(config: Config, emulator: TelegramEmulator) -> Harness:

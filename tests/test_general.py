@@ -392,10 +392,16 @@ async def test_deep_link_payloads_reach_the_registered_feature(cast: Cast) -> No
 
 async def test_command_menus_are_published_per_scope_and_language(harness: Harness) -> None:
     menus = harness.emulator.commands
-    by_scope = {(json.loads(scope)["type"], lang): [c["command"] for c in cmds] for (scope, lang), cmds in menus.items()}
+    by_scope = {
+        (json.loads(scope)["type"], lang): [c["command"] for c in cmds]
+        for (scope, lang), cmds in menus.items()
+    }
     assert "settings" in by_scope[("all_chat_administrators", "")]
     assert "settings" not in by_scope[("all_group_chats", "")]
     assert "profile" in by_scope[("all_private_chats", "")]
     assert "members" not in by_scope[("all_private_chats", "")]
-    english = {c["command"]: c["description"] for c in menus[(json.dumps({"type": "all_group_chats"}), "en")]}
+    english = {
+        c["command"]: c["description"]
+        for c in menus[(json.dumps({"type": "all_group_chats"}), "en")]
+    }
     assert english["members"] == "Member roster"

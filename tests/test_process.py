@@ -93,8 +93,15 @@ async def test_refused_token_stops_with_a_clear_message(tmp_path: Path) -> None:
     )
     try:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=tmp_path,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=tmp_path,
         )
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     finally:
@@ -111,8 +118,13 @@ async def test_db_upgrade_command_creates_the_schema(tmp_path: Path) -> None:
     env = dict(os.environ, VANGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{database}")
     env.pop("VANGUARD_TOKEN", None)
     process = await asyncio.create_subprocess_exec(
-        str(script), "db", "upgrade",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,
+        str(script),
+        "db",
+        "upgrade",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
