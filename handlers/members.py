@@ -17,24 +17,32 @@ from handlers.start import help_text
 from storage.groups import ensure_group, get_group, set_active
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import Member, Membership
+from storage.topics import claimed_by
 
 ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
 
 
-def render_roster(t: Translator, rows: list[tuple[Member, Membership]]) -> list[Html]:
-    """The roster as one or more messages (each under Telegram's 4096 characters)."""
+def render_roster(
+    t: Translator,
+    rows: list[tuple[Member, Membership]],
+    topics: dict[int, list[int]] | None = None,
+) -> list[Html]:
+    """The roster as one or more messages (each under Telegram's 4096 characters): role,
+    and the topics each person holds."""
     lines = [t("members.title", count=len(rows))]
     for member, membership in rows:
         handle = f" @{member.username}" if member.username else ""
-        lines.append(
-            t(
-                "members.line",
-                icon=ROLE_ICONS.get(membership.role, "·"),
-                name=member.display_name,
-                handle=handle,
-                role=t.plain(f"role.{membership.role}"),
-            )
+        held = (topics or {}).get(member.user_id, [])
+        line = t(
+            "members.line",
+            icon=ROLE_ICONS.get(membership.role, "·"),
+            name=member.display_name,
+            handle=handle,
+            role=t.plain(f"role.{membership.role}"),
         )
+        if held:
+            line = Html(line + t("members.topics", numbers=" ".join(f"#{n}" for n in held)))
+        lines.append(line)
     return split_message(lines)
 
 
@@ -45,7 +53,8 @@ async def members(update: Update, context: Ctx) -> None:
         raise UsageError("members")
     async with context.db.transaction() as session:
         rows = await roster(session, group.id)
-    for chunk in render_roster(context.t, rows):
+        topics = await claimed_by(session, group.id)
+    for chunk in render_roster(context.t, rows, topics):
         await reply(update, context, chunk)
 
 

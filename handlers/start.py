@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import commands
 from bot.context import Ctx
@@ -88,6 +88,16 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(command("help", help_command))
 
 
+async def stale_button(update: Update, context: Ctx) -> None:
+    """A button no handler knows (from an old message): still answered, so the person's
+    phone stops waiting."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(context.t.plain("error.stale_button"), show_alert=True)
+
+
 def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the unknown-command reply; must come after every feature's commands."""
+    """Install the unknown-command reply and the answer to unknown buttons; must come
+    after every feature's handlers."""
     app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(CallbackQueryHandler(stale_button))

@@ -540,3 +540,24 @@ async def test_help_lists_topic_commands(cast: Cast) -> None:
     await cast.group.say(cast.worker, "/help")
     reply = await cast.group.next_reply()
     assert "领题解题" in reply and "/claim" in reply and "/newtopic" not in reply
+
+
+async def test_roster_shows_claimed_topics(cast: Cast) -> None:
+    await new_topic(cast, "甲")
+    await new_topic(cast, "乙")
+    await claimed(cast, 1)
+    await claimed(cast, 2)
+    await cast.group.say(cast.worker, "/members")
+    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张 工" in x)
+    assert "题目 #1 #2" in line
+
+
+async def test_unknown_button_is_still_answered(harness: Harness, cast: Cast) -> None:
+    sent = await harness.app.bot.send_message(cast.group.id, "旧消息")
+    await cast.group.next_reply()
+    query_id, _ = harness.emulator.callback_query(
+        cast.worker.user, harness.emulator.messages[(cast.group.id, sent.message_id)], "old:format"
+    )
+    await harness.world.settle()
+    await harness.emulator.wait_for(lambda: query_id in harness.emulator.callback_answers, 5)
+    assert "按钮已失效" in harness.emulator.callback_answers[query_id]["text"]
