@@ -47,7 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     setup_logging([], level=logging.WARNING)
-    asyncio.run(run_demo(Path(args.db) if args.db else None))
+    asyncio.run(run_demo(Path(args.db) if args.db else None, Path(args.out)))
     return 0
 
 
@@ -92,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a scripted day against the built-in emulator")
     demo.add_argument("--db", help="SQLite file to use (default: a temporary one)")
+    demo.add_argument("--out", default="demo-output", help="where photos and exports go")
     demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

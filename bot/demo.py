@@ -61,7 +61,30 @@ async def play_day(world: World) -> None:
     await english.next_reply()
     await _step(english, driver, "/help")
     await topic_life(world, group, secretary, captain, worker, driver)
+    await inspection_life(world, group, secretary, captain, worker)
     world.assert_all_read()
+
+
+async def inspection_life(
+    world: World, group: Chat, secretary: Person, captain: Person, worker: Person
+) -> None:
+    """An inspection issue from the roadside photo to the register (台账)."""
+    deadline = (date.today() + timedelta(days=3)).isoformat()
+    await group.send_album(worker, 2, "/report S272 K93+520 护栏缺损，立柱松动 cat:guardrail sev:2")
+    await group.next_reply()
+    await group.send_location(worker, 23.0215, 113.7518)
+    await group.next_reply()
+    await _step(group, worker, "/report s272 k93+540 护栏附近路面坑槽 cat:坑槽 sev:3")
+    await _step(group, captain, f"/assign 1 @zhang_gong {deadline}")
+    await _step(group, worker, "/issues")
+    await _step(group, worker, "/fixed 1 已更换立柱并紧固")
+    await group.send_photo(worker)  # the "after" photo the bot asked for
+    await group.next_reply()
+    await _step(group, secretary, "/verify 1")
+    await _step(group, secretary, "/verify 2 dup:1")
+    await group.say(worker, "/issue 1")
+    await group.replies(4)  # the issue, the two "before" photos, the "after" photo
+    await _step(group, secretary, "/export issues")
 
 
 async def topic_life(
@@ -97,8 +120,9 @@ async def topic_life(
     await group.replies(4)  # the topic, then its three photos as an album
 
 
-async def run_demo(db_path: Path | None = None) -> None:
-    """Run the scripted day and print the transcript."""
+async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output")) -> None:
+    """Run the scripted day and print the transcript; photos and exported registers are
+    left in ``out``."""
     with tempfile.TemporaryDirectory(prefix="vanguard-demo-") as tmp:
         emulator = TelegramEmulator()
         server = EmulatorServer(emulator)
@@ -112,7 +136,7 @@ async def run_demo(db_path: Path | None = None) -> None:
             ),
             database=DatabaseConfig(url=f"sqlite+aiosqlite:///{database}"),
             bot=BotConfig(),
-            media=MediaConfig(dir=Path(tmp) / "media"),
+            media=MediaConfig(dir=out / "media"),
         )
         app = build_application(config)
         runner = Runner(app, config, poll_timeout=2)
@@ -124,3 +148,5 @@ async def run_demo(db_path: Path | None = None) -> None:
             await runner.stop()
             await server.stop()
             print("\n".join(world.transcript))
+        for path in sorted((out / "media").glob("*/exports/*.xlsx")):
+            print(f"\nexport file written: {path} ({path.stat().st_size} bytes)")

@@ -131,7 +131,9 @@ class NotClaimant(Refused):
 
 
 class WrongStatus(Refused):
-    """The topic is not in a status that allows this step."""
+    """The topic (or issue) is not in a status that allows this step."""
 
-    def __init__(self, number: int, status: str) -> None:
-        super().__init__("topic.wrong_status", number=number, status_key=f"topic.status.{status}")
+    def __init__(self, number: int, status: str, kind: str = "topic") -> None:
+        super().__init__(
+            f"{kind}.wrong_status", number=number, status_key=f"{kind}.status.{status}"
+        )

@@ -1,5 +1,5 @@
 """Pure parsing helpers for command arguments: dates, times, switches, numbers,
-percentages, /newtopic's options."""
+percentages, /newtopic's and /report's options."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from bot.config import parse_hhmm
+from bot.roads import RoadPlace, parse_place
 
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -111,3 +112,78 @@ def progress_bar(percent: int, width: int = 10) -> str:
     percent = max(0, min(100, percent))
     filled = round(percent * width / 100)
     return "▓" * filled + "░" * (width - filled) + f" {percent}%"
+
+
+CATEGORIES = (
+    "pothole",
+    "crack",
+    "guardrail",
+    "signs",
+    "drainage",
+    "greenery",
+    "debris",
+    "bridge",
+    "other",
+)
+CATEGORY_ALIASES = {
+    "markings": "signs",
+    "sign": "signs",
+    "pollution": "debris",
+    "坑槽": "pothole",
+    "坑洞": "pothole",
+    "裂缝": "crack",
+    "护栏": "guardrail",
+    "标志": "signs",
+    "标线": "signs",
+    "标志标线": "signs",
+    "排水": "drainage",
+    "绿化": "greenery",
+    "杂物": "debris",
+    "污染": "debris",
+    "抛洒物": "debris",
+    "桥梁": "bridge",
+    "桥": "bridge",
+    "其他": "other",
+}
+_REPORT_OPTION = re.compile(r"(?<!\S)(cat|sev|类别|等级)[:：]\s*(\S+)", re.IGNORECASE)
+
+
+def parse_category(text: str) -> str | None:
+    """``guardrail`` / ``护栏`` → ``guardrail``; unknown → None."""
+    word = text.strip().lower()
+    if word in CATEGORIES:
+        return word
+    return CATEGORY_ALIASES.get(word)
+
+
+@dataclass(frozen=True)
+class ReportArgs:
+    """What ``/report [<road> <stake>[-<stake>]] <description> [cat:…] [sev:1-3]`` says."""
+
+    place: RoadPlace | None
+    description: str
+    category: str = "other"
+    severity: int = 2
+
+
+def parse_report(text: str) -> ReportArgs:
+    """Split /report's arguments. Raises StakeError for a malformed stake, ArgumentError
+    for a bad category or severity, ValueError when there is no description."""
+    category, severity = "other", 2
+    for match in _REPORT_OPTION.finditer(text):
+        name, value = match.group(1).lower(), match.group(2)
+        if name in ("cat", "类别"):
+            found = parse_category(value)
+            if found is None:
+                raise ArgumentError("error.bad_category", value=value)
+            category = found
+        else:
+            level = parse_int(value)
+            if level is None or not 1 <= level <= 3:
+                raise ArgumentError("error.bad_severity", value=value)
+            severity = level
+    place, rest = parse_place(_REPORT_OPTION.sub(" ", text))
+    description = " ".join(rest.split())
+    if not description:
+        raise ValueError("a description is required")
+    return ReportArgs(place, description[:1000], category, severity)

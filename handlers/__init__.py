@@ -13,7 +13,18 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, invocation, members, profile, registry, settings, start, topics
+from handlers import (
+    errors,
+    inspections,
+    invocation,
+    members,
+    profile,
+    registry,
+    report_flow,
+    settings,
+    start,
+    topics,
+)
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
@@ -24,6 +35,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     profile.register(app)
     members.register(app)
     topics.register(app)
+    report_flow.register(app)  # before inspections: `/report` alone in private, locations
+    inspections.register(app)
     invocation.register(app)
     start.register_fallback(app)
     errors.register(app)

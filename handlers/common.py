@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
@@ -16,7 +22,7 @@ from storage.members import is_admin as stored_is_admin
 from storage.models import Group
 
 Callback = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def command(name: str, callback: Callback) -> CommandHandler[Ctx, None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Collection, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     Message,
     PhotoSize,
     ReplyParameters,
@@ -61,8 +62,37 @@ from storage.updates import record_update
 log = logging.getLogger(__name__)
 
 CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
+PhotoHook = Callable[[Update, Ctx, PhotoInfo], Awaitable[bool]]
+AlbumHook = Callable[[Ctx, "LooseAlbum"], Awaitable[bool]]
 _COMMANDS: dict[str, CommandFunc] = {}
 _PHOTO_COMMANDS: set[str] = set()
+_PHOTO_HOOKS: list[PhotoHook] = []
+_ALBUM_HOOKS: list[AlbumHook] = []
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LooseAlbum:
+    """A complete album whose caption is no command (e.g. the awaited "after" photos)."""
+
+    chat_id: int
+    user_id: int
+    message_id: int
+    media_group_id: str
+    photos: list[PhotoInfo]
+
+
+def add_photo_hook(hook: PhotoHook) -> None:
+    """Let a feature take photos that carry no command (a guided report collecting
+    photos, a fix waiting for its "after" photo). The hook returns True when it took it."""
+    _PHOTO_HOOKS.append(hook)
+
+
+def add_album_hook(hook: AlbumHook) -> None:
+    """Like :func:`add_photo_hook`, for a whole album without a command caption."""
+    _ALBUM_HOOKS.append(hook)
+
+
 ALBUM_DEBOUNCE = timedelta(seconds=1.5)
 ALBUM_PART_TTL = timedelta(hours=1)
 _CAPTION = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL)
@@ -118,13 +148,20 @@ class Invocation:
                 raise DuplicateUpdate(self.update_id)
             yield session
 
-    async def link_album(self, session: AsyncSession, topic_event_id: int) -> None:
-        """Photos of this album that arrive later join the entry ``topic_event_id``."""
+    async def link_album(
+        self,
+        session: AsyncSession,
+        *,
+        topic_event_id: int | None = None,
+        issue_event_id: int | None = None,
+    ) -> None:
+        """Photos of this album that arrive later join the entry just written."""
         if self.album is None:
             return
         album = await finished_album(session, *self.album)
         if album is not None:
             album.topic_event_id = topic_event_id
+            album.issue_event_id = issue_event_id
 
     async def reply(self, text: str, markup: Markup | None = None) -> Message:
         """Answer where the command was sent (quoting it in a group)."""
@@ -145,6 +182,27 @@ class Invocation:
         sent = await self.context.bot.send_message(self.group.chat_id, text, reply_markup=markup)
         await self.reply(self.t("scope.posted", group=self.group.title))
         return sent
+
+
+async def announce_with_photos(
+    inv: Invocation, text: str, markup: InlineKeyboardMarkup | None = None
+) -> int:
+    """Tell the group, as :meth:`Invocation.announce`; from private chat the photos go to
+    the group with the text. Returns the id of the group message carrying ``markup``."""
+    if inv.private and inv.photos:
+        bot = inv.context.bot
+        caption = text[:1000]
+        if len(inv.photos) == 1:
+            sent = await bot.send_photo(inv.group.chat_id, inv.photos[0].file_id, caption=caption)
+        else:
+            media = [InputMediaPhoto(p.file_id) for p in inv.photos[:10]]
+            media[0] = InputMediaPhoto(inv.photos[0].file_id, caption=caption)
+            sent = (await bot.send_media_group(inv.group.chat_id, media))[0]
+        if markup is None:
+            await inv.reply(inv.t("scope.posted", group=inv.group.title))
+            return sent.message_id
+    message = await inv.announce(text, markup)
+    return message.message_id
 
 
 def register_command(
@@ -330,14 +388,49 @@ async def _safe_reply(inv: Invocation, text: Html) -> None:
 
 
 async def on_photo(update: Update, context: Ctx) -> None:
-    """A single photo whose caption is a photo-taking command."""
+    """A single photo (or an image sent as a file): its caption's command, or a feature
+    waiting for a photo from this person."""
     message = update.effective_message
     assert message is not None
     parsed = parse_caption(message.caption, context.bot.username or "", _PHOTO_COMMANDS)
-    if parsed is None:
+    photo = photo_of(message, refuse=parsed is not None)
+    if photo is None:
         return
-    name, rest = parsed
-    await _start(update, context, name, rest, [largest(message.photo, message.message_id)])
+    if parsed is not None:
+        name, rest = parsed
+        await _start(update, context, name, rest, [photo])
+        return
+    for hook in _PHOTO_HOOKS:
+        if await hook(update, context, photo):
+            return
+
+
+def photo_of(message: Message, *, refuse: bool) -> PhotoInfo | None:
+    """The photo a message carries: its largest size, or an image file. A non-image file
+    or anything over 20 MB is refused (when ``refuse``) or ignored."""
+    if message.photo:
+        photo = largest(message.photo, message.message_id)
+    elif message.document is not None:
+        document = message.document
+        if not (document.mime_type or "").startswith("image/"):
+            if refuse:
+                raise Refused("photo.not_image", name=document.file_name or "")
+            return None
+        photo = PhotoInfo(
+            document.file_id,
+            document.file_unique_id,
+            0,
+            0,
+            document.file_size,
+            message.message_id,
+        )
+    else:
+        return None
+    if photo.file_size is not None and photo.file_size > MAX_PHOTO_BYTES:
+        if refuse:
+            raise Refused("photo.too_big", size=photo.file_size // (1024 * 1024))
+        return None
+    return photo
 
 
 async def on_album_part(update: Update, context: Ctx) -> None:
@@ -347,17 +440,27 @@ async def on_album_part(update: Update, context: Ctx) -> None:
     assert message is not None and user is not None and message.media_group_id is not None
     photo = largest(message.photo, message.message_id)
     key = (message.chat_id, message.media_group_id)
+    username = context.bot.username or ""
+    if (
+        not is_group_chat(update)
+        and parse_caption(message.caption, username, _PHOTO_COMMANDS) is None
+    ):
+        for hook in _PHOTO_HOOKS:
+            if await hook(update, context, photo):
+                return
     async with context.transaction() as session:
         done = await finished_album(session, *key)
         if done is not None:
             # a late photo of an album already acted on joins the same entry
-            if done.topic_event_id is not None and done.group_id is not None:
+            owner = done.topic_event_id or done.issue_event_id
+            if owner is not None and done.group_id is not None:
                 await attach_photos(
                     session,
                     done.group_id,
                     [photo],
                     context.clock.now(),
                     topic_event_id=done.topic_event_id,
+                    issue_event_id=done.issue_event_id,
                 )
                 kick_downloads(context)
             return
@@ -473,7 +576,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the photo-caption, album and group-pick handlers, and the album sweep."""
     new_photo = filters.PHOTO & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(new_photo & ALBUM, on_album_part))
-    app.add_handler(MessageHandler(new_photo & filters.CAPTION, on_photo))
+    app.add_handler(MessageHandler(new_photo, on_photo))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_photo))
     app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:\d+:\d+$"))
     job_queue = app.job_queue
     assert job_queue is not None

@@ -15,6 +15,7 @@ from handlers.keyboards import open_private_chat
 from handlers.registry import group_defaults, person
 from handlers.start import help_text
 from storage.groups import ensure_group, get_group, set_active
+from storage.issues import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import Member, Membership
 from storage.topics import claimed_by
@@ -26,9 +27,10 @@ def render_roster(
     t: Translator,
     rows: list[tuple[Member, Membership]],
     topics: dict[int, list[int]] | None = None,
+    issues: dict[int, list[int]] | None = None,
 ) -> list[Html]:
     """The roster as one or more messages (each under Telegram's 4096 characters): role,
-    and the topics each person holds."""
+    the topics each person holds and the issues assigned to them."""
     lines = [t("members.title", count=len(rows))]
     for member, membership in rows:
         handle = f" @{member.username}" if member.username else ""
@@ -42,6 +44,9 @@ def render_roster(
         )
         if held:
             line = Html(line + t("members.topics", numbers=" ".join(f"#{n}" for n in held)))
+        assigned = (issues or {}).get(member.user_id, [])
+        if assigned:
+            line = Html(line + t("members.issues", numbers=" ".join(f"#{n}" for n in assigned)))
         lines.append(line)
     return split_message(lines)
 
@@ -54,7 +59,8 @@ async def members(update: Update, context: Ctx) -> None:
     async with context.db.transaction() as session:
         rows = await roster(session, group.id)
         topics = await claimed_by(session, group.id)
-    for chunk in render_roster(context.t, rows, topics):
+        issues = await open_assigned(session, group.id)
+    for chunk in render_roster(context.t, rows, topics, issues):
         await reply(update, context, chunk)
 
 

@@ -31,7 +31,7 @@ from bot.parsing import (
     progress_bar,
 )
 from handlers.common import command, reply, require_group, split_message
-from handlers.invocation import Invocation, register_command
+from handlers.invocation import Invocation, announce_with_photos, register_command
 from handlers.people import named_person
 from storage import topics as store
 from storage.models import Group, Member, Topic
@@ -479,7 +479,7 @@ async def progress_command(inv: Invocation) -> None:
         event = await store.add_progress(
             session, topic, inv.user_id, percent, note, inv.photos, inv.context.clock.now()
         )
-        await inv.link_album(session, event.id)
+        await inv.link_album(session, topic_event_id=event.id)
         who = await session.get(Member, inv.user_id)
     if inv.photos:
         kick_downloads(inv.context)
@@ -492,28 +492,7 @@ async def progress_command(inv: Invocation) -> None:
         note=note,
         photos=inv.t.plain("topic.photo_count", count=len(inv.photos)) if inv.photos else "",
     )
-    await _announce_with_photos(inv, text, None)
-
-
-async def _announce_with_photos(
-    inv: Invocation, text: Html, markup: InlineKeyboardMarkup | None
-) -> int:
-    """Tell the group; from private chat, the photos go to the group with the text."""
-    if inv.private and inv.photos:
-        bot = inv.context.bot
-        if len(inv.photos) == 1:
-            await bot.send_photo(inv.group.chat_id, inv.photos[0].file_id, caption=text[:1000])
-        else:
-            await bot.send_media_group(
-                inv.group.chat_id,
-                [InputMediaPhoto(p.file_id) for p in inv.photos[:10]],
-                caption=text[:1000],
-            )
-        if markup is None:
-            await inv.reply(inv.t("scope.posted", group=inv.group.title))
-            return 0
-    sent = await inv.announce(text, markup)
-    return sent.message_id
+    await announce_with_photos(inv, text)
 
 
 async def done_command(inv: Invocation) -> None:
@@ -527,7 +506,7 @@ async def done_command(inv: Invocation) -> None:
         event = await store.submit_result(
             session, topic, inv.user_id, result, inv.photos, inv.context.clock.now()
         )
-        await inv.link_album(session, event.id)
+        await inv.link_album(session, topic_event_id=event.id)
         who = await session.get(Member, inv.user_id)
     if inv.photos:
         kick_downloads(inv.context)
@@ -540,7 +519,7 @@ async def done_command(inv: Invocation) -> None:
         result=result,
         photos=t.plain("topic.photo_count", count=len(inv.photos)) if inv.photos else "",
     )
-    message_id = await _announce_with_photos(inv, text, rating_keyboard(t, number))
+    message_id = await announce_with_photos(inv, text, rating_keyboard(t, number))
     async with inv.context.db.transaction() as session:
         await store.set_result_message(session, topic.id, message_id)
 

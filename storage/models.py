@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: groups and members, topics, photos, albums, pending commands.
+"""SQLAlchemy 2 models: groups and members, topics, inspection issues, photos, albums,
+pending commands and guided-report drafts.
 
 Telegram ids are ``BigInteger``; timestamps are aware UTC through :class:`UTCDateTime`;
 relationships are never lazy-loaded (async code cannot do implicit I/O).
@@ -13,7 +14,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -216,6 +219,9 @@ class Photo(Base):
     topic_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    issue_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issue_events.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     width: Mapped[int] = mapped_column(Integer, default=0)
@@ -264,6 +270,9 @@ class Album(Base):
     topic_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True
     )
+    issue_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issue_events.id", ondelete="CASCADE"), nullable=True
+    )
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -281,3 +290,81 @@ class PendingCommand(Base):
         ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Issue(Base):
+    """A defect found on a field inspection (自查问题), from report to verified fix."""
+
+    __tablename__ = "issues"
+    __table_args__ = (
+        UniqueConstraint("group_id", "number"),
+        CheckConstraint("severity BETWEEN 1 AND 3", name="severity_range"),
+        Index("ix_issues_place", "group_id", "road", "stake_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    road: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    stake_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stake_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    category: Mapped[str] = mapped_column(String(16), default="other")
+    severity: Mapped[int] = mapped_column(Integer, default=2)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open/assigned/fixed/verified
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("members.user_id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("members.user_id"), nullable=True)
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="SET NULL"), nullable=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IssueEvent(Base):
+    """One step of an issue's life: reported, located, assigned, fixed, verified,
+    reopened, duplicate — with who, when, a note and photos."""
+
+    __tablename__ = "issue_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("members.user_id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("members.user_id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FixRequest(Base):
+    """/fixed without a photo: the bot waits for the "after" photo from that person."""
+
+    __tablename__ = "fix_requests"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("members.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportDraft(Base):
+    """The guided /report flow in private chat, step by step; becomes an issue only at
+    the last step."""
+
+    __tablename__ = "report_drafts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("members.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[str] = mapped_column(String(16))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -33,15 +33,17 @@ async def attach_photos(
     now: datetime,
     *,
     topic_event_id: int | None = None,
+    issue_event_id: int | None = None,
 ) -> list[Photo]:
     """Keep ``photos`` for an entry (skipping ones it already holds)."""
     existing: set[str] = set()
-    if topic_event_id is not None:
-        existing = set(
-            await session.scalars(
-                select(Photo.file_unique_id).where(Photo.topic_event_id == topic_event_id)
-            )
+    if topic_event_id is not None or issue_event_id is not None:
+        owner = (
+            Photo.topic_event_id == topic_event_id
+            if topic_event_id is not None
+            else Photo.issue_event_id == issue_event_id
         )
+        existing = set(await session.scalars(select(Photo.file_unique_id).where(owner)))
     added = []
     for info in photos:
         if info.file_unique_id in existing:
@@ -50,6 +52,7 @@ async def attach_photos(
         photo = Photo(
             group_id=group_id,
             topic_event_id=topic_event_id,
+            issue_event_id=issue_event_id,
             file_id=info.file_id,
             file_unique_id=info.file_unique_id,
             width=info.width,

@@ -1,0 +1,110 @@
+"""Road codes and stake (chainage) numbers: ``S272 K93+520``, ranges ``K93+520-K93+800``.
+
+Pure functions, no I/O. A stake is kept as metres from the road's origin
+(``K93+520`` = 93 520 m), so "within 50 m" is arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ROAD_PREFIXES = {"国道": "G", "省道": "S", "县道": "X", "乡道": "Y", "专用公路": "Z", "专道": "Z"}
+_FULLWIDTH = str.maketrans(
+    "０１２３４５６７８９＋－～ＫｋＧＳＸＹＺｇｓｘｙｚ．",
+    "0123456789+-~KkGSXYZgsxyz.",
+)
+_ROAD = re.compile(
+    r"^(?:([GSXYZgsxyz])\s*(\d{1,4})|(国道|省道|县道|乡道|专用公路|专道)\s*(\d{1,4})号?线?)"
+)
+_STAKE = r"[Kk]\s*(\d{1,4})\s*\+\s*(\d{3}(?:\.\d+)?)"
+_RANGE = re.compile(rf"^{_STAKE}(?:\s*(?:-|~|至|到|—)\s*{_STAKE})?")
+_LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*\d|^\d{1,4}\s*\+")
+STAKE_EXAMPLE = "K93+520"
+
+
+class StakeError(ValueError):
+    """A stake that looks like one but is malformed (e.g. ``K93+52``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@dataclass(frozen=True)
+class RoadPlace:
+    """Where on the network: road code and a stake range in metres (from <= to)."""
+
+    road: str
+    stake_from: int | None = None
+    stake_to: int | None = None
+
+    @property
+    def stake_text(self) -> str:
+        """``K93+520`` or ``K93+520-K93+800`` (empty without a stake)."""
+        if self.stake_from is None:
+            return ""
+        start = format_stake(self.stake_from)
+        if self.stake_to is None or self.stake_to == self.stake_from:
+            return start
+        return f"{start}-{format_stake(self.stake_to)}"
+
+    def __str__(self) -> str:
+        return f"{self.road} {self.stake_text}".strip()
+
+
+def format_stake(metres: int) -> str:
+    """93520 → ``K93+520``."""
+    return f"K{metres // 1000}+{metres % 1000:03d}"
+
+
+def normalise(text: str) -> str:
+    """Full-width digits, plus signs and letters made ASCII."""
+    return text.translate(_FULLWIDTH)
+
+
+def parse_place(text: str) -> tuple[RoadPlace | None, str]:
+    """Split a leading road code and stake (range) off ``text``.
+
+    Returns (place, the rest). ``place`` is None when the text does not start with a road
+    code. Raises :class:`StakeError` for a road followed by a malformed stake. Reversed
+    ranges are put in order.
+    """
+    source = normalise(text).strip()
+    road_match = _ROAD.match(source)
+    if road_match is None:
+        return None, text.strip()
+    if road_match.group(1):
+        road = road_match.group(1).upper() + road_match.group(2)
+    else:
+        road = ROAD_PREFIXES[road_match.group(3)] + road_match.group(4)
+    rest = source[road_match.end() :].lstrip()
+    range_match = _RANGE.match(rest)
+    if range_match is None:
+        word = rest.split(maxsplit=1)[0] if rest else ""
+        if word and _LOOKS_LIKE_STAKE.match(word):
+            raise StakeError(word)
+        return RoadPlace(road), rest
+    after = rest[range_match.end() :]
+    if after and not after[0].isspace() and after[0] not in "，,。;；":
+        raise StakeError(rest.split(maxsplit=1)[0])
+    start = _metres(range_match.group(1), range_match.group(2))
+    end = start
+    if range_match.group(3):
+        end = _metres(range_match.group(3), range_match.group(4))
+    low, high = sorted((start, end))
+    return RoadPlace(road, low, high), after.lstrip(" ，,。;；")
+
+
+def _metres(km: str, m: str) -> int:
+    return int(km) * 1000 + int(float(m))
+
+
+def gap_metres(a: RoadPlace, b: RoadPlace) -> int | None:
+    """Distance between two stake ranges on the same road (0 when they overlap); None
+    when they are on different roads or one has no stake."""
+    if a.road != b.road or a.stake_from is None or b.stake_from is None:
+        return None
+    a_to = a.stake_to if a.stake_to is not None else a.stake_from
+    b_to = b.stake_to if b.stake_to is not None else b.stake_from
+    return max(0, max(a.stake_from, b.stake_from) - min(a_to, b_to))

@@ -1,0 +1,288 @@
+"""``/report`` alone in private chat: a guided report for someone at the roadside.
+
+Photos → road and stake (or a shared location) → description → which group. ``/cancel``
+stops at any step. The steps are kept in a draft row (so a restart loses nothing); the
+issue itself is written only at the last step, in one transaction that also removes the
+draft (so a double press cannot log it twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import Ctx
+from bot.errors import DuplicateUpdate, Refused
+from bot.parsing import ArgumentError, parse_report
+from bot.roads import STAKE_EXAMPLE, StakeError, parse_place
+from handlers.common import reply
+from handlers.inspections import announce_report, on_location
+from handlers.invocation import Invocation, add_photo_hook
+from handlers.start import register_payload
+from storage import issues as store
+from storage.members import groups_of, is_admin
+from storage.models import Group
+from storage.photos import PhotoInfo
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def _buttons(context: Ctx) -> InlineKeyboardMarkup:
+    t = context.t
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.plain("flow.next"), callback_data="rpt:next"),
+                InlineKeyboardButton(t.plain("flow.cancel"), callback_data="rpt:cancel"),
+            ]
+        ]
+    )
+
+
+async def start_flow(update: Update, context: Ctx) -> None:
+    """Begin the guided report: first the photos."""
+    user = update.effective_user
+    assert user is not None
+    async with context.transaction() as session:
+        await store.save_draft(session, user.id, "photos", {"photos": []}, context.clock.now())
+    await reply(update, context, context.t("flow.photos"), _buttons(context))
+
+
+async def start_from_link(update: Update, context: Ctx, payload: str) -> None:
+    """The ``report`` deep link opens the guided report."""
+    await start_flow(update, context)
+
+
+async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
+    """A photo in private chat while the guided report collects photos."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None or message.chat_id != user.id:
+        return False
+    async with context.transaction() as session:
+        draft = await store.get_draft(session, user.id, for_update=True)
+        if draft is None or draft[0] != "photos":
+            return False
+        data = draft[1]
+        known = {p["file_unique_id"] for p in data["photos"]}
+        if photo.file_unique_id not in known:
+            data["photos"].append(photo.__dict__)
+        status_id = data.get("status_message_id")
+        await store.save_draft(session, user.id, "photos", data, context.clock.now())
+    text = context.t("flow.photo_count", count=len(data["photos"]))
+    if status_id:
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_text(
+                text, chat_id=user.id, message_id=status_id, reply_markup=_buttons(context)
+            )
+        return True
+    sent = await context.bot.send_message(user.id, text, reply_markup=_buttons(context))
+    async with context.db.transaction() as session:
+        draft = await store.get_draft(session, user.id, for_update=True)
+        if draft is not None:
+            draft[1]["status_message_id"] = sent.message_id
+            await store.save_draft(session, user.id, draft[0], draft[1], context.clock.now())
+    return True
+
+
+async def on_flow_button(update: Update, context: Ctx) -> None:
+    """Next / Cancel / a group, under the guided report's messages."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user_id = query.from_user.id
+    async with context.db.transaction() as session:
+        draft = await store.get_draft(session, user_id)
+    if draft is None:
+        await query.answer(context.t.plain("flow.gone"), show_alert=True)
+        return
+    step, data = draft
+    action = query.data.split(":", 2)[1]
+    if action == "cancel":
+        async with context.transaction() as session:
+            await store.drop_draft(session, user_id)
+        await query.answer()
+        await context.bot.send_message(
+            user_id, context.t("flow.cancelled"), reply_markup=ReplyKeyboardRemove()
+        )
+        return
+    if action == "next" and step == "photos":
+        await query.answer()
+        await _ask_place(context, user_id, data)
+        return
+    if action == "g" and step == "group":
+        group_id = int(query.data.split(":")[2])
+        async with context.db.transaction() as session:
+            group = next((g for g in await groups_of(session, user_id) if g.id == group_id), None)
+        if group is None:
+            await query.answer(context.t.plain("flow.gone"), show_alert=True)
+            return
+        await query.answer(context.t.plain("scope.picked", group=group.title))
+        await _finish(update, context, user_id, data, group)
+        return
+    await query.answer(context.t.plain("flow.gone"), show_alert=True)
+
+
+async def _ask_place(context: Ctx, user_id: int, data: dict[str, Any]) -> None:
+    async with context.transaction() as session:
+        await store.save_draft(session, user_id, "place", data, context.clock.now())
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(context.t.plain("flow.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await context.bot.send_message(user_id, context.t("flow.place"), reply_markup=keyboard)
+
+
+async def flow_text(update: Update, context: Ctx) -> None:
+    """Text in private chat while a guided report is going on."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None and message.text is not None
+    async with context.db.transaction() as session:
+        draft = await store.get_draft(session, user.id)
+    if draft is None:
+        return
+    step, data = draft
+    t = context.t
+    if step == "photos":
+        await reply(update, context, t("flow.photos_hint"), _buttons(context))
+    elif step == "place":
+        try:
+            place, _ = parse_place(message.text)
+        except StakeError as error:
+            await reply(
+                update, context, t("issue.bad_stake", value=error.text, example=STAKE_EXAMPLE)
+            )
+            return
+        if place is None:
+            await reply(update, context, t("flow.place_help"))
+            return
+        data.update(road=place.road, stake_from=place.stake_from, stake_to=place.stake_to)
+        await _ask_description(update, context, user.id, data)
+    elif step == "description":
+        try:
+            args = parse_report(message.text)
+        except (ArgumentError, StakeError, ValueError):
+            await reply(update, context, t("flow.description_help"))
+            return
+        data.update(description=args.description, category=args.category, severity=args.severity)
+        if args.place is not None:
+            data.update(
+                road=args.place.road, stake_from=args.place.stake_from, stake_to=args.place.stake_to
+            )
+        await _ask_group(update, context, user.id, data)
+    else:
+        await reply(update, context, t("flow.group_hint"))
+
+
+async def flow_location(update: Update, context: Ctx) -> None:
+    """A location in private chat: the place of the guided report, else it attaches to
+    the person's latest report (like in a group)."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None
+    async with context.db.transaction() as session:
+        draft = await store.get_draft(session, user.id)
+    if draft is None or draft[0] != "place" or message.location is None:
+        await on_location(update, context)
+        return
+    data = draft[1]
+    data.update(latitude=message.location.latitude, longitude=message.location.longitude)
+    await _ask_description(update, context, user.id, data)
+
+
+async def _ask_description(
+    update: Update, context: Ctx, user_id: int, data: dict[str, Any]
+) -> None:
+    async with context.transaction() as session:
+        await store.save_draft(session, user_id, "description", data, context.clock.now())
+    await reply(update, context, context.t("flow.description"), ReplyKeyboardRemove())
+
+
+async def _ask_group(update: Update, context: Ctx, user_id: int, data: dict[str, Any]) -> None:
+    async with context.db.transaction() as session:
+        groups = await groups_of(session, user_id)
+    if not groups:
+        async with context.transaction() as session:
+            await store.drop_draft(session, user_id)
+        raise Refused("scope.no_group")
+    if len(groups) == 1:
+        await _finish(update, context, user_id, data, groups[0])
+        return
+    async with context.transaction() as session:
+        await store.save_draft(session, user_id, "group", data, context.clock.now())
+    buttons = [
+        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"rpt:g:{g.id}")]
+        for g in groups[:8]
+    ]
+    await reply(update, context, context.t("flow.group"), InlineKeyboardMarkup(buttons))
+
+
+async def _finish(
+    update: Update, context: Ctx, user_id: int, data: dict[str, Any], group: Group
+) -> None:
+    """Write the issue (and drop the draft) in one transaction, then tell the group."""
+    photos = [PhotoInfo(**p) for p in data.get("photos", [])]
+    new = store.NewIssue(
+        description=data["description"],
+        road=data.get("road"),
+        stake_from=data.get("stake_from"),
+        stake_to=data.get("stake_to"),
+        category=data.get("category", "other"),
+        severity=data.get("severity", 2),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+    )
+    async with context.transaction() as session:
+        if not await store.drop_draft(session, user_id):
+            raise DuplicateUpdate(update.update_id)
+        issue, _, nearby = await store.report_issue(
+            session, group.id, user_id, user_id, new, photos, context.clock.now()
+        )
+        admin = context.is_bot_admin(user_id) or await is_admin(session, group.id, user_id)
+    message = update.effective_message
+    inv = Invocation(
+        context=context,
+        command="report",
+        rest="",
+        chat_id=user_id,
+        private=True,
+        user_id=user_id,
+        message_id=message.message_id if message else 0,
+        group=group,
+        is_admin=admin,
+        t=context.t,
+        photos=photos,
+    )
+    await announce_report(inv, issue, nearby, len(photos))
+    await context.bot.send_message(
+        user_id,
+        context.t("flow.done", number=issue.number, group=group.title),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the guided report; before handlers.inspections (its private-chat
+    handlers must see `/report` alone and locations first)."""
+    app.add_handler(
+        CommandHandler(
+            "report", start_flow, filters=PRIVATE & filters.Regex(r"^/report(@\w+)?\s*$")
+        )
+    )
+    app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flow_location))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flow_text))
+    app.add_handler(CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:\d+)$"))
+    add_photo_hook(flow_photo)
+    register_payload("report", start_from_link)

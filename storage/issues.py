@@ -1,0 +1,491 @@
+"""Field-inspection issues (自查问题清单): report, locate, assign, fix with evidence,
+verify, reopen; lists and counts; the guided-report drafts and the waits for "after"
+photos. Status changes are conditional writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import Refused, UnknownNumber, WrongStatus
+from storage.dialect import insert
+from storage.groups import next_number
+from storage.models import FixRequest, Issue, IssueEvent, Member, Photo, ReportDraft
+from storage.photos import PhotoInfo, attach_photos
+
+STATUSES = ("open", "assigned", "fixed", "verified")
+UNRESOLVED = ("open", "assigned")
+DUPLICATE_RADIUS_M = 50
+FILTERS = ("open", "overdue", "mine", "all")
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """What a report says: where, what, how bad."""
+
+    description: str
+    road: str | None = None
+    stake_from: int | None = None
+    stake_to: int | None = None
+    category: str = "other"
+    severity: int = 2
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+async def report_issue(
+    session: AsyncSession,
+    group_id: int,
+    reporter_id: int,
+    chat_id: int,
+    new: NewIssue,
+    photos: Sequence[PhotoInfo],
+    now: datetime,
+) -> tuple[Issue, IssueEvent, list[Issue]]:
+    """Log an issue with its "before" photos; returns (issue, its event, open issues on
+    the same road within 50 m — possible duplicates)."""
+    duplicates = await nearby_open(session, group_id, new.road, new.stake_from, new.stake_to)
+    issue = Issue(
+        group_id=group_id,
+        number=await next_number(session, group_id, "issue"),
+        road=new.road,
+        stake_from=new.stake_from,
+        stake_to=new.stake_to if new.stake_to is not None else new.stake_from,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        category=new.category,
+        severity=new.severity,
+        description=new.description,
+        status="open",
+        reporter_id=reporter_id,
+        chat_id=chat_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(issue)
+    await session.flush()
+    event = await _event(session, issue.id, "reported", reporter_id, now)
+    await attach_photos(session, group_id, photos, now, issue_event_id=event.id)
+    return issue, event, duplicates
+
+
+async def nearby_open(
+    session: AsyncSession,
+    group_id: int,
+    road: str | None,
+    stake_from: int | None,
+    stake_to: int | None,
+    exclude_id: int | None = None,
+) -> list[Issue]:
+    """Unverified issues on ``road`` whose stake range lies within 50 m of this one."""
+    if road is None or stake_from is None:
+        return []
+    end = stake_to if stake_to is not None else stake_from
+    query = (
+        select(Issue)
+        .where(
+            Issue.group_id == group_id,
+            Issue.road == road,
+            Issue.status != "verified",
+            Issue.stake_from.is_not(None),
+            Issue.stake_from - DUPLICATE_RADIUS_M <= end,
+            Issue.stake_to + DUPLICATE_RADIUS_M >= stake_from,
+        )
+        .order_by(Issue.number)
+    )
+    if exclude_id is not None:
+        query = query.where(Issue.id != exclude_id)
+    return list(await session.scalars(query))
+
+
+async def get_issue(session: AsyncSession, group_id: int, number: int) -> Issue:
+    """Issue ``number`` of the group; UnknownNumber if there is none."""
+    issue = await session.scalar(
+        select(Issue)
+        .where(Issue.group_id == group_id, Issue.number == number)
+        .execution_options(populate_existing=True)
+    )
+    if issue is None:
+        raise UnknownNumber("issue", number)
+    return issue
+
+
+async def attach_location(
+    session: AsyncSession,
+    chat_id: int,
+    user_id: int,
+    latitude: float,
+    longitude: float,
+    since: datetime,
+    now: datetime,
+) -> Issue | None:
+    """Put a shared location on the person's latest report in this chat, if it was made
+    after ``since``; returns that issue."""
+    issue = await session.scalar(
+        select(Issue)
+        .where(Issue.chat_id == chat_id, Issue.reporter_id == user_id, Issue.created_at >= since)
+        .order_by(Issue.created_at.desc(), Issue.id.desc())
+        .limit(1)
+    )
+    if issue is None:
+        return None
+    issue.latitude, issue.longitude = latitude, longitude
+    issue.updated_at = now
+    await _event(session, issue.id, "located", user_id, now, note=f"{latitude:.6f},{longitude:.6f}")
+    return issue
+
+
+async def assign(
+    session: AsyncSession,
+    issue: Issue,
+    assignee_id: int,
+    deadline: date | None,
+    actor_id: int,
+    now: datetime,
+) -> Issue:
+    """Give the issue to someone to rectify, with an optional deadline."""
+    changed = await session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.status.in_(UNRESOLVED))
+        .values(status="assigned", assignee_id=assignee_id, deadline=deadline, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(issue.number, issue.status, "issue")
+    note = deadline.isoformat() if deadline else ""
+    await _event(session, issue.id, "assigned", actor_id, now, subject_id=assignee_id, note=note)
+    return await _reload(session, issue.id)
+
+
+def may_fix(issue: Issue, user_id: int, is_admin: bool) -> bool:
+    """The assignee, the reporter and admins may mark an issue fixed."""
+    return is_admin or user_id in (issue.assignee_id, issue.reporter_id)
+
+
+async def mark_fixed(
+    session: AsyncSession,
+    issue: Issue,
+    actor_id: int,
+    is_admin: bool,
+    note: str,
+    photos: Sequence[PhotoInfo],
+    now: datetime,
+) -> tuple[Issue, IssueEvent]:
+    """Record the rectification with its "after" photos (at least one)."""
+    if not may_fix(issue, actor_id, is_admin):
+        raise Refused("issue.not_allowed_fix", number=issue.number)
+    if not photos:
+        raise Refused("issue.needs_photo", number=issue.number)
+    changed = await session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.status.in_(UNRESOLVED))
+        .values(status="fixed", fixed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(issue.number, issue.status, "issue")
+    event = await _event(session, issue.id, "fixed", actor_id, now, note=note)
+    await attach_photos(session, issue.group_id, photos, now, issue_event_id=event.id)
+    return await _reload(session, issue.id), event
+
+
+async def verify(
+    session: AsyncSession,
+    issue: Issue,
+    admin_id: int,
+    now: datetime,
+    duplicate_of: Issue | None = None,
+) -> Issue:
+    """Close the issue: its fix checked, or (``duplicate_of``) as a duplicate."""
+    allowed = ("fixed",) if duplicate_of is None else (*UNRESOLVED, "fixed")
+    if duplicate_of is not None and duplicate_of.id == issue.id:
+        raise Refused("issue.self_duplicate", number=issue.number)
+    changed = await session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.status.in_(allowed))
+        .values(
+            status="verified",
+            verified_at=now,
+            duplicate_of_id=duplicate_of.id if duplicate_of else None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(issue.number, issue.status, "issue")
+    if duplicate_of is not None:
+        await _event(session, issue.id, "duplicate", admin_id, now, note=f"#{duplicate_of.number}")
+    else:
+        await _event(session, issue.id, "verified", admin_id, now)
+    return await _reload(session, issue.id)
+
+
+async def reopen(
+    session: AsyncSession, issue: Issue, admin_id: int, reason: str, now: datetime
+) -> Issue:
+    """Back to open (the fix did not hold, or it was closed by mistake)."""
+    changed = await session.execute(
+        update(Issue)
+        .where(Issue.id == issue.id, Issue.status.in_(("fixed", "verified")))
+        .values(
+            status="open", fixed_at=None, verified_at=None, duplicate_of_id=None, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(changed) != 1:
+        raise WrongStatus(issue.number, issue.status, "issue")
+    await _event(session, issue.id, "reopened", admin_id, now, note=reason)
+    return await _reload(session, issue.id)
+
+
+def _filtered(group_id: int, which: str, user_id: int, today: date) -> Select[Issue]:
+    query = select(Issue).where(Issue.group_id == group_id)
+    if which == "open":
+        query = query.where(Issue.status != "verified")
+    elif which == "overdue":
+        query = query.where(Issue.status.in_(UNRESOLVED), Issue.deadline < today)
+    elif which == "mine":
+        query = query.where(
+            Issue.status != "verified",
+            or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id),
+        )
+    elif which != "all":
+        query = query.where(Issue.road == which)
+    return query.order_by(
+        Issue.road.is_(None), Issue.road, Issue.stake_from.is_(None), Issue.stake_from, Issue.number
+    )
+
+
+async def list_issues(
+    session: AsyncSession, group_id: int, which: str, user_id: int, today: date
+) -> list[Issue]:
+    """The issues a filter selects (open/overdue/mine/all or a road code), ordered by
+    road, then stake."""
+    return list(await session.scalars(_filtered(group_id, which, user_id, today)))
+
+
+@dataclass(frozen=True)
+class IssueCounts:
+    """The head of the list: found, fixed (incl. verified), verified, overdue."""
+
+    found: int
+    fixed: int
+    verified: int
+    overdue: int
+
+
+async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCounts:
+    """How many issues were found, fixed, verified, and are overdue."""
+    rows = dict(
+        (status, int(n))
+        for status, n in await session.execute(
+            select(Issue.status, func.count())
+            .where(Issue.group_id == group_id, Issue.duplicate_of_id.is_(None))
+            .group_by(Issue.status)
+        )
+    )
+    overdue = await session.scalar(
+        select(func.count()).where(
+            Issue.group_id == group_id, Issue.status.in_(UNRESOLVED), Issue.deadline < today
+        )
+    )
+    return IssueCounts(
+        found=sum(rows.values()),
+        fixed=rows.get("fixed", 0) + rows.get("verified", 0),
+        verified=rows.get("verified", 0),
+        overdue=int(overdue or 0),
+    )
+
+
+@dataclass
+class IssueDetail:
+    """Everything /issue shows."""
+
+    issue: Issue
+    events: list[IssueEvent]
+    people: dict[int, Member]
+    before: list[Photo]
+    after: list[Photo]
+    duplicate_of: int | None
+
+
+async def issue_detail(session: AsyncSession, issue: Issue) -> IssueDetail:
+    """The issue with its history, people and before/after photos."""
+    events = list(
+        await session.scalars(
+            select(IssueEvent)
+            .where(IssueEvent.issue_id == issue.id)
+            .order_by(IssueEvent.at, IssueEvent.id)
+        )
+    )
+    ids = {e.actor_id for e in events} | {e.subject_id for e in events if e.subject_id}
+    ids |= {i for i in (issue.assignee_id, issue.reporter_id) if i}
+    people = {
+        m.user_id: m for m in await session.scalars(select(Member).where(Member.user_id.in_(ids)))
+    }
+    kinds = {e.id: e.kind for e in events}
+    before: list[Photo] = []
+    after: list[Photo] = []
+    if kinds:
+        for photo in await session.scalars(
+            select(Photo).where(Photo.issue_event_id.in_(kinds)).order_by(Photo.id)
+        ):
+            assert photo.issue_event_id is not None
+            (after if kinds[photo.issue_event_id] == "fixed" else before).append(photo)
+    duplicate_of = None
+    if issue.duplicate_of_id:
+        duplicate_of = await session.scalar(
+            select(Issue.number).where(Issue.id == issue.duplicate_of_id)
+        )
+    return IssueDetail(issue, events, people, before, after, duplicate_of)
+
+
+async def export_rows(session: AsyncSession, group_id: int) -> list[IssueDetail]:
+    """Every issue of the group with its people and photos, for the register (台账)."""
+    issues = list(
+        await session.scalars(
+            select(Issue).where(Issue.group_id == group_id).order_by(Issue.number)
+        )
+    )
+    return [await issue_detail(session, issue) for issue in issues]
+
+
+async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[int]]:
+    """For the roster: the unresolved issue numbers assigned to each person."""
+    rows = await session.execute(
+        select(Issue.assignee_id, Issue.number)
+        .where(
+            Issue.group_id == group_id,
+            Issue.status == "assigned",
+            Issue.assignee_id.is_not(None),
+        )
+        .order_by(Issue.number)
+    )
+    found: dict[int, list[int]] = {}
+    for user_id, number in rows:
+        if user_id is not None:
+            found.setdefault(user_id, []).append(number)
+    return found
+
+
+# --- waiting for an "after" photo -------------------------------------------------
+
+
+async def request_fix_photo(
+    session: AsyncSession, chat_id: int, user_id: int, issue_id: int, note: str, now: datetime
+) -> None:
+    """Remember that the person owes the "after" photo of an issue in this chat."""
+    await session.execute(
+        insert(session, FixRequest)
+        .values(chat_id=chat_id, user_id=user_id, issue_id=issue_id, note=note, requested_at=now)
+        .on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={"issue_id": issue_id, "note": note, "requested_at": now},
+        )
+    )
+
+
+async def owed_fix(
+    session: AsyncSession, chat_id: int, user_id: int, since: datetime
+) -> tuple[Issue, str] | None:
+    """The issue (and note) the person owes an "after" photo for in this chat, if they
+    were asked after ``since``."""
+    request = await session.get(FixRequest, (chat_id, user_id), populate_existing=True)
+    if request is None or request.requested_at < since:
+        return None
+    issue = await session.get(Issue, request.issue_id)
+    return (issue, request.note) if issue is not None else None
+
+
+async def take_fix_request(
+    session: AsyncSession, chat_id: int, user_id: int, now: datetime, ttl: timedelta
+) -> tuple[int, str] | None:
+    """The (issue id, note) the person owes a photo for, now no longer waiting; None if
+    nothing is waited for (or the wait expired)."""
+    request = await session.get(FixRequest, (chat_id, user_id))
+    if request is None:
+        return None
+    await session.delete(request)
+    if request.requested_at < now - ttl:
+        return None
+    return request.issue_id, request.note
+
+
+async def cancel_fix_request(session: AsyncSession, chat_id: int, user_id: int) -> bool:
+    """Stop waiting for a photo; False if nothing was waited for."""
+    result = await session.execute(
+        delete(FixRequest).where(FixRequest.chat_id == chat_id, FixRequest.user_id == user_id)
+    )
+    return _rowcount(result) > 0
+
+
+# --- guided report drafts ----------------------------------------------------------
+
+
+async def get_draft(
+    session: AsyncSession, user_id: int, *, for_update: bool = False
+) -> tuple[str, dict[str, Any]] | None:
+    """(step, data) of the person's guided report, if one is going on; ``for_update``
+    locks the row (photos of an album arrive concurrently)."""
+    draft = await session.get(
+        ReportDraft, user_id, populate_existing=True, with_for_update=for_update
+    )
+    if draft is None:
+        return None
+    return draft.step, json.loads(draft.data)
+
+
+async def save_draft(
+    session: AsyncSession, user_id: int, step: str, data: dict[str, Any], now: datetime
+) -> None:
+    """Store the guided report's step and what it has collected."""
+    await session.execute(
+        insert(session, ReportDraft)
+        .values(
+            user_id=user_id, step=step, data=json.dumps(data, ensure_ascii=False), updated_at=now
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id"],
+            set_={"step": step, "data": json.dumps(data, ensure_ascii=False), "updated_at": now},
+        )
+    )
+
+
+async def drop_draft(session: AsyncSession, user_id: int) -> bool:
+    """End the guided report; False if there was none."""
+    result = await session.execute(delete(ReportDraft).where(ReportDraft.user_id == user_id))
+    return _rowcount(result) > 0
+
+
+async def _event(
+    session: AsyncSession,
+    issue_id: int,
+    kind: str,
+    actor_id: int,
+    now: datetime,
+    *,
+    note: str = "",
+    subject_id: int | None = None,
+) -> IssueEvent:
+    event = IssueEvent(
+        issue_id=issue_id, kind=kind, actor_id=actor_id, subject_id=subject_id, note=note, at=now
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def _reload(session: AsyncSession, issue_id: int) -> Issue:
+    issue = await session.get(Issue, issue_id, populate_existing=True)
+    assert issue is not None
+    return issue
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
