@@ -19,7 +19,7 @@ _ROAD = re.compile(
 )
 _STAKE = r"[Kk]\s*(\d{1,4})\s*\+\s*(\d{3}(?:\.\d+)?)"
 _RANGE = re.compile(rf"^{_STAKE}(?:\s*(?:-|~|至|到|—)\s*{_STAKE})?")
-_LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*\d|^\d{1,4}\s*\+")
+_LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*[\d+]|^\d{1,4}\s*\+")
 STAKE_EXAMPLE = "K93+520"
 
 

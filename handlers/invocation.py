@@ -504,19 +504,23 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
     """Act on a complete album: run its caption's command with all its photos."""
     async with context.db.transaction() as session:
         parts = await album_parts(session, chat_id, media_group_id)
-    captioned = next(
-        (p for p in parts if parse_caption(p.caption, context.bot.username or "", _PHOTO_COMMANDS)),
-        None,
-    )
-    if captioned is None:
-        return  # no command (yet): the caption may still come; old parts are dropped later
-    parsed = parse_caption(captioned.caption, context.bot.username or "", _PHOTO_COMMANDS)
-    assert parsed is not None
-    name, rest = parsed
+    username = context.bot.username or ""
     photos = [
         PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
         for p in parts
     ]
+    found = [(p, parse_caption(p.caption, username, _PHOTO_COMMANDS)) for p in parts]
+    captioned, parsed = next(((p, c) for p, c in found if c is not None), (None, None))
+    if captioned is None or parsed is None:
+        if parts and not any(p.caption for p in parts):
+            loose = LooseAlbum(
+                chat_id, parts[0].user_id, parts[0].message_id, media_group_id, photos
+            )
+            for hook in _ALBUM_HOOKS:
+                if await hook(context, loose):
+                    return
+        return  # no command (yet): the caption may still come; old parts are dropped later
+    name, rest = parsed
     async with context.db.transaction() as session:
         group = await get_group(session, chat_id)
         member = await get_member(session, captioned.user_id)

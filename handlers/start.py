@@ -49,7 +49,8 @@ async def start(update: Update, context: Ctx) -> None:
         await reply(update, context, text, open_private_chat(t, deep_link(context, "help")))
         return
     if context.member is not None:
-        async with context.transaction() as session:
+        # idempotent, so it does not claim the update: a deep link's handler may
+        async with context.db.transaction() as session:
             await mark_started(session, context.member.user_id, context.clock.now())
     payload = (context.args or [""])[0]
     if payload and payload != "help":

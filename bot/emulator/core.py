@@ -744,7 +744,13 @@ class TelegramEmulator:
             if item.get("type") not in ("photo", "document"):
                 raise bad_request(f"unsupported media type {item.get('type')!r}")
             caption = item.get("caption")
-            if caption and len(caption) > MAX_CAPTION:
+            entities: list[dict[str, Any]] = item.get("caption_entities") or []
+            if caption and (item.get("parse_mode") or "").upper() == "HTML":
+                try:
+                    caption, entities = parse_html(caption)
+                except EntityError as exc:
+                    raise bad_request(str(exc)) from None
+            if caption and utf16_len(caption) > MAX_CAPTION:
                 raise bad_request("message caption is too long")
             message = self._base_message(chat, self.bot)
             message["media_group_id"] = group_id
@@ -754,6 +760,8 @@ class TelegramEmulator:
                 message["document"] = self._input_document(item.get("media"), files, None)
             if caption:
                 message["caption"] = caption
+                if entities:
+                    message["caption_entities"] = entities
             sent.append(self._finish_bot_message(chat, message, params))
         return sent
 

@@ -1,0 +1,458 @@
+"""Field inspections through the emulator: one-message reports, the guided private flow,
+duplicates, the life cycle with evidence, lists, the register export, bad input."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.emulator.scenario import GroupChat
+from storage import issues as store
+from storage.groups import get_group
+from storage.issues import IssueDetail
+from tests.conftest import Cast, Harness
+
+
+def future(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+async def detail_of(harness: Harness, group: GroupChat, number: int) -> IssueDetail:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        row = await get_group(session, group.id)
+        assert row is not None
+        issue = await store.get_issue(session, row.id, number)
+        return await store.issue_detail(session, issue)
+
+
+async def count_issues(harness: Harness, group: GroupChat) -> int:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        row = await get_group(session, group.id)
+        assert row is not None
+        return len(await store.list_issues(session, row.id, "all", 0, date.today()))
+
+
+async def reported(cast: Cast, text: str = "S272 K93+520 护栏缺损 cat:guardrail sev:2") -> str:
+    await cast.group.say(cast.worker, f"/report {text}")
+    return (await cast.group.next_reply()).text
+
+
+# --- one-message reports ---------------------------------------------------------------
+
+
+async def test_report_as_text(harness: Harness, cast: Cast) -> None:
+    reply = await reported(cast)
+    assert "问题 #1 已登记：S272 K93+520" in reply and "[护栏·2级] 护栏缺损" in reply
+    detail = await detail_of(harness, cast.group, 1)
+    issue = detail.issue
+    assert (issue.road, issue.stake_from, issue.category, issue.severity) == (
+        "S272",
+        93520,
+        "guardrail",
+        2,
+    )
+    assert issue.status == "open" and detail.events[0].kind == "reported"
+
+
+async def test_report_names_a_possible_duplicate_but_still_logs_it(
+    harness: Harness, cast: Cast
+) -> None:
+    await reported(cast)
+    reply = await reported(cast, "s272 k93+560 护栏又坏了")
+    assert "#2" in reply and "可能与 #1 重复" in reply and "40 米" in reply
+    assert await count_issues(harness, cast.group) == 2
+    other = await reported(cast, "S272 K93+700 标线模糊")
+    assert "重复" not in other
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-batch", "split-batches"])
+async def test_report_as_album_caption_keeps_every_photo(
+    harness: Harness, cast: Cast, split: bool
+) -> None:
+    sent = await cast.group.send_album(cast.worker, 3, "/report S272 K93+520 护栏缺损", split=split)
+    reply = await cast.group.next_reply()
+    assert "#1" in reply and "📷 3 张" in reply
+    await cast.group.expect_silence()
+    detail = await detail_of(harness, cast.group, 1)
+    assert sorted(p.file_unique_id for p in detail.before) == sorted(
+        m["photo"][-1]["file_unique_id"] for m in sent
+    )
+    assert await count_issues(harness, cast.group) == 1
+
+
+async def test_report_as_photo_caption_and_image_file(harness: Harness, cast: Cast) -> None:
+    await cast.group.send_photo(cast.worker, "/report X123 K0+050 路面坑槽 cat:pothole sev:3")
+    assert "[坑槽·3级]" in await cast.group.next_reply()
+    await cast.group.send_document(
+        cast.worker,
+        "IMG_0001.jpg",
+        harness.world.fake_jpeg(),
+        "image/jpeg",
+        caption="/report X123 K0+090 坑槽扩大",
+    )
+    assert "#2" in await cast.group.next_reply()
+    assert len((await detail_of(harness, cast.group, 2)).before) == 1
+
+
+async def test_non_image_file_and_huge_photo_are_refused(harness: Harness, cast: Cast) -> None:
+    await cast.group.send_document(
+        cast.worker,
+        "记录.docx",
+        b"PK\x03\x04",
+        "application/msword",
+        caption="/report S272 K93+520 护栏",
+    )
+    assert "不是图片" in await cast.group.next_reply()
+    emulator = harness.emulator
+    message = emulator.user_message(
+        cast.group.chat,
+        cast.worker.user,
+        caption="/report S272 K93+520 护栏",
+        photo=emulator.photo_payload(b"\xff\xd8small"),
+    )
+    message["photo"][-1]["file_size"] = 25 * 1024 * 1024
+    emulator.push("message", message)
+    assert "超过 20 MB" in await cast.group.next_reply()
+    assert await count_issues(harness, cast.group) == 0
+
+
+async def test_location_after_a_report_attaches_within_two_minutes(
+    harness: Harness, cast: Cast
+) -> None:
+    await reported(cast)
+    await cast.group.send_location(cast.worker, 23.0215, 113.7518)
+    assert "已为问题 #1 添加位置" in await cast.group.next_reply()
+    detail = await detail_of(harness, cast.group, 1)
+    assert detail.issue.latitude == pytest.approx(23.0215)
+    await reported(cast, "无桩号的问题")
+    harness.clock.advance(timedelta(minutes=3))
+    await cast.group.send_location(cast.worker, 23.5, 113.5)
+    await cast.group.expect_silence()
+    assert (await detail_of(harness, cast.group, 2)).issue.latitude is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        pytest.param(
+            "/report S272 K93+52 护栏", ["K93+52", "K93+520", "用法：/report"], id="short-metres"
+        ),
+        pytest.param("/report S272 K+520 护栏", ["K93+520", "用法：/report"], id="no-km"),
+        pytest.param("/report 坑 cat:ufo", ["ufo", "pothole"], id="bad-category"),
+        pytest.param("/report 坑 sev:9", ["1、2 或 3"], id="bad-severity"),
+        pytest.param("/report", ["用法：/report"], id="empty"),
+        pytest.param("/report S272 K93+520", ["用法：/report"], id="no-description"),
+    ],
+)
+async def test_report_bad_input(
+    harness: Harness, cast: Cast, text: str, fragments: list[str]
+) -> None:
+    await cast.group.say(cast.worker, text)
+    reply = await cast.group.next_reply()
+    for fragment in fragments:
+        assert fragment in reply
+    assert await count_issues(harness, cast.group) == 0
+
+
+async def test_edited_report_is_not_logged_twice(harness: Harness, cast: Cast) -> None:
+    sent = await cast.group.say(cast.worker, "/report S272 K93+520 护栏")
+    await cast.group.next_reply()
+    await cast.group.edit(cast.worker, sent, "/report S272 K93+520 护栏缺损严重")
+    await cast.group.expect_silence()
+    assert await count_issues(harness, cast.group) == 1
+
+
+# --- the guided flow in private chat --------------------------------------------------
+
+
+async def test_guided_report_with_photos_stake_and_description(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "收到")
+    await harness.world.settle()
+    chat = cast.worker.private()
+    await chat.send("/report")
+    first = await chat.next_reply()
+    assert "① 请发送现场照片" in first
+    await chat.send_photo(cast.worker)
+    status = await chat.next_reply()
+    assert "已收到 1 张" in status
+    await chat.send_photo(cast.worker)
+    await harness.world.settle()
+    assert "已收到 2 张" in harness.emulator.messages[(chat.id, status.message_id)]["text"]
+    assert await count_issues(harness, cast.group) == 0  # nothing written before the last step
+    await chat.press(cast.worker, status, "下一步")
+    place = await chat.next_reply()
+    assert "② 请输入路线和桩号" in place
+    assert place.raw.get("reply_markup") is None  # a reply keyboard, not inline
+    location_button = next(
+        c
+        for c in harness.emulator.calls
+        if c.method == "sendMessage" and "request_location" in c.params.get("reply_markup", "")
+    )
+    assert location_button is not None
+    await chat.send("S272 K93+52")
+    assert "K93+520" in await chat.next_reply()
+    await chat.send("S272 K93+520")
+    assert "③ 请描述问题" in await chat.next_reply()
+    await chat.send("护栏立柱松动 cat:guardrail sev:2")
+    posted = await cast.group.next_reply()
+    assert posted.raw.get("photo") and "问题 #1 已登记" in posted.text
+    await cast.group.next_reply()  # the second photo of the album
+    assert "已发到“养护一班”" in await chat.next_reply()
+    assert "已登记为问题 #1" in await chat.next_reply()
+    detail = await detail_of(harness, cast.group, 1)
+    assert len(detail.before) == 2 and detail.issue.category == "guardrail"
+
+
+async def test_guided_report_with_a_shared_location_and_group_choice(
+    harness: Harness, cast: Cast
+) -> None:
+    owner = harness.world.person("二", last_name="班长")
+    other = harness.world.group("二班", creator=owner, members=(cast.worker,))
+    await other.add_bot(by=owner)
+    await other.next_reply()
+    for group in (cast.group, other):
+        await group.say(cast.worker, "收到")
+    await harness.world.settle()
+    chat = cast.worker.private()
+    await chat.start("report")
+    first = await chat.next_reply()
+    await chat.press(cast.worker, first, "下一步")
+    await chat.next_reply()
+    await chat.send_location(cast.worker, 23.02, 113.75)
+    await chat.next_reply()
+    await chat.send("路面坑槽 sev:3")
+    question = await chat.next_reply()
+    assert "报给哪个工作群" in question
+    await chat.press(cast.worker, question, "二班")
+    assert "问题 #1 已登记" in await other.next_reply()
+    assert "已发到“二班”" in await chat.next_reply()
+    assert "已登记为问题 #1（二班）" in await chat.next_reply()
+    assert (await detail_of(harness, other, 1)).issue.latitude == pytest.approx(23.02)
+    assert await count_issues(harness, cast.group) == 0
+
+
+async def test_guided_report_cancel_writes_nothing(harness: Harness, cast: Cast) -> None:
+    await cast.group.say(cast.worker, "收到")
+    await harness.world.settle()
+    chat = cast.worker.private()
+    await chat.send("/report")
+    first = await chat.next_reply()
+    await chat.press(cast.worker, first, "下一步")
+    await chat.next_reply()
+    await chat.send("/cancel")
+    assert "已取消上报" in await chat.next_reply()
+    await chat.send("S272 K93+520")
+    await chat.expect_silence()
+    stale = await chat.press(cast.worker, first, "下一步")
+    assert "结束" in stale["text"]
+    assert await count_issues(harness, cast.group) == 0
+
+
+# --- life cycle ----------------------------------------------------------------------------
+
+
+async def test_assign_fix_with_asked_photo_verify(harness: Harness, cast: Cast) -> None:
+    await reported(cast)
+    await cast.group.say(cast.driver, "/assign 1 @zhang_gong")
+    assert "只有本群管理员" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(3)}")
+    assert "已指派给 张 工" in await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/fixed 1")
+    assert "只有整改人、上报人或管理员" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/fixed 1 已更换立柱")
+    assert "请发送问题 #1 的整改后照片" in await cast.group.next_reply()
+    await cast.group.send_photo(cast.driver)  # someone else's photo is not the evidence
+    await cast.group.expect_silence()
+    after = await cast.group.send_photo(cast.worker)
+    assert "已整改" in await cast.group.next_reply()
+    await cast.group.send_photo(cast.worker)  # no longer waited for
+    await cast.group.expect_silence()
+    await cast.group.say(cast.worker, "/verify 1")
+    assert "只有本群管理员" in await cast.group.next_reply()
+    await cast.group.say(cast.secretary, "/verify 1")
+    assert "验收销号" in await cast.group.next_reply()
+    detail = await detail_of(harness, cast.group, 1)
+    assert [e.kind for e in detail.events] == ["reported", "assigned", "fixed", "verified"]
+    assert [p.file_unique_id for p in detail.after] == [after["photo"][-1]["file_unique_id"]]
+    assert detail.issue.deadline is not None and detail.issue.deadline.isoformat() == future(3)
+
+
+async def test_fixed_with_the_after_photo_as_caption_and_reopen(
+    harness: Harness, cast: Cast
+) -> None:
+    await reported(cast)
+    await cast.group.say(cast.driver, "/assign 1 me")
+    assert "已指派给 Chen Driver" in await cast.group.next_reply()
+    await cast.group.send_photo(cast.driver, "/fixed 1 清理完毕")
+    assert "已整改" in await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/fixed 1")
+    assert "现在是“已整改”" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/reopen 1 立柱仍然松动")
+    assert "重新打开：立柱仍然松动" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/reopen 1")
+    assert "用法：/reopen" in await cast.group.next_reply()
+    assert (await detail_of(harness, cast.group, 1)).issue.status == "open"
+
+
+async def test_fix_wait_can_be_cancelled(cast: Cast) -> None:
+    await reported(cast)
+    await cast.group.say(cast.worker, "/fixed 1")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/cancel")
+    assert "不再等待" in await cast.group.next_reply()
+    await cast.group.send_photo(cast.worker)
+    await cast.group.expect_silence()
+    await cast.group.say(cast.worker, "/cancel")
+    assert "没有需要取消" in await cast.group.next_reply()
+
+
+async def test_album_of_after_photos_answers_the_wait(harness: Harness, cast: Cast) -> None:
+    await reported(cast)
+    await cast.group.say(cast.worker, "/fixed 1")
+    await cast.group.next_reply()
+    await cast.group.send_album(cast.worker, 2)
+    assert "📷 2 张" in await cast.group.next_reply()
+    assert len((await detail_of(harness, cast.group, 1)).after) == 2
+
+
+async def test_verify_as_duplicate_and_refusals(harness: Harness, cast: Cast) -> None:
+    await reported(cast)
+    await reported(cast, "S272 K93+530 同一处护栏")
+    await cast.group.say(cast.captain, "/verify 2 dup:1")
+    assert "按 #1 的重复问题关闭" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/verify 1")
+    assert "现在是“待处理”" in await cast.group.next_reply()
+    for bad in (
+        "/verify",
+        "/verify 1 because",
+        "/verify x",
+        "/assign 1",
+        "/assign 1 @zhang_gong 2026-99-01",
+    ):
+        await cast.group.say(cast.captain, bad)
+        assert "用法：" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/verify 9")
+    assert "本群没有问题 #9" in await cast.group.next_reply()
+
+
+async def test_issue_page_with_before_and_after_albums(harness: Harness, cast: Cast) -> None:
+    await cast.group.send_album(cast.worker, 2, "/report S272 K93+520 护栏缺损")
+    await cast.group.next_reply()
+    await cast.group.send_photo(cast.worker, "/fixed 1 修好了")
+    await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/issue 1")
+    page = await cast.group.next_reply()
+    assert "问题 #1" in page and "护栏缺损" in page and "上报" in page and "完成整改" in page
+    before = await cast.group.replies(2)
+    assert before[0].raw.get("media_group_id") and "整改前" in before[0].text
+    after = await cast.group.next_reply()
+    assert "整改后" in after.text
+
+
+# --- lists, export, groups, languages -------------------------------------------------------
+
+
+async def test_issues_list_counts_filters_and_pages(harness: Harness, cast: Cast) -> None:
+    for index in range(25):
+        await cast.group.say(cast.worker, f"/report S272 K{index}+000 问题{index}")
+    await cast.group.replies(25)
+    await cast.group.say(cast.captain, f"/assign 3 @zhang_gong {future(1)}")
+    await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/issues")
+    page = await cast.group.next_reply()
+    assert "发现 25" in page and "第 1/2 页" in page
+    assert page.text.index("K0+000") < page.text.index("K1+000") < page.text.index("K10+000")  # by stake
+    answer = await cast.group.press(cast.driver, page, "下一页")
+    assert answer["text"] is None
+    await harness.world.settle()
+    edited = harness.emulator.messages[(cast.group.id, page.message_id)]["text"]
+    assert "第 2/2 页" in edited and edited.count("🔴") == 5  # 25 issues, 20 a page
+    await cast.group.say(cast.worker, "/issues mine")
+    assert "#3" in await cast.group.next_reply()
+    harness.clock.advance(timedelta(days=3))
+    await cast.group.say(cast.worker, "/issues overdue")
+    overdue = await cast.group.next_reply()
+    assert "逾期 1" in overdue and "#3 " in overdue and "#4 " not in overdue
+    await cast.group.say(cast.worker, "/issues G325")
+    assert "没有问题" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/issues everything")
+    assert "用法：/issues" in await cast.group.next_reply()
+    assert len(page.text) <= 4096
+
+
+async def test_export_issue_register(harness: Harness, cast: Cast) -> None:
+    await cast.group.send_album(cast.worker, 2, "/report S272 K93+520 护栏缺损 cat:guardrail sev:2")
+    await cast.group.next_reply()
+    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(2)}")
+    await cast.group.next_reply()
+    await cast.group.send_photo(cast.worker, "/fixed 1")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/export issues")
+    assert "只有本群管理员" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/export everything")
+    assert "用法：/export" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/export issues")
+    sent = await cast.group.next_reply()
+    document = sent.raw["document"]
+    assert document["file_name"].endswith(".xlsx")
+    content = harness.emulator.files[document["file_id"]].content
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("编号", "路线", "桩号")
+    assert rows[1][:6] == (1, "S272", "K93+520", "护栏", 2, "护栏缺损")
+    assert rows[1][10] == "已整改"
+    assert len(str(rows[1][13]).splitlines()) == 3  # two before photos, one after
+    saved = list(harness.config.media.dir.glob("*/exports/*.xlsx"))
+    assert saved and saved[0].read_bytes() == content
+
+
+async def test_export_topics(harness: Harness, cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/newtopic 中东桥加固工程")
+    await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/export topics")
+    sent = await cast.group.next_reply()
+    content = harness.emulator.files[sent.raw["document"]["file_id"]].content
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    assert rows[1][:3] == (1, "中东桥加固工程", "待认领")
+
+
+async def test_issue_numbers_are_per_group(harness: Harness, cast: Cast) -> None:
+    await reported(cast)
+    owner = harness.world.person("二", last_name="班长")
+    other = harness.world.group("二班", creator=owner, members=(cast.worker,))
+    await other.add_bot(by=owner)
+    await other.next_reply()
+    await other.say(cast.worker, "/issue 1")
+    assert "本群没有问题 #1" in await other.next_reply()
+    await other.say(cast.worker, "/report G325 K1+000 裂缝")
+    assert "问题 #1 已登记：G325" in await other.next_reply()
+
+
+async def test_roster_shows_assigned_issues(cast: Cast) -> None:
+    await reported(cast)
+    await cast.group.say(cast.worker, "/assign 1 me")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/members")
+    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张 工" in x)
+    assert "整改 #1" in line
+
+
+async def test_inspections_in_english(cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/settings lang en")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/report S272 K93+520 guardrail damaged cat:guardrail")
+    assert "Issue #1 logged: S272 K93+520" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/report S272 K9+5 bad")
+    assert "is not a stake" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/issues")
+    assert "Found 1" in await cast.group.next_reply()

@@ -1,0 +1,191 @@
+"""Inspection-issue rules in storage, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.errors import Refused, UnknownNumber, WrongStatus
+from storage import issues as store
+from storage.db import Database
+from storage.groups import GroupDefaults, ensure_group
+from storage.members import PersonInfo, ensure_member
+from storage.photos import PhotoInfo
+
+NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 28)
+AFTER = [PhotoInfo("after-1", "u-after-1")]
+
+
+async def setup(db: Database, chat_id: int = -100) -> int:
+    async with db.transaction() as session:
+        group = await ensure_group(session, chat_id, "养护一班", "group", GroupDefaults(), NOW)
+        for uid in (1, 2, 3):
+            await ensure_member(session, PersonInfo(uid, f"队员{uid}"), NOW)
+        return group.id
+
+
+async def report(
+    db: Database,
+    group_id: int,
+    text: str = "护栏缺损",
+    road: str | None = "S272",
+    start: int | None = 93520,
+    end: int | None = None,
+    when: datetime = NOW,
+    reporter: int = 2,
+) -> tuple[int, list[int]]:
+    async with db.transaction() as session:
+        issue, _, nearby = await store.report_issue(
+            session, group_id, reporter, -100, store.NewIssue(text, road, start, end), [], when
+        )
+        return issue.number, [i.number for i in nearby]
+
+
+async def test_possible_duplicates_within_50_metres_on_the_same_road(database: Database) -> None:
+    group_id = await setup(database)
+    assert await report(database, group_id, start=93520) == (1, [])
+    assert await report(database, group_id, start=93570) == (2, [1])  # 50 m: still close
+    assert await report(database, group_id, start=93621) == (3, [])  # 51 m from #2
+    assert await report(database, group_id, road="G325", start=93520) == (4, [])
+    assert await report(database, group_id, start=93400, end=93600) == (
+        5,
+        [1, 2, 3],
+    )  # a range, 21 m from #3
+    assert await report(database, group_id, road=None, start=None) == (6, [])
+
+
+async def test_verified_issues_are_not_duplicates(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id)
+    async with database.transaction() as session:
+        issue = await store.get_issue(session, group_id, 1)
+        issue, _ = await store.mark_fixed(session, issue, 2, False, "", AFTER, NOW)
+        await store.verify(session, issue, 1, NOW)
+    assert await report(database, group_id) == (2, [])
+
+
+async def test_life_cycle_rules(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id, reporter=2)
+    async with database.transaction() as session:
+        issue = await store.get_issue(session, group_id, 1)
+        with pytest.raises(WrongStatus):
+            await store.verify(session, issue, 1, NOW)
+        issue = await store.assign(session, issue, 3, TODAY + timedelta(days=3), 1, NOW)
+        assert (issue.status, issue.assignee_id) == ("assigned", 3)
+        with pytest.raises(Refused, match="needs_photo"):
+            await store.mark_fixed(session, issue, 3, False, "", [], NOW)
+    async with database.transaction() as session:
+        issue = await store.get_issue(session, group_id, 1)
+        with pytest.raises(Refused, match="not_allowed_fix"):
+            await store.mark_fixed(
+                session, issue, 1, False, "", AFTER, NOW
+            )  # not assignee/reporter
+        issue, _ = await store.mark_fixed(session, issue, 3, False, "换了立柱", AFTER, NOW)
+        with pytest.raises(WrongStatus):
+            await store.assign(session, issue, 2, None, 1, NOW)
+        issue = await store.verify(session, issue, 1, NOW + timedelta(hours=1))
+        assert issue.status == "verified" and issue.verified_at is not None
+        issue = await store.reopen(session, issue, 1, "又松了", NOW + timedelta(days=1))
+        assert issue.status == "open" and issue.fixed_at is None and issue.verified_at is None
+        detail = await store.issue_detail(session, issue)
+    assert [e.kind for e in detail.events] == [
+        "reported",
+        "assigned",
+        "fixed",
+        "verified",
+        "reopened",
+    ]
+    assert [p.file_unique_id for p in detail.after] == ["u-after-1"]
+
+
+async def test_close_as_duplicate(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id)
+    await report(database, group_id, start=93540)
+    async with database.transaction() as session:
+        first = await store.get_issue(session, group_id, 1)
+        second = await store.get_issue(session, group_id, 2)
+        with pytest.raises(Refused, match="self_duplicate"):
+            await store.verify(session, first, 1, NOW, first)
+        closed = await store.verify(session, second, 1, NOW, first)
+        detail = await store.issue_detail(session, closed)
+        total = await store.counts(session, group_id, TODAY)
+    assert closed.status == "verified" and detail.duplicate_of == 1
+    assert total.found == 1  # duplicates are not counted twice
+
+
+async def test_lists_filters_order_and_counts(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id, road="S272", start=93520)
+    await report(database, group_id, road="G325", start=5000)
+    await report(database, group_id, road="S272", start=1000)
+    await report(database, group_id, road=None, start=None, reporter=3)
+    async with database.transaction() as session:
+        issue = await store.get_issue(session, group_id, 1)
+        await store.assign(session, issue, 3, TODAY - timedelta(days=1), 1, NOW)
+        issue = await store.get_issue(session, group_id, 2)
+        issue, _ = await store.mark_fixed(session, issue, 2, False, "", AFTER, NOW)
+        await store.verify(session, issue, 1, NOW)
+        order = [i.number for i in await store.list_issues(session, group_id, "open", 2, TODAY)]
+        every = [i.number for i in await store.list_issues(session, group_id, "all", 2, TODAY)]
+        overdue = [
+            i.number for i in await store.list_issues(session, group_id, "overdue", 2, TODAY)
+        ]
+        mine = [i.number for i in await store.list_issues(session, group_id, "mine", 3, TODAY)]
+        road = [i.number for i in await store.list_issues(session, group_id, "S272", 2, TODAY)]
+        total = await store.counts(session, group_id, TODAY)
+        assigned = await store.open_assigned(session, group_id)
+    assert order == [3, 1, 4]  # S272 by stake, then no road
+    assert every == [2, 3, 1, 4]  # G325 before S272
+    assert overdue == [1]
+    assert mine == [1, 4]
+    assert road == [3, 1]
+    assert (total.found, total.fixed, total.verified, total.overdue) == (4, 1, 1, 1)
+    assert assigned == {3: [1]}
+
+
+async def test_location_attaches_within_the_window_only(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id, when=NOW)
+    async with database.transaction() as session:
+        late = await store.attach_location(
+            session, -100, 2, 23.1, 113.2, NOW + timedelta(minutes=1), NOW
+        )
+        other = await store.attach_location(
+            session, -100, 3, 23.1, 113.2, NOW - timedelta(minutes=2), NOW
+        )
+        found = await store.attach_location(
+            session, -100, 2, 23.1, 113.2, NOW - timedelta(minutes=2), NOW
+        )
+    assert late is None and other is None
+    assert found is not None and found.number == 1 and found.latitude == 23.1
+
+
+async def test_fix_request_wait_and_expiry(database: Database) -> None:
+    group_id = await setup(database)
+    await report(database, group_id)
+    async with database.transaction() as session:
+        issue = await store.get_issue(session, group_id, 1)
+        await store.request_fix_photo(session, -100, 2, issue.id, "换了", NOW)
+        owed = await store.owed_fix(session, -100, 2, NOW - timedelta(minutes=30))
+        assert owed is not None and owed[1] == "换了"
+        assert await store.owed_fix(session, -100, 2, NOW + timedelta(minutes=1)) is None
+        assert (
+            await store.take_fix_request(
+                session, -100, 2, NOW + timedelta(hours=1), timedelta(minutes=30)
+            )
+            is None
+        )
+        assert await store.owed_fix(session, -100, 2, NOW - timedelta(minutes=30)) is None
+
+
+async def test_unknown_issue_numbers(database: Database) -> None:
+    group_id = await setup(database)
+    other = await setup(database, chat_id=-200)
+    await report(database, group_id)
+    async with database.transaction() as session:
+        with pytest.raises(UnknownNumber):
+            await store.get_issue(session, other, 1)
