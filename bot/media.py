@@ -23,14 +23,17 @@ def media_path(media_dir: Path, group_id: int, file_unique_id: str) -> Path:
 
 
 async def download_pending(context: Ctx) -> None:
-    """Download every photo not yet on disk (a few attempts each)."""
+    """Download every photo not yet on disk; each failure is retried on a later run
+    (every minute), a few times at most."""
     media_dir = context.config.media.dir
+    tried: set[int] = set()  # a failure waits for the next run, not a tight loop
     while True:
         async with context.db.transaction() as session:
-            batch = await pending_downloads(session)
+            batch = await pending_downloads(session, exclude=tried)
         if not batch:
             return
         for photo in batch:
+            tried.add(photo.id)
             target = media_path(media_dir, photo.group_id, photo.file_unique_id)
             try:
                 file = await context.bot.get_file(photo.file_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,15 +83,19 @@ async def photos_of_events(
     return found
 
 
-async def pending_downloads(session: AsyncSession, limit: int = 20) -> list[Photo]:
-    """Photos not yet downloaded that have attempts left."""
-    rows = await session.scalars(
+async def pending_downloads(
+    session: AsyncSession, limit: int = 20, exclude: Collection[int] = ()
+) -> list[Photo]:
+    """Photos not yet downloaded that have attempts left (except ``exclude``)."""
+    query = (
         select(Photo)
         .where(Photo.local_path.is_(None), Photo.download_attempts < MAX_DOWNLOAD_ATTEMPTS)
         .order_by(Photo.id)
         .limit(limit)
     )
-    return list(rows)
+    if exclude:
+        query = query.where(Photo.id.not_in(list(exclude)))
+    return list(await session.scalars(query))
 
 
 async def mark_downloaded(session: AsyncSession, photo_id: int, path: str) -> None:

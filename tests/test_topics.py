@@ -561,3 +561,33 @@ async def test_unknown_button_is_still_answered(harness: Harness, cast: Cast) ->
     await harness.world.settle()
     await harness.emulator.wait_for(lambda: query_id in harness.emulator.callback_answers, 5)
     assert "按钮已失效" in harness.emulator.callback_answers[query_id]["text"]
+
+
+async def test_failed_photo_download_is_retried_and_never_blocks_the_reply(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_topic(cast)
+    await claimed(cast)
+    harness.emulator.fail("getFile", 502)
+    await cast.group.send_photo(cast.worker, "/progress 1 20% 开工")
+    assert "20%" in await cast.group.next_reply()
+    db = harness.app.bot_data.db
+    assert db is not None
+
+    async def photo_row() -> Photo:
+        async with db.transaction() as session:
+            rows = list(await session.scalars(select(Photo)))
+        assert len(rows) == 1
+        return rows[0]
+
+    for _ in range(100):
+        if (await photo_row()).download_attempts:
+            break
+        await asyncio.sleep(0.05)
+    failed = await photo_row()
+    assert failed.download_attempts == 1 and failed.local_path is None and failed.download_error
+    job_queue = harness.app.job_queue
+    assert job_queue is not None
+    (retry,) = job_queue.get_jobs_by_name("photo-downloads")
+    await retry.run(harness.app)  # the minute's retry, without waiting a minute
+    assert (await photo_row()).local_path is not None
