@@ -25,7 +25,7 @@ from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads
 from bot.parsing import ArgumentError, parse_date, parse_int, parse_report
 from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres
-from handlers.common import command, is_group_chat, reply, split_message
+from handlers.common import command, is_admin, is_group_chat, reply, split_message
 from handlers.invocation import (
     Invocation,
     LooseAlbum,
@@ -38,7 +38,7 @@ from handlers.invocation import (
 from handlers.people import named_person
 from storage import issues as store
 from storage import topics as topic_store
-from storage.members import get_member, groups_of, is_admin
+from storage.members import get_member, groups_of
 from storage.models import Group, Issue, Member
 from storage.photos import PhotoInfo
 
@@ -292,7 +292,7 @@ async def issue_command(inv: Invocation) -> None:
     before and after photos as albums."""
     if len(inv.args) != 1:
         raise UsageError("issue")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     async with inv.context.db.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         detail = await store.issue_detail(session, issue)
@@ -349,13 +349,6 @@ def _name(people: dict[int, Member], user_id: int | None) -> str:
     return member.display_name if member else ""
 
 
-def _number(inv: Invocation, word: str | None) -> int:
-    number = parse_int(word or "")
-    if number is None or number < 1:
-        raise UsageError(inv.command)
-    return number
-
-
 # ---------------------------------------------------------------- life cycle
 
 
@@ -363,7 +356,7 @@ async def assign_command(inv: Invocation) -> None:
     """Assign an issue (admins; anyone may take it with ``me``), with a deadline."""
     if not 2 <= len(inv.args) <= 3:
         raise UsageError("assign")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     deadline = None
     if len(inv.args) == 3:
         deadline = parse_date(inv.args[2])
@@ -401,7 +394,7 @@ async def fixed_command(inv: Invocation) -> None:
     """Mark rectified: with the "after" photo as caption, or the bot asks for it."""
     if not inv.args:
         raise UsageError("fixed")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     note = inv.rest.split(None, 1)[1].strip() if len(inv.args) > 1 else ""
     now = inv.context.clock.now()
     if not inv.photos:
@@ -467,7 +460,7 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
         user_id=user.id,
         message_id=message.message_id,
         group=group,
-        is_admin=await _is_admin(context, group, user.id),
+        is_admin=await is_admin(context, group, user.id),
         t=context.t,
         photos=[photo],
         message=message,
@@ -499,7 +492,7 @@ async def fix_album(context: Ctx, album: LooseAlbum) -> bool:
         user_id=album.user_id,
         message_id=album.message_id,
         group=group,
-        is_admin=await _is_admin(context, group, album.user_id),
+        is_admin=await is_admin(context, group, album.user_id),
         t=t,
         photos=album.photos,
         album=(album.chat_id, album.media_group_id),
@@ -508,19 +501,12 @@ async def fix_album(context: Ctx, album: LooseAlbum) -> bool:
     return True
 
 
-async def _is_admin(context: Ctx, group: Group, user_id: int) -> bool:
-    if context.is_bot_admin(user_id):
-        return True
-    async with context.db.transaction() as session:
-        return await is_admin(session, group.id, user_id)
-
-
 async def verify_command(inv: Invocation) -> None:
     """Admins check the fix and close the issue (``dup:m``: close as a duplicate of m)."""
     inv.require_admin()
     if not 1 <= len(inv.args) <= 2:
         raise UsageError("verify")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     duplicate_number = None
     if len(inv.args) == 2:
         word = inv.args[1].lower()
@@ -547,7 +533,7 @@ async def reopen_command(inv: Invocation) -> None:
     inv.require_admin()
     if len(inv.args) < 2:
         raise UsageError("reopen")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     reason = inv.rest.split(None, 1)[1].strip()
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)

@@ -37,10 +37,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, JobQueue, MessageHandler, filters
 
 from bot.context import Ctx
-from bot.errors import DuplicateUpdate, NotAdmin, Refused, UserError
+from bot.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads, schedule_downloads
-from handlers.common import Markup, command, is_group_chat
+from bot.parsing import parse_int
+from handlers.common import Markup, command, is_admin, is_group_chat
 from handlers.errors import render_user_error
 from storage.albums import (
     add_album_part,
@@ -54,7 +55,7 @@ from storage.albums import (
     unfinished_albums,
 )
 from storage.groups import get_group
-from storage.members import get_member, groups_of, is_admin
+from storage.members import get_member, groups_of
 from storage.models import Group
 from storage.photos import PhotoInfo, attach_photos
 from storage.updates import record_update
@@ -122,6 +123,13 @@ class Invocation:
     def args(self) -> list[str]:
         """The arguments, split on whitespace."""
         return self.rest.split()
+
+    def number(self, word: str | None) -> int:
+        """A topic/issue/event number argument; anything else is a usage error."""
+        number = parse_int(word or "")
+        if number is None or number < 1:
+            raise UsageError(self.command)
+        return number
 
     def require_admin(self) -> None:
         """Refuse unless the person is an admin of the target group."""
@@ -312,7 +320,7 @@ async def _private_group(
     if not groups:
         raise Refused("scope.no_group")
     if len(groups) == 1:
-        return groups[0], await _admin_of(context, groups[0], uid)
+        return groups[0], await is_admin(context, groups[0], uid)
     async with context.transaction() as session:
         pending_id = await save_pending(session, uid, update_id, payload, context.clock.now())
     buttons = [
@@ -325,13 +333,6 @@ async def _private_group(
         reply_markup=InlineKeyboardMarkup(buttons),
     )
     return None
-
-
-async def _admin_of(context: Ctx, group: Group, uid: int) -> bool:
-    if context.is_bot_admin(uid):
-        return True
-    async with context.db.transaction() as session:
-        return await is_admin(session, group.id, uid)
 
 
 async def on_pick(update: Update, context: Ctx) -> None:
@@ -357,7 +358,7 @@ async def on_pick(update: Update, context: Ctx) -> None:
         user_id=query.from_user.id,
         message_id=payload["message_id"],
         group=group,
-        is_admin=await _admin_of(context, group, query.from_user.id),
+        is_admin=await is_admin(context, group, query.from_user.id),
         t=context.t,
         photos=[PhotoInfo(**p) for p in payload["photos"]],
         pending_id=int(pending_raw),
@@ -548,7 +549,7 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
         user_id=captioned.user_id,
         message_id=captioned.message_id,
         group=group,
-        is_admin=await _admin_of(context, group, captioned.user_id),
+        is_admin=await is_admin(context, group, captioned.user_id),
         t=t,
         photos=photos,
         album=(chat_id, media_group_id),

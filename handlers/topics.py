@@ -224,13 +224,6 @@ def rating_keyboard(t: Translator, number: int) -> InlineKeyboardMarkup:
 # ---------------------------------------------------------------- commands
 
 
-def _number(inv: Invocation, word: str | None) -> int:
-    number = parse_int(word or "")
-    if number is None or number < 1:
-        raise UsageError(inv.command)
-    return number
-
-
 async def newtopic(inv: Invocation) -> None:
     """Admins list a new topic, open for claiming."""
     inv.require_admin()
@@ -292,7 +285,7 @@ async def topic_command(inv: Invocation) -> None:
     """One topic in full, then its photos."""
     if len(inv.args) != 1:
         raise UsageError("topic")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     async with inv.context.db.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         detail = await store.topic_detail(session, topic)
@@ -311,7 +304,7 @@ async def claim_command(inv: Invocation) -> None:
     """Claim a topic."""
     if len(inv.args) != 1:
         raise UsageError("claim")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     topic = await _claim(inv.context, inv.group, inv.user_id, number, inv)
     await inv.announce(_claimed_text(inv.t, topic, inv.context, inv.user_id))
 
@@ -376,7 +369,7 @@ async def release_command(inv: Invocation) -> None:
     """Give a topic up (admins: take it from someone)."""
     if not 1 <= len(inv.args) <= 2:
         raise UsageError("release")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     target = inv.user_id
     named = await named_person(
         inv.context, inv.message, inv.args[1] if len(inv.args) == 2 else None
@@ -421,7 +414,7 @@ async def milestone_command(inv: Invocation) -> None:
         return
     if len(inv.args) < 3:
         raise UsageError("milestone")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     due_on = parse_date(inv.args[1])
     if due_on is None:
         raise InvalidValue("error.bad_date", value=inv.args[1], command="milestone")
@@ -447,7 +440,7 @@ async def milestone_command(inv: Invocation) -> None:
 
 
 async def _milestone_done(inv: Invocation) -> None:
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     index = parse_int(inv.args[2])
     if index is None or len(inv.args) != 3:
         raise UsageError("milestone")
@@ -469,7 +462,7 @@ async def progress_command(inv: Invocation) -> None:
     """A claimant's progress update, with photos when sent as a caption."""
     if len(inv.args) < 2:
         raise UsageError("progress")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     percent = parse_percent(inv.args[1])
     if percent is None:
         raise InvalidValue("error.bad_percent", value=inv.args[1], command="progress")
@@ -499,7 +492,7 @@ async def done_command(inv: Invocation) -> None:
     """A claimant submits the result; the group is asked to rate it."""
     if len(inv.args) < 2:
         raise UsageError("done")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     result = inv.rest.split(None, 1)[1].strip()
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
@@ -550,7 +543,7 @@ async def approve_command(inv: Invocation) -> None:
     inv.require_admin()
     if not inv.args:
         raise UsageError("approve")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     comment = inv.rest.split(None, 1)[1].strip() if len(inv.args) > 1 else ""
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
@@ -573,7 +566,7 @@ async def reject_command(inv: Invocation) -> None:
     inv.require_admin()
     if len(inv.args) < 2:
         raise UsageError("reject")
-    number = _number(inv, inv.args[0])
+    number = inv.number(inv.args[0])
     reason = inv.rest.split(None, 1)[1].strip()
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)

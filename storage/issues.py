@@ -14,7 +14,7 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Refused, UnknownNumber, WrongStatus
-from storage.dialect import insert
+from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.models import FixRequest, Issue, IssueEvent, Member, Photo, ReportDraft
 from storage.photos import PhotoInfo, attach_photos
@@ -156,7 +156,7 @@ async def assign(
         .values(status="assigned", assignee_id=assignee_id, deadline=deadline, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(issue.number, issue.status, "issue")
     note = deadline.isoformat() if deadline else ""
     await _event(session, issue.id, "assigned", actor_id, now, subject_id=assignee_id, note=note)
@@ -188,7 +188,7 @@ async def mark_fixed(
         .values(status="fixed", fixed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(issue.number, issue.status, "issue")
     event = await _event(session, issue.id, "fixed", actor_id, now, note=note)
     await attach_photos(session, issue.group_id, photos, now, issue_event_id=event.id)
@@ -217,7 +217,7 @@ async def verify(
         )
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(issue.number, issue.status, "issue")
     if duplicate_of is not None:
         await _event(session, issue.id, "duplicate", admin_id, now, note=f"#{duplicate_of.number}")
@@ -238,7 +238,7 @@ async def reopen(
         )
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(issue.number, issue.status, "issue")
     await _event(session, issue.id, "reopened", admin_id, now, note=reason)
     return await _reload(session, issue.id)
@@ -422,7 +422,7 @@ async def cancel_fix_request(session: AsyncSession, chat_id: int, user_id: int) 
     result = await session.execute(
         delete(FixRequest).where(FixRequest.chat_id == chat_id, FixRequest.user_id == user_id)
     )
-    return _rowcount(result) > 0
+    return rowcount(result) > 0
 
 
 # --- guided report drafts ----------------------------------------------------------
@@ -460,7 +460,7 @@ async def save_draft(
 async def drop_draft(session: AsyncSession, user_id: int) -> bool:
     """End the guided report; False if there was none."""
     result = await session.execute(delete(ReportDraft).where(ReportDraft.user_id == user_id))
-    return _rowcount(result) > 0
+    return rowcount(result) > 0
 
 
 async def _event(
@@ -485,7 +485,3 @@ async def _reload(session: AsyncSession, issue_id: int) -> Issue:
     issue = await session.get(Issue, issue_id, populate_existing=True)
     assert issue is not None
     return issue
-
-
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)

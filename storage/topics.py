@@ -19,7 +19,7 @@ from bot.errors import (
     UnknownNumber,
     WrongStatus,
 )
-from storage.dialect import insert
+from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import PhotoInfo, attach_photos, photos_of_events
@@ -124,7 +124,7 @@ async def claim(session: AsyncSession, topic: Topic, user_id: int, now: datetime
         .values(claimed_count=Topic.claimed_count + 1, status="claimed", updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(taken) != 1:
+    if rowcount(taken) != 1:
         current = await _reload(session, topic.id)
         if current.status not in CLAIMABLE:
             raise WrongStatus(current.number, current.status)
@@ -151,7 +151,7 @@ async def release(
     removed = await session.execute(
         delete(TopicClaim).where(TopicClaim.topic_id == topic.id, TopicClaim.user_id == user_id)
     )
-    if _rowcount(removed) != 1:
+    if rowcount(removed) != 1:
         raise NotClaimant(topic.number)
     await session.execute(
         update(Topic)
@@ -212,7 +212,7 @@ async def add_progress(
         .values(progress=percent, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(topic.number, topic.status)
     event = await _event(session, topic.id, "progress", user_id, now, note=note, progress=percent)
     await attach_photos(session, topic.group_id, photos, now, topic_event_id=event.id)
@@ -237,7 +237,7 @@ async def submit_result(
         .values(status="review", result=result, submitted_at=now, progress=100, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(topic.number, topic.status)
     await session.execute(delete(Rating).where(Rating.topic_id == topic.id))
     event = await _event(session, topic.id, "submitted", user_id, now, note=result)
@@ -317,7 +317,7 @@ async def approve(
         )
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(topic.number, topic.status)
     await _event(session, topic.id, "approved", admin_id, now, note=comment)
     return await _reload(session, topic.id)
@@ -333,7 +333,7 @@ async def reject(
         .values(status="claimed", updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if _rowcount(changed) != 1:
+    if rowcount(changed) != 1:
         raise WrongStatus(topic.number, topic.status)
     await _event(session, topic.id, "rejected", admin_id, now, note=reason)
     return await _reload(session, topic.id)
@@ -457,7 +457,3 @@ async def _reload(session: AsyncSession, topic_id: int) -> Topic:
     topic = await session.get(Topic, topic_id, populate_existing=True)
     assert topic is not None
     return topic
-
-
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -26,7 +26,7 @@ def keys_used_in_code() -> set[str]:
                 first = node.args[0]
                 if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
                     continue
-                if name in TRANSLATOR_CALLS or name == "InvalidValue":
+                if name in TRANSLATOR_CALLS or name in ("InvalidValue", "Refused"):
                     found.add(first.value)
             if (
                 isinstance(node, ast.Assign)
