@@ -27,7 +27,7 @@ from storage.members import (
     touch_membership,
 )
 from storage.models import Group
-from storage.updates import is_processed
+from storage.updates import is_processed, prune_stale
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,16 @@ async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | 
         return fresh
 
 
+async def housekeeping(context: Ctx) -> None:
+    """Hourly: prune old processed-update ids, abandoned picks and drafts."""
+    async with context.db.transaction() as session:
+        await prune_stale(session, context.clock.now())
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the registry step in handler group -1 (before every feature)."""
+    """Install the registry step in handler group -1 (before every feature), and the
+    hourly housekeeping job."""
     app.add_handler(TypeHandler(Update, register_update), group=-1)
+    job_queue = app.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(housekeeping, interval=3600, first=60, name="housekeeping")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
-from storage.models import ProcessedUpdate
+from storage.models import PendingCommand, ProcessedUpdate, ReportDraft
 
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -36,3 +36,15 @@ async def prune_updates(session: AsyncSession, before: datetime) -> int:
         delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def prune_stale(session: AsyncSession, now: datetime) -> None:
+    """Housekeeping: forget processed update ids after 3 days (Telegram redelivers for
+    24 h) and abandoned group picks and guided-report drafts after a day."""
+    await prune_updates(session, now - timedelta(days=3))
+    await session.execute(
+        delete(PendingCommand).where(PendingCommand.created_at < now - timedelta(days=1))
+    )
+    await session.execute(
+        delete(ReportDraft).where(ReportDraft.updated_at < now - timedelta(days=1))
+    )

@@ -370,7 +370,9 @@ async def test_issues_list_counts_filters_and_pages(harness: Harness, cast: Cast
     await cast.group.say(cast.driver, "/issues")
     page = await cast.group.next_reply()
     assert "发现 25" in page and "第 1/2 页" in page
-    assert page.text.index("K0+000") < page.text.index("K1+000") < page.text.index("K10+000")  # by stake
+    assert (
+        page.text.index("K0+000") < page.text.index("K1+000") < page.text.index("K10+000")
+    )  # by stake
     answer = await cast.group.press(cast.driver, page, "下一页")
     assert answer["text"] is None
     await harness.world.settle()

@@ -184,3 +184,23 @@ async def test_foreign_keys_are_enforced(database: Database) -> None:
             await session.execute(
                 text("INSERT INTO counters (group_id, kind, last_number) VALUES (999, 'x', 1)")
             )
+
+
+async def test_housekeeping_prunes_only_what_is_stale(database: Database) -> None:
+    from storage.albums import get_pending, save_pending
+    from storage.issues import get_draft, save_draft
+    from storage.updates import prune_stale
+
+    async with database.transaction() as session:
+        await ensure_member(session, PersonInfo(5, "甲"), NOW)
+        await record_update(session, 1, NOW - timedelta(days=4))
+        await record_update(session, 2, NOW - timedelta(hours=20))
+        old = await save_pending(session, 5, 10, {"command": "claim"}, NOW - timedelta(days=2))
+        await save_draft(session, 5, "photos", {"photos": []}, NOW - timedelta(hours=2))
+    async with database.transaction() as session:
+        await prune_stale(session, NOW)
+    async with database.transaction() as session:
+        assert not await is_processed(session, 1)
+        assert await is_processed(session, 2)
+        assert await get_pending(session, old) is None
+        assert await get_draft(session, 5) is not None
