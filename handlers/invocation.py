@@ -94,7 +94,6 @@ def add_album_hook(hook: AlbumHook) -> None:
     _ALBUM_HOOKS.append(hook)
 
 
-ALBUM_DEBOUNCE = timedelta(seconds=1.5)
 ALBUM_PART_TTL = timedelta(hours=1)
 _CAPTION = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL)
 
@@ -229,7 +228,8 @@ def register_command(
     async def from_text(update: Update, context: Ctx) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        rest = message.text.split(None, 1)[1] if len(message.text.split(None, 1)) > 1 else ""
+        words = message.text.split(None, 1)  # any whitespace, a newline too
+        rest = words[1] if len(words) > 1 else ""
         await _start(update, context, name, rest, [])
 
     from_text.__doc__ = f"/{name} as a text message."
