@@ -25,5 +25,8 @@ lint: $(STAMP)
 run: $(STAMP)
 	$(BIN)/vanguard run
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.claims
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

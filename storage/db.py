@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,9 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+_IN_TRANSACTION: ContextVar[bool] = ContextVar("vanguard_in_transaction", default=False)
+
+
 class Database:
     """The engine and session factory of one running bot (or one test)."""
 
@@ -74,12 +79,28 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite takes one writer at a time: queue in-process writers on a lock instead of
+        # letting them poll the file lock (SQLITE_BUSY back-off is slow under contention).
+        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One session in one transaction: committed on success, rolled back on error."""
-        async with self.sessionmaker() as session, session.begin():
-            yield session
+        """One session in one transaction: committed on success, rolled back on error.
+
+        Transactions do not nest: a second one opened inside the first (same task) is a
+        bug and raises at once instead of waiting for itself."""
+        if _IN_TRANSACTION.get():
+            raise RuntimeError("a transaction is already open in this task")
+        token = _IN_TRANSACTION.set(True)
+        try:
+            if self._write_lock is None:
+                async with self.sessionmaker() as session, session.begin():
+                    yield session
+            else:
+                async with self._write_lock, self.sessionmaker() as session, session.begin():
+                    yield session
+        finally:
+            _IN_TRANSACTION.reset(token)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

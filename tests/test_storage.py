@@ -204,3 +204,12 @@ async def test_housekeeping_prunes_only_what_is_stale(database: Database) -> Non
         assert await is_processed(session, 2)
         assert await get_pending(session, old) is None
         assert await get_draft(session, 5) is not None
+
+
+async def test_nested_transactions_fail_at_once(database: Database) -> None:
+    async with database.transaction():
+        with pytest.raises(RuntimeError, match="already open"):
+            async with database.transaction():
+                pass
+    async with database.transaction() as session:  # and the outer one was not harmed
+        assert await session.scalar(text("SELECT 1")) == 1
