@@ -63,9 +63,11 @@ async def measure(name: str, url: str) -> None:
         concurrent.append(await one_round(db, -1001 - 2 * index, concurrent=True))
     await db.dispose()
     seq, con = statistics.median(sequential), statistics.median(concurrent)
-    print(f"{name:10} {PEOPLE} claims on a 3-slot topic, median of {ROUNDS}: "
-          f"sequential {seq * 1000:7.1f} ms ({seq / PEOPLE * 1000:5.2f} ms/claim), "
-          f"concurrent {con * 1000:7.1f} ms, concurrent/sequential {con / seq:4.2f}")
+    print(
+        f"{name:10} {PEOPLE} claims on a 3-slot topic, median of {ROUNDS}: "
+        f"sequential {seq * 1000:7.1f} ms ({seq / PEOPLE * 1000:5.2f} ms/claim), "
+        f"concurrent {con * 1000:7.1f} ms, concurrent/sequential {con / seq:4.2f}"
+    )
 
 
 async def main() -> None:
