@@ -198,7 +198,8 @@ async def announce_with_photos(
     the group with the text. Returns the id of the group message carrying ``markup``."""
     if inv.private and inv.photos:
         bot = inv.context.bot
-        caption = text[:1000]
+        # with buttons, the text follows as its own message (an album can't carry buttons)
+        caption = text[:1000] if markup is None else None
         if len(inv.photos) == 1:
             sent = await bot.send_photo(inv.group.chat_id, inv.photos[0].file_id, caption=caption)
         else:

@@ -591,3 +591,15 @@ async def test_failed_photo_download_is_retried_and_never_blocks_the_reply(
     (retry,) = job_queue.get_jobs_by_name("photo-downloads")
     await retry.run(harness.app)  # the minute's retry, without waiting a minute
     assert (await photo_row()).local_path is not None
+
+
+async def test_done_from_private_chat_posts_photos_then_the_rating_buttons(cast: Cast) -> None:
+    await new_topic(cast)
+    await claimed(cast)
+    chat = cast.worker.private()
+    await chat.send_photo(cast.worker, "/done 1 私聊提交的成果")
+    photo = await cast.group.next_reply()
+    assert photo.raw.get("photo") and not photo.text
+    ask = await cast.group.next_reply()
+    assert "私聊提交的成果" in ask and [b.text for b in ask.buttons][-1] == "⭐5"
+    assert "已发到“养护一班”" in await chat.next_reply()
