@@ -58,10 +58,14 @@ def spec(name: str) -> CommandSpec:
     raise KeyError(name)
 
 
+SECTIONS = ("general", "topics", "inspections", "events", "briefing")  # as in the spec
+
+
 def visible(chat: Literal["group", "private"], is_admin: bool) -> list[CommandSpec]:
-    """The commands a person may use in this kind of chat."""
-    return [
+    """The commands a person may use in this kind of chat, section by section."""
+    usable = [
         c
         for c in COMMANDS
         if c.where in ("any", chat) and (is_admin or not c.admin or chat == "private")
     ]
+    return sorted(usable, key=lambda c: SECTIONS.index(c.section))
