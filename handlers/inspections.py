@@ -38,7 +38,7 @@ from handlers.invocation import (
 from handlers.people import named_person
 from storage import issues as store
 from storage import topics as topic_store
-from storage.members import get_member, groups_of
+from storage.members import get_member, groups_of, members_by_id
 from storage.models import Group, Issue, Member
 from storage.photos import PhotoInfo
 
@@ -233,8 +233,7 @@ async def render_issue_page(
     async with context.db.transaction() as session:
         found = await store.list_issues(session, group.id, which, user_id, today)
         total = await store.counts(session, group.id, today)
-        ids = {i.assignee_id for i in found if i.assignee_id}
-        people = {uid: m for uid in ids if (m := await get_member(session, uid)) is not None}
+        people = await members_by_id(session, (i.assignee_id or 0 for i in found))
     head = t(
         "issues.head",
         found=total.found,

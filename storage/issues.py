@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import Refused, UnknownNumber, WrongStatus
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
+from storage.members import members_by_id
 from storage.models import FixRequest, Issue, IssueEvent, Member, Photo, ReportDraft
 from storage.photos import PhotoInfo, attach_photos
 
@@ -317,33 +318,7 @@ class IssueDetail:
 
 async def issue_detail(session: AsyncSession, issue: Issue) -> IssueDetail:
     """The issue with its history, people and before/after photos."""
-    events = list(
-        await session.scalars(
-            select(IssueEvent)
-            .where(IssueEvent.issue_id == issue.id)
-            .order_by(IssueEvent.at, IssueEvent.id)
-        )
-    )
-    ids = {e.actor_id for e in events} | {e.subject_id for e in events if e.subject_id}
-    ids |= {i for i in (issue.assignee_id, issue.reporter_id) if i}
-    people = {
-        m.user_id: m for m in await session.scalars(select(Member).where(Member.user_id.in_(ids)))
-    }
-    kinds = {e.id: e.kind for e in events}
-    before: list[Photo] = []
-    after: list[Photo] = []
-    if kinds:
-        for photo in await session.scalars(
-            select(Photo).where(Photo.issue_event_id.in_(kinds)).order_by(Photo.id)
-        ):
-            assert photo.issue_event_id is not None
-            (after if kinds[photo.issue_event_id] == "fixed" else before).append(photo)
-    duplicate_of = None
-    if issue.duplicate_of_id:
-        duplicate_of = await session.scalar(
-            select(Issue.number).where(Issue.id == issue.duplicate_of_id)
-        )
-    return IssueDetail(issue, events, people, before, after, duplicate_of)
+    return (await _details(session, [issue]))[0]
 
 
 async def export_rows(session: AsyncSession, group_id: int) -> list[IssueDetail]:
@@ -353,7 +328,51 @@ async def export_rows(session: AsyncSession, group_id: int) -> list[IssueDetail]
             select(Issue).where(Issue.group_id == group_id).order_by(Issue.number)
         )
     )
-    return [await issue_detail(session, issue) for issue in issues]
+    return await _details(session, issues)
+
+
+async def _details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueDetail]:
+    """History, people and photos of many issues in a fixed number of queries."""
+    ids = [i.id for i in issues]
+    events: dict[int, list[IssueEvent]] = {i: [] for i in ids}
+    kinds: dict[int, tuple[int, str]] = {}
+    if ids:
+        for event in await session.scalars(
+            select(IssueEvent)
+            .where(IssueEvent.issue_id.in_(ids))
+            .order_by(IssueEvent.at, IssueEvent.id)
+        ):
+            events[event.issue_id].append(event)
+            kinds[event.id] = (event.issue_id, event.kind)
+    before: dict[int, list[Photo]] = {i: [] for i in ids}
+    after: dict[int, list[Photo]] = {i: [] for i in ids}
+    if kinds:
+        for photo in await session.scalars(
+            select(Photo).where(Photo.issue_event_id.in_(kinds)).order_by(Photo.id)
+        ):
+            assert photo.issue_event_id is not None
+            issue_id, kind = kinds[photo.issue_event_id]
+            (after if kind == "fixed" else before)[issue_id].append(photo)
+    wanted = {e.actor_id for found in events.values() for e in found}
+    wanted |= {e.subject_id or 0 for found in events.values() for e in found}
+    wanted |= {i.assignee_id or 0 for i in issues} | {i.reporter_id for i in issues}
+    people = await members_by_id(session, wanted)
+    originals = {i.duplicate_of_id for i in issues if i.duplicate_of_id}
+    numbers: dict[int, int] = {}
+    if originals:
+        rows = await session.execute(select(Issue.id, Issue.number).where(Issue.id.in_(originals)))
+        numbers = {issue_id: number for issue_id, number in rows}
+    return [
+        IssueDetail(
+            issue=i,
+            events=events[i.id],
+            people=people,
+            before=before[i.id],
+            after=after[i.id],
+            duplicate_of=numbers.get(i.duplicate_of_id or 0),
+        )
+        for i in issues
+    ]
 
 
 async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[int]]:

@@ -54,6 +54,15 @@ async def get_member(session: AsyncSession, user_id: int) -> Member | None:
     return await session.get(Member, user_id)
 
 
+async def members_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Member]:
+    """The people with these ids, in one query."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Member).where(Member.user_id.in_(ids)))
+    return {m.user_id: m for m in rows}
+
+
 async def find_by_username(session: AsyncSession, username: str) -> Member | None:
     """The person with this @username (case-insensitive), if seen."""
     name = username.lstrip("@").lower()

@@ -21,6 +21,7 @@ from bot.errors import (
 )
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
+from storage.members import members_by_id
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import PhotoInfo, attach_photos, photos_of_events
 
@@ -361,10 +362,8 @@ async def topic_detail(session: AsyncSession, topic: Topic) -> TopicDetail:
             .order_by(TopicEvent.at, TopicEvent.id)
         )
     )
-    ids = {e.actor_id for e in events} | {e.subject_id for e in events if e.subject_id}
-    people = {
-        m.user_id: m for m in await session.scalars(select(Member).where(Member.user_id.in_(ids)))
-    }
+    ids = {e.actor_id for e in events} | {e.subject_id or 0 for e in events}
+    people = await members_by_id(session, ids)
     return TopicDetail(
         topic=topic,
         claimants=(await claimants(session, [topic.id])).get(topic.id, []),
