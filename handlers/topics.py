@@ -7,6 +7,7 @@ import contextlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -305,29 +306,21 @@ async def claim_command(inv: Invocation) -> None:
     if len(inv.args) != 1:
         raise UsageError("claim")
     number = inv.number(inv.args[0])
-    topic = await _claim(inv.context, inv.group, inv.user_id, number, inv)
-    await inv.announce(_claimed_text(inv.t, topic, inv.context, inv.user_id))
+    async with inv.transaction() as session:
+        text = await _claim(session, inv.t, inv.group, inv.user_id, number, inv.context)
+    await inv.announce(text)
 
 
 async def _claim(
-    context: Ctx, group: Group, uid: int, number: int, inv: Invocation | None
-) -> Topic:
-    now = context.clock.now()
-    if inv is not None:
-        async with inv.transaction() as session:
-            topic = await store.get_topic(session, group.id, number)
-            return await store.claim(session, topic, uid, now)
-    async with context.transaction() as session:
-        topic = await store.get_topic(session, group.id, number)
-        return await store.claim(session, topic, uid, now)
-
-
-def _claimed_text(t: Translator, topic: Topic, context: Ctx, uid: int) -> Html:
-    member = context.member
-    who = member.display_name if member is not None and member.user_id == uid else str(uid)
+    session: AsyncSession, t: Translator, group: Group, uid: int, number: int, context: Ctx
+) -> Html:
+    """Claim in the caller's transaction; returns the group's announcement."""
+    topic = await store.get_topic(session, group.id, number)
+    topic = await store.claim(session, topic, uid, context.clock.now())
+    member = await session.get(Member, uid)
     return t(
         "topic.claimed",
-        who=who,
+        who=member.display_name if member else str(uid),
         number=topic.number,
         title=topic.title,
         taken=topic.claimed_count,
@@ -341,11 +334,10 @@ async def on_claim_button(update: Update, context: Ctx) -> None:
     assert query is not None and query.data is not None
     group = require_group(update, context)
     number = int(query.data.split(":")[1])
-    topic = await _claim(context, group, query.from_user.id, number, None)
+    async with context.transaction() as session:
+        text = await _claim(session, context.t, group, query.from_user.id, number, context)
     await query.answer(context.t.plain("topic.claimed_answer", number=number))
-    await context.bot.send_message(
-        group.chat_id, _claimed_text(context.t, topic, context, query.from_user.id)
-    )
+    await context.bot.send_message(group.chat_id, text)
     if query.data.endswith(":list"):
         await _refresh_list(update, context, group)
 
