@@ -67,6 +67,7 @@ async def test_vanguard_run_answers_and_stops_on_sigterm(db_url: str, tmp_path: 
         stopped_in = loop.time() - began
         assert code == 0
         assert stopped_in < 5, f"took {stopped_in:.1f}s to stop"
+        print(f"\nvanguard run stopped {stopped_in:.2f}s after SIGTERM")
         _, stderr = await process.communicate()
         log = stderr.decode()
         assert "Vanguard stopped" in log
