@@ -82,9 +82,16 @@ async def inspection_life(
     await group.next_reply()
     await _step(group, secretary, "/verify 1")
     await _step(group, secretary, "/verify 2 dup:1")
+    await _step(group, captain, "/reopen 1 立柱仍有晃动")
+    await group.send_photo(worker, "/fixed 1 加装斜撑，重新紧固")
+    await group.next_reply()
+    await _step(group, secretary, "/verify 1")
     await group.say(worker, "/issue 1")
-    await group.replies(4)  # the issue, the two "before" photos, the "after" photo
+    await group.replies(5)  # the issue, two "before" photos, two "after" photos
     await _step(group, secretary, "/export issues")
+    private = worker.private()
+    await _step(private, worker, "/report")  # the guided report, then changing one's mind
+    await _step(private, worker, "/cancel")
 
 
 async def topic_life(
@@ -109,6 +116,13 @@ async def topic_life(
     await _step(group, worker, f"/milestone 1 {soon} 完成标线施划")
     await group.send_photo(worker, "/progress 1 60% 标线已完成一半")
     await group.next_reply()
+    await _step(group, driver, "/claim 2")
+    await _step(group, driver, "/release 2")
+    await group.send_album(worker, 2, "/done 1 非机动车道标线已施划")
+    await group.next_reply()
+    await _step(group, secretary, "/reject 1 护栏尚未修复，请补充")
+    for claimant in (worker, driver):  # both pressed Start, so the reason reaches them
+        await claimant.private().next_reply()
     await group.send_album(worker, 2, "/done 1 非机动车道标线、护栏全部完成，通行秩序明显改善")
     result = await group.next_reply()
     await group.press(captain, result, "5")
@@ -117,7 +131,8 @@ async def topic_life(
     await _step(group, secretary, "/approve 1 成效明显，上墙")
     await _step(group, worker, "/wall", replies=2)  # the wall, then its first photo
     await group.say(worker, "/topic 1")
-    await group.replies(4)  # the topic, then its three photos as an album
+    await group.replies(6)  # the topic, then its five photos as an album
+    await _step(group, secretary, "/export topics")
 
 
 async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output")) -> None:
