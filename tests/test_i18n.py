@@ -81,3 +81,40 @@ def test_menu_descriptions_fit_telegram_limits() -> None:
         t = for_language(language)
         for spec in commands.COMMANDS:
             assert 1 <= len(t.plain(spec.description_key)) <= 256
+
+
+def test_keys_built_from_names_exist_in_both_catalogs() -> None:
+    from bot.export import ISSUE_COLUMNS, TOPIC_COLUMNS
+    from bot.parsing import CATEGORIES
+    from storage import issues, topics
+
+    keys = {f"help.section.{c.section}" for c in commands.COMMANDS if c.section != "general"}
+    keys |= {f"topic.status.{s}" for s in topics.STATUSES}
+    keys |= {f"issue.status.{s}" for s in issues.STATUSES}
+    keys |= {f"issue.category.{c}" for c in CATEGORIES}
+    keys |= {f"issues.filter.{f}" for f in issues.FILTERS}
+    keys |= {
+        f"topic.event.{k}"
+        for k in (
+            "created",
+            "claimed",
+            "released",
+            "milestone",
+            "progress",
+            "submitted",
+            "approved",
+            "rejected",
+        )
+    }
+    keys |= {
+        f"issue.event.{k}"
+        for k in ("reported", "located", "assigned", "fixed", "verified", "reopened", "duplicate")
+    }
+    keys |= {f"export.issue.{c}" for c in ISSUE_COLUMNS} | {
+        f"export.topic.{c}" for c in TOPIC_COLUMNS
+    }
+    keys |= {f"role.{r}" for r in ("creator", "admin", "member")}
+    keys |= {f"language.{lang}" for lang in ("zh", "en")}
+    keys |= {f"kind.{k}" for k in ("topic", "issue", "event")}
+    for language in ("zh", "en"):
+        assert not keys - catalog_keys(language), language
