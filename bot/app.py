@@ -24,8 +24,9 @@ from telegram.ext import (
     BaseRateLimiter,
     ContextTypes,
     Defaults,
+    ExtBot,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import commands
 from bot.clock import Clock
@@ -39,6 +40,17 @@ from storage.migrate import upgrade
 log = logging.getLogger(__name__)
 
 VanguardApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+class VanguardBot(ExtBot[Any]):
+    """python-telegram-bot's bot, whose ``repr`` (and so the Application's, and any
+    traceback or debug print that shows either) names the bot by id, never the token."""
+
+    def __repr__(self) -> str:
+        bot_id = self.token.split(":", 1)[0]
+        return f"VanguardBot[id={bot_id if bot_id.isdigit() else '?'}, token=***]"
+
+    __str__ = __repr__
 
 
 def build_application(
@@ -56,30 +68,29 @@ def build_application(
     emulator in tests); ``clock`` replaces real time. The database is opened (and migrated)
     in ``post_init`` and closed in ``post_shutdown``.
     """
-    builder = (
+    bot = VanguardBot(
+        token=config.telegram.token.get(),
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.file_base_url,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=UTC,
+        ),
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=rate_limiter or AIORateLimiter(max_retries=3),
+    )
+    app: VanguardApp = (
         ApplicationBuilder()
-        .token(config.telegram.token.get())
-        .base_url(config.telegram.api_base_url)
-        .base_file_url(config.telegram.file_base_url)
+        .bot(bot)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=UTC,
-            )
-        )
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(concurrent_updates)
         .updater(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
-    app: VanguardApp = builder.build()
     app.bot_data.config = config
     app.bot_data.clock = clock or Clock()
     register_all(app)

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import Config, load_config
+from bot.config import Config, load_config, unknown_variables
 from bot.errors import ConfigError
 from bot.logs import setup_logging
 
@@ -74,6 +74,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate the config and say exactly what is wrong."""
+    for var in unknown_variables():
+        print(f"warning: {var} looks like a Vanguard setting but matches no key", file=sys.stderr)
     config = _load(args.config)
     path = _config_path(args.config)
     print(
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", [exc]):
+            print(f"config error: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,7 @@ that names the key, so a bad config fails at start, not later.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ConfigErrors
 
 LANGUAGES = ("zh", "en")
 
@@ -136,9 +138,60 @@ def _int(value: Any, key: str, from_env: bool) -> int:
 
 def _port(value: Any, key: str, from_env: bool) -> int:
     port = _int(value, key, from_env)
-    if not 0 <= port <= 65535:
-        raise ConfigError(key, f"must be a port number 0-65535, got {port}")
+    if not 1 <= port <= 65535:
+        raise ConfigError(key, f"must be a port number 1-65535, got {port}")
     return port
+
+
+_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{10,}")
+
+
+def _token(value: Any, key: str, from_env: bool) -> Secret:
+    text = _str(value, key, from_env)
+    if text and not _TOKEN.fullmatch(text):
+        raise ConfigError(
+            key, "does not look like a bot token (digits, a colon, then letters: from @BotFather)"
+        )
+    return Secret(text)
+
+
+def _url(value: Any, key: str, from_env: bool, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    text = _str(value, key, from_env)
+    parts = urlsplit(text)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ConfigError(key, f"must be a {'/'.join(schemes)}:// URL, got {text!r}")
+    return text
+
+
+def _https(value: Any, key: str, from_env: bool) -> str:
+    text = _str(value, key, from_env)
+    return _url(text, key, from_env, ("https",)) if text else text
+
+
+def _ip(value: Any, key: str, from_env: bool) -> str:
+    text = _str(value, key, from_env)
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise ConfigError(key, f"must be an IP address such as 127.0.0.1, got {text!r}") from None
+    return text
+
+
+DATABASE_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def _database(value: Any, key: str, from_env: bool) -> str:
+    text = _str(value, key, from_env)
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme in DATABASE_DRIVERS.values():
+        return text
+    base = scheme.split("+", 1)[0]
+    if base in ("postgres", "postgresql", "sqlite"):
+        driver = DATABASE_DRIVERS["sqlite" if base == "sqlite" else "postgresql"]
+        raise ConfigError(key, f"use the async driver: {driver}://… (got {scheme or text!r})")
+    raise ConfigError(
+        key, "must be sqlite+aiosqlite:///file.db or postgresql+asyncpg://user@host/db"
+    )
 
 
 def _positive(value: Any, key: str, from_env: bool) -> int:
@@ -237,13 +290,13 @@ def parse_hhmm(text: str) -> time | None:
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     "telegram": (
         TelegramConfig,
-        {"token": _secret, "api_base_url": _str, "file_base_url": _str, "mode": _mode},
+        {"token": _token, "api_base_url": _url, "file_base_url": _url, "mode": _mode},
     ),
     "webhook": (
         WebhookConfig,
-        {"url": _str, "listen": _str, "port": _port, "secret_token": _secret},
+        {"url": _https, "listen": _ip, "port": _port, "secret_token": _secret},
     ),
-    "database": (DatabaseConfig, {"url": _str}),
+    "database": (DatabaseConfig, {"url": _database}),
     "bot": (
         BotConfig,
         {
@@ -262,6 +315,30 @@ _ENV_ALIASES = {
     "VANGUARD_TOKEN": ("telegram", "token"),
     "VANGUARD_WEBHOOK_SECRET": ("webhook", "secret_token"),
 }
+
+
+def _overrides(environ: Mapping[str, str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(section, key) → (variable, value) for every VANGUARD_… variable that is set."""
+    overrides: dict[tuple[str, str], tuple[str, str]] = {}
+    for section, (_, converters) in _SCHEMA.items():
+        for key in converters:
+            var = f"VANGUARD_{section.upper()}_{key.upper()}"
+            if var in environ:
+                overrides[(section, key)] = (var, environ[var])
+    for var, target in _ENV_ALIASES.items():
+        if var in environ and target not in overrides:
+            overrides[target] = (var, environ[var])
+    return overrides
+
+
+NOT_CONFIG = {"VANGUARD_TEST_PG_URL"}  # ours, but read by the tests, not the config
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """``VANGUARD_…`` variables that look like ours but set no key (a misspelling)."""
+    environ = os.environ if environ is None else environ
+    known = {var for var, _ in _overrides({v: "" for v in environ}).values()} | NOT_CONFIG
+    return sorted(v for v in environ if v.startswith("VANGUARD_") and v not in known)
 
 
 def load_config(
@@ -286,45 +363,58 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"is not valid TOML: {exc}") from exc
 
+    problems: list[ConfigError] = []
     sections: dict[str, Any] = {}
+
+    def convert(section: str, key: str, value: Any, name: str, from_env: bool) -> None:
+        try:
+            converted = _SCHEMA[section][1][key](value, name, from_env)
+        except ConfigError as error:
+            problems.append(error)
+        else:
+            sections.setdefault(section, {})[key] = converted
+
     for section, values in raw.items():
         if section not in _SCHEMA:
-            raise ConfigError(section, f"unknown section; known: {', '.join(_SCHEMA)}")
+            problems.append(ConfigError(section, f"unknown section; known: {', '.join(_SCHEMA)}"))
+            continue
         if not isinstance(values, dict):
-            raise ConfigError(section, "must be a table, e.g. [" + section + "]")
+            problems.append(ConfigError(section, "must be a table, e.g. [" + section + "]"))
+            continue
         converters = _SCHEMA[section][1]
         for key, value in values.items():
             name = f"{section}.{key}"
             if key not in converters:
-                raise ConfigError(name, f"unknown key; known: {', '.join(converters)}")
-            sections.setdefault(section, {})[key] = converters[key](value, name, False)
+                known = ", ".join(converters)
+                problems.append(ConfigError(name, f"unknown key; known: {known}"))
+                continue
+            convert(section, key, value, name, False)
 
-    overrides: dict[tuple[str, str], tuple[str, str]] = {}
-    for section, (_, converters) in _SCHEMA.items():
-        for key in converters:
-            var = f"VANGUARD_{section.upper()}_{key.upper()}"
-            if var in environ:
-                overrides[(section, key)] = (var, environ[var])
-    for var, target in _ENV_ALIASES.items():
-        if var in environ and target not in overrides:
-            overrides[target] = (var, environ[var])
-    for (section, key), (var, value) in overrides.items():
-        converter = _SCHEMA[section][1][key]
-        sections.setdefault(section, {})[key] = converter(value, f"{section}.{key} ({var})", True)
+    for (section, key), (var, value) in _overrides(environ).items():
+        convert(section, key, value, f"{section}.{key} ({var})", True)
 
     built = {name: cls(**sections.get(name, {})) for name, (cls, _) in _SCHEMA.items()}
     config = Config(**built)
-    if require_token and not config.telegram.token:
-        raise ConfigError(
-            "telegram.token",
-            "missing: put the token from @BotFather in config.toml or VANGUARD_TOKEN",
+    failed = {p.key.split(" ", 1)[0] for p in problems}
+    if require_token and not config.telegram.token and "telegram.token" not in failed:
+        problems.append(
+            ConfigError(
+                "telegram.token",
+                "missing: put the token from @BotFather in config.toml or VANGUARD_TOKEN",
+            )
         )
     if config.telegram.mode == "webhook":
-        if not config.webhook.url:
-            raise ConfigError("webhook.url", "is required when telegram.mode = 'webhook'")
-        if not config.webhook.secret_token:
-            raise ConfigError(
-                "webhook.secret_token",
-                "is required in webhook mode (or VANGUARD_WEBHOOK_SECRET)",
+        if not config.webhook.url and "webhook.url" not in failed:
+            problems.append(
+                ConfigError("webhook.url", "is required when telegram.mode = 'webhook'")
             )
+        if not config.webhook.secret_token:
+            problems.append(
+                ConfigError(
+                    "webhook.secret_token",
+                    "is required in webhook mode (or VANGUARD_WEBHOOK_SECRET)",
+                )
+            )
+    if problems:
+        raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
     return config

@@ -10,6 +10,8 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from telegram.ext import AIORateLimiter
+
 from bot.app import build_application
 from bot.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from bot.emulator import TelegramEmulator
@@ -153,15 +155,16 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
             bot=BotConfig(),
             media=MediaConfig(dir=out / "media"),
         )
-        app = build_application(config)
+        # our own emulator does not throttle, so the demo need not wait on Telegram's limits
+        unthrottled = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2)
+        app = build_application(config, rate_limiter=unthrottled)
         runner = Runner(app, config, poll_timeout=2)
-        world = World(emulator)
+        world = World(emulator, echo=True)
         try:
             await runner.start()
             await play_day(world)
         finally:
             await runner.stop()
             await server.stop()
-            print("\n".join(world.transcript))
         for path in sorted((out / "media").glob("*/exports/*.xlsx")):
             print(f"\nexport file written: {path} ({path.stat().st_size} bytes)")

@@ -7,6 +7,7 @@ with an error id, and the person is shown that id with an apology.
 
     VanguardError
     ├── ConfigError              config.toml / environment is wrong (names the key)
+    │   └── ConfigErrors         several keys are wrong (lists each)
     ├── DuplicateUpdate          this update was already processed (silently dropped)
     └── UserError                a localised refusal
         ├── UsageError           wrong arguments: the command's usage line
@@ -33,6 +34,16 @@ class ConfigError(VanguardError):
         super().__init__(f"{key}: {problem}")
         self.key = key
         self.problem = problem
+
+
+class ConfigErrors(ConfigError):
+    """Several things are wrong with the configuration; the message lists each."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        VanguardError.__init__(self, "\n".join(str(p) for p in problems))
+        self.key = problems[0].key
+        self.problem = problems[0].problem
+        self.problems = problems
 
 
 class DuplicateUpdate(VanguardError):

@@ -13,8 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.i18n import Translator
 from bot.roads import RoadPlace
@@ -60,16 +62,34 @@ def _name(people: dict[int, Member], user_id: int | None) -> str:
     return member.display_name if member else ""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Text as a spreadsheet cell may hold it: characters Excel refuses removed."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def _append(sheet: Worksheet, values: list[object]) -> None:
+    """Add a row; text is always text: one that starts like a formula (``=``, ``+``,
+    ``-``, ``@``) is stored as a string with Excel's quote prefix, never as a formula."""
+    sheet.append([safe_text(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def _workbook(title: str, headers: list[str], rows: list[list[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = title[:31]
-    sheet.append(headers)
+    _append(sheet, list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        _append(sheet, row)
     for index, header in enumerate(headers, start=1):
         width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows] or [8])
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)

@@ -9,6 +9,7 @@ from datetime import date, time
 
 from bot.config import parse_hhmm
 from bot.roads import RoadPlace, parse_place
+from bot.text import LIMITS, clean_line, clean_note, is_blank
 
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -40,7 +41,7 @@ def parse_switch(text: str) -> bool | None:
 
 
 _OPTION = re.compile(r"(?<!\S)(due|slots)[:：]\s*(\S+)", re.IGNORECASE)
-MAX_TITLE = 200
+MAX_TITLE = LIMITS["title"]
 MAX_SLOTS = 50
 
 
@@ -80,22 +81,36 @@ def parse_newtopic(text: str) -> NewTopic:
             slots = number
     rest = _OPTION.sub(" ", text)
     title, _, description = rest.partition("|")
-    title = " ".join(title.split())
-    description = description.strip()
-    if not title:
+    title = clean_line(title)
+    if is_blank(title):
         raise ValueError("a title is required")
     if len(title) > MAX_TITLE:
         raise ArgumentError("error.title_too_long", max=MAX_TITLE)
-    return NewTopic(title, description, due_on, slots)
+    description = clean_note(description)
+    if len(description) > LIMITS["description"]:
+        raise ArgumentError("error.too_long", max=LIMITS["description"], length=len(description))
+    return NewTopic(title, "" if is_blank(description) else description, due_on, slots)
 
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９％＃", "0123456789%#")
 
 
+MAX_NUMBER = 2**31 - 1  # the largest number any table stores (PostgreSQL's integer)
+_MAX_DIGITS = 100  # a longer run of digits is no number anyone meant
+
+
 def parse_int(text: str) -> int | None:
-    """A positive or zero integer (full-width digits and a leading # allowed)."""
+    """A positive or zero integer (full-width digits and a leading # allowed). It may be
+    beyond :data:`MAX_NUMBER`: lookups answer "no such number" for those."""
     cleaned = text.strip().translate(_FULLWIDTH).lstrip("#")
-    return int(cleaned) if cleaned.isdigit() and cleaned.isascii() else None
+    if not (cleaned.isdigit() and cleaned.isascii()) or len(cleaned) > _MAX_DIGITS:
+        return None
+    return int(cleaned)
+
+
+def storable(number: int) -> bool:
+    """Whether a number from a person fits the database (1 … :data:`MAX_NUMBER`)."""
+    return 0 < number <= MAX_NUMBER
 
 
 def parse_percent(text: str) -> int | None:
@@ -182,8 +197,10 @@ def parse_report(text: str) -> ReportArgs:
             if level is None or not 1 <= level <= 3:
                 raise ArgumentError("error.bad_severity", value=value)
             severity = level
-    place, rest = parse_place(_REPORT_OPTION.sub(" ", text))
-    description = " ".join(rest.split())
-    if not description:
+    place, rest = parse_place(_REPORT_OPTION.sub(" ", clean_note(text)))
+    description = clean_line(rest)
+    if is_blank(description):
         raise ValueError("a description is required")
-    return ReportArgs(place, description[:1000], category, severity)
+    if len(description) > LIMITS["issue"]:
+        raise ArgumentError("error.too_long", max=LIMITS["issue"], length=len(description))
+    return ReportArgs(place, description, category, severity)

@@ -15,20 +15,35 @@ _FULLWIDTH = str.maketrans(
     "0123456789+-~KkGSXYZgsxyz.",
 )
 _ROAD = re.compile(
-    r"^(?:([GSXYZgsxyz])\s*(\d{1,4})|(国道|省道|县道|乡道|专用公路|专道)\s*(\d{1,4})号?线?)"
+    r"^(?:([GSXYZgsxyz])\s*(\d{1,4})|(国道|省道|县道|乡道|专用公路|专道)\s*(\d{1,4})号?线?)(?!\d)"
 )
+_LOOKS_LIKE_ROAD = re.compile(r"^(?:[GSXYZgsxyz]\s*\d|(?:国道|省道|县道|乡道|专用公路|专道)\s*\d)")
 _STAKE = r"[Kk]\s*(\d{1,4})\s*\+\s*(\d{3}(?:\.\d+)?)"
 _RANGE = re.compile(rf"^{_STAKE}(?:\s*(?:-|~|至|到|—)\s*{_STAKE})?")
-_LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*[\d+]|^\d{1,4}\s*\+")
+_LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*[-−\d+]|^\d{1,4}\s*\+")
 STAKE_EXAMPLE = "K93+520"
 
 
 class StakeError(ValueError):
     """A stake that looks like one but is malformed (e.g. ``K93+52``)."""
 
+    key = "issue.bad_stake"
+
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+class RoadError(StakeError):
+    """A road code that looks like one but is malformed (e.g. ``S99999``)."""
+
+    key = "issue.bad_road"
+
+
+class StakeWithoutRoad(StakeError):
+    """A stake given first, without the road it is on (``K93+520 坑槽``)."""
+
+    key = "issue.stake_needs_road"
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,14 @@ class RoadPlace:
         return f"{self.road} {self.stake_text}".strip()
 
 
+_ROAD_CODE = re.compile(r"[GSXYZ]\d{1,4}")
+
+
+def is_road(text: str) -> bool:
+    """Whether ``text`` is a road code as we store it (``S272``)."""
+    return _ROAD_CODE.fullmatch(text) is not None
+
+
 def format_stake(metres: int) -> str:
     """93520 → ``K93+520``."""
     return f"K{metres // 1000}+{metres % 1000:03d}"
@@ -73,6 +96,11 @@ def parse_place(text: str) -> tuple[RoadPlace | None, str]:
     source = normalise(text).strip()
     road_match = _ROAD.match(source)
     if road_match is None:
+        word = source.split(maxsplit=1)[0] if source else ""
+        if _LOOKS_LIKE_ROAD.match(source) and re.match(r"^\S*\d{5}", word):
+            raise RoadError(word)
+        if word and _RANGE.match(source):
+            raise StakeWithoutRoad(word)
         return None, text.strip()
     if road_match.group(1):
         road = road_match.group(1).upper() + road_match.group(2)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import VanguardApp
 from bot.config import Config
@@ -48,6 +52,7 @@ class Runner:
     async def stop(self) -> None:
         """Finish what is in hand, confirm it, and shut down."""
         app = self.app
+        started = self.transport is not None
         if self.transport is not None:
             await self.transport.stop()
             self.transport = None
@@ -58,7 +63,38 @@ class Runner:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
-        log.info("Vanguard stopped")
+        if started:
+            log.info("Vanguard stopped")
+
+
+START_RETRY_MAX = 60.0  # seconds between attempts to reach Telegram and the database
+
+
+def reason(error: BaseException) -> str:
+    """One line saying why something failed (no traceback, no secrets)."""
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return text[:300]
+
+
+async def start_with_retries(runner: Runner, stop: asyncio.Event) -> bool:
+    """Start the bot; while Telegram or the database cannot be reached, log one line
+    with the reason and try again with back-off. False when stopped before it started."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await runner.start()
+            return True
+        except InvalidToken:
+            raise
+        except (NetworkError, OSError, SQLAlchemyError) as error:
+            where = "Telegram" if isinstance(error, NetworkError) else "the database"
+            log.error("cannot reach %s: %s; trying again in %.0f s", where, reason(error), delay)
+        await runner.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, START_RETRY_MAX)
+    return False
 
 
 async def run_until_signalled(app: VanguardApp, config: Config) -> int:
@@ -69,7 +105,8 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner = Runner(app, config)
-    await runner.start()
+    if not await start_with_retries(runner, stop):
+        return 0
     poller = runner.transport
     waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(stop.wait())}
     if isinstance(poller, ConfirmingPoller) and poller.task is not None:

@@ -18,6 +18,7 @@ from telegram.ext import CommandHandler, filters
 from bot.context import Ctx
 from bot.errors import GroupOnly, NotAdmin, PrivateOnly
 from bot.i18n import Html
+from bot.text import shorten_html, visible_len
 from storage.members import is_admin as stored_is_admin
 from storage.models import Group
 
@@ -92,8 +93,8 @@ async def reply(
         chat = update.effective_chat
         if chat is None:
             return None
-        return await context.bot.send_message(chat.id, text, reply_markup=markup)
-    return await message.reply_text(text, reply_markup=markup, do_quote=is_group_chat(update))
+        return await context.bot.send_message(chat.id, fit(text), reply_markup=markup)
+    return await message.reply_text(fit(text), reply_markup=markup, do_quote=is_group_chat(update))
 
 
 def deep_link(context: Ctx, payload: str) -> str:
@@ -101,20 +102,32 @@ def deep_link(context: Ctx, payload: str) -> str:
     return f"https://t.me/{context.bot.username}?start={payload}"
 
 
-MAX_MESSAGE = 4000  # under Telegram's 4096, leaving room for entities
+MAX_MESSAGE = 4000  # under Telegram's 4096, leaving room for a page line
 
 
 def split_message(lines: Sequence[str]) -> list[Html]:
-    """Join lines into as few messages as fit Telegram's length limit."""
+    """Join lines into as few messages as fit Telegram's length limit; a line that is
+    longer than a message on its own is shortened, so no stored text can break a view."""
     chunks: list[Html] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
+    current, size = "", 0
+    for raw in lines:
+        line = shorten_html(raw, MAX_MESSAGE)
+        length = visible_len(line)
+        if current and size + length + 1 > MAX_MESSAGE:
             chunks.append(Html(current))
-            current = ""
+            current, size = "", 0
         current = f"{current}\n{line}" if current else line
+        size += length + 1
     chunks.append(Html(current))
     return chunks
+
+
+def fit(text: str, limit: int = MAX_MESSAGE) -> Html:
+    """One message's worth of Telegram HTML (a caption: ``limit=CAPTION``)."""
+    return Html(shorten_html(text, limit))
+
+
+CAPTION = 1000  # under Telegram's 1024
 
 
 def args_text(context: Ctx, skip: int = 0) -> str:

@@ -20,18 +20,21 @@ from telegram.ext import Application
 from bot.context import Ctx
 from bot.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
+from bot.text import excerpt
 from handlers.common import deep_link, reply
 from handlers.keyboards import open_private_chat
 from storage.groups import get_group, migrate_group
+from storage.updates import record_update
 
 log = logging.getLogger(__name__)
+QUOTE = 60  # characters of a bad value an error reply quotes back
 
 
 def render_user_error(t: Translator, error: UserError) -> Html:
     """The localised text of a refusal (usage errors show the command's usage line)."""
     if isinstance(error, UsageError):
         return t("error.usage", usage=Html(t(f"usage.{error.command}")))
-    params = dict(error.params)
+    params = {name: _quoted(value) for name, value in error.params.items()}
     if "kind" in params:
         params["kind"] = t.plain(f"kind.{params['kind']}")
     for name in [n for n in params if n.endswith("_key")]:
@@ -41,6 +44,15 @@ def render_user_error(t: Translator, error: UserError) -> Html:
     if isinstance(error, InvalidValue) and command:
         text = Html(text + "\n" + t("error.usage", usage=Html(t(f"usage.{command}"))))
     return text
+
+
+def _quoted(value: object) -> object:
+    """A parameter as an error reply may quote it: text and huge numbers as an excerpt."""
+    if isinstance(value, Html | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**12 else excerpt(value, QUOTE)
+    return excerpt(value, QUOTE) if isinstance(value, str) else value
 
 
 async def translator_for(update: Update, context: Ctx) -> Translator:
@@ -54,6 +66,16 @@ async def translator_for(update: Update, context: Ctx) -> Translator:
             group = None
         return for_language(group.language if group else context.config.bot.language)
     return for_language(language_from_code(user.language_code if user else None))
+
+
+async def _mark_answered(update: Update, context: Ctx) -> None:
+    """Record the update as processed, though nothing was written: its redelivery is then
+    dropped by the registry step, so a refusal or an apology is given once."""
+    try:
+        async with context.db.transaction() as session:
+            await record_update(session, update.update_id, context.clock.now())
+    except Exception as exc:  # the database may be what failed
+        log.warning("could not record update %s as answered: %s", update.update_id, exc)
 
 
 def _plain(text: str) -> str:
@@ -79,6 +101,7 @@ async def on_error(update: object, context: Ctx) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return
+    await _mark_answered(update, context)
     t = await translator_for(update, context)
     markup = None
     if isinstance(error, PrivateOnly):

@@ -24,7 +24,8 @@ from bot.errors import InvalidValue, Refused, UsageError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads
 from bot.parsing import ArgumentError, parse_date, parse_int, parse_report
-from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres
+from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road
+from bot.text import bounded
 from handlers.common import command, is_admin, is_group_chat, reply, split_message
 from handlers.invocation import (
     Invocation,
@@ -58,6 +59,14 @@ STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified":
 LOCATION_WINDOW = timedelta(minutes=2)
 FIX_PHOTO_WAIT = timedelta(minutes=30)
 PAGE_SIZE = 20
+FILTER_WORDS = {
+    "未完成": "open",
+    "未销号": "open",
+    "逾期": "overdue",
+    "我的": "mine",
+    "全部": "all",
+}
+MAX_PAGE = 10**6
 
 
 # ---------------------------------------------------------------- rendering
@@ -131,7 +140,7 @@ async def report_command(inv: Invocation) -> None:
         args = parse_report(inv.rest)
     except StakeError as error:
         raise InvalidValue(
-            "issue.bad_stake", value=error.text, example=STAKE_EXAMPLE, command="report"
+            error.key, value=error.text, example=STAKE_EXAMPLE, command="report"
         ) from None
     except ArgumentError as error:
         raise InvalidValue(error.key, command="report", **error.params) from None
@@ -214,19 +223,28 @@ async def issues_command(inv: Invocation) -> None:
     if len(inv.args) > 1:
         raise UsageError("issues")
     which = inv.args[0] if inv.args else "open"
+    which = FILTER_WORDS.get(which, which)
     if which.lower() in store.FILTERS:
         which = which.lower()
     else:
-        place = RoadPlace(which.upper())
-        if place.road[:1] not in "GSXYZ" or not place.road[1:].isdigit():
+        if not is_road(which.upper()):
             raise UsageError("issues")
-        which = place.road
-    text, markup = await render_issue_page(inv.context, inv.t, inv.group, which, inv.user_id, 0)
+        which = which.upper()
+    text, markup = await render_issue_page(
+        inv.context, inv.t, inv.group, which, inv.user_id, 0, in_group=not inv.private
+    )
     await inv.reply(text, markup)
 
 
 async def render_issue_page(
-    context: Ctx, t: Translator, group: Group, which: str, user_id: int, page: int
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    which: str,
+    user_id: int,
+    page: int,
+    *,
+    in_group: bool,
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One page of the list, with ◀ ▶ buttons when there is more than one."""
     today = local_day(group, context.clock.now())
@@ -252,34 +270,44 @@ async def render_issue_page(
     if pages > 1:
         lines.append(t("issues.page", page=page + 1, pages=pages))
     text = split_message(lines)[0]
+    where = "" if in_group else f":{group.chat_id}"
     buttons = []
     if page > 0:
         buttons.append(
             InlineKeyboardButton(
-                t.plain("issues.prev"), callback_data=f"iss:{group.id}:{which}:{page - 1}"
+                t.plain("issues.prev"), callback_data=f"iss:{which}:{page - 1}{where}"
             )
         )
     if page < pages - 1:
         buttons.append(
             InlineKeyboardButton(
-                t.plain("issues.next"), callback_data=f"iss:{group.id}:{which}:{page + 1}"
+                t.plain("issues.next"), callback_data=f"iss:{which}:{page + 1}{where}"
             )
         )
     return text, InlineKeyboardMarkup([buttons]) if buttons else None
 
 
 async def on_page_button(update: Update, context: Ctx) -> None:
-    """◀ ▶ under the list."""
+    """◀ ▶ under the list. In a group the list is always that group's own; in private
+    chat the button names the group, and the presser must be a member of it."""
     query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    _, group_raw, which, page_raw = query.data.split(":")
-    async with context.db.transaction() as session:
-        mine = {g.id: g for g in await groups_of(session, query.from_user.id)}
-    group = mine.get(int(group_raw))
-    if group is None:
-        raise Refused("issues.not_your_group")
+    assert query is not None and query.data is not None
+    _, which, page_raw, *chat = query.data.split(":")
+    if is_group_chat(update):
+        group = context.group
+        if chat or group is None:
+            raise Refused("error.stale_button")
+    else:
+        async with context.db.transaction() as session:
+            mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
+        group = mine.get(int(chat[0])) if chat else None
+        if group is None:
+            raise Refused("issues.not_your_group")
+    if which not in store.FILTERS and not is_road(which):
+        raise Refused("error.stale_button")
+    page = min(int(page_raw), MAX_PAGE)
     text, markup = await render_issue_page(
-        context, context.t, group, which, query.from_user.id, int(page_raw)
+        context, context.t, group, which, query.from_user.id, page, in_group=is_group_chat(update)
     )
     await query.answer()
     with contextlib.suppress(BadRequest):
@@ -368,7 +396,7 @@ async def assign_command(inv: Invocation) -> None:
         assignee = inv.user_id
     else:
         inv.require_admin()
-        person = await named_person(inv.context, inv.message, who)
+        person = await named_person(inv.context, inv.group, inv.message, who)
         if person is None:
             raise UsageError("assign")
         assignee = person.user_id
@@ -394,7 +422,7 @@ async def fixed_command(inv: Invocation) -> None:
     if not inv.args:
         raise UsageError("fixed")
     number = inv.number(inv.args[0])
-    note = inv.rest.split(None, 1)[1].strip() if len(inv.args) > 1 else ""
+    note = bounded(inv.rest.split(None, 1)[1], "comment", "fixed") if len(inv.args) > 1 else ""
     now = inv.context.clock.now()
     if not inv.photos:
         async with inv.transaction() as session:
@@ -533,7 +561,9 @@ async def reopen_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("reopen")
     number = inv.number(inv.args[0])
-    reason = inv.rest.split(None, 1)[1].strip()
+    reason = bounded(inv.rest.split(None, 1)[1], "reason", "reopen")
+    if not reason:
+        raise UsageError("reopen")
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         issue = await store.reopen(session, issue, inv.user_id, reason, inv.context.clock.now())
@@ -618,6 +648,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_command(app, "export", export_command)
     app.add_handler(command("cancel", cancel_command))
     app.add_handler(MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, on_location))
-    app.add_handler(CallbackQueryHandler(on_page_button, pattern=r"^iss:\d+:[A-Za-z0-9]+:\d+$"))
+    app.add_handler(
+        CallbackQueryHandler(
+            on_page_button, pattern=r"^iss:[A-Za-z0-9]{1,8}:[0-9]{1,6}(:-?[0-9]{1,20})?$"
+        )
+    )
     add_photo_hook(fix_photo)
     add_album_hook(fix_album)

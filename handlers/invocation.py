@@ -41,7 +41,7 @@ from bot.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads, schedule_downloads
 from bot.parsing import parse_int
-from handlers.common import Markup, command, is_admin, is_group_chat
+from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
 from handlers.errors import render_user_error
 from storage.albums import (
     add_album_part,
@@ -174,7 +174,7 @@ class Invocation:
         """Answer where the command was sent (quoting it in a group)."""
         return await self.context.bot.send_message(
             self.chat_id,
-            text,
+            fit(text),
             reply_markup=markup,
             reply_parameters=None
             if self.private
@@ -186,7 +186,9 @@ class Invocation:
         private chat, post to the group and confirm privately)."""
         if not self.private:
             return await self.reply(text, markup)
-        sent = await self.context.bot.send_message(self.group.chat_id, text, reply_markup=markup)
+        sent = await self.context.bot.send_message(
+            self.group.chat_id, fit(text), reply_markup=markup
+        )
         await self.reply(self.t("scope.posted", group=self.group.title))
         return sent
 
@@ -199,7 +201,7 @@ async def announce_with_photos(
     if inv.private and inv.photos:
         bot = inv.context.bot
         # with buttons, the text follows as its own message (an album can't carry buttons)
-        caption = text[:1000] if markup is None else None
+        caption = fit(text, CAPTION) if markup is None else None
         if len(inv.photos) == 1:
             sent = await bot.send_photo(inv.group.chat_id, inv.photos[0].file_id, caption=caption)
         else:
@@ -325,7 +327,11 @@ async def _private_group(
     async with context.transaction() as session:
         pending_id = await save_pending(session, uid, update_id, payload, context.clock.now())
     buttons = [
-        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"pick:{pending_id}:{g.id}")]
+        [
+            InlineKeyboardButton(
+                g.title or str(g.chat_id), callback_data=f"pick:{pending_id}:{g.chat_id}"
+            )
+        ]
         for g in groups[:8]
     ]
     await context.bot.send_message(
@@ -340,12 +346,12 @@ async def on_pick(update: Update, context: Ctx) -> None:
     """The person chose the group for a command sent in private chat: run it there."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, pending_raw, group_raw = query.data.split(":")
+    _, pending_raw, chat_raw = query.data.split(":")
     async with context.db.transaction() as session:
         pending = await get_pending(session, int(pending_raw))
-        group = await session.get(Group, int(group_raw))
-        mine = [g.id for g in await groups_of(session, query.from_user.id)]
-    if pending is None or pending[0] != query.from_user.id or group is None or group.id not in mine:
+        mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
+    group = mine.get(int(chat_raw))
+    if pending is None or pending[0] != query.from_user.id or group is None:
         await query.answer(context.t.plain("scope.pick_stale"), show_alert=True)
         return
     payload = pending[1]
@@ -584,7 +590,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(MessageHandler(new_photo & ALBUM, on_album_part))
     app.add_handler(MessageHandler(new_photo, on_photo))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_photo))
-    app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:\d+:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:[0-9]{1,12}:-?[0-9]{1,20}$"))
     job_queue = app.job_queue
     assert job_queue is not None
     job_queue.run_repeating(sweep_albums, interval=30, first=5, name="album-sweep")

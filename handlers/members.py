@@ -13,11 +13,11 @@ from bot.i18n import Html, Translator, escape, for_language
 from handlers.common import command, deep_link, reply, require_group, split_message
 from handlers.keyboards import open_private_chat
 from handlers.registry import group_defaults, person
-from handlers.start import help_text
+from handlers.start import short_help
 from storage.groups import ensure_group, get_group, set_active
 from storage.issues import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
-from storage.models import Member, Membership
+from storage.models import Member, Membership, full_name
 from storage.topics import claimed_by
 
 ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
@@ -78,7 +78,9 @@ async def new_members(update: Update, context: Ctx) -> None:
         for user in people:
             await ensure_member(session, person(user), now)
             await touch_membership(session, group.id, user.id, now)
-    names = context.t.plain("list.separator").join(escape(u.full_name) for u in people)
+    names = context.t.plain("list.separator").join(
+        escape(full_name(u.first_name, u.last_name)) for u in people
+    )
     await reply(
         update,
         context,
@@ -135,7 +137,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
                 await touch_membership(session, group.id, adder.id, now)
     if now_in and not was:
         t = for_language(group.language)
-        text = Html(t("start.group") + "\n\n" + help_text(t, "group", False))
+        text = Html(t("start.group") + "\n\n" + short_help(t, False))
         await context.bot.send_message(
             change.chat.id, text, reply_markup=open_private_chat(t, deep_link(context, "help"))
         )

@@ -12,12 +12,13 @@ from bot.context import Ctx
 from bot.errors import InvalidValue, UsageError
 from bot.i18n import Html, Translator, language_from_code
 from bot.parsing import parse_date
+from bot.text import LIMITS, clean_line, has_newline, is_blank
 from handlers.common import args_text, command, reply, require_private
 from storage.members import groups_of, set_party_joined, set_real_name
 from storage.models import Group, Member
 
 PARTY_FOUNDED = date(1921, 7, 23)
-MAX_NAME = 32
+MAX_NAME = LIMITS["name"]
 
 
 def party_years(joined: date, today: date) -> int:
@@ -51,6 +52,16 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
     )
 
 
+def _name_argument(update: Update) -> str:
+    """What follows ``/profile name`` as typed (line breaks kept, so they can be refused);
+    empty when only invisible characters were given."""
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    parts = text.split(None, 2)
+    value = parts[2].strip() if len(parts) > 2 else ""
+    return "" if is_blank(value) else value
+
+
 def _today(context: Ctx) -> date:
     now: datetime = context.clock.now()
     return now.astimezone(ZoneInfo(context.config.bot.timezone)).date()
@@ -66,11 +77,14 @@ async def profile(update: Update, context: Ctx) -> None:
     if args:
         field = args[0].lower()
         value = args_text(context, 1)
+        if field in ("name", "姓名"):
+            value = _name_argument(update)
         if not value:
             raise UsageError("profile")
         if field in ("name", "姓名"):
-            if len(value) > MAX_NAME or "\n" in value:
+            if len(value) > MAX_NAME or has_newline(value):
                 raise InvalidValue("error.bad_name", max=MAX_NAME, command="profile")
+            value = clean_line(value)
             async with context.transaction() as session:
                 member = await set_real_name(session, member.user_id, value, context.clock.now())
                 groups = await groups_of(session, member.user_id)

@@ -55,6 +55,12 @@ async def register_update(update: Update, context: Ctx) -> None:
         if await is_processed(session, update.update_id):
             log.info("update %s was already processed; skipping it", update.update_id)
             raise ApplicationHandlerStop
+    query = update.callback_query
+    if query is not None and not query.data:
+        # python-telegram-bot hands a press without data to the first button handler,
+        # whatever its pattern: answer it here as a button that no longer works
+        await query.answer(context.t.plain("error.stale_button"), show_alert=True)
+        raise ApplicationHandlerStop
     chat, user = update.effective_chat, update.effective_user
     now = context.clock.now()
     if chat is None:

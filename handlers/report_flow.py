@@ -24,8 +24,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import Ctx
 from bot.errors import DuplicateUpdate, Refused
+from bot.geo import valid_position
 from bot.parsing import ArgumentError, parse_report
 from bot.roads import STAKE_EXAMPLE, StakeError, parse_place
+from bot.text import excerpt
 from handlers.common import reply
 from handlers.inspections import announce_report, on_location
 from handlers.invocation import Invocation, add_photo_hook
@@ -121,9 +123,11 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
         await _ask_place(context, user_id, data)
         return
     if action == "g" and step == "group":
-        group_id = int(query.data.split(":")[2])
+        chat_id = int(query.data.split(":")[2])
         async with context.db.transaction() as session:
-            group = next((g for g in await groups_of(session, user_id) if g.id == group_id), None)
+            group = next(
+                (g for g in await groups_of(session, user_id) if g.chat_id == chat_id), None
+            )
         if group is None:
             await query.answer(context.t.plain("flow.gone"), show_alert=True)
             return
@@ -162,7 +166,7 @@ async def flow_text(update: Update, context: Ctx) -> None:
             place, _ = parse_place(message.text)
         except StakeError as error:
             await reply(
-                update, context, t("issue.bad_stake", value=error.text, example=STAKE_EXAMPLE)
+                update, context, t(error.key, value=excerpt(error.text), example=STAKE_EXAMPLE)
             )
             return
         if place is None:
@@ -198,6 +202,8 @@ async def flow_location(update: Update, context: Ctx) -> None:
         await on_location(update, context)
         return
     data = draft[1]
+    if not valid_position(message.location.latitude, message.location.longitude):
+        raise Refused("error.bad_location")
     data.update(latitude=message.location.latitude, longitude=message.location.longitude)
     await _ask_description(update, context, user.id, data)
 
@@ -223,7 +229,7 @@ async def _ask_group(update: Update, context: Ctx, user_id: int, data: dict[str,
     async with context.transaction() as session:
         await store.save_draft(session, user_id, "group", data, context.clock.now())
     buttons = [
-        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"rpt:g:{g.id}")]
+        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"rpt:g:{g.chat_id}")]
         for g in groups[:8]
     ]
     await reply(update, context, context.t("flow.group"), InlineKeyboardMarkup(buttons))
@@ -283,6 +289,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flow_location))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flow_text))
-    app.add_handler(CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:\d+)$"))
+    app.add_handler(
+        CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20})$")
+    )
     add_photo_hook(flow_photo)
     register_payload("report", start_from_link)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot import commands
 from bot.context import Ctx
+from bot.errors import UsageError
 from bot.i18n import Html, Translator
 from handlers.common import command, deep_link, is_group_chat, reply
 from handlers.keyboards import open_private_chat
@@ -25,27 +26,78 @@ def register_payload(prefix: str, handler: PayloadHandler) -> None:
     _PAYLOADS[prefix] = handler
 
 
+# what people type after /help to see one section
+SECTION_WORDS = {
+    "general": ("general", "通用", "常用"),
+    "topics": ("topics", "领题", "领题解题", "题目"),
+    "inspections": ("inspections", "issues", "问题", "自查", "自查问题", "巡查"),
+}
+
+
 def help_text(t: Translator, chat: str, admin: bool) -> Html:
-    """The commands this person may use here, one line each."""
-    lines = [t("help.title_group" if chat == "group" else "help.title_private")]
+    """The commands this person may use here, one line each (private chat's /help)."""
+    lines: list[str] = [t("help.title_group" if chat == "group" else "help.title_private")]
+    lines += _lines(t, commands.visible("group" if chat == "group" else "private", admin))
+    lines.append(t("help.private_hint" if chat == "group" else "help.group_hint"))
+    return Html("\n".join(lines))
+
+
+def _lines(t: Translator, specs: list[commands.CommandSpec], marked: bool = False) -> list[str]:
+    lines: list[str] = []
     section = "general"
-    for spec in commands.visible("group" if chat == "group" else "private", admin):
+    for spec in specs:
         if spec.section != section:
             section = spec.section
             lines.append(t(f"help.section.{section}"))
-        lines.append(t("help.line", usage=Html(t(spec.usage_key)), text=t(spec.description_key)))
-    if chat == "group":
-        lines.append(t("help.private_hint"))
-    else:
-        lines.append(t("help.group_hint"))
+        text = t(spec.description_key)
+        if marked and (spec.admin or spec.where != "any"):
+            where = t.plain("help.where_admin" if spec.admin else f"help.where_{spec.where}")
+            text = Html(f"{text} {t('help.marker', where=where)}")
+        lines.append(t("help.line", usage=Html(t(spec.usage_key)), text=text))
+    return lines
+
+
+def short_help(t: Translator, admin: bool) -> Html:
+    """A group's /help: the names of the commands this person may use, a line per
+    section, and how to read more (the full help is in the private chat)."""
+    lines = [t("help.title_group")]
+    by_section: dict[str, list[str]] = {}
+    for spec in commands.visible("group", admin):
+        by_section.setdefault(spec.section, []).append(f"/{spec.name}")
+    for section, names in by_section.items():
+        lines.append(
+            t("help.short_line", section=t.plain(f"help.name.{section}"), names=" ".join(names))
+        )
+    lines.append(t("help.short_hint"))
     return Html("\n".join(lines))
+
+
+def full_help(t: Translator, section: str | None = None) -> Html:
+    """Every command (or one section's), with its usage and where and by whom it is used."""
+    specs = [s for s in commands.visible("group", True) if section in (None, s.section)]
+    specs += [
+        s
+        for s in commands.COMMANDS
+        if s.where == "private" and section in (None, s.section) and s not in specs
+    ]
+    specs.sort(key=lambda s: commands.SECTIONS.index(s.section))
+    return Html("\n".join([t("help.title_full"), *_lines(t, specs, marked=True)]))
+
+
+def help_topic(word: str) -> str | commands.CommandSpec | None:
+    """What ``/help <word>`` asks about: a section name, a command, or nothing known."""
+    lowered = word.lower().lstrip("/")
+    for section, words in SECTION_WORDS.items():
+        if lowered in words:
+            return section
+    return next((s for s in commands.COMMANDS if s.name == lowered), None)
 
 
 async def start(update: Update, context: Ctx) -> None:
     """Group: registers the group, shows help. Private: welcome or a deep-link action."""
     t = context.t
     if is_group_chat(update):
-        text = Html(t("start.group") + "\n\n" + help_text(t, "group", context.sender_is_admin))
+        text = Html(t("start.group") + "\n\n" + short_help(t, context.sender_is_admin))
         await reply(update, context, text, open_private_chat(t, deep_link(context, "help")))
         return
     if context.member is not None:
@@ -53,7 +105,10 @@ async def start(update: Update, context: Ctx) -> None:
         async with context.db.transaction() as session:
             await mark_started(session, context.member.user_id, context.clock.now())
     payload = (context.args or [""])[0]
-    if payload and payload != "help":
+    if payload == "help":
+        await reply(update, context, Html(t("start.private") + "\n\n" + full_help(t)))
+        return
+    if payload:
         prefix = payload.split("-", 1)[0]
         handler = _PAYLOADS.get(prefix)
         if handler is not None and _PAYLOAD.fullmatch(payload):
@@ -64,22 +119,39 @@ async def start(update: Update, context: Ctx) -> None:
 
 
 async def help_command(update: Update, context: Ctx) -> None:
-    """The commands this person may use here, in their language."""
+    """The commands this person may use here, in their language: in a group the short
+    list and a button to the full help; ``/help 领题`` one section, ``/help claim`` one
+    command."""
+    t = context.t
+    if context.args:
+        if len(context.args) != 1:
+            raise UsageError("help")
+        found = help_topic(context.args[0])
+        if found is None:
+            raise UsageError("help")
+        if isinstance(found, str):
+            await reply(update, context, full_help(t, found))
+        else:
+            await reply(update, context, Html("\n".join(_lines(t, [found], marked=True))))
+        return
     if is_group_chat(update):
-        await reply(update, context, help_text(context.t, "group", context.sender_is_admin))
+        markup = open_private_chat(t, deep_link(context, "help"))
+        await reply(update, context, short_help(t, context.sender_is_admin), markup)
     else:
-        await reply(update, context, help_text(context.t, "private", False))
+        await reply(update, context, help_text(t, "private", False))
 
 
 async def unknown_command(update: Update, context: Ctx) -> None:
-    """A command the bot does not know (in groups: only when addressed to this bot)."""
+    """A command the bot does not know (in groups: only when addressed to this bot); a
+    command addressed to another bot is ignored everywhere."""
     message = update.effective_message
     if message is None or not message.text:
         return
     word = message.text.split()[0]
     name, _, target = word[1:].partition("@")
-    if is_group_chat(update) and target.lower() != (context.bot.username or "").lower():
-        return
+    ours = target.lower() == (context.bot.username or "").lower()
+    if (target and not ours) or (is_group_chat(update) and not ours):
+        return  # addressed to another bot (or, in a group, to nobody in particular)
     await reply(update, context, context.t("error.unknown_command", command="/" + name))
 
 

@@ -31,6 +31,7 @@ from bot.parsing import (
     parse_percent,
     progress_bar,
 )
+from bot.text import bounded
 from handlers.common import command, reply, require_group, split_message
 from handlers.invocation import Invocation, announce_with_photos, register_command
 from handlers.people import named_person
@@ -152,8 +153,11 @@ def render_detail(t: Translator, group: Group, detail: TopicDetail, now: datetim
     if detail.milestones:
         lines.append(t("topic.milestones"))
         for milestone in detail.milestones:
-            if milestone.done_at or topic.status in ("review", "done"):
+            if milestone.done_at:
                 mark = "✔"
+                when = ""
+            elif topic.status in ("review", "done"):
+                mark = "○"  # the topic moved on without this step being marked done
                 when = ""
             elif milestone.due_on < day:
                 mark = "⚠️"
@@ -364,7 +368,7 @@ async def release_command(inv: Invocation) -> None:
     number = inv.number(inv.args[0])
     target = inv.user_id
     named = await named_person(
-        inv.context, inv.message, inv.args[1] if len(inv.args) == 2 else None
+        inv.context, inv.group, inv.message, inv.args[1] if len(inv.args) == 2 else None
     )
     if named is not None and named.user_id != inv.user_id:
         inv.require_admin()
@@ -412,7 +416,9 @@ async def milestone_command(inv: Invocation) -> None:
         raise InvalidValue("error.bad_date", value=inv.args[1], command="milestone")
     if due_on < today(inv.group, inv.context.clock.now()):
         raise InvalidValue("error.date_past", value=inv.args[1], command="milestone")
-    text = inv.rest.split(None, 2)[2].strip()
+    text = bounded(inv.rest.split(None, 2)[2], "milestone", "milestone", one_line=True)
+    if not text:
+        raise UsageError("milestone")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         if not inv.is_admin and not await store.is_claimant(session, topic.id, inv.user_id):
@@ -458,7 +464,7 @@ async def progress_command(inv: Invocation) -> None:
     percent = parse_percent(inv.args[1])
     if percent is None:
         raise InvalidValue("error.bad_percent", value=inv.args[1], command="progress")
-    note = inv.rest.split(None, 2)[2].strip() if len(inv.args) > 2 else ""
+    note = bounded(inv.rest.split(None, 2)[2], "note", "progress") if len(inv.args) > 2 else ""
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         event = await store.add_progress(
@@ -485,7 +491,9 @@ async def done_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("done")
     number = inv.number(inv.args[0])
-    result = inv.rest.split(None, 1)[1].strip()
+    result = bounded(inv.rest.split(None, 1)[1], "result", "done")
+    if not result:
+        raise UsageError("done")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         event = await store.submit_result(
@@ -536,7 +544,7 @@ async def approve_command(inv: Invocation) -> None:
     if not inv.args:
         raise UsageError("approve")
     number = inv.number(inv.args[0])
-    comment = inv.rest.split(None, 1)[1].strip() if len(inv.args) > 1 else ""
+    comment = bounded(inv.rest.split(None, 1)[1], "comment", "approve") if len(inv.args) > 1 else ""
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.approve(session, topic, inv.user_id, comment, inv.context.clock.now())
@@ -559,7 +567,9 @@ async def reject_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("reject")
     number = inv.number(inv.args[0])
-    reason = inv.rest.split(None, 1)[1].strip()
+    reason = bounded(inv.rest.split(None, 1)[1], "reason", "reject")
+    if not reason:
+        raise UsageError("reject")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.reject(session, topic, inv.user_id, reason, inv.context.clock.now())
@@ -662,5 +672,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_command(app, "approve", approve_command)
     register_command(app, "reject", reject_command)
     app.add_handler(command("wall", wall_command))
-    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:\d+(:list)?$"))
-    app.add_handler(CallbackQueryHandler(on_rate_button, pattern=r"^rate:\d+:[1-5]$"))
+    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:[0-9]{1,12}(:list)?$"))
+    app.add_handler(CallbackQueryHandler(on_rate_button, pattern=r"^rate:[0-9]{1,12}:[1-5]$"))

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.parsing import storable
 from storage.dialect import insert
 from storage.models import Album, AlbumPart, PendingCommand
 from storage.photos import PhotoInfo
@@ -122,6 +123,8 @@ async def save_pending(
 
 async def get_pending(session: AsyncSession, pending_id: int) -> tuple[int, dict[str, Any]] | None:
     """(user id, payload) of a pending command, if it is still waiting."""
+    if not storable(pending_id):
+        return None
     pending = await session.get(PendingCommand, pending_id)
     if pending is None:
         return None

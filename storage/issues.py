@@ -14,6 +14,8 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import Refused, UnknownNumber, WrongStatus
+from bot.geo import valid_position
+from bot.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.members import members_by_id
@@ -40,6 +42,11 @@ class NewIssue:
     longitude: float | None = None
 
 
+def _check_position(latitude: float, longitude: float) -> None:
+    if not valid_position(latitude, longitude):
+        raise Refused("error.bad_location")
+
+
 async def report_issue(
     session: AsyncSession,
     group_id: int,
@@ -51,6 +58,8 @@ async def report_issue(
 ) -> tuple[Issue, IssueEvent, list[Issue]]:
     """Log an issue with its "before" photos; returns (issue, its event, open issues on
     the same road within 50 m — possible duplicates)."""
+    if new.latitude is not None and new.longitude is not None:
+        _check_position(new.latitude, new.longitude)
     duplicates = await nearby_open(session, group_id, new.road, new.stake_from, new.stake_to)
     issue = Issue(
         group_id=group_id,
@@ -107,6 +116,8 @@ async def nearby_open(
 
 async def get_issue(session: AsyncSession, group_id: int, number: int) -> Issue:
     """Issue ``number`` of the group; UnknownNumber if there is none."""
+    if not storable(number):
+        raise UnknownNumber("issue", number)
     issue = await session.scalar(
         select(Issue)
         .where(Issue.group_id == group_id, Issue.number == number)
@@ -127,7 +138,8 @@ async def attach_location(
     now: datetime,
 ) -> Issue | None:
     """Put a shared location on the person's latest report in this chat, if it was made
-    after ``since``; returns that issue."""
+    after ``since``; returns that issue. A position off the earth is refused."""
+    _check_position(latitude, longitude)
     issue = await session.scalar(
         select(Issue)
         .where(Issue.chat_id == chat_id, Issue.reporter_id == user_id, Issue.created_at >= since)

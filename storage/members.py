@@ -64,9 +64,26 @@ async def members_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[
 
 
 async def find_by_username(session: AsyncSession, username: str) -> Member | None:
-    """The person with this @username (case-insensitive), if seen."""
+    """The person with this @username (case-insensitive), if seen anywhere."""
     name = username.lstrip("@").lower()
     return await session.scalar(select(Member).where(func.lower(Member.username) == name))
+
+
+async def group_member(
+    session: AsyncSession, group_id: int, *, user_id: int | None = None, username: str = ""
+) -> Member | None:
+    """A current member of this group, by Telegram id or @username (case-insensitive);
+    None for anyone the group has not seen, however well another group knows them."""
+    stmt = (
+        select(Member)
+        .join(Membership, Membership.user_id == Member.user_id)
+        .where(Membership.group_id == group_id, Membership.active.is_(True))
+    )
+    if user_id is not None:
+        stmt = stmt.where(Member.user_id == user_id)
+    else:
+        stmt = stmt.where(func.lower(Member.username) == username.lstrip("@").lower())
+    return await session.scalar(stmt.limit(1))
 
 
 async def touch_membership(

@@ -37,6 +37,20 @@ NAMING_CONVENTION = {
 }
 
 
+def _is_cjk(char: str) -> bool:
+    """Whether the character is a CJK ideograph (Chinese names are written without
+    spaces)."""
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def full_name(first: str, last: str | None) -> str:
+    """A person's name from its parts as Telegram gives them; Chinese names take no
+    space between the parts (王 + 书记 → 王书记), others do (Chen + Driver)."""
+    parts = [p for p in (first, last) if p]
+    joiner = "" if all(_is_cjk(p[0]) and _is_cjk(p[-1]) for p in parts) else " "
+    return joiner.join(parts)
+
+
 class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints alike."""
 
@@ -96,7 +110,7 @@ class Member(Base):
         """The name the group knows: the profile's real name, else the Telegram name."""
         if self.real_name:
             return self.real_name
-        full = " ".join(p for p in (self.first_name, self.last_name) if p)
+        full = full_name(self.first_name, self.last_name)
         return full or (f"@{self.username}" if self.username else str(self.user_id))
 
 

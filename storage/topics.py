@@ -19,6 +19,7 @@ from bot.errors import (
     UnknownNumber,
     WrongStatus,
 )
+from bot.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.members import members_by_id
@@ -63,6 +64,8 @@ async def create_topic(
 
 async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
     """Topic ``number`` of the group; UnknownNumber if there is none."""
+    if not storable(number):
+        raise UnknownNumber("topic", number)
     topic = await session.scalar(
         select(Topic)
         .where(Topic.group_id == group_id, Topic.number == number)

@@ -36,36 +36,48 @@ def test_full_example_config_loads(tmp_path: Path) -> None:
     ("body", "key"),
     [
         pytest.param(
-            '[telegram]\ntoken = "x:y"\ncolour = "red"\n', "telegram.colour", id="unknown-key"
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\ncolour = "red"\n',
+            "telegram.colour",
+            id="unknown-key",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[extras]\na = 1\n', "extras", id="unknown-section"
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[extras]\na = 1\n',
+            "extras",
+            id="unknown-section",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[webhook]\nport = "80"\n', "webhook.port", id="wrong-type"
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[webhook]\nport = "80"\n',
+            "webhook.port",
+            id="wrong-type",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[bot]\nadmins = [1, "two"]\n',
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[bot]\nadmins = [1, "two"]\n',
             "bot.admins",
             id="admins-not-ids",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[bot]\ntimezone = "Asia/Beijing"\n',
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[bot]\ntimezone = "Asia/Beijing"\n',
             "bot.timezone",
             id="bad-timezone",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[bot]\nbriefing_time = "25:00"\n',
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[bot]\nbriefing_time = "25:00"\n',
             "bot.briefing_time",
             id="bad-time",
         ),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\n[bot]\nlanguage = "fr"\n', "bot.language", id="bad-language"
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\n[bot]\nlanguage = "fr"\n',
+            "bot.language",
+            id="bad-language",
         ),
-        pytest.param('[telegram]\ntoken = "x:y"\nmode = "push"\n', "telegram.mode", id="bad-mode"),
+        pytest.param(
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\nmode = "push"\n',
+            "telegram.mode",
+            id="bad-mode",
+        ),
         pytest.param('[telegram]\ntoken = ""\n', "telegram.token", id="missing-token"),
         pytest.param(
-            '[telegram]\ntoken = "x:y"\nmode = "webhook"\n[webhook]\nurl = "https://e.org/tg"\n',
+            '[telegram]\ntoken = "123:abcdefghijklmnop"\nmode = "webhook"\n[webhook]\nurl = "https://e.org/tg"\n',
             "webhook.secret_token",
             id="webhook-without-secret",
         ),
@@ -79,7 +91,7 @@ def test_config_error_names_the_key(tmp_path: Path, body: str, key: str) -> None
 
 
 def test_environment_overrides_file_and_converts_types(tmp_path: Path) -> None:
-    path = write(tmp_path, '[telegram]\ntoken = "file:token"\n[bot]\nadmins = [1]\n')
+    path = write(tmp_path, '[telegram]\ntoken = "123:file-token-value"\n[bot]\nadmins = [1]\n')
     config = load_config(
         path,
         env={
@@ -145,7 +157,9 @@ def run_cli(
 
 
 def test_check_config_cli_reports_the_key_and_fails(tmp_path: Path) -> None:
-    path = write(tmp_path, '[telegram]\ntoken = "x:y"\n[bot]\ntimezone = "Nowhere/City"\n')
+    path = write(
+        tmp_path, '[telegram]\ntoken = "123:abcdefghijklmnop"\n[bot]\ntimezone = "Nowhere/City"\n'
+    )
     result = run_cli("check-config", "--config", str(path), env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert "bot.timezone" in result.stderr
@@ -165,3 +179,66 @@ def test_check_config_cli_missing_token(tmp_path: Path) -> None:
     result = run_cli("check-config", "--config", str(path), env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert "telegram.token" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        pytest.param('[telegram]\ntoken = "abc"\n', "telegram.token", id="token-abc"),
+        pytest.param('[telegram]\ntoken = "   "\n', "telegram.token", id="token-blank"),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[database]\nurl = "mysql://u@h/db"\n',
+            "database.url",
+            id="mysql",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[database]\nurl = "postgresql://u@h/db"\n',
+            "database.url",
+            id="sync-driver",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[webhook]\nurl = "http://e.org/tg"\n',
+            "webhook.url",
+            id="webhook-http",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[webhook]\nport = 0\n', "webhook.port", id="port-0"
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[webhook]\nlisten = "my laptop"\n',
+            "webhook.listen",
+            id="listen-not-ip",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "api.telegram.org"\n',
+            "telegram.api_base_url",
+            id="api-not-url",
+        ),
+    ],
+)
+def test_values_that_cannot_work_are_refused(tmp_path: Path, body: str, key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, body), env={})
+    assert caught.value.key.startswith(key)
+
+
+def test_every_problem_is_listed_not_only_the_first(tmp_path: Path) -> None:
+    body = (
+        '[telegram]\ntoken = "abc"\napi_base_url = "nope"\n'
+        '[webhook]\nport = 0\n[database]\nurl = "mysql://x"\n'
+    )
+    result = run_cli(
+        "check-config", "--config", str(write(tmp_path, body)), env={"PATH": "/usr/bin:/bin"}
+    )
+    assert result.returncode == 2
+    for key in ("telegram.token", "telegram.api_base_url", "webhook.port", "database.url"):
+        assert f"config error: {key}" in result.stderr
+
+
+def test_misspelled_variables_are_named(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n')
+    env = {"PATH": "/usr/bin:/bin", "VANGUARD_TELEGRAM_TOKN": "x", "VANGUARD_BOT_LANGUAGE": "en"}
+    result = run_cli("check-config", "--config", str(path), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "VANGUARD_TELEGRAM_TOKN" in result.stderr
+    assert "VANGUARD_BOT_LANGUAGE" not in result.stderr

@@ -265,7 +265,7 @@ async def test_assign_fix_with_asked_photo_verify(harness: Harness, cast: Cast) 
     await cast.group.say(cast.driver, "/assign 1 @zhang_gong")
     assert "只有本群管理员" in await cast.group.next_reply()
     await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(3)}")
-    assert "已指派给 张 工" in await cast.group.next_reply()
+    assert "已指派给 张工" in await cast.group.next_reply()
     await cast.group.say(cast.driver, "/fixed 1")
     assert "只有整改人、上报人或管理员" in await cast.group.next_reply()
     await cast.group.say(cast.worker, "/fixed 1 已更换立柱")
@@ -328,7 +328,7 @@ async def test_verify_as_duplicate_and_refusals(harness: Harness, cast: Cast) ->
     await reported(cast)
     await reported(cast, "S272 K93+530 同一处护栏")
     await cast.group.say(cast.captain, "/verify 2 dup:1")
-    assert "按 #1 的重复问题关闭" in await cast.group.next_reply()
+    assert "与 #1 重复，已合并销号" in await cast.group.next_reply()
     await cast.group.say(cast.captain, "/verify 1")
     assert "现在是“待处理”" in await cast.group.next_reply()
     for bad in (
@@ -445,7 +445,7 @@ async def test_roster_shows_assigned_issues(cast: Cast) -> None:
     await cast.group.say(cast.worker, "/assign 1 me")
     await cast.group.next_reply()
     await cast.group.say(cast.worker, "/members")
-    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张 工" in x)
+    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张工" in x)
     assert "整改 #1" in line
 
 

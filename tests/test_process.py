@@ -131,3 +131,43 @@ async def test_db_upgrade_command_creates_the_schema(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr.decode()
     assert "database is at revision" in stdout.decode()
     assert database.exists() and database.stat().st_size > 0
+
+
+@pytest.mark.parametrize("down", ["telegram", "database"])
+async def test_unreachable_telegram_or_database_is_one_line_and_retried(
+    tmp_path: Path, down: str
+) -> None:
+    emulator = TelegramEmulator()
+    server = EmulatorServer(emulator)
+    await server.start()
+    api = "http://127.0.0.1:9/bot" if down == "telegram" else server.api_base_url
+    database = (
+        "postgresql+asyncpg://nobody@127.0.0.1:9/none"
+        if down == "database"
+        else f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    env.update(
+        VANGUARD_TOKEN=emulator.token,
+        VANGUARD_TELEGRAM_API_BASE_URL=api,
+        VANGUARD_DATABASE_URL=database,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path
+    )
+    try:
+        await asyncio.sleep(4)  # attempts after 0, 1 and 3 seconds
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 10)
+        assert process.stderr is not None
+        log = (await process.stderr.read()).decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await server.stop()
+    assert code == 0
+    reached = "Telegram" if down == "telegram" else "the database"
+    attempts = [line for line in log.splitlines() if f"cannot reach {reached}:" in line]
+    assert len(attempts) >= 2, log
+    assert "Traceback" not in log and len(log.splitlines()) <= len(attempts) + 2, log
+    assert emulator.token.split(":")[1] not in log

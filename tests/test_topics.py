@@ -103,7 +103,7 @@ async def test_pressing_claim_under_the_list_claims_and_refreshes_the_list(
     listing = await cast.group.next_reply()
     answer = await cast.group.press(cast.worker, listing, "认领 #1")
     assert answer["text"] == "已认领 #1"
-    assert "张 工 认领了题目" in await cast.group.next_reply()
+    assert "张工 认领了题目" in await cast.group.next_reply()
     await harness.world.settle()
     refreshed = harness.emulator.messages[(cast.group.id, listing.message_id)]
     assert "进行中" in refreshed["text"] and "reply_markup" not in refreshed
@@ -197,7 +197,7 @@ async def test_release_by_claimant_and_by_admin(cast: Cast) -> None:
     await cast.group.say(cast.driver, "/release 1 @zhang_gong")
     assert "只有本群管理员" in await cast.group.next_reply()
     await cast.group.say(cast.captain, "/release 1 @zhang_gong")
-    assert "管理员收回了 张 工" in await cast.group.next_reply()
+    assert "管理员收回了 张工" in await cast.group.next_reply()
     await cast.group.say(cast.worker, "/release 1")
     assert "只有题目 #1 的认领人" in await cast.group.next_reply()
     await cast.group.say(cast.captain, "/release 1 @nobody_here")
@@ -210,7 +210,7 @@ async def test_release_by_reply_to_the_claimants_message(cast: Cast) -> None:
     await cast.group.next_reply()
     sent = await cast.group.say(cast.worker, "我这周去不了现场")
     await cast.group.say(cast.captain, "/release 1", reply_to=sent)
-    assert "管理员收回了 张 工" in await cast.group.next_reply()
+    assert "管理员收回了 张工" in await cast.group.next_reply()
 
 
 # --- milestones, progress, photos, albums ------------------------------------------
@@ -233,7 +233,7 @@ async def test_milestones_progress_and_the_topic_page(harness: Harness, cast: Ca
     harness.clock.advance(timedelta(days=12))
     await cast.group.say(cast.driver, "/topic 1")
     page = (await cast.group.next_reply()).text
-    assert "认领人：张 工" in page and "▓▓▓▓▓▓░░░░ 60%" in page and "施划标线" in page
+    assert "认领人：张工" in page and "▓▓▓▓▓▓░░░░ 60%" in page and "施划标线" in page
     assert f"✔ {future(5)} 完成标线施划" in page
     assert f"⚠️ {future(9)} 护栏到货（已逾期 3 天）" in page
     assert "60% 标线完成一半" in page
@@ -457,7 +457,7 @@ async def test_wall_lists_done_topics_with_rating_and_first_photo(
     await cast.group.say(cast.worker, "/wall")
     wall = await cast.group.next_reply()
     assert "#1 护栏修复" in wall and "中东桥" not in wall
-    assert "张 工、Chen Driver" in wall and "护栏全部修复，通行恢复" in wall
+    assert "张工、Chen Driver" in wall and "护栏全部修复，通行恢复" in wall
     assert "★ 4.0（1 人）" in wall and date.today().isoformat() in wall
     photo = await cast.group.next_reply()
     assert photo.raw.get("photo") and "#1 护栏修复" in photo.text
@@ -548,7 +548,7 @@ async def test_roster_shows_claimed_topics(cast: Cast) -> None:
     await claimed(cast, 1)
     await claimed(cast, 2)
     await cast.group.say(cast.worker, "/members")
-    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张 工" in x)
+    line = next(x for x in (await cast.group.next_reply()).text.splitlines() if "张工" in x)
     assert "题目 #1 #2" in line
 
 

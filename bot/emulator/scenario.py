@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,15 +218,20 @@ class Chat:
         button = message.button(label)
         if button.callback_data is None:
             raise AssertionError(f"button {label!r} is a link, not a callback button")
+        self.world.transcript.append(f"[{self.label}] {person.name} presses [{button.text}]")
+        return await self.press_data(person, message, button.callback_data)
+
+    async def press_data(self, person: Person, message: BotMessage, data: str) -> dict[str, Any]:
+        """``person`` presses a button carrying ``data`` under ``message``, whatever the
+        message's real buttons say (a forged or stale press); returns the bot's answer."""
         emulator = self.world.emulator
         current = emulator.messages.get((self.id, message.message_id), message.raw)
-        self.world.transcript.append(f"[{self.label}] {person.name} presses [{button.text}]")
-        query_id, _ = emulator.callback_query(person.user, current, button.callback_data)
+        query_id, _ = emulator.callback_query(person.user, current, data)
         answered = await emulator.wait_for(
             lambda: query_id in emulator.callback_answers, self.world.reply_timeout
         )
         if not answered:
-            raise AssertionError(f"the bot did not answer the press of {label!r}")
+            raise AssertionError(f"the bot did not answer the press of {data!r}")
         return emulator.callback_answers[query_id]
 
 
@@ -331,13 +337,34 @@ class PrivateChat(Chat):
         self.chat.bot_blocked = True
 
 
+class Transcript(list[str]):
+    """The lines of a scenario; with ``echo``, each line is also printed as it comes."""
+
+    def __init__(self, echo: bool = False) -> None:
+        super().__init__()
+        self.echo = echo
+
+    def append(self, line: str) -> None:
+        """Add a line (and print it at once when echoing)."""
+        super().append(line)
+        if self.echo:
+            print(line, flush=True)
+
+    def extend(self, lines: Iterable[str]) -> None:
+        """Add several lines, each as :meth:`append` does."""
+        for line in lines:
+            self.append(line)
+
+
 class World:
     """The people and chats of one scenario, on one emulator, with a transcript."""
 
-    def __init__(self, emulator: TelegramEmulator, *, reply_timeout: float = 10.0) -> None:
+    def __init__(
+        self, emulator: TelegramEmulator, *, reply_timeout: float = 10.0, echo: bool = False
+    ) -> None:
         self.emulator = emulator
         self.reply_timeout = reply_timeout
-        self.transcript: list[str] = []
+        self.transcript = Transcript(echo)
         self.album_ids = itertools.count(13_000_000_000_000_000)
         self._labels: dict[int, str] = {}
         emulator.on_call = self._log_call
