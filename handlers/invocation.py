@@ -40,7 +40,7 @@ from bot.context import Ctx
 from bot.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads, schedule_downloads
-from bot.parsing import parse_int
+from bot.parsing import MAX_NUMBER, parse_int, storable
 from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
 from handlers.errors import render_user_error
 from storage.albums import (
@@ -243,13 +243,18 @@ def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
     """The biggest size of a Telegram photo (the last one)."""
     size = sizes[-1]
     return PhotoInfo(
-        file_id=size.file_id,
-        file_unique_id=size.file_unique_id,
-        width=size.width,
-        height=size.height,
-        file_size=size.file_size,
+        file_id=size.file_id[:255],
+        file_unique_id=size.file_unique_id[:64],
+        width=_dimension(size.width),
+        height=_dimension(size.height),
+        file_size=min(size.file_size, MAX_NUMBER) if size.file_size is not None else None,
         message_id=message_id,
     )
+
+
+def _dimension(value: int) -> int:
+    """A photo's width or height as a column can hold it (Telegram's are small)."""
+    return value if storable(value) else 0
 
 
 def parse_caption(
@@ -425,11 +430,11 @@ def photo_of(message: Message, *, refuse: bool) -> PhotoInfo | None:
                 raise Refused("photo.not_image", name=document.file_name or "")
             return None
         photo = PhotoInfo(
-            document.file_id,
-            document.file_unique_id,
+            document.file_id[:255],
+            document.file_unique_id[:64],
             0,
             0,
-            document.file_size,
+            min(document.file_size, MAX_NUMBER) if document.file_size is not None else None,
             message.message_id,
         )
     else:

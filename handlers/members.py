@@ -12,7 +12,7 @@ from bot.errors import UsageError
 from bot.i18n import Html, Translator, escape, for_language
 from handlers.common import command, deep_link, reply, require_group, split_message
 from handlers.keyboards import open_private_chat
-from handlers.registry import group_defaults, person
+from handlers.registry import chat_title, group_defaults, person
 from handlers.start import short_help
 from storage.groups import ensure_group, get_group, set_active
 from storage.issues import open_assigned
@@ -124,7 +124,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
             group = await ensure_group(
                 session,
                 change.chat.id,
-                change.chat.title or "",
+                chat_title(change.chat),
                 change.chat.type,
                 group_defaults(context),
                 now,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from telegram import ChatMemberAdministrator, ChatMemberOwner, Update, User
+from telegram import Chat, ChatMemberAdministrator, ChatMemberOwner, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from bot.context import Ctx
 from bot.i18n import for_language, language_from_code
+from bot.text import clean_line
 from storage.groups import GroupDefaults, ensure_group, get_group, migrate_group
 from storage.members import (
     ADMIN_ROLES,
@@ -33,14 +34,20 @@ log = logging.getLogger(__name__)
 
 
 def person(user: User) -> PersonInfo:
-    """What storage keeps about a Telegram user."""
+    """What storage keeps about a Telegram user: names cleaned of control and invisible
+    characters and cut to the columns' sizes (Telegram's own limits are smaller)."""
     return PersonInfo(
         user_id=user.id,
-        first_name=user.first_name,
-        last_name=user.last_name,
-        username=user.username,
-        language_code=user.language_code,
+        first_name=clean_line(user.first_name)[:128],
+        last_name=clean_line(user.last_name)[:128] if user.last_name else None,
+        username=user.username[:64] if user.username else None,
+        language_code=user.language_code[:16] if user.language_code else None,
     )
+
+
+def chat_title(chat: Chat) -> str:
+    """A group's title as storage keeps it (cleaned, at most 255 characters)."""
+    return clean_line(chat.title or "")[:255]
 
 
 def group_defaults(context: Ctx) -> GroupDefaults:
@@ -83,7 +90,7 @@ async def _register_group_update(update: Update, context: Ctx, now: datetime) ->
         if message is not None and message.migrate_from_chat_id:
             await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
         group = await ensure_group(
-            session, chat.id, chat.title or "", chat.type, group_defaults(context), now
+            session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
         )
         if user is not None and not user.is_bot:
             context.member = await ensure_member(session, person(user), now)

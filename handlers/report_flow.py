@@ -23,12 +23,13 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import Ctx
-from bot.errors import DuplicateUpdate, Refused
+from bot.errors import DuplicateUpdate, InvalidValue, Refused
 from bot.geo import valid_position
 from bot.parsing import ArgumentError, parse_report
 from bot.roads import STAKE_EXAMPLE, StakeError, parse_place
 from bot.text import excerpt
 from handlers.common import reply
+from handlers.errors import render_user_error
 from handlers.inspections import announce_report, on_location
 from handlers.invocation import Invocation, add_photo_hook
 from handlers.start import register_payload
@@ -177,7 +178,12 @@ async def flow_text(update: Update, context: Ctx) -> None:
     elif step == "description":
         try:
             args = parse_report(message.text)
-        except (ArgumentError, StakeError, ValueError):
+        except ArgumentError as error:  # a bad category or severity, or too long
+            await reply(
+                update, context, render_user_error(t, InvalidValue(error.key, **error.params))
+            )
+            return
+        except (StakeError, ValueError):
             await reply(update, context, t("flow.description_help"))
             return
         data.update(description=args.description, category=args.category, severity=args.severity)
