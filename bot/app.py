@@ -33,6 +33,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotData, Ctx
 from bot.i18n import LANGUAGES, for_language
+from bot.ordering import ChatOrderedProcessor
 from handlers import register_all
 from storage.db import Database
 from storage.migrate import upgrade
@@ -85,7 +86,7 @@ def build_application(
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
-        .concurrent_updates(concurrent_updates)
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
         .updater(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

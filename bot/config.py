@@ -15,10 +15,11 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import ConfigError, ConfigErrors
 
@@ -269,14 +270,20 @@ def _path(value: Any, key: str, from_env: bool) -> Path:
 
 
 def valid_timezone(name: str) -> bool:
-    """Whether ``name`` is an IANA time zone this machine knows."""
-    if not name or name.startswith("/") or ".." in name:
+    """Whether ``name`` is an IANA time zone ("Asia/Shanghai"; not a folder like "Asia",
+    nor a file of the database that is no zone, like "localtime" or "Factory")."""
+    if name not in _zones() or name in ("Factory", "localtime", "posixrules"):
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def parse_hhmm(text: str) -> time | None:

@@ -7,6 +7,7 @@ the media directory.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -65,9 +66,12 @@ def _name(people: dict[int, Member], user_id: int | None) -> str:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
 def safe_text(value: str) -> str:
-    """Text as a spreadsheet cell may hold it: characters Excel refuses removed."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text as a spreadsheet cell may hold it: characters Excel (or XML) refuses removed."""
+    return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def _append(sheet: Worksheet, values: list[object]) -> None:

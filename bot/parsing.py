@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from bot.config import parse_hhmm
+from bot.errors import InvalidValue
 from bot.roads import RoadPlace, parse_place
 from bot.text import LIMITS, clean_line, clean_note, is_blank
 
@@ -23,6 +24,27 @@ def parse_date(text: str) -> date | None:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+MAX_DAYS_AHEAD = 3653  # a due date or deadline more than ten years away is a typo
+
+
+def future_date(text: str, today: date, command: str) -> date:
+    """A due date or deadline typed for ``command``: a real date, not before ``today``
+    and at most ten years ahead; otherwise the reason and the command's usage line."""
+    day = parse_date(text)
+    if day is None:
+        raise InvalidValue("error.bad_date", value=text, command=command)
+    check_future(day, today, command)
+    return day
+
+
+def check_future(day: date, today: date, command: str) -> None:
+    """Refuse a due date or deadline in the past or more than ten years ahead."""
+    if day < today:
+        raise InvalidValue("error.date_past", value=day.isoformat(), command=command)
+    if (day - today).days > MAX_DAYS_AHEAD:
+        raise InvalidValue("error.date_far", value=day.isoformat(), years=10, command=command)
 
 
 def parse_time(text: str) -> time | None:

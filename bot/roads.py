@@ -7,20 +7,26 @@ Pure functions, no I/O. A stake is kept as metres from the road's origin
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 ROAD_PREFIXES = {"国道": "G", "省道": "S", "县道": "X", "乡道": "Y", "专用公路": "Z", "专道": "Z"}
 _FULLWIDTH = str.maketrans(
-    "０１２３４５６７８９＋－～ＫｋＧＳＸＹＺｇｓｘｙｚ．",
-    "0123456789+-~KkGSXYZgsxyz.",
+    "＋－～ＫｋＧＳＸＹＺｇｓｘｙｚ．，",
+    "+-~KkGSXYZgsxyz.,",
 )
+_KIND = "国道|省道|县道|乡道|专用公路|专道"
+# 省道S272 / S272 / S272线 / G325国道 / 省道272 / 省道272号线; the number is 1-4 digits
 _ROAD = re.compile(
-    r"^(?:([GSXYZgsxyz])\s*(\d{1,4})|(国道|省道|县道|乡道|专用公路|专道)\s*(\d{1,4})号?线?)(?!\d)"
+    rf"^(?:(?:{_KIND})\s*)?([GSXYZgsxyz])\s*(\d{{1,4}})(?:号?线|{_KIND})?(?!\d)"
+    rf"|^({_KIND})\s*(\d{{1,4}})(?:号?线)?(?!\d)"
 )
-_LOOKS_LIKE_ROAD = re.compile(r"^(?:[GSXYZgsxyz]\s*\d|(?:国道|省道|县道|乡道|专用公路|专道)\s*\d)")
+_LOOKS_LIKE_ROAD = re.compile(rf"^(?:(?:{_KIND})\s*)?[GSXYZgsxyz]?\s*\d")
 _STAKE = r"[Kk]\s*(\d{1,4})\s*\+\s*(\d{3}(?:\.\d+)?)"
-_RANGE = re.compile(rf"^{_STAKE}(?:\s*(?:-|~|至|到|—)\s*{_STAKE})?")
+_RANGE = re.compile(rf"{_STAKE}(?:\s*(?:-|~|至|到|—)\s*{_STAKE})?")
 _LOOKS_LIKE_STAKE = re.compile(r"^[Kk]\s*[-−\d+]|^\d{1,4}\s*\+")
+_SEPARATORS = " \t，,、。;；:："
+MAX_RANGE_M = 100_000  # a stretch longer than 100 km is a typo, not a defect
 STAKE_EXAMPLE = "K93+520"
 
 
@@ -82,46 +88,67 @@ def format_stake(metres: int) -> str:
 
 
 def normalise(text: str) -> str:
-    """Full-width digits, plus signs and letters made ASCII."""
-    return text.translate(_FULLWIDTH)
+    """Full-width and other Unicode digits, plus signs and road letters made ASCII,
+    character for character (so positions in the result are positions in ``text``)."""
+    return "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+        for c in text.translate(_FULLWIDTH)
+    )
 
 
 def parse_place(text: str) -> tuple[RoadPlace | None, str]:
     """Split a leading road code and stake (range) off ``text``.
 
-    Returns (place, the rest). ``place`` is None when the text does not start with a road
-    code. Raises :class:`StakeError` for a road followed by a malformed stake. Reversed
-    ranges are put in order.
+    Returns (place, the rest as typed). ``place`` is None when the text does not start
+    with a road code. Raises :class:`RoadError` for a road code that cannot be one
+    (``S99999``, ``S0``), :class:`StakeError` for a malformed stake or an implausible
+    range, :class:`StakeWithoutRoad` for a stake given first. Reversed ranges are put in
+    order.
     """
-    source = normalise(text).strip()
+    original = text.strip()
+    source = normalise(original)
     road_match = _ROAD.match(source)
     if road_match is None:
         word = source.split(maxsplit=1)[0] if source else ""
-        if _LOOKS_LIKE_ROAD.match(source) and re.match(r"^\S*\d{5}", word):
-            raise RoadError(word)
+        if _LOOKS_LIKE_ROAD.match(source) and re.search(r"\d{5}", word) and word[:1] in _ROAD_START:
+            raise RoadError(original.split(maxsplit=1)[0])
         if word and _RANGE.match(source):
-            raise StakeWithoutRoad(word)
-        return None, text.strip()
-    if road_match.group(1):
-        road = road_match.group(1).upper() + road_match.group(2)
-    else:
-        road = ROAD_PREFIXES[road_match.group(3)] + road_match.group(4)
-    rest = source[road_match.end() :].lstrip()
-    range_match = _RANGE.match(rest)
+            raise StakeWithoutRoad(original.split(maxsplit=1)[0])
+        return None, original
+    letter, digits = road_match.group(1), road_match.group(2)
+    if letter is None:
+        letter, digits = ROAD_PREFIXES[road_match.group(3)], road_match.group(4)
+    if int(digits) == 0:
+        raise RoadError(original[: road_match.end()])
+    road = letter.upper() + str(int(digits)).zfill(len(digits))
+    position = _skip(source, road_match.end())
+    range_match = _RANGE.match(source, position)
     if range_match is None:
-        word = rest.split(maxsplit=1)[0] if rest else ""
+        word = source[position:].split(maxsplit=1)[0] if position < len(source) else ""
         if word and _LOOKS_LIKE_STAKE.match(word):
-            raise StakeError(word)
-        return RoadPlace(road), rest
-    after = rest[range_match.end() :]
-    if after and not after[0].isspace() and after[0] not in "，,。;；":
-        raise StakeError(rest.split(maxsplit=1)[0])
+            raise StakeError(original[position:].split(maxsplit=1)[0])
+        return RoadPlace(road), original[position:]
+    end = range_match.end()
+    following = source[end : end + 1]
+    # the stake ends at a space, a separator or Chinese text ("K93+520护栏"), not in "-K93"
+    if following and following.isascii() and following not in _SEPARATORS + "\n\r\v\f":
+        raise StakeError(original[position:].split(maxsplit=1)[0])
     start = _metres(range_match.group(1), range_match.group(2))
-    end = start
-    if range_match.group(3):
-        end = _metres(range_match.group(3), range_match.group(4))
-    low, high = sorted((start, end))
-    return RoadPlace(road, low, high), after.lstrip(" ，,。;；")
+    stop = _metres(range_match.group(3), range_match.group(4)) if range_match.group(3) else start
+    low, high = sorted((start, stop))
+    if high - low > MAX_RANGE_M:
+        raise StakeError(original[position:end])
+    return RoadPlace(road, low, high), original[_skip(source, end) :]
+
+
+_ROAD_START = set("GSXYZgsxyz国省县乡专")
+
+
+def _skip(text: str, position: int) -> int:
+    """The position after any spaces and separators from ``position``."""
+    while position < len(text) and text[position] in _SEPARATORS:
+        position += 1
+    return position
 
 
 def _metres(km: str, m: str) -> int:

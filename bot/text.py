@@ -38,7 +38,14 @@ _KEEP_FORMAT = {_ZWJ}  # joins emoji sequences; every other format character goe
 _SEPARATORS = {"\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\r"}
 
 
+def _noncharacter(char: str) -> bool:
+    point = ord(char)
+    return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+
+
 def _drop(char: str) -> bool:
+    if _noncharacter(char):
+        return True
     category = unicodedata.category(char)
     if category in ("Cc", "Cs"):
         return True

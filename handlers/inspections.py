@@ -23,16 +23,17 @@ from bot.context import Ctx
 from bot.errors import InvalidValue, Refused, UsageError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads
-from bot.parsing import ArgumentError, parse_date, parse_int, parse_report
-from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road
+from bot.parsing import ArgumentError, future_date, parse_int, parse_report
+from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road, parse_place
 from bot.text import bounded
-from handlers.common import command, is_admin, is_group_chat, reply, split_message
+from handlers.common import command, fit, is_admin, is_group_chat, reply, split_message
 from handlers.invocation import (
     Invocation,
     LooseAlbum,
     add_album_hook,
     add_photo_hook,
     announce_with_photos,
+    finish_albums_of,
     register_command,
     run_safely,
 )
@@ -59,6 +60,7 @@ STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified":
 LOCATION_WINDOW = timedelta(minutes=2)
 FIX_PHOTO_WAIT = timedelta(minutes=30)
 PAGE_SIZE = 20
+LIST_LINE = 180  # visible characters of one line of the list
 FILTER_WORDS = {
     "未完成": "open",
     "未销号": "open",
@@ -101,7 +103,7 @@ def issue_line(t: Translator, issue: Issue, people: dict[int, Member], today: da
     if issue.deadline and issue.status in store.UNRESOLVED:
         key = "issue.line_overdue" if issue.deadline < today else "issue.line_deadline"
         extra += t.plain(key, date=issue.deadline.isoformat())
-    return t(
+    line = t(
         "issue.line",
         icon=STATUS_ICONS[issue.status],
         number=issue.number,
@@ -111,6 +113,8 @@ def issue_line(t: Translator, issue: Issue, people: dict[int, Member], today: da
         text=issue.description[:60],
         extra=extra,
     )
+    # a page of PAGE_SIZE lines must fit one message, whatever the names and texts
+    return fit(line, LIST_LINE)
 
 
 def duplicates_text(t: Translator, issue: Issue, nearby: list[Issue]) -> str:
@@ -196,6 +200,9 @@ async def on_location(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if message is None or user is None or message.location is None:
         return
+    # an album captioned /report that is still in its quiet period came first: act on it
+    # now, so the location joins that report and not the one before it
+    await finish_albums_of(context, message.chat_id, user.id)
     now = context.clock.now()
     async with context.transaction() as session:
         issue = await store.attach_location(
@@ -224,16 +231,22 @@ async def issues_command(inv: Invocation) -> None:
         raise UsageError("issues")
     which = inv.args[0] if inv.args else "open"
     which = FILTER_WORDS.get(which, which)
-    if which.lower() in store.FILTERS:
-        which = which.lower()
-    else:
-        if not is_road(which.upper()):
-            raise UsageError("issues")
-        which = which.upper()
+    which = which.lower() if which.lower() in store.FILTERS else road_of(which)
     text, markup = await render_issue_page(
         inv.context, inv.t, inv.group, which, inv.user_id, 0, in_group=not inv.private
     )
     await inv.reply(text, markup)
+
+
+def road_of(word: str) -> str:
+    """The road code a word names (``S272``, ``s272``, ``国道325``); usage error otherwise."""
+    try:
+        place, rest = parse_place(word)
+    except StakeError:
+        raise UsageError("issues") from None
+    if place is None or rest:
+        raise UsageError("issues")
+    return place.road
 
 
 async def render_issue_page(
@@ -386,11 +399,7 @@ async def assign_command(inv: Invocation) -> None:
     number = inv.number(inv.args[0])
     deadline = None
     if len(inv.args) == 3:
-        deadline = parse_date(inv.args[2])
-        if deadline is None:
-            raise InvalidValue("error.bad_date", value=inv.args[2], command="assign")
-        if deadline < local_day(inv.group, inv.context.clock.now()):
-            raise InvalidValue("error.date_past", value=inv.args[2], command="assign")
+        deadline = future_date(inv.args[2], local_day(inv.group, inv.context.clock.now()), "assign")
     who = inv.args[1]
     if who.lower() in ("me", "我"):
         assignee = inv.user_id
@@ -403,7 +412,13 @@ async def assign_command(inv: Invocation) -> None:
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         issue = await store.assign(
-            session, issue, assignee, deadline, inv.user_id, inv.context.clock.now()
+            session,
+            issue,
+            assignee,
+            deadline,
+            inv.user_id,
+            inv.context.clock.now(),
+            by_admin=inv.is_admin,
         )
         member = await get_member(session, assignee)
     name = member.display_name if member else str(assignee)
@@ -412,7 +427,7 @@ async def assign_command(inv: Invocation) -> None:
         number=number,
         where=where_text(inv.t, issue),
         who=name,
-        deadline=deadline.isoformat() if deadline else inv.t.plain("issue.no_deadline"),
+        deadline=issue.deadline.isoformat() if issue.deadline else inv.t.plain("issue.no_deadline"),
     )
     await inv.announce(text)
 

@@ -14,6 +14,7 @@ the group button changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -29,6 +30,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
+    MessageEntity,
     PhotoSize,
     ReplyParameters,
     Update,
@@ -41,7 +43,7 @@ from bot.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from bot.i18n import Html, Translator, for_language, language_from_code
 from bot.media import kick_downloads, schedule_downloads
 from bot.parsing import MAX_NUMBER, parse_int, storable
-from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
+from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat, reply
 from handlers.errors import render_user_error
 from storage.albums import (
     add_album_part,
@@ -53,6 +55,7 @@ from storage.albums import (
     save_pending,
     take_pending,
     unfinished_albums,
+    unfinished_albums_of,
 )
 from storage.groups import get_group
 from storage.members import get_member, groups_of
@@ -86,12 +89,14 @@ class LooseAlbum:
 def add_photo_hook(hook: PhotoHook) -> None:
     """Let a feature take photos that carry no command (a guided report collecting
     photos, a fix waiting for its "after" photo). The hook returns True when it took it."""
-    _PHOTO_HOOKS.append(hook)
+    if hook not in _PHOTO_HOOKS:  # each build of the application registers again
+        _PHOTO_HOOKS.append(hook)
 
 
 def add_album_hook(hook: AlbumHook) -> None:
     """Like :func:`add_photo_hook`, for a whole album without a command caption."""
-    _ALBUM_HOOKS.append(hook)
+    if hook not in _ALBUM_HOOKS:
+        _ALBUM_HOOKS.append(hook)
 
 
 ALBUM_PART_TTL = timedelta(hours=1)
@@ -231,12 +236,36 @@ def register_command(
     async def from_text(update: Update, context: Ctx) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        words = message.text.split(None, 1)  # any whitespace, a newline too
+        words = with_mentions(message).split(None, 1)  # any whitespace, a newline too
         rest = words[1] if len(words) > 1 else ""
         await _start(update, context, name, rest, [])
 
     from_text.__doc__ = f"/{name} as a text message."
     app.add_handler(command(name, from_text))
+
+
+def with_mentions(message: Message) -> str:
+    """The message's text with each mention of a person without a username (shown by
+    Telegram as their name, which may be several words) replaced by one word
+    ``@id:<user id>``, so a name never shifts the arguments after it."""
+    text = message.text or ""
+    mentions = [
+        e for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION and e.user
+    ]
+    if not mentions:
+        return text
+    units = text.encode("utf-16-le")
+    out, position = [], 0
+    for entity in sorted(mentions, key=lambda e: e.offset):
+        assert entity.user is not None
+        out.append(units[position * 2 : entity.offset * 2].decode("utf-16-le"))
+        out.append(f"{MENTION}{entity.user.id}")
+        position = entity.offset + entity.length
+    out.append(units[position * 2 :].decode("utf-16-le"))
+    return "".join(out)
+
+
+MENTION = "@id:"
 
 
 def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
@@ -413,9 +442,37 @@ async def on_photo(update: Update, context: Ctx) -> None:
         name, rest = parsed
         await _start(update, context, name, rest, [photo])
         return
+    other = caption_command(message.caption, context.bot.username or "")
+    if other is not None:
+        raise Refused("photo.command_without_photos", command="/" + other)
     for hook in _PHOTO_HOOKS:
         if await hook(update, context, photo):
             return
+    if not is_group_chat(update):
+        await reply(update, context, context.t("photo.hint"))
+
+
+def caption_command(caption: str | None, bot_username: str) -> str | None:
+    """The command a caption starts with, when it is addressed to this bot (or to no bot
+    in particular); None otherwise."""
+    match = _CAPTION.match((caption or "").strip())
+    if match is None:
+        return None
+    target = match.group(2)
+    if target and target.lower() != bot_username.lower():
+        return None
+    return match.group(1).lower()
+
+
+async def on_other_media(update: Update, context: Ctx) -> None:
+    """A video, voice note or other media captioned with one of our commands: only
+    photos are kept as evidence, so say so instead of staying silent."""
+    message = update.effective_message
+    if message is None:
+        return
+    name = caption_command(message.caption, context.bot.username or "")
+    if name is not None:
+        raise Refused("photo.only_photos", command="/" + name)
 
 
 def photo_of(message: Message, *, refuse: bool) -> PhotoInfo | None:
@@ -451,7 +508,9 @@ async def on_album_part(update: Update, context: Ctx) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None and message.media_group_id is not None
-    photo = largest(message.photo, message.message_id)
+    photo = photo_of(message, refuse=False)
+    if photo is None:
+        return  # a file in the album that is no image (or too big): not kept
     key = (message.chat_id, message.media_group_id)
     username = context.bot.username or ""
     if (
@@ -525,6 +584,10 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
     found = [(p, parse_caption(p.caption, username, _PHOTO_COMMANDS)) for p in parts]
     captioned, parsed = next(((p, c) for p, c in found if c is not None), (None, None))
     if captioned is None or parsed is None:
+        other = next((c for c in (caption_command(p.caption, username) for p in parts) if c), None)
+        if other is not None and parts:
+            await _refuse_album(context, chat_id, media_group_id, parts[0].user_id, other)
+            return
         if parts and not any(p.caption for p in parts):
             loose = LooseAlbum(
                 chat_id, parts[0].user_id, parts[0].message_id, media_group_id, photos
@@ -543,7 +606,8 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
         async with context.db.transaction() as session:
             groups = await groups_of(session, captioned.user_id)
         if len(groups) != 1:
-            await context.bot.send_message(chat_id, t("scope.album_needs_group"))
+            key = "scope.album_needs_group" if groups else "scope.no_group"
+            await context.bot.send_message(chat_id, t(key))
             async with context.db.transaction() as session:
                 await finish_album(session, chat_id, media_group_id, context.clock.now())
             return
@@ -569,6 +633,32 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
     await run_safely(inv)
 
 
+async def finish_albums_of(context: Ctx, chat_id: int, user_id: int) -> None:
+    """Act at once on the albums this person is sending here (their parts came in before
+    the message being handled, which must see their effect)."""
+    async with context.db.transaction() as session:
+        waiting = await unfinished_albums_of(session, chat_id, user_id)
+    for media_group_id in waiting:
+        await finish_album_command(context, chat_id, media_group_id)
+
+
+async def _refuse_album(
+    context: Ctx, chat_id: int, media_group_id: str, user_id: int, command: str
+) -> None:
+    """An album captioned with a command that takes no photos: say so, once."""
+    async with context.db.transaction() as session:
+        if await finish_album(session, chat_id, media_group_id, context.clock.now()) is None:
+            return
+        group = await get_group(session, chat_id)
+        member = await get_member(session, user_id)
+    language = (
+        group.language if group else language_from_code(member.language_code if member else None)
+    )
+    text = for_language(language)("photo.command_without_photos", command="/" + command)
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(chat_id, text)
+
+
 async def sweep_albums(context: Ctx) -> None:
     """After a restart (or a lost timer): act on albums whose quiet period has passed,
     and forget photos of albums that never carried a command."""
@@ -591,10 +681,16 @@ ALBUM = _HasMediaGroup(name="album")
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the photo-caption, album and group-pick handlers, and the album sweep."""
-    new_photo = filters.PHOTO & filters.UpdateType.MESSAGE
-    app.add_handler(MessageHandler(new_photo & ALBUM, on_album_part))
-    app.add_handler(MessageHandler(new_photo, on_photo))
-    app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_photo))
+    new = filters.UpdateType.MESSAGE
+    app.add_handler(
+        MessageHandler((filters.PHOTO | filters.Document.IMAGE) & ALBUM & new, on_album_part)
+    )
+    app.add_handler(MessageHandler(filters.PHOTO & new, on_photo))
+    app.add_handler(MessageHandler(filters.Document.ALL & new, on_photo))
+    other_media = (
+        filters.VIDEO | filters.ANIMATION | filters.AUDIO | filters.VOICE | filters.VIDEO_NOTE
+    )
+    app.add_handler(MessageHandler(other_media & filters.CAPTION & new, on_other_media))
     app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:[0-9]{1,12}:-?[0-9]{1,20}$"))
     job_queue = app.job_queue
     assert job_queue is not None

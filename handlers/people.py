@@ -8,6 +8,7 @@ from telegram import Message, MessageEntity
 from bot.context import Ctx
 from bot.errors import Refused
 from bot.text import excerpt
+from handlers.invocation import MENTION
 from storage.members import group_member
 from storage.models import Group, Member
 
@@ -15,21 +16,20 @@ from storage.models import Group, Member
 async def named_person(
     context: Ctx, group: Group, message: Message | None, word: str | None
 ) -> Member | None:
-    """The member of ``group`` that ``word`` names (or the author of the replied-to
-    message when ``word`` is None); None when nothing names anyone. Refuses anyone who
-    is not a member of this group, without saying whether another group knows them."""
-    if message is not None:
-        for entity in message.entities or ():
-            if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
-                text = message.parse_entity(entity)
-                if word is None or word == text or word == text.split()[0]:
-                    return await _member(context, group, entity.user.id, text)
+    """The member of ``group`` that ``word`` names — ``@username``, or ``@id:<user id>``
+    for a mention of someone without a username (see ``invocation.with_mentions``) — or,
+    when ``word`` is None, the author of the message replied to; None when nothing names
+    anyone. Refuses anyone who is not a member of this group, without saying whether
+    another group knows them."""
     if word is None:
         if message is not None and message.reply_to_message is not None:
             author = message.reply_to_message.from_user
             if author is not None and not author.is_bot:
                 return await _member(context, group, author.id, author.full_name)
         return None
+    if word.startswith(MENTION) and word[len(MENTION) :].isdigit():
+        user_id = int(word[len(MENTION) :])
+        return await _member(context, group, user_id, _mentioned_name(message, user_id))
     if word.startswith("@") and len(word) > 1:
         async with context.db.transaction() as session:
             member = await group_member(session, group.id, username=word)
@@ -39,7 +39,16 @@ async def named_person(
     return None
 
 
+def _mentioned_name(message: Message | None, user_id: int) -> str:
+    for entity in (message.entities if message is not None else None) or ():
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == user_id:
+            return message.parse_entity(entity) if message is not None else ""
+    return str(user_id)
+
+
 async def _member(context: Ctx, group: Group, user_id: int, shown: str) -> Member:
+    if not 0 < user_id < 2**63:  # typed by hand: no Telegram id is that large
+        raise Refused("people.unknown", name=excerpt(shown))
     async with context.db.transaction() as session:
         member = await group_member(session, group.id, user_id=user_id)
     if member is None:

@@ -73,11 +73,35 @@ async def register_update(update: Update, context: Ctx) -> None:
     if chat is None:
         return
     if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        await _refuse_anonymous(update, context)
         await _register_group_update(update, context, now)
     elif chat.type == ChatType.PRIVATE and user is not None and not user.is_bot:
         async with context.db.transaction() as session:
             context.member = await ensure_member(session, person(user), now)
         context.t = for_language(language_from_code(user.language_code))
+
+
+async def _refuse_anonymous(update: Update, context: Ctx) -> None:
+    """A message sent as the group (an anonymous admin) or as a channel has no person
+    behind it to claim, report or be named: a command gets a clear reply, and nothing
+    such a message says is acted on."""
+    message = update.effective_message
+    if message is None or message.sender_chat is None or update.callback_query is not None:
+        return
+    if message.migrate_from_chat_id or message.migrate_to_chat_id:
+        return  # the group's own notice that it became a supergroup
+    text = message.text or message.caption or ""
+    if text.startswith("/"):
+        target = text.split(maxsplit=1)[0].partition("@")[2].lower()
+        if target in ("", (context.bot.username or "").lower()):
+            chat = update.effective_chat
+            group = None
+            if chat is not None:
+                async with context.db.transaction() as session:
+                    group = await get_group(session, chat.id)
+            t = for_language(group.language if group else context.config.bot.language)
+            await message.reply_text(t("error.anonymous"))
+    raise ApplicationHandlerStop
 
 
 async def _register_group_update(update: Update, context: Ctx, now: datetime) -> None:

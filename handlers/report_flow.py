@@ -58,6 +58,8 @@ async def start_flow(update: Update, context: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     async with context.transaction() as session:
+        if not await groups_of(session, user.id):
+            raise Refused("scope.no_group")  # said now, not after all the steps
         await store.save_draft(session, user.id, "photos", {"photos": []}, context.clock.now())
     await reply(update, context, context.t("flow.photos"), _buttons(context))
 
@@ -157,6 +159,7 @@ async def flow_text(update: Update, context: Ctx) -> None:
     async with context.db.transaction() as session:
         draft = await store.get_draft(session, user.id)
     if draft is None:
+        await reply(update, context, context.t("private.hint"))
         return
     step, data = draft
     t = context.t

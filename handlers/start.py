@@ -12,6 +12,7 @@ from bot import commands
 from bot.context import Ctx
 from bot.errors import UsageError
 from bot.i18n import Html, Translator
+from bot.text import excerpt
 from handlers.common import command, deep_link, is_group_chat, reply
 from handlers.keyboards import open_private_chat
 from storage.members import mark_started
@@ -150,9 +151,45 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     word = message.text.split()[0]
     name, _, target = word[1:].partition("@")
     ours = target.lower() == (context.bot.username or "").lower()
-    if (target and not ours) or (is_group_chat(update) and not ours):
-        return  # addressed to another bot (or, in a group, to nobody in particular)
-    await reply(update, context, context.t("error.unknown_command", command="/" + name))
+    if target and not ours:
+        return  # addressed to another bot
+    if name.lower() in NOT_YET:
+        await reply(update, context, context.t("error.not_yet", command="/" + name.lower()))
+        return
+    if is_group_chat(update) and not ours:
+        return  # in a group, a command addressed to nobody in particular may be another bot's
+    await reply(update, context, context.t("error.unknown_command", command="/" + excerpt(name)))
+
+
+# commands of the spec whose features are not built yet: they get a clear answer
+NOT_YET = frozenset(
+    [
+        "newevent",
+        "events",
+        "event",
+        "join",
+        "leave",
+        "checkin",
+        "checkout",
+        "attendance",
+        "hours",
+        "briefing",
+        "summary",
+    ]
+)
+
+
+async def edited_command(update: Update, context: Ctx) -> None:
+    """An edited command is not carried out again (it would act twice): say so, so the
+    person sends the corrected command as a new message."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name, _, target = message.text.split()[0][1:].partition("@")
+    if target and target.lower() != (context.bot.username or "").lower():
+        return
+    if any(spec.name == name.lower() for spec in commands.COMMANDS):
+        await reply(update, context, context.t("error.edited_command", command="/" + name.lower()))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -173,4 +210,7 @@ def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
     """Install the unknown-command reply and the answer to unknown buttons; must come
     after every feature's handlers."""
     app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.UpdateType.EDITED_MESSAGE, edited_command)
+    )
     app.add_handler(CallbackQueryHandler(stale_button))

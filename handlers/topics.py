@@ -25,14 +25,15 @@ from bot.i18n import Html, Translator
 from bot.media import kick_downloads
 from bot.parsing import (
     ArgumentError,
-    parse_date,
+    check_future,
+    future_date,
     parse_int,
     parse_newtopic,
     parse_percent,
     progress_bar,
 )
 from bot.text import bounded
-from handlers.common import command, reply, require_group, split_message
+from handlers.common import CAPTION, command, fit, reply, require_group, split_message
 from handlers.invocation import Invocation, announce_with_photos, register_command
 from handlers.people import named_person
 from storage import topics as store
@@ -239,8 +240,8 @@ async def newtopic(inv: Invocation) -> None:
     except ValueError:
         raise UsageError("newtopic") from None
     now = inv.context.clock.now()
-    if parsed.due_on and parsed.due_on < today(inv.group, now):
-        raise InvalidValue("error.date_past", value=parsed.due_on.isoformat(), command="newtopic")
+    if parsed.due_on:
+        check_future(parsed.due_on, today(inv.group, now), "newtopic")
     async with inv.transaction() as session:
         topic = await store.create_topic(
             session,
@@ -367,8 +368,13 @@ async def release_command(inv: Invocation) -> None:
         raise UsageError("release")
     number = inv.number(inv.args[0])
     target = inv.user_id
-    named = await named_person(
-        inv.context, inv.group, inv.message, inv.args[1] if len(inv.args) == 2 else None
+    word = inv.args[1] if len(inv.args) == 2 else None
+    # replying to a colleague's message names them only for an admin; a member who
+    # replies with /release gives up their own claim
+    named = (
+        await named_person(inv.context, inv.group, inv.message, word)
+        if word is not None or inv.is_admin
+        else None
     )
     if named is not None and named.user_id != inv.user_id:
         inv.require_admin()
@@ -411,11 +417,7 @@ async def milestone_command(inv: Invocation) -> None:
     if len(inv.args) < 3:
         raise UsageError("milestone")
     number = inv.number(inv.args[0])
-    due_on = parse_date(inv.args[1])
-    if due_on is None:
-        raise InvalidValue("error.bad_date", value=inv.args[1], command="milestone")
-    if due_on < today(inv.group, inv.context.clock.now()):
-        raise InvalidValue("error.date_past", value=inv.args[1], command="milestone")
+    due_on = future_date(inv.args[1], today(inv.group, inv.context.clock.now()), "milestone")
     text = bounded(inv.rest.split(None, 2)[2], "milestone", "milestone", one_line=True)
     if not text:
         raise UsageError("milestone")
@@ -643,7 +645,7 @@ async def wall_command(update: Update, context: Ctx) -> None:
         await context.bot.send_photo(
             group.chat_id,
             photo.file_id,
-            caption=t.plain("wall.photo", number=topic.number, title=topic.title),
+            caption=fit(t("wall.photo", number=topic.number, title=topic.title), CAPTION),
         )
     elif photos:
         await context.bot.send_media_group(
@@ -651,7 +653,7 @@ async def wall_command(update: Update, context: Ctx) -> None:
             [
                 InputMediaPhoto(
                     photo.file_id,
-                    caption=t.plain("wall.photo", number=topic.number, title=topic.title),
+                    caption=fit(t("wall.photo", number=topic.number, title=topic.title), CAPTION),
                 )
                 for topic, photo in photos
                 if photo is not None

@@ -94,6 +94,16 @@ async def unfinished_albums(session: AsyncSession, older_than: datetime) -> list
     return [(chat_id, media_group_id) for chat_id, media_group_id in rows]
 
 
+async def unfinished_albums_of(session: AsyncSession, chat_id: int, user_id: int) -> list[str]:
+    """The albums this person is still sending in this chat (not yet acted on)."""
+    rows = await session.scalars(
+        select(AlbumPart.media_group_id)
+        .where(AlbumPart.chat_id == chat_id, AlbumPart.user_id == user_id)
+        .group_by(AlbumPart.media_group_id)
+    )
+    return list(rows)
+
+
 async def drop_album_parts(session: AsyncSession, older_than: datetime) -> None:
     """Forget album photos that never carried a command (kept at most this long)."""
     await session.execute(delete(AlbumPart).where(AlbumPart.received_at < older_than))

@@ -161,19 +161,36 @@ async def assign(
     deadline: date | None,
     actor_id: int,
     now: datetime,
+    *,
+    by_admin: bool = True,
 ) -> Issue:
-    """Give the issue to someone to rectify, with an optional deadline."""
+    """Give the issue to someone to rectify. Without a new deadline the one set before
+    stays. Only an admin may take an issue away from the person it is assigned to (a
+    member may take an unassigned one for themself)."""
+    guard = [Issue.id == issue.id, Issue.status.in_(UNRESOLVED)]
+    if not by_admin:
+        guard.append(or_(Issue.assignee_id.is_(None), Issue.assignee_id == assignee_id))
     changed = await session.execute(
         update(Issue)
-        .where(Issue.id == issue.id, Issue.status.in_(UNRESOLVED))
-        .values(status="assigned", assignee_id=assignee_id, deadline=deadline, updated_at=now)
+        .where(*guard)
+        .values(
+            status="assigned",
+            assignee_id=assignee_id,
+            deadline=deadline if deadline is not None else Issue.deadline,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     if rowcount(changed) != 1:
-        raise WrongStatus(issue.number, issue.status, "issue")
+        current = await _reload(session, issue.id)
+        if current.status in UNRESOLVED:
+            raise Refused("issue.taken", number=issue.number)
+        raise WrongStatus(issue.number, current.status, "issue")
+    issue = await _reload(session, issue.id)
+    deadline = issue.deadline
     note = deadline.isoformat() if deadline else ""
     await _event(session, issue.id, "assigned", actor_id, now, subject_id=assignee_id, note=note)
-    return await _reload(session, issue.id)
+    return issue
 
 
 def may_fix(issue: Issue, user_id: int, is_admin: bool) -> bool:
@@ -247,7 +264,11 @@ async def reopen(
         update(Issue)
         .where(Issue.id == issue.id, Issue.status.in_(("fixed", "verified")))
         .values(
-            status="open", fixed_at=None, verified_at=None, duplicate_of_id=None, updated_at=now
+            status="open",  # the assignee stays named: they still see it under /members
+            fixed_at=None,
+            verified_at=None,
+            duplicate_of_id=None,
+            updated_at=now,
         )
         .execution_options(synchronize_session=False)
     )
@@ -393,7 +414,7 @@ async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[
         select(Issue.assignee_id, Issue.number)
         .where(
             Issue.group_id == group_id,
-            Issue.status == "assigned",
+            Issue.status.in_(UNRESOLVED),
             Issue.assignee_id.is_not(None),
         )
         .order_by(Issue.number)

@@ -348,11 +348,13 @@ async def test_migration_to_supergroup_keeps_settings(harness: Harness, cast: Ca
 # --- edits, unknown commands ----------------------------------------------------------
 
 
-async def test_edited_command_is_not_run_again(cast: Cast) -> None:
+async def test_edited_command_is_not_run_again(harness: Harness, cast: Cast) -> None:
     sent = await cast.group.say(cast.captain, "/settings briefing 07:00")
     await cast.group.next_reply()
     await cast.group.edit(cast.captain, sent, "/settings briefing 09:00")
-    await cast.group.expect_silence()
+    assert "不会再执行" in await cast.group.next_reply()  # said, not silently ignored
+    row = await group_row(harness, cast.group)
+    assert row is not None and row.briefing_time == time(7, 0)
 
 
 async def test_unknown_commands(cast: Cast) -> None:

@@ -126,7 +126,7 @@ async def test_claim_refusals_full_already_yours_unknown(cast: Cast) -> None:
     await cast.group.say(cast.driver, "/claim 1")
     assert "已满" in await cast.group.next_reply()
     await cast.group.say(cast.driver, "/claim 7")
-    assert "本群没有题目 #7" in await cast.group.next_reply()
+    assert "没有找到题目 #7" in await cast.group.next_reply()
     for bad in ("/claim", "/claim abc", "/claim 1 2"):
         await cast.group.say(cast.driver, bad)
         assert "用法：/claim" in await cast.group.next_reply()
@@ -339,7 +339,7 @@ async def test_edited_progress_does_not_create_a_second_entry(harness: Harness, 
     sent = await cast.group.say(cast.worker, "/progress 1 40% 第一次")
     await cast.group.next_reply()
     await cast.group.edit(cast.worker, sent, "/progress 1 45% 改过的")
-    await cast.group.expect_silence()
+    assert "请重新发送 /progress" in await cast.group.next_reply()
     detail = await stored_topic(harness, cast.group, 1)
     assert [e.kind for e in detail.events].count("progress") == 1
     assert detail.topic.progress == 40
@@ -399,8 +399,8 @@ async def test_forged_and_stale_rating_presses_are_refused_politely(
     await emulator.wait_for(
         lambda: forged in emulator.callback_answers and cross in emulator.callback_answers, 5
     )
-    assert "本群没有题目 #9" in emulator.callback_answers[forged]["text"]
-    assert "本群没有题目 #1" in emulator.callback_answers[cross]["text"]
+    assert "没有找到题目 #9" in emulator.callback_answers[forged]["text"]
+    assert "没有找到题目 #1" in emulator.callback_answers[cross]["text"]
     await cast.group.say(cast.secretary, "/approve 1 很好")
     assert "验收通过" in await cast.group.next_reply()
     assert "reply_markup" not in emulator.messages[(cast.group.id, result.message_id)]
@@ -480,9 +480,9 @@ async def test_topic_numbers_are_per_group_and_invisible_elsewhere(
     await other.add_bot(by=owner)
     await other.next_reply()
     await other.say(cast.worker, "/topic 1")
-    assert "本群没有题目 #1" in await other.next_reply()
+    assert "没有找到题目 #1" in await other.next_reply()
     await other.say(cast.worker, "/claim 1")
-    assert "本群没有题目 #1" in await other.next_reply()
+    assert "没有找到题目 #1" in await other.next_reply()
     await other.say(owner, "/newtopic 二班的题目")
     assert "#1 二班的题目" in await other.next_reply()
     await cast.group.say(cast.worker, "/topic 1")

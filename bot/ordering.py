@@ -1,0 +1,65 @@
+"""Updates of one chat are handled one after another, in the order Telegram sent them;
+different chats are handled side by side (up to a limit).
+
+A location sent right after ``/report``, or ``/claim 1`` right after ``/newtopic``, must
+see the effect of the message before it; with python-telegram-bot's plain concurrency
+the two could run at once and the second would miss the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+def chat_key(update: object) -> int | None:
+    """The chat whose order this update keeps (the person's, for an update without a
+    chat); None for updates that belong to no chat."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """At most ``max_concurrent_updates`` updates at once, and one at a time per chat,
+    first come first served (asyncio's locks and semaphores wake waiters in order)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        # the base class's own limit only bounds what waits here (a getUpdates batch is
+        # at most 100); the real limit is applied after the chat's turn has come
+        super().__init__(max(max_concurrent_updates, 256))
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this chat's earlier updates, then for a free slot, then run."""
+        key = chat_key(update)
+        if key is None:
+            async with self._slots:
+                await coroutine
+            return
+        lock, users = self._chats.get(key, (asyncio.Lock(), 0))
+        self._chats[key] = (lock, users + 1)
+        try:
+            async with lock, self._slots:
+                await coroutine
+        finally:
+            lock, users = self._chats[key]
+            if users == 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
