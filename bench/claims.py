@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.errors import TopicFull
+from domain.errors import TopicFull
 from storage import topics as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group

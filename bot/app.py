@@ -28,13 +28,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import commands
-from bot.clock import Clock
-from bot.config import Config
-from bot.context import BotData, Ctx
-from bot.i18n import LANGUAGES, for_language
 from bot.ordering import ChatOrderedProcessor
+from domain.clock import Clock
+from domain.config import Config
 from handlers import register_all
+from handlers.commands import visible
+from handlers.context import BotData, Ctx
+from handlers.features import features_of
+from handlers.i18n import LANGUAGES, for_language
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -113,7 +114,9 @@ async def _post_shutdown(app: VanguardApp) -> None:
         app.bot_data.db = None
 
 
-def command_menus() -> list[tuple[BotCommandScope, str, list[tuple[str, str]]]]:
+def command_menus(
+    app: VanguardApp,
+) -> list[tuple[BotCommandScope, str, list[tuple[str, str]]]]:
     """(scope, language code, [(command, description)]) for every menu we publish."""
     scopes: list[tuple[BotCommandScope, str, bool]] = [
         (BotCommandScopeDefault(), "private", False),
@@ -128,7 +131,7 @@ def command_menus() -> list[tuple[BotCommandScope, str, list[tuple[str, str]]]]:
         for scope, chat, admin in scopes:
             rows = [
                 (spec.name, t.plain(spec.description_key))
-                for spec in commands.visible(chat, admin)  # type: ignore[arg-type]
+                for spec in visible(features_of(app).commands, chat, admin)  # type: ignore[arg-type]
             ]
             menus.append((scope, code, rows))
     return menus
@@ -136,7 +139,7 @@ def command_menus() -> list[tuple[BotCommandScope, str, list[tuple[str, str]]]]:
 
 async def publish_commands(app: VanguardApp) -> None:
     """Publish the command menus per scope and language (set_my_commands)."""
-    for scope, code, rows in command_menus():
+    for scope, code, rows in command_menus(app):
         try:
             await app.bot.set_my_commands(
                 [BotCommand(name, text) for name, text in rows],

@@ -8,9 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import Config, load_config, unknown_variables
-from bot.errors import ConfigError
 from bot.logs import setup_logging
+from domain.config import Config, load_config, unknown_variables
+from domain.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config.toml")
 
@@ -44,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Play the scripted day against the built-in emulator and print the transcript."""
-    from bot.demo import run_demo
+    from emulator.demo import run_demo
 
     setup_logging([], level=logging.WARNING)
     asyncio.run(run_demo(Path(args.db) if args.db else None, Path(args.out)))

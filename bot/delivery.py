@@ -11,7 +11,7 @@ a crash then loses the batch. Here:
   refuses requests without the configured secret token.
 
 Together with the update id recorded in each handler's transaction
-(:meth:`bot.context.Ctx.transaction`), a redelivered update changes nothing.
+(:meth:`handlers.context.Ctx.transaction`), a redelivered update changes nothing.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import VanguardApp
-from bot.config import Config
 from bot.delivery import ConfirmingPoller, WebhookServer
+from domain.config import Config
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
-from bot.context import Ctx
-from bot.errors import GroupOnly, NotAdmin, PrivateOnly
-from bot.i18n import Html
-from bot.text import shorten_html, visible_len
+from domain.errors import GroupOnly, NotAdmin, PrivateOnly
+from domain.text import shorten_html, visible_len
+from handlers.context import Ctx
+from handlers.i18n import Html
 from storage.members import is_admin as stored_is_admin
 from storage.models import Group
 

@@ -1,6 +1,6 @@
 """The one place where errors become replies.
 
-Domain refusals (:class:`bot.errors.UserError`) become localised replies; a redelivered
+Domain refusals (:class:`domain.errors.UserError`) become localised replies; a redelivered
 update is dropped quietly; anything else is logged with a short error id, and the person
 gets an apology that quotes the id, so an admin can find the log line.
 """
@@ -17,11 +17,11 @@ from telegram.constants import ChatType
 from telegram.error import ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot.context import Ctx
-from bot.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError, UserError
-from bot.i18n import Html, Translator, for_language, language_from_code
-from bot.text import excerpt
+from domain.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError, UserError
+from domain.text import excerpt
 from handlers.common import deep_link, reply
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator, for_language, language_from_code
 from handlers.keyboards import open_private_chat
 from storage.groups import get_group, migrate_group
 from storage.updates import record_update

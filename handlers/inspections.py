@@ -17,16 +17,15 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import commands, export
-from bot.commands import CommandSpec
-from bot.context import Ctx
-from bot.errors import InvalidValue, Refused, UsageError
-from bot.i18n import Html, Translator, for_language, language_from_code
-from bot.media import kick_downloads
-from bot.parsing import ArgumentError, future_date, parse_int, parse_report
-from bot.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road, parse_place
-from bot.text import bounded
+from domain.errors import InvalidValue, Refused, UsageError
+from domain.parsing import ArgumentError, future_date, parse_int, parse_report
+from domain.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road, parse_place
+from domain.text import bounded
+from handlers import commands, export
+from handlers.commands import CommandSpec
 from handlers.common import command, fit, is_admin, is_group_chat, reply, split_message
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator, for_language, language_from_code
 from handlers.invocation import (
     Invocation,
     LooseAlbum,
@@ -37,24 +36,13 @@ from handlers.invocation import (
     register_command,
     run_safely,
 )
+from handlers.media import kick_downloads
 from handlers.people import named_person
 from storage import issues as store
 from storage import topics as topic_store
 from storage.members import get_member, groups_of, members_by_id
 from storage.models import Group, Issue, Member
 from storage.photos import PhotoInfo
-
-commands.add(
-    CommandSpec("report", "any", section="inspections"),
-    CommandSpec("issues", "group", section="inspections"),
-    CommandSpec("issue", "group", section="inspections"),
-    CommandSpec("assign", "group", section="inspections"),
-    CommandSpec("fixed", "any", section="inspections"),
-    CommandSpec("verify", "group", admin=True, section="inspections"),
-    CommandSpec("reopen", "group", admin=True, section="inspections"),
-    CommandSpec("export", "group", admin=True, section="inspections"),
-    CommandSpec("cancel", "any", section="inspections"),
-)
 
 STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified": "✅"}
 LOCATION_WINDOW = timedelta(minutes=2)
@@ -653,6 +641,18 @@ async def cancel_command(update: Update, context: Ctx) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the inspection commands, the location handler and the photo hooks (after
     handlers.report_flow, whose private-chat handlers come first)."""
+    commands.add(
+        app,
+        CommandSpec("report", "any", section="inspections"),
+        CommandSpec("issues", "group", section="inspections"),
+        CommandSpec("issue", "group", section="inspections"),
+        CommandSpec("assign", "group", section="inspections"),
+        CommandSpec("fixed", "any", section="inspections"),
+        CommandSpec("verify", "group", admin=True, section="inspections"),
+        CommandSpec("reopen", "group", admin=True, section="inspections"),
+        CommandSpec("export", "group", admin=True, section="inspections"),
+        CommandSpec("cancel", "any", section="inspections"),
+    )
     register_command(app, "report", report_command, photos=True)
     register_command(app, "issues", issues_command)
     register_command(app, "issue", issue_command)
@@ -668,5 +668,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             on_page_button, pattern=r"^iss:[A-Za-z0-9]{1,8}:[0-9]{1,6}(:-?[0-9]{1,20})?$"
         )
     )
-    add_photo_hook(fix_photo)
-    add_album_hook(fix_album)
+    add_photo_hook(app, fix_photo)
+    add_album_hook(app, fix_album)

@@ -38,13 +38,14 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, JobQueue, MessageHandler, filters
 
-from bot.context import Ctx
-from bot.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
-from bot.i18n import Html, Translator, for_language, language_from_code
-from bot.media import kick_downloads, schedule_downloads
-from bot.parsing import MAX_NUMBER, parse_int, storable
+from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
+from domain.parsing import MAX_NUMBER, parse_int, storable
 from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat, reply
+from handlers.context import Ctx
 from handlers.errors import render_user_error
+from handlers.features import features_of
+from handlers.i18n import Html, Translator, for_language, language_from_code
+from handlers.media import kick_downloads, schedule_downloads
 from storage.albums import (
     add_album_part,
     album_parts,
@@ -68,10 +69,6 @@ log = logging.getLogger(__name__)
 CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
 PhotoHook = Callable[[Update, Ctx, PhotoInfo], Awaitable[bool]]
 AlbumHook = Callable[[Ctx, "LooseAlbum"], Awaitable[bool]]
-_COMMANDS: dict[str, CommandFunc] = {}
-_PHOTO_COMMANDS: set[str] = set()
-_PHOTO_HOOKS: list[PhotoHook] = []
-_ALBUM_HOOKS: list[AlbumHook] = []
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
@@ -86,17 +83,15 @@ class LooseAlbum:
     photos: list[PhotoInfo]
 
 
-def add_photo_hook(hook: PhotoHook) -> None:
+def add_photo_hook(app: Application, hook: PhotoHook) -> None:  # type: ignore[type-arg]
     """Let a feature take photos that carry no command (a guided report collecting
     photos, a fix waiting for its "after" photo). The hook returns True when it took it."""
-    if hook not in _PHOTO_HOOKS:  # each build of the application registers again
-        _PHOTO_HOOKS.append(hook)
+    features_of(app).photo_hooks.append(hook)
 
 
-def add_album_hook(hook: AlbumHook) -> None:
+def add_album_hook(app: Application, hook: AlbumHook) -> None:  # type: ignore[type-arg]
     """Like :func:`add_photo_hook`, for a whole album without a command caption."""
-    if hook not in _ALBUM_HOOKS:
-        _ALBUM_HOOKS.append(hook)
+    features_of(app).album_hooks.append(hook)
 
 
 ALBUM_PART_TTL = timedelta(hours=1)
@@ -229,9 +224,9 @@ def register_command(
 ) -> None:
     """Install a numbered command: as text (group or private) and, with ``photos``, as
     the caption of a photo or an album."""
-    _COMMANDS[name] = func
+    features_of(app).numbered[name] = func
     if photos:
-        _PHOTO_COMMANDS.add(name)
+        features_of(app).photo_commands.add(name)
 
     async def from_text(update: Update, context: Ctx) -> None:
         message = update.effective_message
@@ -346,7 +341,7 @@ async def _start(
         message=message,
         update_id=update.update_id,
     )
-    await _COMMANDS[name](inv)
+    await context.features.numbered[name](inv)
 
 
 async def _private_group(
@@ -411,7 +406,7 @@ async def run_safely(inv: Invocation) -> None:
     """Run an invocation outside python-telegram-bot's error handling (album sweeps,
     group picks): refusals are answered, bugs logged with an id and apologised for."""
     try:
-        await _COMMANDS[inv.command](inv)
+        await inv.context.features.numbered[inv.command](inv)
     except DuplicateUpdate:
         log.info("/%s was already carried out; nothing done twice", inv.command)
     except UserError as error:
@@ -434,7 +429,9 @@ async def on_photo(update: Update, context: Ctx) -> None:
     waiting for a photo from this person."""
     message = update.effective_message
     assert message is not None
-    parsed = parse_caption(message.caption, context.bot.username or "", _PHOTO_COMMANDS)
+    parsed = parse_caption(
+        message.caption, context.bot.username or "", context.features.photo_commands
+    )
     photo = photo_of(message, refuse=parsed is not None)
     if photo is None:
         return
@@ -445,7 +442,7 @@ async def on_photo(update: Update, context: Ctx) -> None:
     other = caption_command(message.caption, context.bot.username or "")
     if other is not None:
         raise Refused("photo.command_without_photos", command="/" + other)
-    for hook in _PHOTO_HOOKS:
+    for hook in context.features.photo_hooks:
         if await hook(update, context, photo):
             return
     if not is_group_chat(update):
@@ -515,9 +512,9 @@ async def on_album_part(update: Update, context: Ctx) -> None:
     username = context.bot.username or ""
     if (
         not is_group_chat(update)
-        and parse_caption(message.caption, username, _PHOTO_COMMANDS) is None
+        and parse_caption(message.caption, username, context.features.photo_commands) is None
     ):
-        for hook in _PHOTO_HOOKS:
+        for hook in context.features.photo_hooks:
             if await hook(update, context, photo):
                 return
     async with context.transaction() as session:
@@ -581,7 +578,8 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
         PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
         for p in parts
     ]
-    found = [(p, parse_caption(p.caption, username, _PHOTO_COMMANDS)) for p in parts]
+    commands = context.features.photo_commands
+    found = [(p, parse_caption(p.caption, username, commands)) for p in parts]
     captioned, parsed = next(((p, c) for p, c in found if c is not None), (None, None))
     if captioned is None or parsed is None:
         other = next((c for c in (caption_command(p.caption, username) for p in parts) if c), None)
@@ -592,7 +590,7 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
             loose = LooseAlbum(
                 chat_id, parts[0].user_id, parts[0].message_id, media_group_id, photos
             )
-            for hook in _ALBUM_HOOKS:
+            for hook in context.features.album_hooks:
                 if await hook(context, loose):
                     return
         return  # no command (yet): the caption may still come; old parts are dropped later

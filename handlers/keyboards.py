@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
+from handlers.i18n import Translator
 
 
 def open_private_chat(t: Translator, url: str) -> InlineKeyboardMarkup:

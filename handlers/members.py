@@ -7,10 +7,11 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
-from bot.context import Ctx
-from bot.errors import UsageError
-from bot.i18n import Html, Translator, escape, for_language
+from domain.errors import UsageError
+from handlers.commands import CommandSpec, add
 from handlers.common import command, deep_link, reply, require_group, split_message
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator, escape, for_language
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
 from handlers.start import short_help
@@ -137,7 +138,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
                 await touch_membership(session, group.id, adder.id, now)
     if now_in and not was:
         t = for_language(group.language)
-        text = Html(t("start.group") + "\n\n" + short_help(t, False))
+        text = Html(t("start.group") + "\n\n" + short_help(t, context.features.commands, False))
         await context.bot.send_message(
             change.chat.id, text, reply_markup=open_private_chat(t, deep_link(context, "help"))
         )
@@ -145,6 +146,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /members and the join/leave/bot-membership handlers."""
+    add(app, CommandSpec("members", "group"))
     app.add_handler(command("members", members))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, new_members))
     app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left))

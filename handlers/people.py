@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity
 
-from bot.context import Ctx
-from bot.errors import Refused
-from bot.text import excerpt
+from domain.errors import Refused
+from domain.text import excerpt
+from handlers.context import Ctx
 from handlers.invocation import MENTION
 from storage.members import group_member
 from storage.models import Group, Member

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application
 
-from bot.context import Ctx
-from bot.errors import InvalidValue, UsageError
-from bot.i18n import Html, Translator, language_from_code
-from bot.parsing import parse_date
-from bot.text import LIMITS, clean_line, has_newline, is_blank
+from domain.errors import InvalidValue, UsageError
+from domain.parsing import parse_date
+from domain.text import LIMITS, clean_line, has_newline, is_blank
+from handlers.commands import CommandSpec, add
 from handlers.common import args_text, command, reply, require_private
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator, language_from_code
 from storage.members import groups_of, set_party_joined, set_real_name
 from storage.models import Group, Member
 
@@ -113,4 +114,5 @@ async def profile(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /profile."""
+    add(app, CommandSpec("profile", "private"))
     app.add_handler(command("profile", profile))

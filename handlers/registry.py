@@ -15,9 +15,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.context import Ctx
-from bot.i18n import for_language, language_from_code
-from bot.text import clean_line
+from domain.text import clean_line
+from handlers.context import Ctx
+from handlers.i18n import for_language, language_from_code
 from storage.groups import GroupDefaults, ensure_group, get_group, migrate_group
 from storage.members import (
     ADMIN_ROLES,

@@ -22,13 +22,13 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import Ctx
-from bot.errors import DuplicateUpdate, InvalidValue, Refused
-from bot.geo import valid_position
-from bot.parsing import ArgumentError, parse_report
-from bot.roads import STAKE_EXAMPLE, StakeError, parse_place
-from bot.text import excerpt
+from domain.errors import DuplicateUpdate, InvalidValue, Refused
+from domain.geo import valid_position
+from domain.parsing import ArgumentError, parse_report
+from domain.roads import STAKE_EXAMPLE, StakeError, parse_place
+from domain.text import excerpt
 from handlers.common import reply
+from handlers.context import Ctx
 from handlers.errors import render_user_error
 from handlers.inspections import announce_report, on_location
 from handlers.invocation import Invocation, add_photo_hook
@@ -301,5 +301,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(
         CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20})$")
     )
-    add_photo_hook(flow_photo)
-    register_payload("report", start_from_link)
+    add_photo_hook(app, flow_photo)
+    register_payload(app, "report", start_from_link)

@@ -7,12 +7,13 @@ from datetime import time
 from telegram import Update
 from telegram.ext import Application
 
-from bot.config import valid_timezone
-from bot.context import Ctx
-from bot.errors import InvalidValue, UsageError
-from bot.i18n import LANGUAGES, Html, Translator, for_language
-from bot.parsing import parse_switch, parse_time
+from domain.config import valid_timezone
+from domain.errors import InvalidValue, UsageError
+from domain.parsing import parse_switch, parse_time
+from handlers.commands import CommandSpec, add
 from handlers.common import command, reply, require_admin
+from handlers.context import Ctx
+from handlers.i18n import LANGUAGES, Html, Translator, for_language
 from storage.groups import get_group, update_settings
 from storage.models import Group
 
@@ -78,4 +79,5 @@ async def settings(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /settings."""
+    add(app, CommandSpec("settings", "group", admin=True))
     app.add_handler(command("settings", settings))

@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import commands
-from bot.context import Ctx
-from bot.errors import UsageError
-from bot.i18n import Html, Translator
-from bot.text import excerpt
+from domain.errors import UsageError
+from domain.text import excerpt
+from handlers.commands import SECTIONS, CommandSpec, add, visible
 from handlers.common import command, deep_link, is_group_chat, reply
+from handlers.context import Ctx
+from handlers.features import features_of
+from handlers.i18n import Html, Translator
 from handlers.keyboards import open_private_chat
 from storage.members import mark_started
 
-PayloadHandler = Callable[[Update, Ctx, str], Awaitable[None]]
-_PAYLOADS: dict[str, PayloadHandler] = {}
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def register_payload(prefix: str, handler: PayloadHandler) -> None:
+def register_payload(
+    app: Application,  # type: ignore[type-arg]
+    prefix: str,
+    handler: Callable[[Update, Ctx, str], Awaitable[None]],
+) -> None:
     """Let a feature act on ``/start <prefix>-<rest>`` deep links (e.g. check-in)."""
-    _PAYLOADS[prefix] = handler
+    features_of(app).payloads[prefix] = handler
 
 
 # what people type after /help to see one section
@@ -35,15 +38,15 @@ SECTION_WORDS = {
 }
 
 
-def help_text(t: Translator, chat: str, admin: bool) -> Html:
+def help_text(t: Translator, table: Sequence[CommandSpec], chat: str, admin: bool) -> Html:
     """The commands this person may use here, one line each (private chat's /help)."""
     lines: list[str] = [t("help.title_group" if chat == "group" else "help.title_private")]
-    lines += _lines(t, commands.visible("group" if chat == "group" else "private", admin))
+    lines += _lines(t, visible(table, "group" if chat == "group" else "private", admin))
     lines.append(t("help.private_hint" if chat == "group" else "help.group_hint"))
     return Html("\n".join(lines))
 
 
-def _lines(t: Translator, specs: list[commands.CommandSpec], marked: bool = False) -> list[str]:
+def _lines(t: Translator, specs: Sequence[CommandSpec], marked: bool = False) -> list[str]:
     lines: list[str] = []
     section = "general"
     for spec in specs:
@@ -58,12 +61,12 @@ def _lines(t: Translator, specs: list[commands.CommandSpec], marked: bool = Fals
     return lines
 
 
-def short_help(t: Translator, admin: bool) -> Html:
+def short_help(t: Translator, table: Sequence[CommandSpec], admin: bool) -> Html:
     """A group's /help: the names of the commands this person may use, a line per
     section, and how to read more (the full help is in the private chat)."""
     lines = [t("help.title_group")]
     by_section: dict[str, list[str]] = {}
-    for spec in commands.visible("group", admin):
+    for spec in visible(table, "group", admin):
         by_section.setdefault(spec.section, []).append(f"/{spec.name}")
     for section, names in by_section.items():
         lines.append(
@@ -73,32 +76,34 @@ def short_help(t: Translator, admin: bool) -> Html:
     return Html("\n".join(lines))
 
 
-def full_help(t: Translator, section: str | None = None) -> Html:
+def full_help(t: Translator, table: Sequence[CommandSpec], section: str | None = None) -> Html:
     """Every command (or one section's), with its usage and where and by whom it is used."""
-    specs = [s for s in commands.visible("group", True) if section in (None, s.section)]
+    specs = [s for s in visible(table, "group", True) if section in (None, s.section)]
     specs += [
-        s
-        for s in commands.COMMANDS
-        if s.where == "private" and section in (None, s.section) and s not in specs
+        s for s in table if s.where == "private" and section in (None, s.section) and s not in specs
     ]
-    specs.sort(key=lambda s: commands.SECTIONS.index(s.section))
+    specs.sort(key=lambda s: SECTIONS.index(s.section))
     return Html("\n".join([t("help.title_full"), *_lines(t, specs, marked=True)]))
 
 
-def help_topic(word: str) -> str | commands.CommandSpec | None:
+def help_topic(table: Sequence[CommandSpec], word: str) -> str | CommandSpec | None:
     """What ``/help <word>`` asks about: a section name, a command, or nothing known."""
     lowered = word.lower().lstrip("/")
     for section, words in SECTION_WORDS.items():
         if lowered in words:
             return section
-    return next((s for s in commands.COMMANDS if s.name == lowered), None)
+    return next((s for s in table if s.name == lowered), None)
 
 
 async def start(update: Update, context: Ctx) -> None:
     """Group: registers the group, shows help. Private: welcome or a deep-link action."""
     t = context.t
     if is_group_chat(update):
-        text = Html(t("start.group") + "\n\n" + short_help(t, context.sender_is_admin))
+        text = Html(
+            t("start.group")
+            + "\n\n"
+            + short_help(t, context.features.commands, context.sender_is_admin)
+        )
         await reply(update, context, text, open_private_chat(t, deep_link(context, "help")))
         return
     if context.member is not None:
@@ -107,16 +112,26 @@ async def start(update: Update, context: Ctx) -> None:
             await mark_started(session, context.member.user_id, context.clock.now())
     payload = (context.args or [""])[0]
     if payload == "help":
-        await reply(update, context, Html(t("start.private") + "\n\n" + full_help(t)))
+        await reply(
+            update,
+            context,
+            Html(t("start.private") + "\n\n" + full_help(t, context.features.commands)),
+        )
         return
     if payload:
         prefix = payload.split("-", 1)[0]
-        handler = _PAYLOADS.get(prefix)
+        handler = context.features.payloads.get(prefix)
         if handler is not None and _PAYLOAD.fullmatch(payload):
             await handler(update, context, payload)
             return
         await reply(update, context, t("start.bad_link"))
-    await reply(update, context, Html(t("start.private") + "\n\n" + help_text(t, "private", False)))
+    await reply(
+        update,
+        context,
+        Html(
+            t("start.private") + "\n\n" + help_text(t, context.features.commands, "private", False)
+        ),
+    )
 
 
 async def help_command(update: Update, context: Ctx) -> None:
@@ -127,19 +142,25 @@ async def help_command(update: Update, context: Ctx) -> None:
     if context.args:
         if len(context.args) != 1:
             raise UsageError("help")
-        found = help_topic(context.args[0])
+        table = context.features.commands
+        found = help_topic(table, context.args[0])
         if found is None:
             raise UsageError("help")
         if isinstance(found, str):
-            await reply(update, context, full_help(t, found))
+            await reply(update, context, full_help(t, table, found))
         else:
             await reply(update, context, Html("\n".join(_lines(t, [found], marked=True))))
         return
     if is_group_chat(update):
         markup = open_private_chat(t, deep_link(context, "help"))
-        await reply(update, context, short_help(t, context.sender_is_admin), markup)
+        await reply(
+            update,
+            context,
+            short_help(t, context.features.commands, context.sender_is_admin),
+            markup,
+        )
     else:
-        await reply(update, context, help_text(t, "private", False))
+        await reply(update, context, help_text(t, context.features.commands, "private", False))
 
 
 async def unknown_command(update: Update, context: Ctx) -> None:
@@ -188,12 +209,13 @@ async def edited_command(update: Update, context: Ctx) -> None:
     name, _, target = message.text.split()[0][1:].partition("@")
     if target and target.lower() != (context.bot.username or "").lower():
         return
-    if any(spec.name == name.lower() for spec in commands.COMMANDS):
+    if context.features.command(name.lower()) is not None:
         await reply(update, context, context.t("error.edited_command", command="/" + name.lower()))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /start and /help."""
+    add(app, CommandSpec("start", "any"), CommandSpec("help", "any"))
     app.add_handler(command("start", start))
     app.add_handler(command("help", help_command))
 

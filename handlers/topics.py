@@ -17,13 +17,8 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import commands
-from bot.commands import CommandSpec
-from bot.context import Ctx
-from bot.errors import InvalidValue, NotClaimant, UsageError
-from bot.i18n import Html, Translator
-from bot.media import kick_downloads
-from bot.parsing import (
+from domain.errors import InvalidValue, NotClaimant, UsageError
+from domain.parsing import (
     ArgumentError,
     check_future,
     future_date,
@@ -32,27 +27,18 @@ from bot.parsing import (
     parse_percent,
     progress_bar,
 )
-from bot.text import bounded
+from domain.text import bounded
+from handlers import commands
+from handlers.commands import CommandSpec
 from handlers.common import CAPTION, command, fit, reply, require_group, split_message
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator
 from handlers.invocation import Invocation, announce_with_photos, register_command
+from handlers.media import kick_downloads
 from handlers.people import named_person
 from storage import topics as store
 from storage.models import Group, Member, Topic
 from storage.topics import RatingSummary, TopicDetail
-
-commands.add(
-    CommandSpec("newtopic", "group", admin=True, section="topics"),
-    CommandSpec("topics", "group", section="topics"),
-    CommandSpec("topic", "group", section="topics"),
-    CommandSpec("claim", "group", section="topics"),
-    CommandSpec("release", "group", section="topics"),
-    CommandSpec("milestone", "group", section="topics"),
-    CommandSpec("progress", "any", section="topics"),
-    CommandSpec("done", "any", section="topics"),
-    CommandSpec("approve", "group", admin=True, section="topics"),
-    CommandSpec("reject", "group", admin=True, section="topics"),
-    CommandSpec("wall", "group", section="topics"),
-)
 
 STATUS_ICONS = {"open": "🟢", "claimed": "🔨", "review": "⭐", "done": "🏆"}
 
@@ -663,6 +649,20 @@ async def wall_command(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the topic commands and buttons."""
+    commands.add(
+        app,
+        CommandSpec("newtopic", "group", admin=True, section="topics"),
+        CommandSpec("topics", "group", section="topics"),
+        CommandSpec("topic", "group", section="topics"),
+        CommandSpec("claim", "group", section="topics"),
+        CommandSpec("release", "group", section="topics"),
+        CommandSpec("milestone", "group", section="topics"),
+        CommandSpec("progress", "any", section="topics"),
+        CommandSpec("done", "any", section="topics"),
+        CommandSpec("approve", "group", admin=True, section="topics"),
+        CommandSpec("reject", "group", admin=True, section="topics"),
+        CommandSpec("wall", "group", section="topics"),
+    )
     register_command(app, "newtopic", newtopic)
     app.add_handler(command("topics", topics_command))
     register_command(app, "topic", topic_command)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.parsing import storable
+from domain.parsing import storable
 from storage.dialect import insert
 from storage.models import Album, AlbumPart, PendingCommand
 from storage.photos import PhotoInfo

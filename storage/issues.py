@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import Refused, UnknownNumber, WrongStatus
-from bot.geo import valid_position
-from bot.parsing import storable
+from domain.errors import Refused, UnknownNumber, WrongStatus
+from domain.geo import valid_position
+from domain.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.members import members_by_id

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import (
+from domain.errors import (
     AlreadyClaimant,
     NotClaimant,
     Refused,
@@ -19,7 +19,7 @@ from bot.errors import (
     UnknownNumber,
     WrongStatus,
 )
-from bot.parsing import storable
+from domain.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.members import members_by_id

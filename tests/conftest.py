@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import AIORateLimiter
 
 from bot.app import VanguardApp, build_application
-from bot.clock import Clock, FrozenClock
-from bot.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
-from bot.emulator import TelegramEmulator
-from bot.emulator.scenario import GroupChat, Person, World
-from bot.emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from bot.runner import Runner
+from domain.clock import Clock, FrozenClock
+from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
+from emulator import TelegramEmulator
+from emulator.scenario import GroupChat, Person, World
+from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from storage.db import Database
 from storage.migrate import upgrade
 

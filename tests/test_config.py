@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
-from bot.errors import ConfigError
 from bot.logs import RedactSecrets
+from domain.config import load_config
+from domain.errors import ConfigError
 
 TOKEN = "123456:AAH-secret-token-value"
 

@@ -13,10 +13,10 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.config import Secret, WebhookConfig
-from bot.context import Ctx
 from bot.delivery import WebhookServer
-from bot.emulator import TelegramEmulator
+from domain.config import Secret, WebhookConfig
+from emulator import TelegramEmulator
+from handlers.context import Ctx
 from storage.groups import get_group, next_number
 from storage.members import get_member
 from storage.updates import is_processed

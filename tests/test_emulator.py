@@ -21,10 +21,10 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.emulator import TelegramEmulator
-from bot.emulator.markup import detect_entities, parse_html
-from bot.emulator.server import EmulatorServer
-from bot.emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
+from emulator import TelegramEmulator
+from emulator.markup import detect_entities, parse_html
+from emulator.server import EmulatorServer
+from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 
 
 @pytest_asyncio.fixture(params=["in-process", "http"])
@@ -335,7 +335,7 @@ async def test_chat_members_admins_and_commands(tg: tuple[TelegramEmulator, Bot]
 
 
 async def test_an_unread_bot_message_fails_the_scenario() -> None:
-    from bot.emulator.scenario import World
+    from emulator.scenario import World
 
     emulator = TelegramEmulator()
     world = World(emulator)

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.emulator.scenario import BotMessage, Chat, GroupChat, Person
+from emulator.scenario import BotMessage, Chat, GroupChat, Person
 from tests.conftest import Cast, Harness
 
 COMMANDS = [

@@ -8,8 +8,8 @@ from datetime import time, timedelta
 
 from telegram import Update
 
-from bot.context import Ctx
-from bot.emulator.scenario import GroupChat
+from emulator.scenario import GroupChat
+from handlers.context import Ctx
 from storage.groups import get_group
 from storage.members import get_member
 from tests.conftest import Cast, Harness
@@ -372,7 +372,9 @@ async def test_members_with_arguments_answers_usage(cast: Cast) -> None:
     assert "用法：/members" in await cast.group.next_reply()
 
 
-async def test_deep_link_payloads_reach_the_registered_feature(cast: Cast) -> None:
+async def test_deep_link_payloads_reach_the_registered_feature(
+    harness: Harness, cast: Cast
+) -> None:
     from handlers import start as start_module
     from handlers.common import reply
 
@@ -382,14 +384,11 @@ async def test_deep_link_payloads_reach_the_registered_feature(cast: Cast) -> No
         seen.append(payload)
         await reply(update, context, "签到成功")
 
-    start_module.register_payload("demo", on_payload)
-    try:
-        chat = cast.worker.private()
-        await chat.start("demo-g1-e2")
-        assert "签到成功" in await chat.next_reply()
-        assert seen == ["demo-g1-e2"]
-    finally:
-        start_module._PAYLOADS.pop("demo", None)
+    start_module.register_payload(harness.app, "demo", on_payload)
+    chat = cast.worker.private()
+    await chat.start("demo-g1-e2")
+    assert "签到成功" in await chat.next_reply()
+    assert seen == ["demo-g1-e2"]
 
 
 async def test_command_menus_are_published_per_scope_and_language(harness: Harness) -> None:
@@ -407,3 +406,26 @@ async def test_command_menus_are_published_per_scope_and_language(harness: Harne
         for c in menus[(json.dumps({"type": "all_group_chats"}), "en")]
     }
     assert english["members"] == "Member roster"
+
+
+def test_two_applications_keep_their_own_registrations() -> None:
+    from bot.app import build_application
+    from domain.config import Config, Secret, TelegramConfig
+    from handlers.features import features_of
+    from handlers.start import register_payload
+
+    config = Config(telegram=TelegramConfig(token=Secret("1:" + "a" * 20)))
+    first, second = build_application(config), build_application(config)
+    one, two = features_of(first), features_of(second)
+    assert one is not two and one.commands is not two.commands
+
+    async def payload(update: Update, context: Ctx, text: str) -> None:
+        return None
+
+    register_payload(first, "only-first", payload)
+    assert "only-first" in one.payloads and "only-first" not in two.payloads
+    assert len(one.photo_hooks) == len(two.photo_hooks) == len(set(one.photo_hooks))
+    assert [c.name for c in one.commands] == [c.name for c in two.commands]
+    assert len({c.name for c in one.commands}) == len(one.commands)
+    third = features_of(build_application(config))
+    assert len(third.photo_hooks) == len(one.photo_hooks)  # building again adds nothing

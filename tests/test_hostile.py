@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from bot.emulator.scenario import GroupChat, Person
-from bot.text import LIMITS
+from domain.text import LIMITS
+from emulator.scenario import GroupChat, Person
 from storage import issues as issue_store
 from storage import topics as topic_store
 from storage.groups import get_group
@@ -352,7 +352,7 @@ async def test_command_for_another_bot_is_ignored(harness: Harness, cast: Cast, 
 
 
 def test_demo_transcript_is_printed_as_it_goes(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.emulator.scenario import Transcript
+    from emulator.scenario import Transcript
 
     transcript = Transcript(echo=True)
     transcript.append("[群] 张工: /help")

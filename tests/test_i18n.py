@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import commands
-from bot.i18n import Html, catalog_keys, for_language, language_from_code
+from bot.app import build_application
+from domain.config import Config, Secret, TelegramConfig
+from handlers.commands import CommandSpec
+from handlers.features import features_of
+from handlers.i18n import Html, catalog_keys, for_language, language_from_code
 
 ROOT = Path(__file__).parent.parent
 TRANSLATOR_CALLS = {"t", "plain"}
@@ -35,7 +38,7 @@ def keys_used_in_code() -> set[str]:
                 and isinstance(node.value.value, str)
             ):
                 found.add(node.value.value)
-    for spec in commands.COMMANDS:
+    for spec in command_table():
         found.update({spec.description_key, spec.usage_key})
     return found
 
@@ -79,16 +82,16 @@ def test_language_from_telegram_code(code: str | None, language: str) -> None:
 def test_menu_descriptions_fit_telegram_limits() -> None:
     for language in ("zh", "en"):
         t = for_language(language)
-        for spec in commands.COMMANDS:
+        for spec in command_table():
             assert 1 <= len(t.plain(spec.description_key)) <= 256
 
 
 def test_keys_built_from_names_exist_in_both_catalogs() -> None:
-    from bot.export import ISSUE_COLUMNS, TOPIC_COLUMNS
-    from bot.parsing import CATEGORIES
+    from domain.parsing import CATEGORIES
+    from handlers.export import ISSUE_COLUMNS, TOPIC_COLUMNS
     from storage import issues, topics
 
-    keys = {f"help.section.{c.section}" for c in commands.COMMANDS if c.section != "general"}
+    keys = {f"help.section.{c.section}" for c in command_table() if c.section != "general"}
     keys |= {f"topic.status.{s}" for s in topics.STATUSES}
     keys |= {f"issue.status.{s}" for s in issues.STATUSES}
     keys |= {f"issue.category.{c}" for c in CATEGORIES}
@@ -118,3 +121,9 @@ def test_keys_built_from_names_exist_in_both_catalogs() -> None:
     keys |= {f"kind.{k}" for k in ("topic", "issue", "event")}
     for language in ("zh", "en"):
         assert not keys - catalog_keys(language), language
+
+
+def command_table() -> list[CommandSpec]:
+    """The command table of a freshly built application (built, not started)."""
+    config = Config(telegram=TelegramConfig(token=Secret("1:" + "a" * 20)))
+    return features_of(build_application(config)).commands

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from bot.emulator.scenario import GroupChat
+from emulator.scenario import GroupChat
 from storage import issues as store
 from storage.groups import get_group
 from storage.issues import IssueDetail

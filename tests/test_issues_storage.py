@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.errors import Refused, UnknownNumber, WrongStatus
+from domain.errors import Refused, UnknownNumber, WrongStatus
 from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from bot.parsing import (
+from domain.parsing import (
     ArgumentError,
     NewTopic,
     parse_date,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import TelegramEmulator
-from bot.emulator.scenario import World
-from bot.emulator.server import EmulatorServer
+from emulator import TelegramEmulator
+from emulator.scenario import World
+from emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.process
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parsing import ArgumentError, ReportArgs, parse_category, parse_report
-from bot.roads import RoadPlace, StakeError, format_stake, gap_metres, parse_place
+from domain.parsing import ArgumentError, ReportArgs, parse_category, parse_report
+from domain.roads import RoadPlace, StakeError, format_stake, gap_metres, parse_place
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.emulator.scenario import BotMessage, GroupChat, Person
+from emulator.scenario import BotMessage, GroupChat, Person
 from storage import topics as store
 from storage.groups import get_group
 from storage.models import Photo

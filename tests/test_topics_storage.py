@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.errors import AlreadyClaimant, NotClaimant, Refused, TopicFull, UnknownNumber, WrongStatus
+from domain.errors import (
+    AlreadyClaimant,
+    NotClaimant,
+    Refused,
+    TopicFull,
+    UnknownNumber,
+    WrongStatus,
+)
 from storage import topics as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group

@@ -7,7 +7,7 @@ import json
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.core import TelegramEmulator, UploadedFile
+from emulator.core import TelegramEmulator, UploadedFile
 
 
 class EmulatorServer:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from bot.emulator.markup import EntityError, detect_entities, parse_html, utf16_len
+from emulator.markup import EntityError, detect_entities, parse_html, utf16_len
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.errors import DuplicateUpdate
-from bot.i18n import Translator, for_language
+from domain.clock import Clock
+from domain.config import Config
+from domain.errors import DuplicateUpdate
+from handlers.features import Features
+from handlers.i18n import Translator, for_language
 from storage.db import Database
 from storage.models import Group, Member
 from storage.updates import record_update
@@ -33,6 +34,7 @@ class BotData:
     db: Database | None = None
     admins_ttl: timedelta = timedelta(minutes=10)
     album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
+    features: Features = field(default_factory=Features)
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -77,6 +79,11 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         if db is None:
             raise RuntimeError("the database is opened in post_init; it is not open yet")
         return db
+
+    @property
+    def features(self) -> Features:
+        """What the features registered with this application."""
+        return self.bot_data.features
 
     @property
     def t(self) -> Translator:

@@ -13,11 +13,11 @@ from pathlib import Path
 from telegram.ext import AIORateLimiter
 
 from bot.app import build_application
-from bot.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
-from bot.emulator import TelegramEmulator
-from bot.emulator.scenario import Chat, Person, World
-from bot.emulator.server import EmulatorServer
 from bot.runner import Runner
+from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
+from emulator import TelegramEmulator
+from emulator.scenario import Chat, Person, World
+from emulator.server import EmulatorServer
 
 
 async def _step(chat: Chat, person: Person, text: str, replies: int = 1) -> None:

@@ -1,13 +1,18 @@
 """The command table: where each command works and who may use it.
 
 /help, the published command menus and usage lines all come from here; each feature's
-handler module adds its rows with :func:`add`.
+``register(app)`` adds its rows with :func:`add`, to that application's table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from telegram.ext import Application
+
+from handlers.features import features_of
 
 Where = Literal["any", "group", "private"]
 
@@ -35,37 +40,23 @@ class CommandSpec:
         return f"usage.{self.name}"
 
 
-COMMANDS: list[CommandSpec] = [
-    CommandSpec("start", "any"),
-    CommandSpec("help", "any"),
-    CommandSpec("settings", "group", admin=True),
-    CommandSpec("profile", "private"),
-    CommandSpec("members", "group"),
-]
-
-
-def add(*specs: CommandSpec) -> None:
-    """Add a feature's commands to the table (once, at import)."""
-    known = {c.name for c in COMMANDS}
-    COMMANDS.extend(s for s in specs if s.name not in known)
-
-
-def spec(name: str) -> CommandSpec:
-    """The row of command ``name``."""
-    for command in COMMANDS:
-        if command.name == name:
-            return command
-    raise KeyError(name)
+def add(app: Application, *specs: CommandSpec) -> None:  # type: ignore[type-arg]
+    """Add a feature's commands to this application's table (help, menus, usage)."""
+    table = features_of(app).commands
+    known = {c.name for c in table}
+    table.extend(s for s in specs if s.name not in known)
 
 
 SECTIONS = ("general", "topics", "inspections", "events", "briefing")  # as in the spec
 
 
-def visible(chat: Literal["group", "private"], is_admin: bool) -> list[CommandSpec]:
-    """The commands a person may use in this kind of chat, section by section."""
+def visible(
+    table: Sequence[CommandSpec], chat: Literal["group", "private"], is_admin: bool
+) -> list[CommandSpec]:
+    """The commands of ``table`` a person may use in this kind of chat, by section."""
     usable = [
         c
-        for c in COMMANDS
+        for c in table
         if c.where in ("any", chat) and (is_admin or not c.admin or chat == "private")
     ]
     return sorted(usable, key=lambda c: SECTIONS.index(c.section))

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.emulator.core import TelegramEmulator, UploadedFile
+from emulator.core import TelegramEmulator, UploadedFile
 
 IN_PROCESS_API = "http://emulator.invalid/bot"
 IN_PROCESS_FILES = "http://emulator.invalid/file/bot"

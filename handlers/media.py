@@ -9,7 +9,7 @@ from pathlib import Path
 from telegram.error import TelegramError
 from telegram.ext import JobQueue
 
-from bot.context import Ctx
+from handlers.context import Ctx
 from storage.photos import mark_download_failed, mark_downloaded, pending_downloads
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-from bot.config import parse_hhmm
-from bot.errors import InvalidValue
-from bot.roads import RoadPlace, parse_place
-from bot.text import LIMITS, clean_line, clean_note, is_blank
+from domain.config import parse_hhmm
+from domain.errors import InvalidValue
+from domain.roads import RoadPlace, parse_place
+from domain.text import LIMITS, clean_line, clean_note, is_blank
 
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.errors import ConfigError, ConfigErrors
+from domain.errors import ConfigError, ConfigErrors
 
 LANGUAGES = ("zh", "en")
 

@@ -19,8 +19,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.i18n import Translator
-from bot.roads import RoadPlace
+from domain.roads import RoadPlace
+from handlers.i18n import Translator
 from storage.issues import IssueDetail
 from storage.models import Member, Topic
 from storage.topics import RatingSummary

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from html import unescape
 
-from bot.errors import InvalidValue
+from domain.errors import InvalidValue
 
 MESSAGE_LIMIT = 4096  # Telegram: characters (UTF-16 units) after entity parsing
 CAPTION_LIMIT = 1024

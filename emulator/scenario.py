@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.core import Call, EChat, EUser, TelegramEmulator
+from emulator.core import Call, EChat, EUser, TelegramEmulator
 
 
 @dataclass

@@ -1,0 +1,46 @@
+"""What the features register with one Application, kept in its BotData: the command
+table (help, menus, usage lines), the numbered commands and which of them take photos,
+the takers of photos and albums sent without a command, and the deep-link payloads.
+
+Nothing is registered in module globals, so two applications built in one process (as
+the tests do) never see each other's registrations, and building again adds nothing
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from telegram import Update
+    from telegram.ext import Application
+
+    from handlers.commands import CommandSpec
+
+CommandFunc = Callable[[Any], Awaitable[None]]  # async def f(inv: Invocation) -> None
+PayloadHandler = Callable[["Update", Any, str], Awaitable[None]]
+PhotoHook = Callable[..., Awaitable[bool]]
+
+
+@dataclass
+class Features:
+    """The registrations of one application."""
+
+    commands: list[CommandSpec] = field(default_factory=list)
+    numbered: dict[str, CommandFunc] = field(default_factory=dict)
+    photo_commands: set[str] = field(default_factory=set)
+    photo_hooks: list[PhotoHook] = field(default_factory=list)
+    album_hooks: list[PhotoHook] = field(default_factory=list)
+    payloads: dict[str, PayloadHandler] = field(default_factory=dict)
+
+    def command(self, name: str) -> CommandSpec | None:
+        """The table row of command ``name``, if registered."""
+        return next((c for c in self.commands if c.name == name), None)
+
+
+def features_of(app: Application) -> Features:  # type: ignore[type-arg]
+    """The registrations of ``app`` (kept in its BotData)."""
+    features: Features = app.bot_data.features
+    return features
