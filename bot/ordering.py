@@ -21,6 +21,11 @@ def chat_key(update: object) -> int | None:
     chat); None for updates that belong to no chat."""
     if not isinstance(update, Update):
         return None
+    message = update.effective_message
+    if message is not None and message.migrate_from_chat_id:
+        # the supergroup's "moved here" notice keeps its turn with the old group's
+        # "moved away" notice, so the two never move the group's rows at once
+        return message.migrate_from_chat_id
     if update.effective_chat is not None:
         return update.effective_chat.id
     if update.effective_user is not None:

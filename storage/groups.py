@@ -100,6 +100,8 @@ async def migrate_group(
     if old is None:
         return await get_group(session, new_chat_id)
     new = await get_group(session, new_chat_id)
+    if new is not None and new.id == old.id:
+        return old  # moved a moment ago (by the notice in the other chat)
     if new is not None:
         # Registered a moment ago from a message in the new supergroup: the old row holds
         # the history, so it wins.
