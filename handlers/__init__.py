@@ -19,6 +19,7 @@ from handlers import (
     invocation,
     members,
     profile,
+    prompts,
     registry,
     report_flow,
     settings,
@@ -37,6 +38,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     topics.register(app)
     report_flow.register(app)  # before inspections: `/report` alone in private, locations
     inspections.register(app)
+    prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     invocation.register(app)
     start.register_fallback(app)
     errors.register(app)

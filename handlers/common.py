@@ -69,7 +69,7 @@ async def is_admin(context: Ctx, group: Group, uid: int) -> bool:
     """Whether the person is an admin of the group (Telegram's list or config admins)."""
     if context.is_bot_admin(uid):
         return True
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         return await stored_is_admin(session, group.id, uid)
 
 

@@ -52,6 +52,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         self.member: Member | None = None
         self.sender_is_admin = False  # set by the registry step for group updates
         self._translator: Translator | None = None
+        self._claimed = False  # this update's id is recorded (its writes committed)
 
     @classmethod
     def from_update(
@@ -103,14 +104,24 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The handler's one write transaction; it also records the update's id, so a
-        redelivered update raises :class:`DuplicateUpdate` instead of writing twice."""
+        """The update's write transaction. The first one to commit records the update's
+        id, so a redelivered update raises :class:`DuplicateUpdate` instead of writing
+        twice; a later call in the same update reuses that claim (it is safe to write in
+        two steps, e.g. the reply's message id after the reply)."""
         async with self.db.transaction() as session:
             update_id = self.update_id
-            if update_id is not None and not await record_update(
-                session, update_id, self.clock.now()
-            ):
-                raise DuplicateUpdate(update_id)
+            claiming = update_id is not None and not self._claimed
+            if claiming and not await record_update(session, update_id or 0, self.clock.now()):
+                raise DuplicateUpdate(update_id or 0)
+            yield session
+        if claiming:
+            self._claimed = True
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A transaction for reading: it claims nothing, so it can come before or after
+        the update's write transaction (and never makes a redelivery look done)."""
+        async with self.db.transaction() as session:
             yield session
 
     def is_bot_admin(self, user_id: int) -> bool:

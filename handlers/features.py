@@ -1,6 +1,7 @@
 """What the features register with one Application, kept in its BotData: the command
 table (help, menus, usage lines), the numbered commands and which of them take photos,
-the takers of photos and albums sent without a command, and the deep-link payloads.
+the takers of each kind of prompt (what to do with a photo, album, location or text sent
+without a command), and the deep-link payloads.
 
 Nothing is registered in module globals, so two applications built in one process (as
 the tests do) never see each other's registrations, and building again adds nothing
@@ -18,10 +19,11 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from handlers.commands import CommandSpec
+    from handlers.prompts import Taker
 
 CommandFunc = Callable[[Any], Awaitable[None]]  # async def f(inv: Invocation) -> None
 PayloadHandler = Callable[["Update", Any, str], Awaitable[None]]
-PhotoHook = Callable[..., Awaitable[bool]]
+Fallback = Callable[..., Awaitable[None]]
 
 
 @dataclass
@@ -31,8 +33,8 @@ class Features:
     commands: list[CommandSpec] = field(default_factory=list)
     numbered: dict[str, CommandFunc] = field(default_factory=dict)
     photo_commands: set[str] = field(default_factory=set)
-    photo_hooks: list[PhotoHook] = field(default_factory=list)
-    album_hooks: list[PhotoHook] = field(default_factory=list)
+    takers: dict[str, Taker] = field(default_factory=dict)  # by prompt kind
+    location_fallback: Fallback | None = None  # a location no prompt waits for
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
 
     def command(self, name: str) -> CommandSpec | None:

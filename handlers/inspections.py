@@ -11,26 +11,23 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
-    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import InvalidValue, Refused, UsageError
+from domain.kinds import PromptKind, Subject
 from domain.parsing import ArgumentError, future_date, parse_int, parse_report
 from domain.roads import STAKE_EXAMPLE, RoadPlace, StakeError, gap_metres, is_road, parse_place
 from domain.text import bounded
 from handlers import commands, export
 from handlers.commands import CommandSpec
-from handlers.common import command, fit, is_admin, is_group_chat, reply, split_message
+from handlers.common import fit, is_admin, is_group_chat, reply, split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator, for_language, language_from_code
 from handlers.invocation import (
     Invocation,
-    LooseAlbum,
-    add_album_hook,
-    add_photo_hook,
     announce_with_photos,
     finish_albums_of,
     register_command,
@@ -38,11 +35,13 @@ from handlers.invocation import (
 )
 from handlers.media import kick_downloads
 from handlers.people import named_person
+from handlers.prompts import LooseAlbum, Taker, add_taker, set_location_fallback
 from storage import issues as store
 from storage import topics as topic_store
 from storage.members import get_member, groups_of, members_by_id
 from storage.models import Group, Issue, Member
 from storage.photos import PhotoInfo
+from storage.prompts import Waiting, drop_prompt, set_prompt
 
 STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified": "✅"}
 LOCATION_WINDOW = timedelta(minutes=2)
@@ -157,7 +156,7 @@ async def report_command(inv: Invocation) -> None:
             inv.photos,
             inv.context.clock.now(),
         )
-        await inv.link_album(session, issue_event_id=event.id)
+        await inv.link_album(session, (Subject.ISSUE_EVENT, event.id))
     if inv.photos:
         kick_downloads(inv.context)
     await announce_report(inv, issue, nearby, len(inv.photos))
@@ -183,7 +182,7 @@ async def announce_report(inv: Invocation, issue: Issue, nearby: list[Issue], ph
 
 
 async def on_location(update: Update, context: Ctx) -> None:
-    """A location right after a report attaches to it."""
+    """A location no prompt waits for: right after a report, it attaches to it."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.location is None:
@@ -249,7 +248,7 @@ async def render_issue_page(
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One page of the list, with ◀ ▶ buttons when there is more than one."""
     today = local_day(group, context.clock.now())
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         found = await store.list_issues(session, group.id, which, user_id, today)
         total = await store.counts(session, group.id, today)
         people = await members_by_id(session, (i.assignee_id or 0 for i in found))
@@ -299,7 +298,7 @@ async def on_page_button(update: Update, context: Ctx) -> None:
         if chat or group is None:
             raise Refused("error.stale_button")
     else:
-        async with context.db.transaction() as session:
+        async with context.read() as session:
             mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
         group = mine.get(int(chat[0])) if chat else None
         if group is None:
@@ -321,7 +320,7 @@ async def issue_command(inv: Invocation) -> None:
     if len(inv.args) != 1:
         raise UsageError("issue")
     number = inv.number(inv.args[0])
-    async with inv.context.db.transaction() as session:
+    async with inv.context.read() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         detail = await store.issue_detail(session, issue)
     t = inv.t
@@ -436,7 +435,8 @@ async def fixed_command(inv: Invocation) -> None:
                 raise Refused(
                     "issue.wrong_status", number=number, status_key=f"issue.status.{issue.status}"
                 )
-            await store.request_fix_photo(session, inv.chat_id, inv.user_id, issue.id, note, now)
+            wait = {"issue_id": issue.id, "note": note}
+            await set_prompt(session, inv.chat_id, inv.user_id, PromptKind.FIX_PHOTO, wait, now)
         await inv.reply(inv.t("issue.send_after_photo", number=number))
         return
     async with inv.transaction() as session:
@@ -444,8 +444,8 @@ async def fixed_command(inv: Invocation) -> None:
         issue, event = await store.mark_fixed(
             session, issue, inv.user_id, inv.is_admin, note, inv.photos, now
         )
-        await store.cancel_fix_request(session, inv.chat_id, inv.user_id)
-        await inv.link_album(session, issue_event_id=event.id)
+        await drop_prompt(session, inv.chat_id, inv.user_id, PromptKind.FIX_PHOTO)
+        await inv.link_album(session, (Subject.ISSUE_EVENT, event.id))
         member = await get_member(session, inv.user_id)
     kick_downloads(inv.context)
     await inv.announce(
@@ -460,24 +460,23 @@ async def fixed_command(inv: Invocation) -> None:
     )
 
 
-async def _owed_fix(context: Ctx, chat_id: int, user_id: int) -> tuple[Group, int, str] | None:
-    """The issue (group, number, note) this person owes an "after" photo for here."""
-    async with context.db.transaction() as session:
-        owed = await store.owed_fix(session, chat_id, user_id, context.clock.now() - FIX_PHOTO_WAIT)
-        if owed is None:
-            return None
-        issue, note = owed
-        group = await session.get(Group, issue.group_id)
-    return (group, issue.number, note) if group is not None else None
+async def _owed_fix(context: Ctx, wait: Waiting) -> tuple[Group, int, str] | None:
+    """The issue (group, number, note) an awaited "after" photo is for."""
+    async with context.read() as session:
+        issue = await session.get(Issue, int(wait.data.get("issue_id", 0)))
+        group = await session.get(Group, issue.group_id) if issue is not None else None
+    if issue is None or group is None:
+        return None
+    return group, issue.number, str(wait.data.get("note", ""))
 
 
-async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
+async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waiting) -> bool:
     """The awaited "after" photo: completes the /fixed that asked for it."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
         return False
-    owed = await _owed_fix(context, message.chat_id, user.id)
+    owed = await _owed_fix(context, wait)
     if owed is None:
         return False
     group, number, note = owed
@@ -500,15 +499,15 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
     return True
 
 
-async def fix_album(context: Ctx, album: LooseAlbum) -> bool:
+async def fix_album(context: Ctx, album: LooseAlbum, wait: Waiting) -> bool:
     """An album of "after" photos answering /fixed."""
-    owed = await _owed_fix(context, album.chat_id, album.user_id)
+    owed = await _owed_fix(context, wait)
     if owed is None:
         return False
     group, number, note = owed
     private = album.chat_id == album.user_id
     if private:
-        async with context.db.transaction() as session:
+        async with context.read() as session:
             member = await get_member(session, album.user_id)
         t = for_language(language_from_code(member.language_code if member else None))
     else:
@@ -585,7 +584,7 @@ async def export_command(inv: Invocation) -> None:
         raise UsageError("export")
     what = inv.args[0].lower()
     t = for_group(inv)
-    async with inv.context.db.transaction() as session:
+    async with inv.context.read() as session:
         if what == "issues":
             details = await store.export_rows(session, inv.group.id)
             content = export.issue_register(t, details, inv.group.timezone)
@@ -617,27 +616,6 @@ def for_group(inv: Invocation) -> Translator:
     return for_language(inv.group.language)
 
 
-# ---------------------------------------------------------------- /cancel
-
-
-async def cancel_command(update: Update, context: Ctx) -> None:
-    """Stop waiting for a photo, or abandon the guided report."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None
-    if context.args:
-        raise UsageError("cancel")
-    async with context.transaction() as session:
-        waited = await store.cancel_fix_request(session, message.chat_id, user.id)
-        drafted = False if is_group_chat(update) else await store.drop_draft(session, user.id)
-    if drafted:
-        await reply(update, context, context.t("flow.cancelled"), ReplyKeyboardRemove())
-    elif waited:
-        await reply(update, context, context.t("issue.fix_cancelled"))
-    else:
-        await reply(update, context, context.t("cancel.nothing"))
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the inspection commands, the location handler and the photo hooks (after
     handlers.report_flow, whose private-chat handlers come first)."""
@@ -651,7 +629,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         CommandSpec("verify", "group", admin=True, section="inspections"),
         CommandSpec("reopen", "group", admin=True, section="inspections"),
         CommandSpec("export", "group", admin=True, section="inspections"),
-        CommandSpec("cancel", "any", section="inspections"),
     )
     register_command(app, "report", report_command, photos=True)
     register_command(app, "issues", issues_command)
@@ -661,12 +638,19 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_command(app, "verify", verify_command)
     register_command(app, "reopen", reopen_command)
     register_command(app, "export", export_command)
-    app.add_handler(command("cancel", cancel_command))
-    app.add_handler(MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, on_location))
     app.add_handler(
         CallbackQueryHandler(
             on_page_button, pattern=r"^iss:[A-Za-z0-9]{1,8}:[0-9]{1,6}(:-?[0-9]{1,20})?$"
         )
     )
-    add_photo_hook(app, fix_photo)
-    add_album_hook(app, fix_album)
+    add_taker(
+        app,
+        PromptKind.FIX_PHOTO,
+        Taker(
+            photo=fix_photo,
+            album=fix_album,
+            expires=FIX_PHOTO_WAIT,
+            cancelled="issue.fix_cancelled",
+        ),
+    )
+    set_location_fallback(app, on_location)

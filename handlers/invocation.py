@@ -18,7 +18,7 @@ import contextlib
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -39,6 +39,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, JobQueue, MessageHandler, filters
 
 from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
+from domain.kinds import Subject
 from domain.parsing import MAX_NUMBER, parse_int, storable
 from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat, reply
 from handlers.context import Ctx
@@ -46,6 +47,7 @@ from handlers.errors import render_user_error
 from handlers.features import features_of
 from handlers.i18n import Html, Translator, for_language, language_from_code
 from handlers.media import kick_downloads, schedule_downloads
+from handlers.prompts import LooseAlbum, take_album, take_photo
 from storage.albums import (
     add_album_part,
     album_parts,
@@ -61,37 +63,12 @@ from storage.albums import (
 from storage.groups import get_group
 from storage.members import get_member, groups_of
 from storage.models import Group
-from storage.photos import PhotoInfo, attach_photos
-from storage.updates import record_update
+from storage.photos import PhotoInfo, SubjectRef, attach_photos
 
 log = logging.getLogger(__name__)
 
 CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
-PhotoHook = Callable[[Update, Ctx, PhotoInfo], Awaitable[bool]]
-AlbumHook = Callable[[Ctx, "LooseAlbum"], Awaitable[bool]]
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class LooseAlbum:
-    """A complete album whose caption is no command (e.g. the awaited "after" photos)."""
-
-    chat_id: int
-    user_id: int
-    message_id: int
-    media_group_id: str
-    photos: list[PhotoInfo]
-
-
-def add_photo_hook(app: Application, hook: PhotoHook) -> None:  # type: ignore[type-arg]
-    """Let a feature take photos that carry no command (a guided report collecting
-    photos, a fix waiting for its "after" photo). The hook returns True when it took it."""
-    features_of(app).photo_hooks.append(hook)
-
-
-def add_album_hook(app: Application, hook: AlbumHook) -> None:  # type: ignore[type-arg]
-    """Like :func:`add_photo_hook`, for a whole album without a command caption."""
-    features_of(app).album_hooks.append(hook)
 
 
 ALBUM_PART_TTL = timedelta(hours=1)
@@ -117,6 +94,7 @@ class Invocation:
     update_id: int | None = None
     album: tuple[int, str] | None = None
     pending_id: int | None = None
+    _claimed: bool = field(default=False, init=False, repr=False)
 
     @property
     def args(self) -> list[str]:
@@ -137,38 +115,39 @@ class Invocation:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The command's one write transaction; it claims the idempotency key, so doing
-        the same thing twice raises DuplicateUpdate instead of writing twice."""
-        now = self.context.clock.now()
+        """The command's write transaction: the first claims the idempotency key (so doing
+        the same thing twice raises DuplicateUpdate instead of writing twice); a later one
+        in the same command reuses the claim."""
+        if self.album is None and self.pending_id is None:
+            # a plain message: the update's own claim, shared with the rest of the update
+            async with self.context.transaction() as session:
+                yield session
+            return
         async with self.context.db.transaction() as session:
-            if self.pending_id is not None:
-                if not await take_pending(session, self.pending_id):
-                    raise DuplicateUpdate(self.update_id or 0)
-            elif self.album is not None:
-                album = await finish_album(session, self.album[0], self.album[1], now)
-                if album is None:
-                    raise DuplicateUpdate(self.update_id or 0)
-                album.group_id = self.group.id
-            elif self.update_id is not None and not await record_update(
-                session, self.update_id, now
-            ):
-                raise DuplicateUpdate(self.update_id)
+            if not self._claimed:
+                await self._claim(session)
             yield session
+        self._claimed = True
 
-    async def link_album(
-        self,
-        session: AsyncSession,
-        *,
-        topic_event_id: int | None = None,
-        issue_event_id: int | None = None,
-    ) -> None:
+    async def _claim(self, session: AsyncSession) -> None:
+        """Claim the album or the pending private-chat command, once."""
+        now = self.context.clock.now()
+        if self.pending_id is not None:
+            if not await take_pending(session, self.pending_id):
+                raise DuplicateUpdate(self.update_id or 0)
+        elif self.album is not None:
+            album = await finish_album(session, self.album[0], self.album[1], now)
+            if album is None:
+                raise DuplicateUpdate(self.update_id or 0)
+            album.group_id = self.group.id
+
+    async def link_album(self, session: AsyncSession, subject: SubjectRef) -> None:
         """Photos of this album that arrive later join the entry just written."""
         if self.album is None:
             return
         album = await finished_album(session, *self.album)
         if album is not None:
-            album.topic_event_id = topic_event_id
-            album.issue_event_id = issue_event_id
+            album.subject_kind, album.subject_id = subject
 
     async def reply(self, text: str, markup: Markup | None = None) -> Message:
         """Answer where the command was sent (quoting it in a group)."""
@@ -347,7 +326,7 @@ async def _start(
 async def _private_group(
     context: Ctx, uid: int, update_id: int, payload: dict[str, Any]
 ) -> tuple[Group, bool] | None:
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         groups = await groups_of(session, uid)
     if not groups:
         raise Refused("scope.no_group")
@@ -376,7 +355,7 @@ async def on_pick(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     _, pending_raw, chat_raw = query.data.split(":")
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         pending = await get_pending(session, int(pending_raw))
         mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
     group = mine.get(int(chat_raw))
@@ -442,9 +421,8 @@ async def on_photo(update: Update, context: Ctx) -> None:
     other = caption_command(message.caption, context.bot.username or "")
     if other is not None:
         raise Refused("photo.command_without_photos", command="/" + other)
-    for hook in context.features.photo_hooks:
-        if await hook(update, context, photo):
-            return
+    if await take_photo(update, context, photo):
+        return
     if not is_group_chat(update):
         await reply(update, context, context.t("photo.hint"))
 
@@ -510,27 +488,17 @@ async def on_album_part(update: Update, context: Ctx) -> None:
         return  # a file in the album that is no image (or too big): not kept
     key = (message.chat_id, message.media_group_id)
     username = context.bot.username or ""
-    if (
-        not is_group_chat(update)
-        and parse_caption(message.caption, username, context.features.photo_commands) is None
-    ):
-        for hook in context.features.photo_hooks:
-            if await hook(update, context, photo):
-                return
+    commands = context.features.photo_commands
+    loose = parse_caption(message.caption, username, commands) is None
+    if loose and not is_group_chat(update) and await take_photo(update, context, photo):
+        return
     async with context.transaction() as session:
         done = await finished_album(session, *key)
         if done is not None:
             # a late photo of an album already acted on joins the same entry
-            owner = done.topic_event_id or done.issue_event_id
-            if owner is not None and done.group_id is not None:
-                await attach_photos(
-                    session,
-                    done.group_id,
-                    [photo],
-                    context.clock.now(),
-                    topic_event_id=done.topic_event_id,
-                    issue_event_id=done.issue_event_id,
-                )
+            if done.subject_kind and done.subject_id and done.group_id is not None:
+                subject = (Subject(done.subject_kind), done.subject_id)
+                await attach_photos(session, done.group_id, [photo], context.clock.now(), subject)
                 kick_downloads(context)
             return
         await add_album_part(
@@ -571,7 +539,7 @@ async def _album_job(context: Ctx) -> None:
 
 async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) -> None:
     """Act on a complete album: run its caption's command with all its photos."""
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         parts = await album_parts(session, chat_id, media_group_id)
     username = context.bot.username or ""
     photos = [
@@ -590,18 +558,17 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
             loose = LooseAlbum(
                 chat_id, parts[0].user_id, parts[0].message_id, media_group_id, photos
             )
-            for hook in context.features.album_hooks:
-                if await hook(context, loose):
-                    return
+            if await take_album(context, loose):
+                return
         return  # no command (yet): the caption may still come; old parts are dropped later
     name, rest = parsed
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         group = await get_group(session, chat_id)
         member = await get_member(session, captioned.user_id)
     private = chat_id == captioned.user_id
     if private:
         t = for_language(language_from_code(member.language_code if member else None))
-        async with context.db.transaction() as session:
+        async with context.read() as session:
             groups = await groups_of(session, captioned.user_id)
         if len(groups) != 1:
             key = "scope.album_needs_group" if groups else "scope.no_group"
@@ -634,7 +601,7 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
 async def finish_albums_of(context: Ctx, chat_id: int, user_id: int) -> None:
     """Act at once on the albums this person is sending here (their parts came in before
     the message being handled, which must see their effect)."""
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         waiting = await unfinished_albums_of(session, chat_id, user_id)
     for media_group_id in waiting:
         await finish_album_command(context, chat_id, media_group_id)
@@ -661,7 +628,7 @@ async def sweep_albums(context: Ctx) -> None:
     """After a restart (or a lost timer): act on albums whose quiet period has passed,
     and forget photos of albums that never carried a command."""
     now = context.clock.now()
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
     for chat_id, media_group_id in waiting:
         await finish_album_command(context, chat_id, media_group_id)

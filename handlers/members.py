@@ -57,7 +57,7 @@ async def members(update: Update, context: Ctx) -> None:
     group = require_group(update, context)
     if context.args:
         raise UsageError("members")
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         rows = await roster(session, group.id)
         topics = await claimed_by(session, group.id)
         issues = await open_assigned(session, group.id)

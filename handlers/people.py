@@ -31,7 +31,7 @@ async def named_person(
         user_id = int(word[len(MENTION) :])
         return await _member(context, group, user_id, _mentioned_name(message, user_id))
     if word.startswith("@") and len(word) > 1:
-        async with context.db.transaction() as session:
+        async with context.read() as session:
             member = await group_member(session, group.id, username=word)
         if member is None:
             raise Refused("people.unknown", name=excerpt(word))
@@ -49,7 +49,7 @@ def _mentioned_name(message: Message | None, user_id: int) -> str:
 async def _member(context: Ctx, group: Group, user_id: int, shown: str) -> Member:
     if not 0 < user_id < 2**63:  # typed by hand: no Telegram id is that large
         raise Refused("people.unknown", name=excerpt(shown))
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         member = await group_member(session, group.id, user_id=user_id)
     if member is None:
         raise Refused("people.unknown", name=excerpt(shown))

@@ -107,7 +107,7 @@ async def profile(update: Update, context: Ctx) -> None:
         )
         await reply(update, context, text)
         return
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         groups = await groups_of(session, member.user_id)
     await reply(update, context, render_profile(context.t, member, groups, today))
 

@@ -9,8 +9,10 @@ draft (so a double press cannot log it twice).
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -20,23 +22,26 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from domain.errors import DuplicateUpdate, InvalidValue, Refused
 from domain.geo import valid_position
+from domain.kinds import PromptKind
 from domain.parsing import ArgumentError, parse_report
 from domain.roads import STAKE_EXAMPLE, StakeError, parse_place
 from domain.text import excerpt
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.errors import render_user_error
-from handlers.inspections import announce_report, on_location
-from handlers.invocation import Invocation, add_photo_hook
+from handlers.inspections import announce_report
+from handlers.invocation import Invocation
+from handlers.prompts import Taker, add_taker
 from handlers.start import register_payload
 from storage import issues as store
 from storage.members import groups_of, is_admin
 from storage.models import Group
 from storage.photos import PhotoInfo
+from storage.prompts import Waiting, drop_prompt, get_prompt, set_prompt
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -53,6 +58,27 @@ def _buttons(context: Ctx) -> InlineKeyboardMarkup:
     )
 
 
+async def _draft(
+    session: AsyncSession, user_id: int, *, for_update: bool = False
+) -> tuple[str, dict[str, Any]] | None:
+    """(step, collected data) of the person's guided report, if one is going on."""
+    found = await get_prompt(session, user_id, user_id, for_update=for_update)
+    if found is None or found.kind != PromptKind.REPORT:
+        return None
+    data = dict(found.data)
+    return str(data.pop("step", "photos")), data
+
+
+async def _save(
+    session: AsyncSession, user_id: int, step: str, data: dict[str, Any], now: datetime
+) -> None:
+    await set_prompt(session, user_id, user_id, PromptKind.REPORT, {**data, "step": step}, now)
+
+
+async def _drop(session: AsyncSession, user_id: int) -> bool:
+    return await drop_prompt(session, user_id, user_id, PromptKind.REPORT)
+
+
 async def start_flow(update: Update, context: Ctx) -> None:
     """Begin the guided report: first the photos."""
     user = update.effective_user
@@ -60,7 +86,7 @@ async def start_flow(update: Update, context: Ctx) -> None:
     async with context.transaction() as session:
         if not await groups_of(session, user.id):
             raise Refused("scope.no_group")  # said now, not after all the steps
-        await store.save_draft(session, user.id, "photos", {"photos": []}, context.clock.now())
+        await _save(session, user.id, "photos", {"photos": []}, context.clock.now())
     await reply(update, context, context.t("flow.photos"), _buttons(context))
 
 
@@ -69,14 +95,14 @@ async def start_from_link(update: Update, context: Ctx, payload: str) -> None:
     await start_flow(update, context)
 
 
-async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
+async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waiting) -> bool:
     """A photo in private chat while the guided report collects photos."""
     user = update.effective_user
     message = update.effective_message
     if user is None or message is None or message.chat_id != user.id:
         return False
     async with context.transaction() as session:
-        draft = await store.get_draft(session, user.id, for_update=True)
+        draft = await _draft(session, user.id, for_update=True)
         if draft is None or draft[0] != "photos":
             return False
         data = draft[1]
@@ -84,7 +110,7 @@ async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
         if photo.file_unique_id not in known:
             data["photos"].append(photo.__dict__)
         status_id = data.get("status_message_id")
-        await store.save_draft(session, user.id, "photos", data, context.clock.now())
+        await _save(session, user.id, "photos", data, context.clock.now())
     text = context.t("flow.photo_count", count=len(data["photos"]))
     if status_id:
         with contextlib.suppress(BadRequest):
@@ -93,11 +119,11 @@ async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
             )
         return True
     sent = await context.bot.send_message(user.id, text, reply_markup=_buttons(context))
-    async with context.db.transaction() as session:
-        draft = await store.get_draft(session, user.id, for_update=True)
+    async with context.transaction() as session:
+        draft = await _draft(session, user.id, for_update=True)
         if draft is not None:
             draft[1]["status_message_id"] = sent.message_id
-            await store.save_draft(session, user.id, draft[0], draft[1], context.clock.now())
+            await _save(session, user.id, draft[0], draft[1], context.clock.now())
     return True
 
 
@@ -106,8 +132,8 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     user_id = query.from_user.id
-    async with context.db.transaction() as session:
-        draft = await store.get_draft(session, user_id)
+    async with context.read() as session:
+        draft = await _draft(session, user_id)
     if draft is None:
         await query.answer(context.t.plain("flow.gone"), show_alert=True)
         return
@@ -115,7 +141,7 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
     action = query.data.split(":", 2)[1]
     if action == "cancel":
         async with context.transaction() as session:
-            await store.drop_draft(session, user_id)
+            await _drop(session, user_id)
         await query.answer()
         await context.bot.send_message(
             user_id, context.t("flow.cancelled"), reply_markup=ReplyKeyboardRemove()
@@ -127,7 +153,7 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
         return
     if action == "g" and step == "group":
         chat_id = int(query.data.split(":")[2])
-        async with context.db.transaction() as session:
+        async with context.read() as session:
             group = next(
                 (g for g in await groups_of(session, user_id) if g.chat_id == chat_id), None
             )
@@ -142,7 +168,7 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
 
 async def _ask_place(context: Ctx, user_id: int, data: dict[str, Any]) -> None:
     async with context.transaction() as session:
-        await store.save_draft(session, user_id, "place", data, context.clock.now())
+        await _save(session, user_id, "place", data, context.clock.now())
     keyboard = ReplyKeyboardMarkup(
         [[KeyboardButton(context.t.plain("flow.share_location"), request_location=True)]],
         resize_keyboard=True,
@@ -151,17 +177,17 @@ async def _ask_place(context: Ctx, user_id: int, data: dict[str, Any]) -> None:
     await context.bot.send_message(user_id, context.t("flow.place"), reply_markup=keyboard)
 
 
-async def flow_text(update: Update, context: Ctx) -> None:
-    """Text in private chat while a guided report is going on."""
+async def flow_text(update: Update, context: Ctx, wait: Waiting) -> bool:
+    """Text in private chat while a guided report is going on: its next step."""
+    data = dict(wait.data)
+    await _next_step(update, context, str(data.pop("step", "photos")), data)
+    return True
+
+
+async def _next_step(update: Update, context: Ctx, step: str, data: dict[str, Any]) -> None:
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None and message.text is not None
-    async with context.db.transaction() as session:
-        draft = await store.get_draft(session, user.id)
-    if draft is None:
-        await reply(update, context, context.t("private.hint"))
-        return
-    step, data = draft
     t = context.t
     if step == "photos":
         await reply(update, context, t("flow.photos_hint"), _buttons(context))
@@ -199,44 +225,42 @@ async def flow_text(update: Update, context: Ctx) -> None:
         await reply(update, context, t("flow.group_hint"))
 
 
-async def flow_location(update: Update, context: Ctx) -> None:
-    """A location in private chat: the place of the guided report, else it attaches to
-    the person's latest report (like in a group)."""
+async def flow_location(update: Update, context: Ctx, wait: Waiting) -> bool:
+    """A location in private chat: the place of the guided report, when it asks for one
+    (otherwise the location is not the report's: False)."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
-    async with context.db.transaction() as session:
-        draft = await store.get_draft(session, user.id)
-    if draft is None or draft[0] != "place" or message.location is None:
-        await on_location(update, context)
-        return
-    data = draft[1]
+    data = dict(wait.data)
+    if data.pop("step", "") != "place" or message.location is None:
+        return False
     if not valid_position(message.location.latitude, message.location.longitude):
         raise Refused("error.bad_location")
     data.update(latitude=message.location.latitude, longitude=message.location.longitude)
     await _ask_description(update, context, user.id, data)
+    return True
 
 
 async def _ask_description(
     update: Update, context: Ctx, user_id: int, data: dict[str, Any]
 ) -> None:
     async with context.transaction() as session:
-        await store.save_draft(session, user_id, "description", data, context.clock.now())
+        await _save(session, user_id, "description", data, context.clock.now())
     await reply(update, context, context.t("flow.description"), ReplyKeyboardRemove())
 
 
 async def _ask_group(update: Update, context: Ctx, user_id: int, data: dict[str, Any]) -> None:
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         groups = await groups_of(session, user_id)
     if not groups:
         async with context.transaction() as session:
-            await store.drop_draft(session, user_id)
+            await _drop(session, user_id)
         raise Refused("scope.no_group")
     if len(groups) == 1:
         await _finish(update, context, user_id, data, groups[0])
         return
     async with context.transaction() as session:
-        await store.save_draft(session, user_id, "group", data, context.clock.now())
+        await _save(session, user_id, "group", data, context.clock.now())
     buttons = [
         [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"rpt:g:{g.chat_id}")]
         for g in groups[:8]
@@ -260,7 +284,7 @@ async def _finish(
         longitude=data.get("longitude"),
     )
     async with context.transaction() as session:
-        if not await store.drop_draft(session, user_id):
+        if not await _drop(session, user_id):
             raise DuplicateUpdate(update.update_id)
         issue, _, nearby = await store.report_issue(
             session, group.id, user_id, user_id, new, photos, context.clock.now()
@@ -296,10 +320,18 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
             "report", start_flow, filters=PRIVATE & filters.Regex(r"^/report(@\w+)?\s*$")
         )
     )
-    app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, flow_location))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, flow_text))
     app.add_handler(
         CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20})$")
     )
-    add_photo_hook(app, flow_photo)
+    add_taker(
+        app,
+        PromptKind.REPORT,
+        Taker(
+            photo=flow_photo,
+            location=flow_location,
+            text=flow_text,
+            cancelled="flow.cancelled",
+            remove_keyboard=True,
+        ),
+    )
     register_payload(app, "report", start_from_link)

@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import InvalidValue, NotClaimant, UsageError
+from domain.kinds import Subject
 from domain.parsing import (
     ArgumentError,
     check_future,
@@ -265,7 +266,7 @@ async def topics_command(update: Update, context: Ctx) -> None:
 
 
 async def _list(context: Ctx, group: Group) -> tuple[list[Html], InlineKeyboardMarkup | None]:
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         topics = await store.list_topics(session, group.id)
         ids = [t.id for t in topics]
         people = await store.claimants(session, ids)
@@ -278,7 +279,7 @@ async def topic_command(inv: Invocation) -> None:
     if len(inv.args) != 1:
         raise UsageError("topic")
     number = inv.number(inv.args[0])
-    async with inv.context.db.transaction() as session:
+    async with inv.context.read() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         detail = await store.topic_detail(session, topic)
     for chunk in render_detail(inv.t, inv.group, detail, inv.context.clock.now()):
@@ -458,7 +459,7 @@ async def progress_command(inv: Invocation) -> None:
         event = await store.add_progress(
             session, topic, inv.user_id, percent, note, inv.photos, inv.context.clock.now()
         )
-        await inv.link_album(session, topic_event_id=event.id)
+        await inv.link_album(session, (Subject.TOPIC_EVENT, event.id))
         who = await session.get(Member, inv.user_id)
     if inv.photos:
         kick_downloads(inv.context)
@@ -487,7 +488,7 @@ async def done_command(inv: Invocation) -> None:
         event = await store.submit_result(
             session, topic, inv.user_id, result, inv.photos, inv.context.clock.now()
         )
-        await inv.link_album(session, topic_event_id=event.id)
+        await inv.link_album(session, (Subject.TOPIC_EVENT, event.id))
         who = await session.get(Member, inv.user_id)
     if inv.photos:
         kick_downloads(inv.context)
@@ -501,7 +502,7 @@ async def done_command(inv: Invocation) -> None:
         photos=t.plain("topic.photo_count", count=len(inv.photos)) if inv.photos else "",
     )
     message_id = await announce_with_photos(inv, text, rating_keyboard(t, number))
-    async with inv.context.db.transaction() as session:
+    async with inv.transaction() as session:  # the same claim as the submission
         await store.set_result_message(session, topic.id, message_id)
 
 
@@ -601,7 +602,7 @@ async def wall_command(update: Update, context: Ctx) -> None:
     group = require_group(update, context)
     if context.args:
         raise UsageError("wall")
-    async with context.db.transaction() as session:
+    async with context.read() as session:
         entries = await store.wall(session, group.id)
     t = context.t
     if not entries:

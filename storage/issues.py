@@ -1,26 +1,24 @@
 """Field-inspection issues (自查问题清单): report, locate, assign, fix with evidence,
-verify, reopen; lists and counts; the guided-report drafts and the waits for "after"
-photos. Status changes are conditional writes."""
+verify, reopen; lists and counts. Status changes are conditional writes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
 from domain.geo import valid_position
+from domain.kinds import Subject
 from domain.parsing import storable
-from storage.dialect import insert, rowcount
+from storage.dialect import rowcount
 from storage.groups import next_number
 from storage.members import members_by_id
-from storage.models import FixRequest, Issue, IssueEvent, Member, Photo, ReportDraft
-from storage.photos import PhotoInfo, attach_photos
+from storage.models import Issue, IssueEvent, Member, Photo
+from storage.photos import PhotoInfo, attach_photos, photos_of
 
 STATUSES = ("open", "assigned", "fixed", "verified")
 UNRESOLVED = ("open", "assigned")
@@ -81,7 +79,7 @@ async def report_issue(
     session.add(issue)
     await session.flush()
     event = await _event(session, issue.id, "reported", reporter_id, now)
-    await attach_photos(session, group_id, photos, now, issue_event_id=event.id)
+    await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return issue, event, duplicates
 
 
@@ -221,7 +219,7 @@ async def mark_fixed(
     if rowcount(changed) != 1:
         raise WrongStatus(issue.number, issue.status, "issue")
     event = await _event(session, issue.id, "fixed", actor_id, now, note=note)
-    await attach_photos(session, issue.group_id, photos, now, issue_event_id=event.id)
+    await attach_photos(session, issue.group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return await _reload(session, issue.id), event
 
 
@@ -379,13 +377,9 @@ async def _details(session: AsyncSession, issues: Sequence[Issue]) -> list[Issue
             kinds[event.id] = (event.issue_id, event.kind)
     before: dict[int, list[Photo]] = {i: [] for i in ids}
     after: dict[int, list[Photo]] = {i: [] for i in ids}
-    if kinds:
-        for photo in await session.scalars(
-            select(Photo).where(Photo.issue_event_id.in_(kinds)).order_by(Photo.id)
-        ):
-            assert photo.issue_event_id is not None
-            issue_id, kind = kinds[photo.issue_event_id]
-            (after if kind == "fixed" else before)[issue_id].append(photo)
+    for event_id, photos in (await photos_of(session, Subject.ISSUE_EVENT, kinds)).items():
+        issue_id, kind = kinds[event_id]
+        (after if kind == "fixed" else before)[issue_id].extend(photos)
     wanted = {e.actor_id for found in events.values() for e in found}
     wanted |= {e.subject_id or 0 for found in events.values() for e in found}
     wanted |= {i.assignee_id or 0 for i in issues} | {i.reporter_id for i in issues}
@@ -424,95 +418,6 @@ async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[
         if user_id is not None:
             found.setdefault(user_id, []).append(number)
     return found
-
-
-# --- waiting for an "after" photo -------------------------------------------------
-
-
-async def request_fix_photo(
-    session: AsyncSession, chat_id: int, user_id: int, issue_id: int, note: str, now: datetime
-) -> None:
-    """Remember that the person owes the "after" photo of an issue in this chat."""
-    await session.execute(
-        insert(session, FixRequest)
-        .values(chat_id=chat_id, user_id=user_id, issue_id=issue_id, note=note, requested_at=now)
-        .on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={"issue_id": issue_id, "note": note, "requested_at": now},
-        )
-    )
-
-
-async def owed_fix(
-    session: AsyncSession, chat_id: int, user_id: int, since: datetime
-) -> tuple[Issue, str] | None:
-    """The issue (and note) the person owes an "after" photo for in this chat, if they
-    were asked after ``since``."""
-    request = await session.get(FixRequest, (chat_id, user_id), populate_existing=True)
-    if request is None or request.requested_at < since:
-        return None
-    issue = await session.get(Issue, request.issue_id)
-    return (issue, request.note) if issue is not None else None
-
-
-async def take_fix_request(
-    session: AsyncSession, chat_id: int, user_id: int, now: datetime, ttl: timedelta
-) -> tuple[int, str] | None:
-    """The (issue id, note) the person owes a photo for, now no longer waiting; None if
-    nothing is waited for (or the wait expired)."""
-    request = await session.get(FixRequest, (chat_id, user_id))
-    if request is None:
-        return None
-    await session.delete(request)
-    if request.requested_at < now - ttl:
-        return None
-    return request.issue_id, request.note
-
-
-async def cancel_fix_request(session: AsyncSession, chat_id: int, user_id: int) -> bool:
-    """Stop waiting for a photo; False if nothing was waited for."""
-    result = await session.execute(
-        delete(FixRequest).where(FixRequest.chat_id == chat_id, FixRequest.user_id == user_id)
-    )
-    return rowcount(result) > 0
-
-
-# --- guided report drafts ----------------------------------------------------------
-
-
-async def get_draft(
-    session: AsyncSession, user_id: int, *, for_update: bool = False
-) -> tuple[str, dict[str, Any]] | None:
-    """(step, data) of the person's guided report, if one is going on; ``for_update``
-    locks the row (photos of an album arrive concurrently)."""
-    draft = await session.get(
-        ReportDraft, user_id, populate_existing=True, with_for_update=for_update
-    )
-    if draft is None:
-        return None
-    return draft.step, json.loads(draft.data)
-
-
-async def save_draft(
-    session: AsyncSession, user_id: int, step: str, data: dict[str, Any], now: datetime
-) -> None:
-    """Store the guided report's step and what it has collected."""
-    await session.execute(
-        insert(session, ReportDraft)
-        .values(
-            user_id=user_id, step=step, data=json.dumps(data, ensure_ascii=False), updated_at=now
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id"],
-            set_={"step": step, "data": json.dumps(data, ensure_ascii=False), "updated_at": now},
-        )
-    )
-
-
-async def drop_draft(session: AsyncSession, user_id: int) -> bool:
-    """End the guided report; False if there was none."""
-    result = await session.execute(delete(ReportDraft).where(ReportDraft.user_id == user_id))
-    return rowcount(result) > 0
 
 
 async def _event(

@@ -1,5 +1,5 @@
 """SQLAlchemy 2 models: groups and members, topics, inspection issues, photos, albums,
-pending commands and guided-report drafts.
+pending commands and prompts (what a person is in the middle of).
 
 Telegram ids are ``BigInteger``; timestamps are aware UTC through :class:`UTCDateTime`;
 relationships are never lazy-loaded (async code cannot do implicit I/O).
@@ -224,18 +224,17 @@ class Rating(Base):
 
 
 class Photo(Base):
-    """A photo kept by Telegram file id, and downloaded to the media directory."""
+    """A photo kept by Telegram file id, and downloaded to the media directory; it
+    belongs to one subject (a topic's progress entry, an issue's history entry, …)."""
 
     __tablename__ = "photos"
+    __table_args__ = (Index("ix_photos_subject", "subject_kind", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    topic_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    issue_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("issue_events.id", ondelete="CASCADE"), nullable=True, index=True
-    )
+    # what the photo belongs to: a kind (domain.kinds.Subject) and that row's id
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(Integer)
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     width: Mapped[int] = mapped_column(Integer, default=0)
@@ -281,12 +280,9 @@ class Album(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
     )
-    topic_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("topic_events.id", ondelete="CASCADE"), nullable=True
-    )
-    issue_event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("issue_events.id", ondelete="CASCADE"), nullable=True
-    )
+    # the entry its photos joined (late photos of the album join it too)
+    subject_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -356,29 +352,14 @@ class IssueEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class FixRequest(Base):
-    """/fixed without a photo: the bot waits for the "after" photo from that person."""
+class Prompt(Base):
+    """What a person is in the middle of in one chat (a guided report, an awaited
+    "after" photo, …): one at a time per person and chat, with what it collected."""
 
-    __tablename__ = "fix_requests"
+    __tablename__ = "prompts"
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("members.user_id", ondelete="CASCADE"), primary_key=True
-    )
-    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
-    note: Mapped[str] = mapped_column(Text, default="")
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ReportDraft(Base):
-    """The guided /report flow in private chat, step by step; becomes an issue only at
-    the last step."""
-
-    __tablename__ = "report_drafts"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("members.user_id", ondelete="CASCADE"), primary_key=True
-    )
-    step: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))  # domain.kinds.PromptKind
     data: Mapped[str] = mapped_column(Text, default="{}")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,4 +1,5 @@
-"""Photos: Telegram file ids attached to entries, and their download state."""
+"""Photos: Telegram file ids attached to a subject (any kind of entry: a topic's
+progress, an issue's history, …), and their download state."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.kinds import Subject
 from storage.models import Photo
 
 MAX_DOWNLOAD_ATTEMPTS = 5
@@ -26,24 +28,27 @@ class PhotoInfo:
     message_id: int | None = None
 
 
+SubjectRef = tuple[Subject, int]  # what photos belong to: a kind and that row's id
+
+
 async def attach_photos(
     session: AsyncSession,
     group_id: int,
     photos: Sequence[PhotoInfo],
     now: datetime,
-    *,
-    topic_event_id: int | None = None,
-    issue_event_id: int | None = None,
+    subject: SubjectRef,
 ) -> list[Photo]:
-    """Keep ``photos`` for an entry (skipping ones it already holds)."""
-    existing: set[str] = set()
-    if topic_event_id is not None or issue_event_id is not None:
-        owner = (
-            Photo.topic_event_id == topic_event_id
-            if topic_event_id is not None
-            else Photo.issue_event_id == issue_event_id
+    """Keep ``photos`` for a subject (skipping ones it already holds)."""
+    if not photos:
+        return []
+    kind, subject_id = subject
+    existing = set(
+        await session.scalars(
+            select(Photo.file_unique_id).where(
+                Photo.subject_kind == kind, Photo.subject_id == subject_id
+            )
         )
-        existing = set(await session.scalars(select(Photo.file_unique_id).where(owner)))
+    )
     added = []
     for info in photos:
         if info.file_unique_id in existing:
@@ -51,8 +56,8 @@ async def attach_photos(
         existing.add(info.file_unique_id)
         photo = Photo(
             group_id=group_id,
-            topic_event_id=topic_event_id,
-            issue_event_id=issue_event_id,
+            subject_kind=kind,
+            subject_id=subject_id,
             file_id=info.file_id,
             file_unique_id=info.file_unique_id,
             width=info.width,
@@ -67,19 +72,20 @@ async def attach_photos(
     return added
 
 
-async def photos_of_events(
-    session: AsyncSession, event_ids: Sequence[int]
+async def photos_of(
+    session: AsyncSession, kind: Subject, subject_ids: Collection[int]
 ) -> dict[int, list[Photo]]:
-    """The photos of each topic event, in the order they were sent."""
-    if not event_ids:
+    """The photos of each subject of ``kind``, in the order they were sent."""
+    if not subject_ids:
         return {}
     rows = await session.scalars(
-        select(Photo).where(Photo.topic_event_id.in_(event_ids)).order_by(Photo.id)
+        select(Photo)
+        .where(Photo.subject_kind == kind, Photo.subject_id.in_(list(subject_ids)))
+        .order_by(Photo.id)
     )
     found: dict[int, list[Photo]] = {}
     for photo in rows:
-        assert photo.topic_event_id is not None
-        found.setdefault(photo.topic_event_id, []).append(photo)
+        found.setdefault(photo.subject_id, []).append(photo)
     return found
 
 

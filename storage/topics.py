@@ -19,12 +19,13 @@ from domain.errors import (
     UnknownNumber,
     WrongStatus,
 )
+from domain.kinds import Subject
 from domain.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
 from storage.members import members_by_id
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
-from storage.photos import PhotoInfo, attach_photos, photos_of_events
+from storage.photos import PhotoInfo, attach_photos, photos_of
 
 STATUSES = ("open", "claimed", "review", "done")
 CLAIMABLE = ("open", "claimed")
@@ -219,7 +220,7 @@ async def add_progress(
     if rowcount(changed) != 1:
         raise WrongStatus(topic.number, topic.status)
     event = await _event(session, topic.id, "progress", user_id, now, note=note, progress=percent)
-    await attach_photos(session, topic.group_id, photos, now, topic_event_id=event.id)
+    await attach_photos(session, topic.group_id, photos, now, (Subject.TOPIC_EVENT, event.id))
     return event
 
 
@@ -245,7 +246,7 @@ async def submit_result(
         raise WrongStatus(topic.number, topic.status)
     await session.execute(delete(Rating).where(Rating.topic_id == topic.id))
     event = await _event(session, topic.id, "submitted", user_id, now, note=result)
-    await attach_photos(session, topic.group_id, photos, now, topic_event_id=event.id)
+    await attach_photos(session, topic.group_id, photos, now, (Subject.TOPIC_EVENT, event.id))
     return event
 
 
@@ -373,7 +374,7 @@ async def topic_detail(session: AsyncSession, topic: Topic) -> TopicDetail:
         milestones=await milestones(session, topic.id),
         events=events,
         people=people,
-        photos=await photos_of_events(session, [e.id for e in events]),
+        photos=await photos_of(session, Subject.TOPIC_EVENT, [e.id for e in events]),
         rating=(await rating_summaries(session, [topic.id])).get(topic.id, RatingSummary()),
     )
 
@@ -404,7 +405,10 @@ async def wall(session: AsyncSession, group_id: int) -> list[WallEntry]:
     if ids:
         rows = await session.execute(
             select(TopicEvent.topic_id, Photo)
-            .join(Photo, Photo.topic_event_id == TopicEvent.id)
+            .join(
+                Photo,
+                (Photo.subject_kind == Subject.TOPIC_EVENT) & (Photo.subject_id == TopicEvent.id),
+            )
             .where(TopicEvent.topic_id.in_(ids), TopicEvent.kind == "submitted")
             .order_by(Photo.id)
         )

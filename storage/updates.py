@@ -8,7 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
-from storage.models import PendingCommand, ProcessedUpdate, ReportDraft
+from storage.models import PendingCommand, ProcessedUpdate
+from storage.prompts import prune_prompts
 
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -40,11 +41,9 @@ async def prune_updates(session: AsyncSession, before: datetime) -> int:
 
 async def prune_stale(session: AsyncSession, now: datetime) -> None:
     """Housekeeping: forget processed update ids after 3 days (Telegram redelivers for
-    24 h) and abandoned group picks and guided-report drafts after a day."""
+    24 h) and abandoned group picks and prompts (guided reports, waits) after a day."""
     await prune_updates(session, now - timedelta(days=3))
     await session.execute(
         delete(PendingCommand).where(PendingCommand.created_at < now - timedelta(days=1))
     )
-    await session.execute(
-        delete(ReportDraft).where(ReportDraft.updated_at < now - timedelta(days=1))
-    )
+    await prune_prompts(session, now - timedelta(days=1))

@@ -16,6 +16,7 @@ from telegram.ext import MessageHandler, filters
 from bot.delivery import WebhookServer
 from domain.config import Secret, WebhookConfig
 from emulator import TelegramEmulator
+from handlers.common import reply
 from handlers.context import Ctx
 from storage.groups import get_group, next_number
 from storage.members import get_member
@@ -229,3 +230,30 @@ async def test_webhook_needs_the_secret_and_answers_after_processing(
             assert emulator.take_unread(chat.id) is None
     finally:
         await harness.runner.stop()
+
+
+async def test_a_second_transaction_in_one_update_reuses_its_claim(
+    harness: Harness, cast: Cast
+) -> None:
+    async def two_steps(update: Update, context: Ctx) -> None:
+        assert context.group is not None
+        async with context.read() as session:  # a read claims nothing
+            await get_group(session, cast.group.id)
+        async with context.transaction() as session:
+            await next_number(session, context.group.id, "topic")
+        async with context.transaction() as session:  # no DuplicateUpdate: the same update
+            await next_number(session, context.group.id, "topic")
+        await reply(update, context, "两步都写了")
+
+    harness.app.add_handler(MessageHandler(filters.Regex("^两步$"), two_steps), group=1)
+    await cast.group.say(cast.worker, "两步")
+    assert "两步都写了" in await cast.group.next_reply()
+    await harness.world.settle()
+    harness.emulator.redeliver(harness.emulator.emitted_updates[-1])
+    await cast.group.expect_silence()  # the redelivery is recognised: nothing runs again
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        group = await get_group(session, cast.group.id)
+        assert group is not None
+        assert await next_number(session, group.id, "topic") == 3  # two taken, not four

@@ -143,10 +143,12 @@ async def check_database(harness: Harness) -> None:
         "unknown issue status": "SELECT id FROM issues "
         "WHERE status NOT IN ('open', 'assigned', 'fixed', 'verified')",
         "photo of another group's topic": "SELECT p.id FROM photos p "
-        "JOIN topic_events e ON e.id = p.topic_event_id JOIN topics t ON t.id = e.topic_id "
+        "JOIN topic_events e ON p.subject_kind = 'topic_event' AND e.id = p.subject_id "
+        "JOIN topics t ON t.id = e.topic_id "
         "WHERE t.group_id <> p.group_id",
         "photo of another group's issue": "SELECT p.id FROM photos p "
-        "JOIN issue_events e ON e.id = p.issue_event_id JOIN issues i ON i.id = e.issue_id "
+        "JOIN issue_events e ON p.subject_kind = 'issue_event' AND e.id = p.subject_id "
+        "JOIN issues i ON i.id = e.issue_id "
         "WHERE i.group_id <> p.group_id",
         "assignee from outside the group": "SELECT i.id FROM issues i "
         "WHERE i.assignee_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memberships m "

@@ -232,10 +232,11 @@ async def test_text_stored_before_the_limits_still_shows(harness: Harness, cast:
         group = await get_group(session, cast.group.id)
         assert group is not None
         topic = await topic_store.get_topic(session, group.id, 1)
-        topic.description = "<说明>&" * 1400
-        await topic_store.add_milestone(
-            session, topic, date.today(), "步" * 4070, cast.captain.id, harness.clock.now()
-        )
+        topic.description = "<说明>&" * 1400  # 5,600 characters on one line
+        for _ in range(20):  # 300 is what the column holds; twenty of them fill two pages
+            await topic_store.add_milestone(
+                session, topic, date.today(), "步" * 300, cast.captain.id, harness.clock.now()
+            )
     await cast.group.say(cast.worker, "/topic 1")
     await harness.world.settle()
     unread = [m for chat, m in harness.emulator.unread() if chat == cast.group.id]

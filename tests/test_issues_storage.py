@@ -164,22 +164,26 @@ async def test_location_attaches_within_the_window_only(database: Database) -> N
     assert found is not None and found.number == 1 and found.latitude == 23.1
 
 
-async def test_fix_request_wait_and_expiry(database: Database) -> None:
+async def test_a_prompt_is_one_per_person_and_chat(database: Database) -> None:
+    from domain.kinds import PromptKind
+    from storage.prompts import drop_prompt, get_prompt, set_prompt
+
     group_id = await setup(database)
     await report(database, group_id)
     async with database.transaction() as session:
         issue = await store.get_issue(session, group_id, 1)
-        await store.request_fix_photo(session, -100, 2, issue.id, "换了", NOW)
-        owed = await store.owed_fix(session, -100, 2, NOW - timedelta(minutes=30))
-        assert owed is not None and owed[1] == "换了"
-        assert await store.owed_fix(session, -100, 2, NOW + timedelta(minutes=1)) is None
-        assert (
-            await store.take_fix_request(
-                session, -100, 2, NOW + timedelta(hours=1), timedelta(minutes=30)
-            )
-            is None
-        )
-        assert await store.owed_fix(session, -100, 2, NOW - timedelta(minutes=30)) is None
+        wait = {"issue_id": issue.id, "note": "换了"}
+        await set_prompt(session, -100, 2, PromptKind.FIX_PHOTO, wait, NOW)
+        found = await get_prompt(session, -100, 2)
+        assert found is not None and found.kind == PromptKind.FIX_PHOTO
+        assert found.data == wait and found.since == NOW
+        assert await get_prompt(session, -200, 2) is None  # another chat: nothing waits
+        await set_prompt(session, -100, 2, PromptKind.REPORT, {"step": "photos"}, NOW)
+        replaced = await get_prompt(session, -100, 2)
+        assert replaced is not None and replaced.kind == PromptKind.REPORT
+        assert not await drop_prompt(session, -100, 2, PromptKind.FIX_PHOTO)
+        assert await drop_prompt(session, -100, 2)
+        assert await get_prompt(session, -100, 2) is None
 
 
 async def test_unknown_issue_numbers(database: Database) -> None:

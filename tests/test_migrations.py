@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage.db import Database
 from storage.migrate import current, downgrade, revisions, upgrade
@@ -37,5 +37,75 @@ async def test_head_matches_the_models(db_url: str) -> None:
         assert set(Base.metadata.tables) <= await table_names(db)
         await downgrade(db.engine, "base")
         assert await table_names(db) <= {"alembic_version"}
+    finally:
+        await db.dispose()
+
+
+SEED_0003 = [
+    "INSERT INTO groups (id, chat_id, title, chat_type, language, timezone, briefing_time,"
+    " workdays_only, active, created_at, updated_at) VALUES (1, -100, 'g', 'group', 'zh',"
+    " 'Asia/Shanghai', '08:00:00', false, true, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO members (user_id, first_name, created_at, updated_at)"
+    " VALUES (7, 'a', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO topics (id, group_id, number, title, description, slots, claimed_count,"
+    " status, progress, created_by, created_at, updated_at) VALUES (1, 1, 1, 't', '', 1, 1,"
+    " 'claimed', 0, 7, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO topic_events (id, topic_id, kind, actor_id, note, at)"
+    " VALUES (11, 1, 'progress', 7, '', '2026-01-01 00:00:00')",
+    "INSERT INTO issues (id, group_id, number, category, severity, description, status,"
+    " reporter_id, chat_id, created_at, updated_at) VALUES (2, 1, 1, 'other', 2, 'd',"
+    " 'open', 7, -100, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO issue_events (id, issue_id, kind, actor_id, note, at)"
+    " VALUES (21, 2, 'reported', 7, '', '2026-01-01 00:00:00')",
+    "INSERT INTO photos (id, group_id, topic_event_id, file_id, file_unique_id, width, height,"
+    " download_attempts, created_at) VALUES (101, 1, 11, 'f1', 'u1', 1, 1, 0,"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO photos (id, group_id, issue_event_id, file_id, file_unique_id, width, height,"
+    " download_attempts, created_at) VALUES (102, 1, 21, 'f2', 'u2', 1, 1, 0,"
+    " '2026-01-01 00:00:00')",
+    "INSERT INTO albums (id, chat_id, media_group_id, group_id, issue_event_id, processed_at)"
+    " VALUES (5, -100, 'm1', 1, 21, '2026-01-01 00:00:00')",
+    "INSERT INTO fix_requests (chat_id, user_id, issue_id, note, requested_at)"
+    " VALUES (-100, 7, 2, '换了', '2026-01-01 00:00:00')",
+    "INSERT INTO report_drafts (user_id, step, data, updated_at)"
+    " VALUES (7, 'place', '{\"photos\": []}', '2026-01-01 00:00:00')",
+]
+
+
+async def test_upgrade_keeps_photos_attached_and_waits_waiting(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await upgrade(db.engine, "0003")
+        async with db.engine.begin() as conn:
+            for statement in SEED_0003:
+                await conn.execute(text(statement))
+        await upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            photos = (
+                await conn.execute(
+                    text("SELECT id, subject_kind, subject_id FROM photos ORDER BY id")
+                )
+            ).all()
+            albums = (await conn.execute(text("SELECT subject_kind, subject_id FROM albums"))).all()
+            prompts = (
+                await conn.execute(
+                    text("SELECT chat_id, user_id, kind, data FROM prompts ORDER BY kind")
+                )
+            ).all()
+        assert [tuple(p) for p in photos] == [(101, "topic_event", 11), (102, "issue_event", 21)]
+        assert [tuple(a) for a in albums] == [("issue_event", 21)]
+        assert [(c, u, k) for c, u, k, _ in prompts] == [(-100, 7, "fix_photo"), (7, 7, "report")]
+        assert '"note": "换了"' in prompts[0][3] and '"step": "place"' in prompts[1][3]
+        await downgrade(db.engine, "0003")
+        async with db.engine.connect() as conn:
+            back = (
+                await conn.execute(
+                    text("SELECT id, topic_event_id, issue_event_id FROM photos ORDER BY id")
+                )
+            ).all()
+            waits = (await conn.execute(text("SELECT note FROM fix_requests"))).all()
+            drafts = (await conn.execute(text("SELECT step FROM report_drafts"))).all()
+        assert [tuple(b) for b in back] == [(101, 11, None), (102, None, 21)]
+        assert [w[0] for w in waits] == ["换了"] and [d[0] for d in drafts] == ["place"]
     finally:
         await db.dispose()

@@ -187,8 +187,9 @@ async def test_foreign_keys_are_enforced(database: Database) -> None:
 
 
 async def test_housekeeping_prunes_only_what_is_stale(database: Database) -> None:
+    from domain.kinds import PromptKind
     from storage.albums import get_pending, save_pending
-    from storage.issues import get_draft, save_draft
+    from storage.prompts import get_prompt, set_prompt
     from storage.updates import prune_stale
 
     async with database.transaction() as session:
@@ -196,14 +197,20 @@ async def test_housekeeping_prunes_only_what_is_stale(database: Database) -> Non
         await record_update(session, 1, NOW - timedelta(days=4))
         await record_update(session, 2, NOW - timedelta(hours=20))
         old = await save_pending(session, 5, 10, {"command": "claim"}, NOW - timedelta(days=2))
-        await save_draft(session, 5, "photos", {"photos": []}, NOW - timedelta(hours=2))
+        await set_prompt(
+            session, 5, 5, PromptKind.REPORT, {"step": "photos"}, NOW - timedelta(hours=2)
+        )
+        await set_prompt(
+            session, 6, 6, PromptKind.REPORT, {"step": "place"}, NOW - timedelta(days=2)
+        )
     async with database.transaction() as session:
         await prune_stale(session, NOW)
     async with database.transaction() as session:
         assert not await is_processed(session, 1)
         assert await is_processed(session, 2)
         assert await get_pending(session, old) is None
-        assert await get_draft(session, 5) is not None
+        assert await get_prompt(session, 5, 5) is not None
+        assert await get_prompt(session, 6, 6) is None
 
 
 async def test_nested_transactions_fail_at_once(database: Database) -> None:

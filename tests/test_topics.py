@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from domain.kinds import Subject
 from emulator.scenario import BotMessage, GroupChat, Person
 from storage import topics as store
 from storage.groups import get_group
@@ -292,7 +293,9 @@ async def album_photos(harness: Harness, group: GroupChat, kind: str) -> list[st
     event = next(e for e in detail.events if e.kind == kind)
     async with db.transaction() as session:
         rows = await session.scalars(
-            select(Photo.file_unique_id).where(Photo.topic_event_id == event.id)
+            select(Photo.file_unique_id).where(
+                Photo.subject_kind == Subject.TOPIC_EVENT, Photo.subject_id == event.id
+            )
         )
         return list(rows)
 

@@ -1,0 +1,64 @@
+"""The names the data is built from: statuses, history kinds, what a photo belongs to,
+and what a person can be in the middle of. ``StrEnum``s, so they are stored and
+compared as the plain strings they always were."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TopicStatus(StrEnum):
+    """Where a topic is in its life: open → claimed → review → done."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    REVIEW = "review"
+    DONE = "done"
+
+
+class TopicEventKind(StrEnum):
+    """One kind of step in a topic's history."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    MILESTONE = "milestone"
+    PROGRESS = "progress"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class IssueStatus(StrEnum):
+    """Where an inspection issue is: open → assigned → fixed → verified."""
+
+    OPEN = "open"
+    ASSIGNED = "assigned"
+    FIXED = "fixed"
+    VERIFIED = "verified"
+
+
+class IssueEventKind(StrEnum):
+    """One kind of step in an issue's history."""
+
+    REPORTED = "reported"
+    LOCATED = "located"
+    ASSIGNED = "assigned"
+    FIXED = "fixed"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+    DUPLICATE = "duplicate"
+
+
+class Subject(StrEnum):
+    """What a photo (or an album) belongs to; its id is the row of that kind."""
+
+    TOPIC_EVENT = "topic_event"
+    ISSUE_EVENT = "issue_event"
+
+
+class PromptKind(StrEnum):
+    """What a person is in the middle of in a chat, waiting for their next message."""
+
+    REPORT = "report"  # the guided /report in private chat
+    FIX_PHOTO = "fix_photo"  # /fixed without a photo: the "after" photo is awaited

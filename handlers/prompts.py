@@ -1,0 +1,152 @@
+"""Messages without a command — a photo, an album, a location, plain text — go to what
+the person is in the middle of in that chat (their prompt: a guided report, an awaited
+"after" photo, …), through this one router. A feature registers a :class:`Taker` for its
+kind of prompt with :func:`add_taker`; ``/cancel`` ends whatever prompt there is.
+
+Features never look at each other's prompts: the router asks the one taker whose kind
+the person's prompt has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import Application, MessageHandler, filters
+
+from domain.errors import UsageError
+from domain.kinds import PromptKind
+from handlers.commands import CommandSpec, add
+from handlers.common import command, is_group_chat, reply
+from handlers.context import Ctx
+from handlers.features import features_of
+from storage.photos import PhotoInfo
+from storage.prompts import Waiting, drop_prompt, get_prompt
+
+
+@dataclass(frozen=True)
+class LooseAlbum:
+    """A complete album whose caption is no command (e.g. the awaited "after" photos)."""
+
+    chat_id: int
+    user_id: int
+    message_id: int
+    media_group_id: str
+    photos: list[PhotoInfo]
+
+
+PhotoTaker = Callable[[Update, Ctx, PhotoInfo, Waiting], Awaitable[bool]]
+AlbumTaker = Callable[[Ctx, LooseAlbum, Waiting], Awaitable[bool]]
+MessageTaker = Callable[[Update, Ctx, Waiting], Awaitable[bool]]
+Fallback = Callable[[Update, Ctx], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Taker:
+    """What one kind of prompt does with each kind of message (True: it took it)."""
+
+    photo: PhotoTaker | None = None
+    album: AlbumTaker | None = None
+    location: MessageTaker | None = None
+    text: MessageTaker | None = None
+    expires: timedelta | None = None  # after this the prompt is forgotten
+    cancelled: str = "cancel.done"  # catalog key of the answer to /cancel
+    remove_keyboard: bool = False  # the prompt showed a reply keyboard
+
+
+def add_taker(app: Application, kind: PromptKind, taker: Taker) -> None:  # type: ignore[type-arg]
+    """Let a feature handle the messages sent while its kind of prompt is waiting."""
+    features_of(app).takers[kind] = taker
+
+
+def set_location_fallback(app: Application, fallback: Fallback) -> None:  # type: ignore[type-arg]
+    """What a location does when no prompt waits for one (inspections: it joins the
+    report just sent)."""
+    features_of(app).location_fallback = fallback
+
+
+async def waiting(context: Ctx, chat_id: int, user_id: int) -> tuple[Waiting, Taker] | None:
+    """The person's prompt in this chat and its taker; None if nothing (still) waits."""
+    async with context.read() as session:
+        found = await get_prompt(session, chat_id, user_id)
+    if found is None:
+        return None
+    taker = context.features.takers.get(found.kind)
+    if taker is None:
+        return None
+    if taker.expires is not None and found.since < context.clock.now() - taker.expires:
+        return None
+    return found, taker
+
+
+async def take_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
+    """Offer a photo without a command to the person's prompt; True if taken."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return False
+    found = await waiting(context, message.chat_id, user.id)
+    if found is None or found[1].photo is None:
+        return False
+    return await found[1].photo(update, context, photo, found[0])
+
+
+async def take_album(context: Ctx, album: LooseAlbum) -> bool:
+    """Offer a whole album without a command to the person's prompt; True if taken."""
+    found = await waiting(context, album.chat_id, album.user_id)
+    if found is None or found[1].album is None:
+        return False
+    return await found[1].album(context, album, found[0])
+
+
+async def on_location(update: Update, context: Ctx) -> None:
+    """A location: the prompt's, if one waits for it, else the registered fallback."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.location is None:
+        return
+    found = await waiting(context, message.chat_id, user.id)
+    taker = found[1].location if found is not None else None
+    if found is not None and taker is not None and await taker(update, context, found[0]):
+        return
+    fallback = context.features.location_fallback
+    if fallback is not None:
+        await fallback(update, context)
+
+
+async def on_private_text(update: Update, context: Ctx) -> None:
+    """Plain text in private chat: the prompt's next step, or a hint."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    found = await waiting(context, message.chat_id, user.id)
+    taker = found[1].text if found is not None else None
+    if found is not None and taker is not None and await taker(update, context, found[0]):
+        return
+    await reply(update, context, context.t("private.hint"))
+
+
+async def cancel_command(update: Update, context: Ctx) -> None:
+    """Stop what the person is in the middle of here (a guided report, a wait)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if context.args:
+        raise UsageError("cancel")
+    found = await waiting(context, message.chat_id, user.id)
+    async with context.transaction() as session:
+        dropped = await drop_prompt(session, message.chat_id, user.id)
+    if found is None or not dropped:
+        await reply(update, context, context.t("cancel.nothing"))
+        return
+    taker = found[1]
+    markup = ReplyKeyboardRemove() if taker.remove_keyboard and not is_group_chat(update) else None
+    await reply(update, context, context.t(taker.cancelled), markup)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install /cancel, the location router and the private-text router."""
+    add(app, CommandSpec("cancel", "any", section="inspections"))
+    app.add_handler(command("cancel", cancel_command))
+    app.add_handler(MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, on_location))
+    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(private_text & filters.UpdateType.MESSAGE, on_private_text))
