@@ -7,21 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
 from domain.geo import valid_position
-from domain.kinds import Subject
+from domain.kinds import IssueEventKind, IssueStatus, Subject
 from domain.parsing import storable
-from storage.dialect import rowcount
 from storage.groups import next_number
+from storage.lifecycle import transition
 from storage.members import members_by_id
 from storage.models import Issue, IssueEvent, Member, Photo
 from storage.photos import PhotoInfo, attach_photos, photos_of
 
-STATUSES = ("open", "assigned", "fixed", "verified")
-UNRESOLVED = ("open", "assigned")
+STATUSES = tuple(IssueStatus)
+UNRESOLVED = (IssueStatus.OPEN, IssueStatus.ASSIGNED)
 DUPLICATE_RADIUS_M = 50
 FILTERS = ("open", "overdue", "mine", "all")
 
@@ -70,7 +70,7 @@ async def report_issue(
         category=new.category,
         severity=new.severity,
         description=new.description,
-        status="open",
+        status=IssueStatus.OPEN,
         reporter_id=reporter_id,
         chat_id=chat_id,
         created_at=now,
@@ -78,7 +78,7 @@ async def report_issue(
     )
     session.add(issue)
     await session.flush()
-    event = await _event(session, issue.id, "reported", reporter_id, now)
+    event = await _event(session, issue, IssueEventKind.REPORTED, reporter_id, now)
     await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return issue, event, duplicates
 
@@ -100,7 +100,7 @@ async def nearby_open(
         .where(
             Issue.group_id == group_id,
             Issue.road == road,
-            Issue.status != "verified",
+            Issue.status != IssueStatus.VERIFIED,
             Issue.stake_from.is_not(None),
             Issue.stake_from - DUPLICATE_RADIUS_M <= end,
             Issue.stake_to + DUPLICATE_RADIUS_M >= stake_from,
@@ -148,7 +148,8 @@ async def attach_location(
         return None
     issue.latitude, issue.longitude = latitude, longitude
     issue.updated_at = now
-    await _event(session, issue.id, "located", user_id, now, note=f"{latitude:.6f},{longitude:.6f}")
+    where = f"{latitude:.6f},{longitude:.6f}"
+    await _event(session, issue, IssueEventKind.LOCATED, user_id, now, note=where)
     return issue
 
 
@@ -165,35 +166,38 @@ async def assign(
     """Give the issue to someone to rectify. Without a new deadline the one set before
     stays. Only an admin may take an issue away from the person it is assigned to (a
     member may take an unassigned one for themself)."""
-    guard = [Issue.id == issue.id, Issue.status.in_(UNRESOLVED)]
+    extra = []
     if not by_admin:
-        guard.append(or_(Issue.assignee_id.is_(None), Issue.assignee_id == assignee_id))
-    changed = await session.execute(
-        update(Issue)
-        .where(*guard)
-        .values(
-            status="assigned",
-            assignee_id=assignee_id,
-            deadline=deadline if deadline is not None else Issue.deadline,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        current = await _reload(session, issue.id)
-        if current.status in UNRESOLVED:
-            raise Refused("issue.taken", number=issue.number)
-        raise WrongStatus(issue.number, current.status, "issue")
-    issue = await _reload(session, issue.id)
-    deadline = issue.deadline
-    note = deadline.isoformat() if deadline else ""
-    await _event(session, issue.id, "assigned", actor_id, now, subject_id=assignee_id, note=note)
-    return issue
+        extra.append(or_(Issue.assignee_id.is_(None), Issue.assignee_id == assignee_id))
+    kept = deadline if deadline is not None else issue.deadline
+    values = {
+        "status": IssueStatus.ASSIGNED,
+        "assignee_id": assignee_id,
+        "deadline": deadline if deadline is not None else Issue.deadline,
+        "updated_at": now,
+    }
+    note = kept.isoformat() if kept else ""
+    event = _history(issue, IssueEventKind.ASSIGNED, actor_id, now, note=note, subject=assignee_id)
+    try:
+        return await transition(session, issue, UNRESOLVED, values, event, where=extra)
+    except WrongStatus:
+        if issue.status in UNRESOLVED:  # still open: someone else holds it
+            raise Refused("issue.taken", number=issue.number) from None
+        raise
 
 
 def may_fix(issue: Issue, user_id: int, is_admin: bool) -> bool:
     """The assignee, the reporter and admins may mark an issue fixed."""
     return is_admin or user_id in (issue.assignee_id, issue.reporter_id)
+
+
+def check_fixable(issue: Issue, user_id: int, is_admin: bool) -> None:
+    """Refuse a fix (or the wait for its photo) by someone who may not, or of an issue
+    that is not open."""
+    if not may_fix(issue, user_id, is_admin):
+        raise Refused("issue.not_allowed_fix", number=issue.number)
+    if issue.status not in UNRESOLVED:
+        raise WrongStatus(issue.number, issue.status, "issue")
 
 
 async def mark_fixed(
@@ -210,17 +214,11 @@ async def mark_fixed(
         raise Refused("issue.not_allowed_fix", number=issue.number)
     if not photos:
         raise Refused("issue.needs_photo", number=issue.number)
-    changed = await session.execute(
-        update(Issue)
-        .where(Issue.id == issue.id, Issue.status.in_(UNRESOLVED))
-        .values(status="fixed", fixed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(issue.number, issue.status, "issue")
-    event = await _event(session, issue.id, "fixed", actor_id, now, note=note)
+    values = {"status": IssueStatus.FIXED, "fixed_at": now, "updated_at": now}
+    event = _history(issue, IssueEventKind.FIXED, actor_id, now, note=note)
+    issue = await transition(session, issue, UNRESOLVED, values, event)
     await attach_photos(session, issue.group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
-    return await _reload(session, issue.id), event
+    return issue, event
 
 
 async def verify(
@@ -231,60 +229,49 @@ async def verify(
     duplicate_of: Issue | None = None,
 ) -> Issue:
     """Close the issue: its fix checked, or (``duplicate_of``) as a duplicate."""
-    allowed = ("fixed",) if duplicate_of is None else (*UNRESOLVED, "fixed")
+    allowed = [IssueStatus.FIXED] if duplicate_of is None else [*UNRESOLVED, IssueStatus.FIXED]
     if duplicate_of is not None and duplicate_of.id == issue.id:
         raise Refused("issue.self_duplicate", number=issue.number)
-    changed = await session.execute(
-        update(Issue)
-        .where(Issue.id == issue.id, Issue.status.in_(allowed))
-        .values(
-            status="verified",
-            verified_at=now,
-            duplicate_of_id=duplicate_of.id if duplicate_of else None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(issue.number, issue.status, "issue")
+    values = {
+        "status": IssueStatus.VERIFIED,
+        "verified_at": now,
+        "duplicate_of_id": duplicate_of.id if duplicate_of else None,
+        "updated_at": now,
+    }
     if duplicate_of is not None:
-        await _event(session, issue.id, "duplicate", admin_id, now, note=f"#{duplicate_of.number}")
+        note = f"#{duplicate_of.number}"
+        event = _history(issue, IssueEventKind.DUPLICATE, admin_id, now, note=note)
     else:
-        await _event(session, issue.id, "verified", admin_id, now)
-    return await _reload(session, issue.id)
+        event = _history(issue, IssueEventKind.VERIFIED, admin_id, now)
+    return await transition(session, issue, allowed, values, event)
 
 
 async def reopen(
     session: AsyncSession, issue: Issue, admin_id: int, reason: str, now: datetime
 ) -> Issue:
-    """Back to open (the fix did not hold, or it was closed by mistake)."""
-    changed = await session.execute(
-        update(Issue)
-        .where(Issue.id == issue.id, Issue.status.in_(("fixed", "verified")))
-        .values(
-            status="open",  # the assignee stays named: they still see it under /members
-            fixed_at=None,
-            verified_at=None,
-            duplicate_of_id=None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(issue.number, issue.status, "issue")
-    await _event(session, issue.id, "reopened", admin_id, now, note=reason)
-    return await _reload(session, issue.id)
+    """Back to open (the fix did not hold, or it was closed by mistake); the assignee
+    stays named, so they still see it under /members."""
+    values = {
+        "status": IssueStatus.OPEN,
+        "fixed_at": None,
+        "verified_at": None,
+        "duplicate_of_id": None,
+        "updated_at": now,
+    }
+    event = _history(issue, IssueEventKind.REOPENED, admin_id, now, note=reason)
+    closed = [IssueStatus.FIXED, IssueStatus.VERIFIED]
+    return await transition(session, issue, closed, values, event)
 
 
 def _filtered(group_id: int, which: str, user_id: int, today: date) -> Select[Issue]:
     query = select(Issue).where(Issue.group_id == group_id)
     if which == "open":
-        query = query.where(Issue.status != "verified")
+        query = query.where(Issue.status != IssueStatus.VERIFIED)
     elif which == "overdue":
         query = query.where(Issue.status.in_(UNRESOLVED), Issue.deadline < today)
     elif which == "mine":
         query = query.where(
-            Issue.status != "verified",
+            Issue.status != IssueStatus.VERIFIED,
             or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id),
         )
     elif which != "all":
@@ -329,8 +316,8 @@ async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCoun
     )
     return IssueCounts(
         found=sum(rows.values()),
-        fixed=rows.get("fixed", 0) + rows.get("verified", 0),
-        verified=rows.get("verified", 0),
+        fixed=rows.get(IssueStatus.FIXED, 0) + rows.get(IssueStatus.VERIFIED, 0),
+        verified=rows.get(IssueStatus.VERIFIED, 0),
         overdue=int(overdue or 0),
     )
 
@@ -379,7 +366,7 @@ async def _details(session: AsyncSession, issues: Sequence[Issue]) -> list[Issue
     after: dict[int, list[Photo]] = {i: [] for i in ids}
     for event_id, photos in (await photos_of(session, Subject.ISSUE_EVENT, kinds)).items():
         issue_id, kind = kinds[event_id]
-        (after if kind == "fixed" else before)[issue_id].extend(photos)
+        (after if kind == IssueEventKind.FIXED else before)[issue_id].extend(photos)
     wanted = {e.actor_id for found in events.values() for e in found}
     wanted |= {e.subject_id or 0 for found in events.values() for e in found}
     wanted |= {i.assignee_id or 0 for i in issues} | {i.reporter_id for i in issues}
@@ -420,19 +407,32 @@ async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[
     return found
 
 
-async def _event(
-    session: AsyncSession,
-    issue_id: int,
-    kind: str,
+def _history(
+    issue: Issue,
+    kind: IssueEventKind,
     actor_id: int,
     now: datetime,
     *,
     note: str = "",
-    subject_id: int | None = None,
+    subject: int | None = None,
 ) -> IssueEvent:
-    event = IssueEvent(
-        issue_id=issue_id, kind=kind, actor_id=actor_id, subject_id=subject_id, note=note, at=now
+    """A history row of ``issue`` (not yet added to the session)."""
+    return IssueEvent(
+        issue_id=issue.id, kind=kind, actor_id=actor_id, subject_id=subject, note=note, at=now
     )
+
+
+async def _event(
+    session: AsyncSession,
+    issue: Issue,
+    kind: IssueEventKind,
+    actor_id: int,
+    now: datetime,
+    *,
+    note: str = "",
+) -> IssueEvent:
+    """Add a history row of ``issue`` that comes with no status change."""
+    event = _history(issue, kind, actor_id, now, note=note)
     session.add(event)
     await session.flush()
     return event

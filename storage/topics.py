@@ -13,22 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import (
     AlreadyClaimant,
+    NotAdmin,
     NotClaimant,
     Refused,
     TopicFull,
     UnknownNumber,
     WrongStatus,
 )
-from domain.kinds import Subject
+from domain.kinds import Subject, TopicEventKind, TopicStatus
 from domain.parsing import storable
 from storage.dialect import insert, rowcount
 from storage.groups import next_number
+from storage.lifecycle import transition
 from storage.members import members_by_id
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import PhotoInfo, attach_photos, photos_of
 
-STATUSES = ("open", "claimed", "review", "done")
-CLAIMABLE = ("open", "claimed")
+STATUSES = tuple(TopicStatus)
+CLAIMABLE = (TopicStatus.OPEN, TopicStatus.CLAIMED)
 
 
 async def create_topic(
@@ -51,7 +53,7 @@ async def create_topic(
         due_on=due_on,
         slots=slots,
         claimed_count=0,
-        status="open",
+        status=TopicStatus.OPEN,
         progress=0,
         created_by=creator_id,
         created_at=now,
@@ -59,7 +61,7 @@ async def create_topic(
     )
     session.add(topic)
     await session.flush()
-    await _event(session, topic.id, "created", creator_id, now)
+    await _event(session, topic, TopicEventKind.CREATED, creator_id, now)
     return topic
 
 
@@ -80,7 +82,7 @@ async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
 async def list_topics(session: AsyncSession, group_id: int) -> list[Topic]:
     """The group's topics, by status (open, claimed, review, done), then number."""
     rows = await session.scalars(select(Topic).where(Topic.group_id == group_id))
-    order = {status: index for index, status in enumerate(STATUSES)}
+    order: dict[str, int] = {status: index for index, status in enumerate(STATUSES)}
     return sorted(rows, key=lambda t: (order.get(t.status, 9), t.number))
 
 
@@ -126,7 +128,7 @@ async def claim(session: AsyncSession, topic: Topic, user_id: int, now: datetime
             Topic.status.in_(CLAIMABLE),
             Topic.claimed_count < Topic.slots,
         )
-        .values(claimed_count=Topic.claimed_count + 1, status="claimed", updated_at=now)
+        .values(claimed_count=Topic.claimed_count + 1, status=TopicStatus.CLAIMED, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if rowcount(taken) != 1:
@@ -142,7 +144,7 @@ async def claim(session: AsyncSession, topic: Topic, user_id: int, now: datetime
     )
     if added.scalar_one_or_none() is None:
         raise AlreadyClaimant(topic.number)  # a double tap; the rollback frees the slot
-    await _event(session, topic.id, "claimed", user_id, now)
+    await _event(session, topic, TopicEventKind.CLAIMED, user_id, now)
     return await _reload(session, topic.id)
 
 
@@ -166,27 +168,75 @@ async def release(
     )
     await session.execute(
         update(Topic)
-        .where(Topic.id == topic.id, Topic.claimed_count == 0, Topic.status == "claimed")
-        .values(status="open", progress=0)
+        .where(Topic.id == topic.id, Topic.claimed_count == 0, Topic.status == TopicStatus.CLAIMED)
+        .values(status=TopicStatus.OPEN, progress=0)
         .execution_options(synchronize_session=False)
     )
-    await _event(session, topic.id, "released", actor_id, now, subject_id=user_id)
+    await _event(session, topic, TopicEventKind.RELEASED, actor_id, now, subject_id=user_id)
     return await _reload(session, topic.id)
 
 
+async def release_claim(
+    session: AsyncSession,
+    topic: Topic,
+    actor_id: int,
+    now: datetime,
+    *,
+    named: int | None = None,
+    by_admin: bool = False,
+) -> tuple[Topic, int]:
+    """Who may release whom: a claimant gives up their own claim; an admin may take
+    anyone's (``named``); an admin who names nobody and holds no claim takes the claim
+    of the only claimant. Returns the topic and whose claim was released."""
+    target = named if named is not None else actor_id
+    if target != actor_id and not by_admin:
+        raise NotAdmin()
+    if named is None and by_admin and not await is_claimant(session, topic.id, actor_id):
+        holders = (await claimants(session, [topic.id])).get(topic.id, [])
+        if len(holders) != 1:
+            raise NotClaimant(topic.number)
+        target = holders[0].user_id
+    return await release(session, topic, target, actor_id, now), target
+
+
 async def add_milestone(
-    session: AsyncSession, topic: Topic, due_on: date, text: str, actor_id: int, now: datetime
+    session: AsyncSession,
+    topic: Topic,
+    due_on: date,
+    text: str,
+    actor_id: int,
+    now: datetime,
+    *,
+    by_admin: bool = True,
 ) -> Milestone:
-    """A dated step of the topic."""
-    if topic.status == "done":
+    """A dated step of the topic (by a claimant or an admin)."""
+    if not by_admin and not await is_claimant(session, topic.id, actor_id):
+        raise NotClaimant(topic.number)
+    if topic.status == TopicStatus.DONE:
         raise WrongStatus(topic.number, topic.status)
     milestone = Milestone(
         topic_id=topic.id, due_on=due_on, text=text, created_by=actor_id, created_at=now
     )
     session.add(milestone)
-    await _event(session, topic.id, "milestone", actor_id, now, note=f"{due_on.isoformat()} {text}")
+    note = f"{due_on.isoformat()} {text}"
+    await _event(session, topic, TopicEventKind.MILESTONE, actor_id, now, note=note)
     await session.flush()
     return milestone
+
+
+async def complete_milestone(
+    session: AsyncSession, topic: Topic, index: int, actor_id: int, now: datetime, *, by_admin: bool
+) -> Milestone:
+    """Mark the topic's ``index``-th milestone (by date, from 1) done (claimants and
+    admins); done once, a second time changes nothing."""
+    if not by_admin and not await is_claimant(session, topic.id, actor_id):
+        raise NotClaimant(topic.number)
+    steps = await milestones(session, topic.id)
+    if not 1 <= index <= len(steps):
+        raise Refused("topic.no_such_milestone", number=topic.number, index=index)
+    step = steps[index - 1]
+    step.done_at = step.done_at or now
+    return step
 
 
 async def milestones(session: AsyncSession, topic_id: int) -> list[Milestone]:
@@ -211,15 +261,10 @@ async def add_progress(
     """A claimant's progress update (with photos); sets the topic's progress."""
     if not await is_claimant(session, topic.id, user_id):
         raise NotClaimant(topic.number)
-    changed = await session.execute(
-        update(Topic)
-        .where(Topic.id == topic.id, Topic.status == "claimed")
-        .values(progress=percent, updated_at=now)
-        .execution_options(synchronize_session=False)
+    event = _history(topic, TopicEventKind.PROGRESS, user_id, now, note=note, progress=percent)
+    await transition(
+        session, topic, [TopicStatus.CLAIMED], {"progress": percent, "updated_at": now}, event
     )
-    if rowcount(changed) != 1:
-        raise WrongStatus(topic.number, topic.status)
-    event = await _event(session, topic.id, "progress", user_id, now, note=note, progress=percent)
     await attach_photos(session, topic.group_id, photos, now, (Subject.TOPIC_EVENT, event.id))
     return event
 
@@ -236,16 +281,16 @@ async def submit_result(
     rejected result) are cleared."""
     if not await is_claimant(session, topic.id, user_id):
         raise NotClaimant(topic.number)
-    changed = await session.execute(
-        update(Topic)
-        .where(Topic.id == topic.id, Topic.status == "claimed")
-        .values(status="review", result=result, submitted_at=now, progress=100, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(topic.number, topic.status)
+    event = _history(topic, TopicEventKind.SUBMITTED, user_id, now, note=result)
+    values = {
+        "status": TopicStatus.REVIEW,
+        "result": result,
+        "submitted_at": now,
+        "progress": 100,
+        "updated_at": now,
+    }
+    await transition(session, topic, [TopicStatus.CLAIMED], values, event)
     await session.execute(delete(Rating).where(Rating.topic_id == topic.id))
-    event = await _event(session, topic.id, "submitted", user_id, now, note=result)
     await attach_photos(session, topic.group_id, photos, now, (Subject.TOPIC_EVENT, event.id))
     return event
 
@@ -274,7 +319,7 @@ async def rate(
     """Record (or change) the person's rating; returns (previous stars, new summary).
 
     Refused when the topic is not in review or the person claimed it."""
-    if topic.status != "review":
+    if topic.status != TopicStatus.REVIEW:
         raise Refused("topic.rating_closed", number=topic.number)
     if await is_claimant(session, topic.id, user_id):
         raise Refused("topic.own_rating", number=topic.number)
@@ -310,38 +355,24 @@ async def approve(
     session: AsyncSession, topic: Topic, admin_id: int, comment: str, now: datetime
 ) -> Topic:
     """The secretary approves the result: the topic is done and goes on the wall."""
-    changed = await session.execute(
-        update(Topic)
-        .where(Topic.id == topic.id, Topic.status == "review")
-        .values(
-            status="done",
-            approved_at=now,
-            approved_by=admin_id,
-            approval_comment=comment or None,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(topic.number, topic.status)
-    await _event(session, topic.id, "approved", admin_id, now, note=comment)
-    return await _reload(session, topic.id)
+    values = {
+        "status": TopicStatus.DONE,
+        "approved_at": now,
+        "approved_by": admin_id,
+        "approval_comment": comment or None,
+        "updated_at": now,
+    }
+    event = _history(topic, TopicEventKind.APPROVED, admin_id, now, note=comment)
+    return await transition(session, topic, [TopicStatus.REVIEW], values, event)
 
 
 async def reject(
     session: AsyncSession, topic: Topic, admin_id: int, reason: str, now: datetime
 ) -> Topic:
     """Send the result back: the topic is in progress again."""
-    changed = await session.execute(
-        update(Topic)
-        .where(Topic.id == topic.id, Topic.status == "review")
-        .values(status="claimed", updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if rowcount(changed) != 1:
-        raise WrongStatus(topic.number, topic.status)
-    await _event(session, topic.id, "rejected", admin_id, now, note=reason)
-    return await _reload(session, topic.id)
+    values = {"status": TopicStatus.CLAIMED, "updated_at": now}
+    event = _history(topic, TopicEventKind.REJECTED, admin_id, now, note=reason)
+    return await transition(session, topic, [TopicStatus.REVIEW], values, event)
 
 
 @dataclass
@@ -394,7 +425,7 @@ async def wall(session: AsyncSession, group_id: int) -> list[WallEntry]:
     topics = list(
         await session.scalars(
             select(Topic)
-            .where(Topic.group_id == group_id, Topic.status == "done")
+            .where(Topic.group_id == group_id, Topic.status == TopicStatus.DONE)
             .order_by(Topic.approved_at.desc(), Topic.number.desc())
         )
     )
@@ -425,7 +456,7 @@ async def claimed_by(session: AsyncSession, group_id: int) -> dict[int, list[int
     rows = await session.execute(
         select(TopicClaim.user_id, Topic.number)
         .join(Topic, Topic.id == TopicClaim.topic_id)
-        .where(Topic.group_id == group_id, Topic.status != "done")
+        .where(Topic.group_id == group_id, Topic.status != TopicStatus.DONE)
         .order_by(Topic.number)
     )
     found: dict[int, list[int]] = {}
@@ -434,10 +465,9 @@ async def claimed_by(session: AsyncSession, group_id: int) -> dict[int, list[int
     return found
 
 
-async def _event(
-    session: AsyncSession,
-    topic_id: int,
-    kind: str,
+def _history(
+    topic: Topic,
+    kind: TopicEventKind,
     actor_id: int,
     now: datetime,
     *,
@@ -445,8 +475,9 @@ async def _event(
     progress: int | None = None,
     subject_id: int | None = None,
 ) -> TopicEvent:
-    event = TopicEvent(
-        topic_id=topic_id,
+    """A history row of ``topic`` (not yet added to the session)."""
+    return TopicEvent(
+        topic_id=topic.id,
         kind=kind,
         actor_id=actor_id,
         subject_id=subject_id,
@@ -454,6 +485,20 @@ async def _event(
         progress=progress,
         at=now,
     )
+
+
+async def _event(
+    session: AsyncSession,
+    topic: Topic,
+    kind: TopicEventKind,
+    actor_id: int,
+    now: datetime,
+    *,
+    note: str = "",
+    subject_id: int | None = None,
+) -> TopicEvent:
+    """Add a history row of ``topic`` outside a status transition."""
+    event = _history(topic, kind, actor_id, now, note=note, subject_id=subject_id)
     session.add(event)
     await session.flush()
     return event
