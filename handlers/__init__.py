@@ -15,13 +15,13 @@ from telegram.ext import Application
 
 from handlers import (
     errors,
+    export,
     inspections,
     invocation,
     members,
     profile,
     prompts,
     registry,
-    report_flow,
     settings,
     start,
     topics,
@@ -36,8 +36,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     profile.register(app)
     members.register(app)
     topics.register(app)
-    report_flow.register(app)  # before inspections: `/report` alone in private, locations
-    inspections.register(app)
+    inspections.register(app)  # its guided report first: `/report` alone in private chat
+    export.register(app)
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     invocation.register(app)
     start.register_fallback(app)

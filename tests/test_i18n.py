@@ -88,7 +88,7 @@ def test_menu_descriptions_fit_telegram_limits() -> None:
 
 def test_keys_built_from_names_exist_in_both_catalogs() -> None:
     from domain.parsing import CATEGORIES
-    from handlers.export import ISSUE_COLUMNS, TOPIC_COLUMNS
+    from handlers.export.sheets import ISSUE_COLUMNS, TOPIC_COLUMNS
     from storage import issues, topics
 
     keys = {f"help.section.{c.section}" for c in command_table() if c.section != "general"}

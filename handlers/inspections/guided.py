@@ -33,7 +33,7 @@ from domain.text import excerpt
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.errors import render_user_error
-from handlers.inspections import announce_report
+from handlers.inspections.report import announce_report
 from handlers.invocation import Invocation
 from handlers.prompts import Taker, add_taker
 from handlers.start import register_payload
@@ -313,8 +313,8 @@ async def _finish(
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the guided report; before handlers.inspections (its private-chat
-    handlers must see `/report` alone and locations first)."""
+    """Install the guided report: ``/report`` alone in private chat (before the
+    one-message /report), its buttons, its prompt taker and its deep link."""
     app.add_handler(
         CommandHandler(
             "report", start_flow, filters=PRIVATE & filters.Regex(r"^/report(@\w+)?\s*$")

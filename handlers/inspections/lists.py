@@ -1,0 +1,206 @@
+"""Inspections — /issues (paged, with ◀ ▶ buttons) and /issue."""
+
+from __future__ import annotations
+
+import contextlib
+from zoneinfo import ZoneInfo
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
+from telegram.error import BadRequest
+
+from domain.errors import Refused, UsageError
+from domain.roads import StakeError, is_road, parse_place
+from handlers.common import is_group_chat, split_message
+from handlers.context import Ctx
+from handlers.i18n import Html, Translator
+from handlers.inspections.views import (
+    STATUS_ICONS,
+    _name,
+    issue_line,
+    local_day,
+    where_text,
+)
+from handlers.invocation import (
+    Invocation,
+)
+from storage import issues as store
+from storage.members import groups_of, members_by_id
+from storage.models import Group
+
+PAGE_SIZE = 20
+
+
+FILTER_WORDS = {
+    "未完成": "open",
+    "未销号": "open",
+    "逾期": "overdue",
+    "我的": "mine",
+    "全部": "all",
+}
+
+
+MAX_PAGE = 10**6
+
+
+async def issues_command(inv: Invocation) -> None:
+    """The list: open (default), overdue, mine, all, or one road; counts on top."""
+    if len(inv.args) > 1:
+        raise UsageError("issues")
+    which = inv.args[0] if inv.args else "open"
+    which = FILTER_WORDS.get(which, which)
+    which = which.lower() if which.lower() in store.FILTERS else road_of(which)
+    text, markup = await render_issue_page(
+        inv.context, inv.t, inv.group, which, inv.user_id, 0, in_group=not inv.private
+    )
+    await inv.reply(text, markup)
+
+
+def road_of(word: str) -> str:
+    """The road code a word names (``S272``, ``s272``, ``国道325``); usage error otherwise."""
+    try:
+        place, rest = parse_place(word)
+    except StakeError:
+        raise UsageError("issues") from None
+    if place is None or rest:
+        raise UsageError("issues")
+    return place.road
+
+
+async def render_issue_page(
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    which: str,
+    user_id: int,
+    page: int,
+    *,
+    in_group: bool,
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """One page of the list, with ◀ ▶ buttons when there is more than one."""
+    today = local_day(group, context.clock.now())
+    async with context.read() as session:
+        found = await store.list_issues(session, group.id, which, user_id, today)
+        total = await store.counts(session, group.id, today)
+        people = await members_by_id(session, (i.assignee_id or 0 for i in found))
+    head = t(
+        "issues.head",
+        found=total.found,
+        fixed=total.fixed,
+        verified=total.verified,
+        overdue=total.overdue,
+    )
+    label = t.plain(f"issues.filter.{which}") if which in store.FILTERS else which
+    if not found:
+        return Html(head + "\n" + t("issues.none", filter=label)), None
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [head, t("issues.title", filter=label, count=len(found))]
+    lines += [issue_line(t, i, people, today) for i in shown]
+    if pages > 1:
+        lines.append(t("issues.page", page=page + 1, pages=pages))
+    text = split_message(lines)[0]
+    where = "" if in_group else f":{group.chat_id}"
+    buttons = []
+    if page > 0:
+        buttons.append(
+            InlineKeyboardButton(
+                t.plain("issues.prev"), callback_data=f"iss:{which}:{page - 1}{where}"
+            )
+        )
+    if page < pages - 1:
+        buttons.append(
+            InlineKeyboardButton(
+                t.plain("issues.next"), callback_data=f"iss:{which}:{page + 1}{where}"
+            )
+        )
+    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def on_page_button(update: Update, context: Ctx) -> None:
+    """◀ ▶ under the list. In a group the list is always that group's own; in private
+    chat the button names the group, and the presser must be a member of it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, which, page_raw, *chat = query.data.split(":")
+    if is_group_chat(update):
+        group = context.group
+        if chat or group is None:
+            raise Refused("error.stale_button")
+    else:
+        async with context.read() as session:
+            mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
+        group = mine.get(int(chat[0])) if chat else None
+        if group is None:
+            raise Refused("issues.not_your_group")
+    if which not in store.FILTERS and not is_road(which):
+        raise Refused("error.stale_button")
+    page = min(int(page_raw), MAX_PAGE)
+    text, markup = await render_issue_page(
+        context, context.t, group, which, query.from_user.id, page, in_group=is_group_chat(update)
+    )
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text, reply_markup=markup)
+
+
+async def issue_command(inv: Invocation) -> None:
+    """One issue: place, category, status, assignee, deadline, history, then the
+    before and after photos as albums."""
+    if len(inv.args) != 1:
+        raise UsageError("issue")
+    number = inv.number(inv.args[0])
+    async with inv.context.read() as session:
+        issue = await store.get_issue(session, inv.group.id, number)
+        detail = await store.issue_detail(session, issue)
+    t = inv.t
+    people = detail.people
+    zone = ZoneInfo(inv.group.timezone)
+    lines = [
+        t("issue.head", icon=STATUS_ICONS[issue.status], number=number, where=where_text(t, issue)),
+        t(
+            "issue.fields",
+            category=t.plain(f"issue.category.{issue.category}"),
+            severity=issue.severity,
+            status=t.plain(f"issue.status.{issue.status}"),
+        ),
+        t("issue.description", text=issue.description),
+        t("issue.reporter", who=_name(people, issue.reporter_id)),
+    ]
+    if issue.assignee_id:
+        lines.append(
+            t(
+                "issue.assignee",
+                who=_name(people, issue.assignee_id),
+                deadline=issue.deadline.isoformat() if issue.deadline else "—",
+            )
+        )
+    if detail.duplicate_of:
+        lines.append(t("issue.duplicate_of", number=detail.duplicate_of))
+    lines.append(t("issue.history"))
+    for event in detail.events:
+        lines.append(
+            t(
+                "issue.history_line",
+                when=event.at.astimezone(zone).strftime("%m-%d %H:%M"),
+                who=_name(people, event.actor_id),
+                what=t.plain(f"issue.event.{event.kind}", subject=_name(people, event.subject_id)),
+                note=f" — {event.note}" if event.note else "",
+            )
+        )
+    for chunk in split_message(lines):
+        await inv.reply(chunk)
+    for label, photos in (("issue.before", detail.before), ("issue.after", detail.after)):
+        if len(photos) == 1:
+            await inv.context.bot.send_photo(
+                inv.chat_id, photos[0].file_id, caption=t.plain(label, number=number)
+            )
+        elif photos:
+            media = [InputMediaPhoto(p.file_id) for p in photos[:10]]
+            media[0] = InputMediaPhoto(photos[0].file_id, caption=t.plain(label, number=number))
+            await inv.context.bot.send_media_group(inv.chat_id, media)

@@ -1,0 +1,82 @@
+"""Inspections — what the group sees: a list line, one issue in full, possible
+duplicates, places. Pure functions from data to localised Telegram HTML."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from domain.roads import RoadPlace, gap_metres
+from handlers.common import fit
+from handlers.i18n import Html, Translator
+from storage import issues as store
+from storage.models import Group, Issue, Member
+
+STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified": "✅"}
+
+
+LIST_LINE = 180  # visible characters of one line of the list
+
+
+def place_of(issue: Issue) -> RoadPlace:
+    """The issue's road and stake range."""
+    return RoadPlace(issue.road or "", issue.stake_from, issue.stake_to)
+
+
+def where_text(t: Translator, issue: Issue) -> str:
+    """``S272 K93+520`` or the shared location, or "no place given"."""
+    place = str(place_of(issue))
+    if place:
+        return place
+    if issue.latitude is not None and issue.longitude is not None:
+        return f"📍{issue.latitude:.5f},{issue.longitude:.5f}"
+    return t.plain("issue.no_place")
+
+
+def local_day(group: Group, moment: datetime) -> date:
+    """The date of ``moment`` in the group's time zone."""
+    return moment.astimezone(ZoneInfo(group.timezone)).date()
+
+
+def issue_line(t: Translator, issue: Issue, people: dict[int, Member], today: date) -> Html:
+    """One issue in the list."""
+    assignee = people.get(issue.assignee_id or 0)
+    extra = ""
+    if assignee is not None and issue.status in store.UNRESOLVED:
+        extra += t.plain("issue.line_assignee", who=assignee.display_name)
+    if issue.deadline and issue.status in store.UNRESOLVED:
+        key = "issue.line_overdue" if issue.deadline < today else "issue.line_deadline"
+        extra += t.plain(key, date=issue.deadline.isoformat())
+    line = t(
+        "issue.line",
+        icon=STATUS_ICONS[issue.status],
+        number=issue.number,
+        where=where_text(t, issue),
+        category=t.plain(f"issue.category.{issue.category}"),
+        severity=issue.severity,
+        text=issue.description[:60],
+        extra=extra,
+    )
+    # a page of PAGE_SIZE lines must fit one message, whatever the names and texts
+    return fit(line, LIST_LINE)
+
+
+def duplicates_text(t: Translator, issue: Issue, nearby: list[Issue]) -> str:
+    """ "May be the same as #m (S272 K93+500, 20 m away)" lines."""
+    lines = []
+    for other in nearby:
+        gap = gap_metres(place_of(issue), place_of(other))
+        lines.append(
+            t(
+                "issue.possible_duplicate",
+                number=other.number,
+                where=str(place_of(other)),
+                metres=gap if gap is not None else 0,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _name(people: dict[int, Member], user_id: int | None) -> str:
+    member = people.get(user_id or 0)
+    return member.display_name if member else ""
