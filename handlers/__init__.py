@@ -1,4 +1,4 @@
-"""Telegram handlers, one module per feature; :func:`register_all` installs them.
+"""Telegram handlers, one package per feature; :func:`register_all` installs them.
 
 Order matters:
 1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
@@ -14,16 +14,15 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers import (
+    albums,
     errors,
     export,
+    general,
     inspections,
     invocation,
-    members,
-    profile,
+    photos,
     prompts,
     registry,
-    settings,
-    start,
     topics,
 )
 
@@ -31,14 +30,13 @@ from handlers import (
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
     """Install every handler in the documented order."""
     registry.register(app)
-    start.register(app)
-    settings.register(app)
-    profile.register(app)
-    members.register(app)
+    general.register(app)
     topics.register(app)
     inspections.register(app)  # its guided report first: `/report` alone in private chat
     export.register(app)
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
+    albums.register(app)  # an album's photos, before single photos
+    photos.register(app)
     invocation.register(app)
-    start.register_fallback(app)
+    general.register_fallback(app)
     errors.register(app)

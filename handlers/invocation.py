@@ -14,14 +14,12 @@ the group button changes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Collection, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,48 +29,36 @@ from telegram import (
     InputMediaPhoto,
     Message,
     MessageEntity,
-    PhotoSize,
     ReplyParameters,
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, JobQueue, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
-from domain.kinds import Subject
-from domain.parsing import MAX_NUMBER, parse_int, storable
-from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat, reply
+from domain.parsing import parse_int
+from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
 from handlers.context import Ctx
 from handlers.errors import render_user_error
 from handlers.features import features_of
-from handlers.i18n import Html, Translator, for_language, language_from_code
-from handlers.media import kick_downloads, schedule_downloads
-from handlers.prompts import LooseAlbum, take_album, take_photo
+from handlers.i18n import Html, Translator
+from handlers.prompts import AlbumSent
 from storage.albums import (
-    add_album_part,
-    album_parts,
-    drop_album_parts,
     finish_album,
     finished_album,
     get_pending,
     save_pending,
     take_pending,
-    unfinished_albums,
-    unfinished_albums_of,
 )
-from storage.groups import get_group
-from storage.members import get_member, groups_of
+from storage.members import groups_of
 from storage.models import Group
-from storage.photos import PhotoInfo, SubjectRef, attach_photos
+from storage.photos import PhotoInfo, SubjectRef
 
 log = logging.getLogger(__name__)
-
 CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
-
-
-ALBUM_PART_TTL = timedelta(hours=1)
-_CAPTION = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL)
+COMMAND_CAPTION = re.compile(
+    r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL
+)
 
 
 @dataclass
@@ -95,6 +81,79 @@ class Invocation:
     album: tuple[int, str] | None = None
     pending_id: int | None = None
     _claimed: bool = field(default=False, init=False, repr=False)
+
+    @classmethod
+    def from_message(
+        cls,
+        update: Update,
+        context: Ctx,
+        command: str,
+        rest: str,
+        group: Group,
+        is_admin: bool,
+        photos: list[PhotoInfo] | None = None,
+    ) -> Invocation:
+        """The command as one message (text, or a photo's caption, or an awaited photo):
+        answered where it was sent; its update id is its idempotency key."""
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None
+        return cls(
+            context=context,
+            command=command,
+            rest=rest,
+            chat_id=message.chat_id,
+            private=not is_group_chat(update),
+            user_id=user.id,
+            message_id=message.message_id,
+            group=group,
+            is_admin=is_admin,
+            t=context.t,
+            photos=photos or [],
+            message=message,
+            update_id=update.update_id,
+        )
+
+    @classmethod
+    def from_album(
+        cls, context: Ctx, album: AlbumSent, command: str, rest: str, group: Group, admin: bool
+    ) -> Invocation:
+        """The command as an album's caption: the album is its idempotency key, and its
+        reply is in the language of the chat it came from."""
+        return cls(
+            context=context,
+            command=command,
+            rest=rest,
+            chat_id=album.chat_id,
+            private=album.private,
+            user_id=album.user_id,
+            message_id=album.message_id,
+            group=group,
+            is_admin=admin,
+            t=album.t,
+            photos=album.photos,
+            album=(album.chat_id, album.media_group_id),
+        )
+
+    @classmethod
+    def from_pick(
+        cls, context: Ctx, user_id: int, payload: dict[str, Any], group: Group, admin: bool
+    ) -> Invocation:
+        """A command sent in private chat, run once its sender picked the group; the
+        pending command is its idempotency key."""
+        return cls(
+            context=context,
+            command=payload["command"],
+            rest=payload["rest"],
+            chat_id=payload["chat_id"],
+            private=True,
+            user_id=user_id,
+            message_id=payload["message_id"],
+            group=group,
+            is_admin=admin,
+            t=context.t,
+            photos=[PhotoInfo(**p) for p in payload["photos"]],
+            pending_id=int(payload["pending_id"]),
+        )
 
     @property
     def args(self) -> list[str]:
@@ -242,24 +301,6 @@ def with_mentions(message: Message) -> str:
 MENTION = "@id:"
 
 
-def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
-    """The biggest size of a Telegram photo (the last one)."""
-    size = sizes[-1]
-    return PhotoInfo(
-        file_id=size.file_id[:255],
-        file_unique_id=size.file_unique_id[:64],
-        width=_dimension(size.width),
-        height=_dimension(size.height),
-        file_size=min(size.file_size, MAX_NUMBER) if size.file_size is not None else None,
-        message_id=message_id,
-    )
-
-
-def _dimension(value: int) -> int:
-    """A photo's width or height as a column can hold it (Telegram's are small)."""
-    return value if storable(value) else 0
-
-
 def parse_caption(
     caption: str | None, bot_username: str, commands: Collection[str]
 ) -> tuple[str, str] | None:
@@ -267,7 +308,7 @@ def parse_caption(
     ``commands`` (those that take photos); None for any other caption."""
     if not caption:
         return None
-    match = _CAPTION.match(caption.strip())
+    match = COMMAND_CAPTION.match(caption.strip())
     if match is None:
         return None
     name, target, rest = match.group(1).lower(), match.group(2), match.group(3)
@@ -305,21 +346,7 @@ async def _start(
         if resolved is None:
             return
         group, admin = resolved
-    inv = Invocation(
-        context=context,
-        command=name,
-        rest=rest,
-        chat_id=message.chat_id,
-        private=private,
-        user_id=user.id,
-        message_id=message.message_id,
-        group=group,
-        is_admin=admin,
-        t=context.t,
-        photos=photos,
-        message=message,
-        update_id=update.update_id,
-    )
+    inv = Invocation.from_message(update, context, name, rest, group, admin, photos)
     await context.features.numbered[name](inv)
 
 
@@ -364,21 +391,11 @@ async def on_pick(update: Update, context: Ctx) -> None:
         return
     payload = pending[1]
     await query.answer(context.t.plain("scope.picked", group=group.title))
-    inv = Invocation(
-        context=context,
-        command=payload["command"],
-        rest=payload["rest"],
-        chat_id=payload["chat_id"],
-        private=True,
-        user_id=query.from_user.id,
-        message_id=payload["message_id"],
-        group=group,
-        is_admin=await is_admin(context, group, query.from_user.id),
-        t=context.t,
-        photos=[PhotoInfo(**p) for p in payload["photos"]],
-        pending_id=int(pending_raw),
+    admin = await is_admin(context, group, query.from_user.id)
+    pending_payload = {**payload, "pending_id": int(pending_raw)}
+    await run_safely(
+        Invocation.from_pick(context, query.from_user.id, pending_payload, group, admin)
     )
-    await run_safely(inv)
 
 
 async def run_safely(inv: Invocation) -> None:
@@ -403,261 +420,6 @@ async def _safe_reply(inv: Invocation, text: Html) -> None:
         log.warning("could not answer /%s: %s", inv.command, exc)
 
 
-async def on_photo(update: Update, context: Ctx) -> None:
-    """A single photo (or an image sent as a file): its caption's command, or a feature
-    waiting for a photo from this person."""
-    message = update.effective_message
-    assert message is not None
-    parsed = parse_caption(
-        message.caption, context.bot.username or "", context.features.photo_commands
-    )
-    photo = photo_of(message, refuse=parsed is not None)
-    if photo is None:
-        return
-    if parsed is not None:
-        name, rest = parsed
-        await _start(update, context, name, rest, [photo])
-        return
-    other = caption_command(message.caption, context.bot.username or "")
-    if other is not None:
-        raise Refused("photo.command_without_photos", command="/" + other)
-    if await take_photo(update, context, photo):
-        return
-    if not is_group_chat(update):
-        await reply(update, context, context.t("photo.hint"))
-
-
-def caption_command(caption: str | None, bot_username: str) -> str | None:
-    """The command a caption starts with, when it is addressed to this bot (or to no bot
-    in particular); None otherwise."""
-    match = _CAPTION.match((caption or "").strip())
-    if match is None:
-        return None
-    target = match.group(2)
-    if target and target.lower() != bot_username.lower():
-        return None
-    return match.group(1).lower()
-
-
-async def on_other_media(update: Update, context: Ctx) -> None:
-    """A video, voice note or other media captioned with one of our commands: only
-    photos are kept as evidence, so say so instead of staying silent."""
-    message = update.effective_message
-    if message is None:
-        return
-    name = caption_command(message.caption, context.bot.username or "")
-    if name is not None:
-        raise Refused("photo.only_photos", command="/" + name)
-
-
-def photo_of(message: Message, *, refuse: bool) -> PhotoInfo | None:
-    """The photo a message carries: its largest size, or an image file. A non-image file
-    or anything over 20 MB is refused (when ``refuse``) or ignored."""
-    if message.photo:
-        photo = largest(message.photo, message.message_id)
-    elif message.document is not None:
-        document = message.document
-        if not (document.mime_type or "").startswith("image/"):
-            if refuse:
-                raise Refused("photo.not_image", name=document.file_name or "")
-            return None
-        photo = PhotoInfo(
-            document.file_id[:255],
-            document.file_unique_id[:64],
-            0,
-            0,
-            min(document.file_size, MAX_NUMBER) if document.file_size is not None else None,
-            message.message_id,
-        )
-    else:
-        return None
-    if photo.file_size is not None and photo.file_size > MAX_PHOTO_BYTES:
-        if refuse:
-            raise Refused("photo.too_big", size=photo.file_size // (1024 * 1024))
-        return None
-    return photo
-
-
-async def on_album_part(update: Update, context: Ctx) -> None:
-    """One photo of an album: keep it, and act once the album stops growing."""
-    message = update.effective_message
-    user = update.effective_user
-    assert message is not None and user is not None and message.media_group_id is not None
-    photo = photo_of(message, refuse=False)
-    if photo is None:
-        return  # a file in the album that is no image (or too big): not kept
-    key = (message.chat_id, message.media_group_id)
-    username = context.bot.username or ""
-    commands = context.features.photo_commands
-    loose = parse_caption(message.caption, username, commands) is None
-    if loose and not is_group_chat(update) and await take_photo(update, context, photo):
-        return
-    async with context.transaction() as session:
-        done = await finished_album(session, *key)
-        if done is not None:
-            # a late photo of an album already acted on joins the same entry
-            if done.subject_kind and done.subject_id and done.group_id is not None:
-                subject = (Subject(done.subject_kind), done.subject_id)
-                await attach_photos(session, done.group_id, [photo], context.clock.now(), subject)
-                kick_downloads(context)
-            return
-        await add_album_part(
-            session,
-            key[0],
-            key[1],
-            message.message_id,
-            user.id,
-            message.caption,
-            photo,
-            context.clock.now(),
-        )
-    schedule_album(context, key)
-
-
-def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
-    """(Re)start the album's quiet-period timer."""
-    job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]  # PTB leaves it generic
-    assert job_queue is not None
-    name = f"album:{key[0]}:{key[1]}"
-    for job in job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    job_queue.run_once(
-        _album_job,
-        context.bot_data.album_debounce,
-        data=key,
-        name=name,
-        job_kwargs={"misfire_grace_time": None},
-    )
-
-
-async def _album_job(context: Ctx) -> None:
-    job = context.job
-    assert job is not None
-    key: tuple[int, str] = job.data  # type: ignore[assignment]
-    await finish_album_command(context, *key)
-
-
-async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) -> None:
-    """Act on a complete album: run its caption's command with all its photos."""
-    async with context.read() as session:
-        parts = await album_parts(session, chat_id, media_group_id)
-    username = context.bot.username or ""
-    photos = [
-        PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
-        for p in parts
-    ]
-    commands = context.features.photo_commands
-    found = [(p, parse_caption(p.caption, username, commands)) for p in parts]
-    captioned, parsed = next(((p, c) for p, c in found if c is not None), (None, None))
-    if captioned is None or parsed is None:
-        other = next((c for c in (caption_command(p.caption, username) for p in parts) if c), None)
-        if other is not None and parts:
-            await _refuse_album(context, chat_id, media_group_id, parts[0].user_id, other)
-            return
-        if parts and not any(p.caption for p in parts):
-            loose = LooseAlbum(
-                chat_id, parts[0].user_id, parts[0].message_id, media_group_id, photos
-            )
-            if await take_album(context, loose):
-                return
-        return  # no command (yet): the caption may still come; old parts are dropped later
-    name, rest = parsed
-    async with context.read() as session:
-        group = await get_group(session, chat_id)
-        member = await get_member(session, captioned.user_id)
-    private = chat_id == captioned.user_id
-    if private:
-        t = for_language(language_from_code(member.language_code if member else None))
-        async with context.read() as session:
-            groups = await groups_of(session, captioned.user_id)
-        if len(groups) != 1:
-            key = "scope.album_needs_group" if groups else "scope.no_group"
-            await context.bot.send_message(chat_id, t(key))
-            async with context.db.transaction() as session:
-                await finish_album(session, chat_id, media_group_id, context.clock.now())
-            return
-        group = groups[0]
-    elif group is not None:
-        t = for_language(group.language)
-    if group is None:
-        return
-    inv = Invocation(
-        context=context,
-        command=name,
-        rest=rest,
-        chat_id=chat_id,
-        private=private,
-        user_id=captioned.user_id,
-        message_id=captioned.message_id,
-        group=group,
-        is_admin=await is_admin(context, group, captioned.user_id),
-        t=t,
-        photos=photos,
-        album=(chat_id, media_group_id),
-    )
-    await run_safely(inv)
-
-
-async def finish_albums_of(context: Ctx, chat_id: int, user_id: int) -> None:
-    """Act at once on the albums this person is sending here (their parts came in before
-    the message being handled, which must see their effect)."""
-    async with context.read() as session:
-        waiting = await unfinished_albums_of(session, chat_id, user_id)
-    for media_group_id in waiting:
-        await finish_album_command(context, chat_id, media_group_id)
-
-
-async def _refuse_album(
-    context: Ctx, chat_id: int, media_group_id: str, user_id: int, command: str
-) -> None:
-    """An album captioned with a command that takes no photos: say so, once."""
-    async with context.db.transaction() as session:
-        if await finish_album(session, chat_id, media_group_id, context.clock.now()) is None:
-            return
-        group = await get_group(session, chat_id)
-        member = await get_member(session, user_id)
-    language = (
-        group.language if group else language_from_code(member.language_code if member else None)
-    )
-    text = for_language(language)("photo.command_without_photos", command="/" + command)
-    with contextlib.suppress(TelegramError):
-        await context.bot.send_message(chat_id, text)
-
-
-async def sweep_albums(context: Ctx) -> None:
-    """After a restart (or a lost timer): act on albums whose quiet period has passed,
-    and forget photos of albums that never carried a command."""
-    now = context.clock.now()
-    async with context.read() as session:
-        waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
-    for chat_id, media_group_id in waiting:
-        await finish_album_command(context, chat_id, media_group_id)
-    async with context.db.transaction() as session:
-        await drop_album_parts(session, now - ALBUM_PART_TTL)
-
-
-class _HasMediaGroup(filters.MessageFilter):
-    def filter(self, message: Message) -> bool:
-        return message.media_group_id is not None
-
-
-ALBUM = _HasMediaGroup(name="album")
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the photo-caption, album and group-pick handlers, and the album sweep."""
-    new = filters.UpdateType.MESSAGE
-    app.add_handler(
-        MessageHandler((filters.PHOTO | filters.Document.IMAGE) & ALBUM & new, on_album_part)
-    )
-    app.add_handler(MessageHandler(filters.PHOTO & new, on_photo))
-    app.add_handler(MessageHandler(filters.Document.ALL & new, on_photo))
-    other_media = (
-        filters.VIDEO | filters.ANIMATION | filters.AUDIO | filters.VOICE | filters.VIDEO_NOTE
-    )
-    app.add_handler(MessageHandler(other_media & filters.CAPTION & new, on_other_media))
+    """Install the buttons that pick the group for a command sent in private chat."""
     app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:[0-9]{1,12}:-?[0-9]{1,20}$"))
-    job_queue = app.job_queue
-    assert job_queue is not None
-    job_queue.run_repeating(sweep_albums, interval=30, first=5, name="album-sweep")
-    schedule_downloads(job_queue)

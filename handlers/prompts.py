@@ -22,23 +22,31 @@ from handlers.commands import CommandSpec, add
 from handlers.common import command, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.features import features_of
+from handlers.i18n import Translator
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, get_prompt
 
 
 @dataclass(frozen=True)
-class LooseAlbum:
-    """A complete album whose caption is no command (e.g. the awaited "after" photos)."""
+class AlbumSent:
+    """A complete album: who sent it where, its photos, and the language to answer in
+    (the group's, or in private chat the sender's)."""
 
     chat_id: int
     user_id: int
     message_id: int
     media_group_id: str
     photos: list[PhotoInfo]
+    t: Translator
+
+    @property
+    def private(self) -> bool:
+        """Whether it was sent in the private chat with the bot."""
+        return self.chat_id == self.user_id
 
 
 PhotoTaker = Callable[[Update, Ctx, PhotoInfo, Waiting], Awaitable[bool]]
-AlbumTaker = Callable[[Ctx, LooseAlbum, Waiting], Awaitable[bool]]
+AlbumTaker = Callable[[Ctx, AlbumSent, Waiting], Awaitable[bool]]
 MessageTaker = Callable[[Update, Ctx, Waiting], Awaitable[bool]]
 Fallback = Callable[[Update, Ctx], Awaitable[None]]
 
@@ -92,7 +100,7 @@ async def take_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
     return await found[1].photo(update, context, photo, found[0])
 
 
-async def take_album(context: Ctx, album: LooseAlbum) -> bool:
+async def take_album(context: Ctx, album: AlbumSent) -> bool:
     """Offer a whole album without a command to the person's prompt; True if taken."""
     found = await waiting(context, album.chat_id, album.user_id)
     if found is None or found[1].album is None:

@@ -375,8 +375,8 @@ async def test_members_with_arguments_answers_usage(cast: Cast) -> None:
 async def test_deep_link_payloads_reach_the_registered_feature(
     harness: Harness, cast: Cast
 ) -> None:
-    from handlers import start as start_module
     from handlers.common import reply
+    from handlers.general import start as start_module
 
     seen: list[str] = []
 
@@ -412,7 +412,7 @@ def test_two_applications_keep_their_own_registrations() -> None:
     from bot.app import build_application
     from domain.config import Config, Secret, TelegramConfig
     from handlers.features import features_of
-    from handlers.start import register_payload
+    from handlers.general.start import register_payload
 
     config = Config(telegram=TelegramConfig(token=Secret("1:" + "a" * 20)))
     first, second = build_application(config), build_application(config)

@@ -33,10 +33,10 @@ from domain.text import excerpt
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.errors import render_user_error
+from handlers.general.start import register_payload
 from handlers.inspections.report import announce_report
 from handlers.invocation import Invocation
 from handlers.prompts import Taker, add_taker
-from handlers.start import register_payload
 from storage import issues as store
 from storage.members import groups_of, is_admin
 from storage.models import Group
@@ -290,20 +290,7 @@ async def _finish(
             session, group.id, user_id, user_id, new, photos, context.clock.now()
         )
         admin = context.is_bot_admin(user_id) or await is_admin(session, group.id, user_id)
-    message = update.effective_message
-    inv = Invocation(
-        context=context,
-        command="report",
-        rest="",
-        chat_id=user_id,
-        private=True,
-        user_id=user_id,
-        message_id=message.message_id if message else 0,
-        group=group,
-        is_admin=admin,
-        t=context.t,
-        photos=photos,
-    )
+    inv = Invocation.from_message(update, context, "report", "", group, admin, photos)
     await announce_report(inv, issue, nearby, len(photos))
     await context.bot.send_message(
         user_id,

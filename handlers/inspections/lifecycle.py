@@ -13,9 +13,8 @@ from domain.errors import Refused, UsageError
 from domain.kinds import PromptKind, Subject
 from domain.parsing import future_date, parse_int
 from domain.text import bounded
-from handlers.common import is_admin, is_group_chat
+from handlers.common import is_admin
 from handlers.context import Ctx
-from handlers.i18n import for_language, language_from_code
 from handlers.inspections.views import (
     local_day,
     where_text,
@@ -26,7 +25,7 @@ from handlers.invocation import (
 )
 from handlers.media import kick_downloads
 from handlers.people import named_person
-from handlers.prompts import LooseAlbum
+from handlers.prompts import AlbumSent
 from storage import issues as store
 from storage.members import get_member
 from storage.models import Group, Issue
@@ -137,53 +136,22 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waitin
     if owed is None:
         return False
     group, number, note = owed
-    inv = Invocation(
-        context=context,
-        command="fixed",
-        rest=f"{number} {note}".strip(),
-        chat_id=message.chat_id,
-        private=not is_group_chat(update),
-        user_id=user.id,
-        message_id=message.message_id,
-        group=group,
-        is_admin=await is_admin(context, group, user.id),
-        t=context.t,
-        photos=[photo],
-        message=message,
-        update_id=update.update_id,
-    )
+    admin = await is_admin(context, group, user.id)
+    rest = f"{number} {note}".strip()
+    inv = Invocation.from_message(update, context, "fixed", rest, group, admin, [photo])
     await fixed_command(inv)
     return True
 
 
-async def fix_album(context: Ctx, album: LooseAlbum, wait: Waiting) -> bool:
+async def fix_album(context: Ctx, album: AlbumSent, wait: Waiting) -> bool:
     """An album of "after" photos answering /fixed."""
     owed = await _owed_fix(context, wait)
     if owed is None:
         return False
     group, number, note = owed
-    private = album.chat_id == album.user_id
-    if private:
-        async with context.read() as session:
-            member = await get_member(session, album.user_id)
-        t = for_language(language_from_code(member.language_code if member else None))
-    else:
-        t = for_language(group.language)
-    inv = Invocation(
-        context=context,
-        command="fixed",
-        rest=f"{number} {note}".strip(),
-        chat_id=album.chat_id,
-        private=private,
-        user_id=album.user_id,
-        message_id=album.message_id,
-        group=group,
-        is_admin=await is_admin(context, group, album.user_id),
-        t=t,
-        photos=album.photos,
-        album=(album.chat_id, album.media_group_id),
-    )
-    await run_safely(inv)
+    admin = await is_admin(context, group, album.user_id)
+    rest = f"{number} {note}".strip()
+    await run_safely(Invocation.from_album(context, album, "fixed", rest, group, admin))
     return True
 
 

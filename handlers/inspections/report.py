@@ -13,6 +13,7 @@ from domain.errors import InvalidValue, UsageError
 from domain.kinds import Subject
 from domain.parsing import ArgumentError, parse_report
 from domain.roads import STAKE_EXAMPLE, StakeError
+from handlers.albums import finish_albums_of
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.i18n import Html
@@ -23,7 +24,6 @@ from handlers.inspections.views import (
 from handlers.invocation import (
     Invocation,
     announce_with_photos,
-    finish_albums_of,
 )
 from handlers.media import kick_downloads
 from storage import issues as store

@@ -11,10 +11,10 @@ from domain.errors import UsageError
 from handlers.commands import CommandSpec, add
 from handlers.common import command, deep_link, reply, require_group, split_message
 from handlers.context import Ctx
+from handlers.general.start import short_help
 from handlers.i18n import Html, Translator, escape, for_language
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
-from handlers.start import short_help
 from storage.groups import ensure_group, get_group, set_active
 from storage.issues import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership

@@ -1,0 +1,215 @@
+"""Albums: several messages sharing a media_group_id, possibly split across
+getUpdates batches. Their photos are kept until the album stops growing, then its
+caption's command runs once with all of them (a sweep finishes albums a restart left
+behind); a late photo joins the entry the album made."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import timedelta
+
+from telegram import (
+    Message,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, JobQueue, MessageHandler, filters
+
+from domain.kinds import Subject
+from handlers.common import is_admin, is_group_chat
+from handlers.context import Ctx
+from handlers.i18n import for_language, language_from_code
+from handlers.invocation import Invocation, parse_caption, run_safely
+from handlers.media import kick_downloads, schedule_downloads
+from handlers.photos import caption_command, photo_of
+from handlers.prompts import AlbumSent, take_album, take_photo
+from storage.albums import (
+    add_album_part,
+    album_parts,
+    drop_album_parts,
+    finish_album,
+    finished_album,
+    unfinished_albums,
+    unfinished_albums_of,
+)
+from storage.groups import get_group
+from storage.members import get_member, groups_of
+from storage.models import Group
+from storage.photos import PhotoInfo, attach_photos
+
+log = logging.getLogger(__name__)
+ALBUM_PART_TTL = timedelta(hours=1)
+
+
+async def on_album_part(update: Update, context: Ctx) -> None:
+    """One photo of an album: keep it, and act once the album stops growing."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and user is not None and message.media_group_id is not None
+    photo = photo_of(message, refuse=False)
+    if photo is None:
+        return  # a file in the album that is no image (or too big): not kept
+    key = (message.chat_id, message.media_group_id)
+    username = context.bot.username or ""
+    commands = context.features.photo_commands
+    loose = parse_caption(message.caption, username, commands) is None
+    if loose and not is_group_chat(update) and await take_photo(update, context, photo):
+        return
+    async with context.transaction() as session:
+        done = await finished_album(session, *key)
+        if done is not None:
+            # a late photo of an album already acted on joins the same entry
+            if done.subject_kind and done.subject_id and done.group_id is not None:
+                subject = (Subject(done.subject_kind), done.subject_id)
+                await attach_photos(session, done.group_id, [photo], context.clock.now(), subject)
+                kick_downloads(context)
+            return
+        await add_album_part(
+            session,
+            key[0],
+            key[1],
+            message.message_id,
+            user.id,
+            message.caption,
+            photo,
+            context.clock.now(),
+        )
+    schedule_album(context, key)
+
+
+def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
+    """(Re)start the album's quiet-period timer."""
+    job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]  # PTB leaves it generic
+    assert job_queue is not None
+    name = f"album:{key[0]}:{key[1]}"
+    for job in job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    job_queue.run_once(
+        _album_job,
+        context.bot_data.album_debounce,
+        data=key,
+        name=name,
+        job_kwargs={"misfire_grace_time": None},
+    )
+
+
+async def _album_job(context: Ctx) -> None:
+    job = context.job
+    assert job is not None
+    key: tuple[int, str] = job.data  # type: ignore[assignment]
+    await finish_album_command(context, *key)
+
+
+async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) -> None:
+    """Act on a complete album: run its caption's command with all its photos, or offer
+    an album without a command to the sender's prompt."""
+    async with context.read() as session:
+        parts = await album_parts(session, chat_id, media_group_id)
+        group = await get_group(session, chat_id)
+        sender = await get_member(session, parts[0].user_id) if parts else None
+    if not parts:
+        return
+    username = context.bot.username or ""
+    found = [
+        (p, parse_caption(p.caption, username, context.features.photo_commands)) for p in parts
+    ]
+    captioned, parsed = next(((p, c) for p, c in found if c is not None), (parts[0], None))
+    language = (
+        group.language if group else language_from_code(sender.language_code if sender else None)
+    )
+    album = AlbumSent(
+        chat_id,
+        captioned.user_id,
+        captioned.message_id,
+        media_group_id,
+        [
+            PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
+            for p in parts
+        ],
+        for_language(language),
+    )
+    if parsed is None:
+        await _without_command(context, album, [p.caption for p in parts])
+        return
+    target = group if not album.private else await _only_group(context, album)
+    if target is not None:
+        admin = await is_admin(context, target, album.user_id)
+        await run_safely(Invocation.from_album(context, album, *parsed, target, admin))
+
+
+async def _without_command(context: Ctx, album: AlbumSent, captions: list[str | None]) -> None:
+    """An album whose caption runs nothing: a command that takes no photos is refused;
+    no caption at all goes to the sender's prompt; other text may still get a command."""
+    username = context.bot.username or ""
+    other = next((c for c in (caption_command(x, username) for x in captions) if c), None)
+    if other is not None:
+        await _refuse_album(context, album, other)
+    elif not any(captions):
+        await take_album(context, album)
+
+
+async def _only_group(context: Ctx, album: AlbumSent) -> Group | None:
+    """The sender's group for an album sent in private chat; when they are in none or in
+    several, say so (an album cannot wait for a group button) and drop it."""
+    async with context.read() as session:
+        groups = await groups_of(session, album.user_id)
+    if len(groups) == 1:
+        return groups[0]
+    key = "scope.album_needs_group" if groups else "scope.no_group"
+    await context.bot.send_message(album.chat_id, album.t(key))
+    async with context.transaction() as session:
+        await finish_album(session, album.chat_id, album.media_group_id, context.clock.now())
+    return None
+
+
+async def finish_albums_of(context: Ctx, chat_id: int, user_id: int) -> None:
+    """Act at once on the albums this person is sending here (their parts came in before
+    the message being handled, which must see their effect)."""
+    async with context.read() as session:
+        waiting = await unfinished_albums_of(session, chat_id, user_id)
+    for media_group_id in waiting:
+        await finish_album_command(context, chat_id, media_group_id)
+
+
+async def _refuse_album(context: Ctx, album: AlbumSent, command: str) -> None:
+    """An album captioned with a command that takes no photos: say so, once."""
+    async with context.transaction() as session:
+        finished = await finish_album(
+            session, album.chat_id, album.media_group_id, context.clock.now()
+        )
+    if finished is not None:
+        text = album.t("photo.command_without_photos", command="/" + command)
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(album.chat_id, text)
+
+
+async def sweep_albums(context: Ctx) -> None:
+    """After a restart (or a lost timer): act on albums whose quiet period has passed,
+    and forget photos of albums that never carried a command."""
+    now = context.clock.now()
+    async with context.read() as session:
+        waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
+    for chat_id, media_group_id in waiting:
+        await finish_album_command(context, chat_id, media_group_id)
+    async with context.db.transaction() as session:
+        await drop_album_parts(session, now - ALBUM_PART_TTL)
+
+
+class _HasMediaGroup(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.media_group_id is not None
+
+
+ALBUM = _HasMediaGroup(name="album")
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install the album handler (photos and image files sharing a media_group_id),
+    the album sweep, and the photo downloads."""
+    images = filters.PHOTO | filters.Document.IMAGE
+    app.add_handler(MessageHandler(images & ALBUM & filters.UpdateType.MESSAGE, on_album_part))
+    job_queue = app.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(sweep_albums, interval=30, first=5, name="album-sweep")
+    schedule_downloads(job_queue)
