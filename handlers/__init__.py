@@ -3,9 +3,11 @@
 Order matters:
 1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
    admins, chooses the translator. Every later handler relies on it.
-2. group 0, the features (only the first matching handler of a group runs); then the
-   photo-caption and album handlers of ``invocation``, which run photo-taking commands.
-3. group 0, last: the reply to unknown commands, so it never shadows a real one.
+2. group 0, the features (only the first matching handler of a group runs): general,
+   topics, inspections (its guided report before its one-message /report), export; then
+   ``prompts`` (/cancel, and locations and private text for what a person is in the
+   middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
+3. group 0, last: the reply to unknown commands and buttons, so it never shadows a real one.
 4. the error handler.
 """
 
@@ -19,8 +21,8 @@ from handlers import (
     export,
     general,
     inspections,
-    invocation,
     photos,
+    picks,
     prompts,
     registry,
     topics,
@@ -37,6 +39,6 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     albums.register(app)  # an album's photos, before single photos
     photos.register(app)
-    invocation.register(app)
+    picks.register(app)
     general.register_fallback(app)
     errors.register(app)

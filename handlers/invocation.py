@@ -28,12 +28,11 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
-    MessageEntity,
     ReplyParameters,
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from domain.parsing import parse_int
@@ -42,11 +41,11 @@ from handlers.context import Ctx
 from handlers.errors import render_user_error
 from handlers.features import features_of
 from handlers.i18n import Html, Translator
+from handlers.people import with_mentions
 from handlers.prompts import AlbumSent
 from storage.albums import (
     finish_album,
     finished_album,
-    get_pending,
     save_pending,
     take_pending,
 )
@@ -277,30 +276,6 @@ def register_command(
     app.add_handler(command(name, from_text))
 
 
-def with_mentions(message: Message) -> str:
-    """The message's text with each mention of a person without a username (shown by
-    Telegram as their name, which may be several words) replaced by one word
-    ``@id:<user id>``, so a name never shifts the arguments after it."""
-    text = message.text or ""
-    mentions = [
-        e for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION and e.user
-    ]
-    if not mentions:
-        return text
-    units = text.encode("utf-16-le")
-    out, position = [], 0
-    for entity in sorted(mentions, key=lambda e: e.offset):
-        assert entity.user is not None
-        out.append(units[position * 2 : entity.offset * 2].decode("utf-16-le"))
-        out.append(f"{MENTION}{entity.user.id}")
-        position = entity.offset + entity.length
-    out.append(units[position * 2 :].decode("utf-16-le"))
-    return "".join(out)
-
-
-MENTION = "@id:"
-
-
 def parse_caption(
     caption: str | None, bot_username: str, commands: Collection[str]
 ) -> tuple[str, str] | None:
@@ -377,27 +352,6 @@ async def _private_group(
     return None
 
 
-async def on_pick(update: Update, context: Ctx) -> None:
-    """The person chose the group for a command sent in private chat: run it there."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    _, pending_raw, chat_raw = query.data.split(":")
-    async with context.read() as session:
-        pending = await get_pending(session, int(pending_raw))
-        mine = {g.chat_id: g for g in await groups_of(session, query.from_user.id)}
-    group = mine.get(int(chat_raw))
-    if pending is None or pending[0] != query.from_user.id or group is None:
-        await query.answer(context.t.plain("scope.pick_stale"), show_alert=True)
-        return
-    payload = pending[1]
-    await query.answer(context.t.plain("scope.picked", group=group.title))
-    admin = await is_admin(context, group, query.from_user.id)
-    pending_payload = {**payload, "pending_id": int(pending_raw)}
-    await run_safely(
-        Invocation.from_pick(context, query.from_user.id, pending_payload, group, admin)
-    )
-
-
 async def run_safely(inv: Invocation) -> None:
     """Run an invocation outside python-telegram-bot's error handling (album sweeps,
     group picks): refusals are answered, bugs logged with an id and apologised for."""
@@ -418,8 +372,3 @@ async def _safe_reply(inv: Invocation, text: Html) -> None:
         await inv.reply(text)
     except TelegramError as exc:
         log.warning("could not answer /%s: %s", inv.command, exc)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the buttons that pick the group for a command sent in private chat."""
-    app.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:[0-9]{1,12}:-?[0-9]{1,20}$"))

@@ -8,7 +8,6 @@ from telegram import Message, MessageEntity
 from domain.errors import Refused
 from domain.text import excerpt
 from handlers.context import Ctx
-from handlers.invocation import MENTION
 from storage.members import group_member
 from storage.models import Group, Member
 
@@ -54,3 +53,27 @@ async def _member(context: Ctx, group: Group, user_id: int, shown: str) -> Membe
     if member is None:
         raise Refused("people.unknown", name=excerpt(shown))
     return member
+
+
+MENTION = "@id:"
+
+
+def with_mentions(message: Message) -> str:
+    """The message's text with each mention of a person without a username (shown by
+    Telegram as their name, which may be several words) replaced by one word
+    ``@id:<user id>``, so a name never shifts the arguments after it."""
+    text = message.text or ""
+    mentions = [
+        e for e in message.entities or () if e.type == MessageEntity.TEXT_MENTION and e.user
+    ]
+    if not mentions:
+        return text
+    units = text.encode("utf-16-le")
+    out, position = [], 0
+    for entity in sorted(mentions, key=lambda e: e.offset):
+        assert entity.user is not None
+        out.append(units[position * 2 : entity.offset * 2].decode("utf-16-le"))
+        out.append(f"{MENTION}{entity.user.id}")
+        position = entity.offset + entity.length
+    out.append(units[position * 2 :].decode("utf-16-le"))
+    return "".join(out)

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from domain.text import LIMITS
 from emulator.scenario import GroupChat, Person
-from storage import issues as issue_store
+from storage import issue_reads
 from storage import topics as topic_store
 from storage.groups import get_group
 from storage.models import Issue, Member, Topic
@@ -51,7 +51,7 @@ async def rows(harness: Harness, model: type[Issue] | type[Topic], chat_id: int)
         group = await get_group(session, chat_id)
         assert group is not None
         if model is Issue:
-            return list(await issue_store.list_issues(session, group.id, "all", 0, date.today()))
+            return list(await issue_reads.list_issues(session, group.id, "all", 0, date.today()))
         return list(await topic_store.list_topics(session, group.id))
 
 

@@ -89,13 +89,13 @@ def test_menu_descriptions_fit_telegram_limits() -> None:
 def test_keys_built_from_names_exist_in_both_catalogs() -> None:
     from domain.parsing import CATEGORIES
     from handlers.export.sheets import ISSUE_COLUMNS, TOPIC_COLUMNS
-    from storage import issues, topics
+    from storage import issue_reads, issues, topics
 
     keys = {f"help.section.{c.section}" for c in command_table() if c.section != "general"}
     keys |= {f"topic.status.{s}" for s in topics.STATUSES}
     keys |= {f"issue.status.{s}" for s in issues.STATUSES}
     keys |= {f"issue.category.{c}" for c in CATEGORIES}
-    keys |= {f"issues.filter.{f}" for f in issues.FILTERS}
+    keys |= {f"issues.filter.{f}" for f in issue_reads.FILTERS}
     keys |= {
         f"topic.event.{k}"
         for k in (

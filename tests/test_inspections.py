@@ -10,9 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from emulator.scenario import GroupChat
+from storage import issue_reads
 from storage import issues as store
 from storage.groups import get_group
-from storage.issues import IssueDetail
+from storage.issue_reads import IssueDetail
 from tests.conftest import Cast, Harness
 
 
@@ -27,7 +28,7 @@ async def detail_of(harness: Harness, group: GroupChat, number: int) -> IssueDet
         row = await get_group(session, group.id)
         assert row is not None
         issue = await store.get_issue(session, row.id, number)
-        return await store.issue_detail(session, issue)
+        return await issue_reads.issue_detail(session, issue)
 
 
 async def count_issues(harness: Harness, group: GroupChat) -> int:
@@ -36,7 +37,7 @@ async def count_issues(harness: Harness, group: GroupChat) -> int:
     async with db.transaction() as session:
         row = await get_group(session, group.id)
         assert row is not None
-        return len(await store.list_issues(session, row.id, "all", 0, date.today()))
+        return len(await issue_reads.list_issues(session, row.id, "all", 0, date.today()))
 
 
 async def reported(cast: Cast, text: str = "S272 K93+520 护栏缺损 cat:guardrail sev:2") -> str:

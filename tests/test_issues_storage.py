@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
+from storage import issue_reads
 from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
@@ -90,7 +91,7 @@ async def test_life_cycle_rules(database: Database) -> None:
         assert issue.status == "verified" and issue.verified_at is not None
         issue = await store.reopen(session, issue, 1, "又松了", NOW + timedelta(days=1))
         assert issue.status == "open" and issue.fixed_at is None and issue.verified_at is None
-        detail = await store.issue_detail(session, issue)
+        detail = await issue_reads.issue_detail(session, issue)
     assert [e.kind for e in detail.events] == [
         "reported",
         "assigned",
@@ -111,8 +112,8 @@ async def test_close_as_duplicate(database: Database) -> None:
         with pytest.raises(Refused, match="self_duplicate"):
             await store.verify(session, first, 1, NOW, first)
         closed = await store.verify(session, second, 1, NOW, first)
-        detail = await store.issue_detail(session, closed)
-        total = await store.counts(session, group_id, TODAY)
+        detail = await issue_reads.issue_detail(session, closed)
+        total = await issue_reads.counts(session, group_id, TODAY)
     assert closed.status == "verified" and detail.duplicate_of == 1
     assert total.found == 1  # duplicates are not counted twice
 
@@ -129,15 +130,23 @@ async def test_lists_filters_order_and_counts(database: Database) -> None:
         issue = await store.get_issue(session, group_id, 2)
         issue, _ = await store.mark_fixed(session, issue, 2, False, "", AFTER, NOW)
         await store.verify(session, issue, 1, NOW)
-        order = [i.number for i in await store.list_issues(session, group_id, "open", 2, TODAY)]
-        every = [i.number for i in await store.list_issues(session, group_id, "all", 2, TODAY)]
-        overdue = [
-            i.number for i in await store.list_issues(session, group_id, "overdue", 2, TODAY)
+        order = [
+            i.number for i in await issue_reads.list_issues(session, group_id, "open", 2, TODAY)
         ]
-        mine = [i.number for i in await store.list_issues(session, group_id, "mine", 3, TODAY)]
-        road = [i.number for i in await store.list_issues(session, group_id, "S272", 2, TODAY)]
-        total = await store.counts(session, group_id, TODAY)
-        assigned = await store.open_assigned(session, group_id)
+        every = [
+            i.number for i in await issue_reads.list_issues(session, group_id, "all", 2, TODAY)
+        ]
+        overdue = [
+            i.number for i in await issue_reads.list_issues(session, group_id, "overdue", 2, TODAY)
+        ]
+        mine = [
+            i.number for i in await issue_reads.list_issues(session, group_id, "mine", 3, TODAY)
+        ]
+        road = [
+            i.number for i in await issue_reads.list_issues(session, group_id, "S272", 2, TODAY)
+        ]
+        total = await issue_reads.counts(session, group_id, TODAY)
+        assigned = await issue_reads.open_assigned(session, group_id)
     assert order == [3, 1, 4]  # S272 by stake, then no road
     assert every == [2, 3, 1, 4]  # G325 before S272
     assert overdue == [1]

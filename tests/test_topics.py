@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from domain.kinds import Subject
 from emulator.scenario import BotMessage, GroupChat, Person
+from storage import topic_reads
 from storage import topics as store
 from storage.groups import get_group
 from storage.models import Photo
@@ -39,7 +40,7 @@ async def stored_topic(harness: Harness, group: GroupChat, number: int):  # type
         row = await get_group(session, group.id)
         assert row is not None
         topic = await store.get_topic(session, row.id, number)
-        return await store.topic_detail(session, topic)
+        return await topic_reads.topic_detail(session, topic)
 
 
 # --- creating and listing ----------------------------------------------------------

@@ -15,6 +15,7 @@ from domain.errors import (
     UnknownNumber,
     WrongStatus,
 )
+from storage import topic_reads
 from storage import topics as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
@@ -159,8 +160,8 @@ async def test_life_cycle_and_history(database: Database) -> None:
         topic = await store.approve(session, topic, 1, "很好", NOW + timedelta(hours=5))
         with pytest.raises(Refused, match="rating_closed"):
             await store.rate(session, topic, 4, 5, NOW)
-        detail = await store.topic_detail(session, topic)
-        wall = await store.wall(session, group_id)
+        detail = await topic_reads.topic_detail(session, topic)
+        wall = await topic_reads.wall(session, group_id)
     kinds = [e.kind for e in detail.events]
     assert kinds == [
         "created",

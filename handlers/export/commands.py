@@ -9,7 +9,7 @@ from handlers.inspections.views import local_day
 from handlers.invocation import (
     Invocation,
 )
-from storage import issues as store
+from storage import issue_reads
 from storage import topics as topic_store
 
 
@@ -22,7 +22,7 @@ async def export_command(inv: Invocation) -> None:
     t = for_group(inv)
     async with inv.context.read() as session:
         if what == "issues":
-            details = await store.export_rows(session, inv.group.id)
+            details = await issue_reads.export_rows(session, inv.group.id)
             content = sheets.issue_register(t, details, inv.group.timezone)
         else:
             topics = await topic_store.list_topics(session, inv.group.id)

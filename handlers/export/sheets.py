@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.roads import RoadPlace
 from handlers.i18n import Translator
-from storage.issues import IssueDetail
+from storage.issue_reads import IssueDetail
 from storage.models import Member, Topic
 from storage.topics import RatingSummary
 

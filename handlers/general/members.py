@@ -16,10 +16,10 @@ from handlers.i18n import Html, Translator, escape, for_language
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
-from storage.issues import open_assigned
+from storage.issue_reads import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import Member, Membership, full_name
-from storage.topics import claimed_by
+from storage.topic_reads import claimed_by
 
 ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
 

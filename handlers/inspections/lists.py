@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardButton,
@@ -19,15 +18,14 @@ from handlers.common import is_group_chat, split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator
 from handlers.inspections.views import (
-    STATUS_ICONS,
-    _name,
     issue_line,
     local_day,
-    where_text,
+    render_issue,
 )
 from handlers.invocation import (
     Invocation,
 )
+from storage import issue_reads
 from storage import issues as store
 from storage.members import groups_of, members_by_id
 from storage.models import Group
@@ -53,7 +51,7 @@ async def issues_command(inv: Invocation) -> None:
         raise UsageError("issues")
     which = inv.args[0] if inv.args else "open"
     which = FILTER_WORDS.get(which, which)
-    which = which.lower() if which.lower() in store.FILTERS else road_of(which)
+    which = which.lower() if which.lower() in issue_reads.FILTERS else road_of(which)
     text, markup = await render_issue_page(
         inv.context, inv.t, inv.group, which, inv.user_id, 0, in_group=not inv.private
     )
@@ -84,8 +82,8 @@ async def render_issue_page(
     """One page of the list, with ◀ ▶ buttons when there is more than one."""
     today = local_day(group, context.clock.now())
     async with context.read() as session:
-        found = await store.list_issues(session, group.id, which, user_id, today)
-        total = await store.counts(session, group.id, today)
+        found = await issue_reads.list_issues(session, group.id, which, user_id, today)
+        total = await issue_reads.counts(session, group.id, today)
         people = await members_by_id(session, (i.assignee_id or 0 for i in found))
     head = t(
         "issues.head",
@@ -94,7 +92,7 @@ async def render_issue_page(
         verified=total.verified,
         overdue=total.overdue,
     )
-    label = t.plain(f"issues.filter.{which}") if which in store.FILTERS else which
+    label = t.plain(f"issues.filter.{which}") if which in issue_reads.FILTERS else which
     if not found:
         return Html(head + "\n" + t("issues.none", filter=label)), None
     pages = max(1, -(-len(found) // PAGE_SIZE))
@@ -138,7 +136,7 @@ async def on_page_button(update: Update, context: Ctx) -> None:
         group = mine.get(int(chat[0])) if chat else None
         if group is None:
             raise Refused("issues.not_your_group")
-    if which not in store.FILTERS and not is_road(which):
+    if which not in issue_reads.FILTERS and not is_road(which):
         raise Refused("error.stale_button")
     page = min(int(page_raw), MAX_PAGE)
     text, markup = await render_issue_page(
@@ -157,42 +155,9 @@ async def issue_command(inv: Invocation) -> None:
     number = inv.number(inv.args[0])
     async with inv.context.read() as session:
         issue = await store.get_issue(session, inv.group.id, number)
-        detail = await store.issue_detail(session, issue)
+        detail = await issue_reads.issue_detail(session, issue)
     t = inv.t
-    people = detail.people
-    zone = ZoneInfo(inv.group.timezone)
-    lines = [
-        t("issue.head", icon=STATUS_ICONS[issue.status], number=number, where=where_text(t, issue)),
-        t(
-            "issue.fields",
-            category=t.plain(f"issue.category.{issue.category}"),
-            severity=issue.severity,
-            status=t.plain(f"issue.status.{issue.status}"),
-        ),
-        t("issue.description", text=issue.description),
-        t("issue.reporter", who=_name(people, issue.reporter_id)),
-    ]
-    if issue.assignee_id:
-        lines.append(
-            t(
-                "issue.assignee",
-                who=_name(people, issue.assignee_id),
-                deadline=issue.deadline.isoformat() if issue.deadline else "—",
-            )
-        )
-    if detail.duplicate_of:
-        lines.append(t("issue.duplicate_of", number=detail.duplicate_of))
-    lines.append(t("issue.history"))
-    for event in detail.events:
-        lines.append(
-            t(
-                "issue.history_line",
-                when=event.at.astimezone(zone).strftime("%m-%d %H:%M"),
-                who=_name(people, event.actor_id),
-                what=t.plain(f"issue.event.{event.kind}", subject=_name(people, event.subject_id)),
-                note=f" — {event.note}" if event.note else "",
-            )
-        )
+    lines = render_issue(t, inv.group, detail)
     for chunk in split_message(lines):
         await inv.reply(chunk)
     for label, photos in (("issue.before", detail.before), ("issue.after", detail.after)):

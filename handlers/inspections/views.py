@@ -10,6 +10,7 @@ from domain.roads import RoadPlace, gap_metres
 from handlers.common import fit
 from handlers.i18n import Html, Translator
 from storage import issues as store
+from storage.issue_reads import IssueDetail
 from storage.models import Group, Issue, Member
 
 STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified": "✅"}
@@ -80,3 +81,43 @@ def duplicates_text(t: Translator, issue: Issue, nearby: list[Issue]) -> str:
 def _name(people: dict[int, Member], user_id: int | None) -> str:
     member = people.get(user_id or 0)
     return member.display_name if member else ""
+
+
+def render_issue(t: Translator, group: Group, detail: IssueDetail) -> list[str]:
+    """/issue n: place, category, status, description, reporter, assignee and deadline,
+    duplicate, and the history (the photos follow as albums)."""
+    issue, people = detail.issue, detail.people
+    lines: list[str] = [
+        t(
+            "issue.head",
+            icon=STATUS_ICONS[issue.status],
+            number=issue.number,
+            where=where_text(t, issue),
+        ),
+        t(
+            "issue.fields",
+            category=t.plain(f"issue.category.{issue.category}"),
+            severity=issue.severity,
+            status=t.plain(f"issue.status.{issue.status}"),
+        ),
+        t("issue.description", text=issue.description),
+        t("issue.reporter", who=_name(people, issue.reporter_id)),
+    ]
+    if issue.assignee_id:
+        deadline = issue.deadline.isoformat() if issue.deadline else "—"
+        lines.append(t("issue.assignee", who=_name(people, issue.assignee_id), deadline=deadline))
+    if detail.duplicate_of:
+        lines.append(t("issue.duplicate_of", number=detail.duplicate_of))
+    lines.append(t("issue.history"))
+    zone = ZoneInfo(group.timezone)
+    for event in detail.events:
+        lines.append(
+            t(
+                "issue.history_line",
+                when=event.at.astimezone(zone).strftime("%m-%d %H:%M"),
+                who=_name(people, event.actor_id),
+                what=t.plain(f"issue.event.{event.kind}", subject=_name(people, event.subject_id)),
+                note=f" — {event.note}" if event.note else "",
+            )
+        )
+    return lines

@@ -34,6 +34,7 @@ from handlers.topics.views import (
     render_list,
     today,
 )
+from storage import topic_reads
 from storage import topics as store
 from storage.models import Group, Member
 
@@ -92,7 +93,7 @@ async def topic_command(inv: Invocation) -> None:
     number = inv.number(inv.args[0])
     async with inv.context.read() as session:
         topic = await store.get_topic(session, inv.group.id, number)
-        detail = await store.topic_detail(session, topic)
+        detail = await topic_reads.topic_detail(session, topic)
     for chunk in render_detail(inv.t, inv.group, detail, inv.context.clock.now()):
         await inv.reply(chunk)
     photos = [p for event in detail.events for p in detail.photos.get(event.id, [])][-10:]

@@ -28,6 +28,7 @@ from handlers.topics.views import (
     names,
     rating_text,
 )
+from storage import topic_reads
 from storage import topics as store
 from storage.models import Member, Topic
 from storage.topics import RatingSummary
@@ -191,7 +192,7 @@ async def wall_command(update: Update, context: Ctx) -> None:
     if context.args:
         raise UsageError("wall")
     async with context.read() as session:
-        entries = await store.wall(session, group.id)
+        entries = await topic_reads.wall(session, group.id)
     t = context.t
     if not entries:
         await reply(update, context, t("wall.empty"))

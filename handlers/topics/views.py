@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from domain.kinds import TopicEventKind, TopicStatus
 from domain.parsing import (
     progress_bar,
 )
 from handlers.common import split_message
 from handlers.i18n import Html, Translator
 from storage.models import Group, Member, Topic
-from storage.topics import RatingSummary, TopicDetail
+from storage.topic_reads import TopicDetail
+from storage.topics import RatingSummary
 
 STATUS_ICONS = {"open": "🟢", "claimed": "🔨", "review": "⭐", "done": "🏆"}
 
@@ -91,9 +93,9 @@ def _list_line(
 
 def render_detail(t: Translator, group: Group, detail: TopicDetail, now: datetime) -> list[Html]:
     """/topic n: description, claimants, progress bar, milestones, progress log, result,
-    rating and history."""
+    rating and history, split into as many messages as it takes."""
     topic = detail.topic
-    lines = [
+    lines: list[str] = [
         t("topic.head", icon=STATUS_ICONS[topic.status], number=topic.number, title=topic.title),
         t(
             "topic.status_line",
@@ -108,64 +110,76 @@ def render_detail(t: Translator, group: Group, detail: TopicDetail, now: datetim
         lines.append(t("topic.description", text=topic.description))
     lines.append(t("topic.claimants", who=names(t, detail.claimants)))
     lines.append(t("topic.progress_line", bar=progress_bar(topic.progress)))
-    day = today(group, now)
-    if detail.milestones:
-        lines.append(t("topic.milestones"))
-        for milestone in detail.milestones:
-            if milestone.done_at:
-                mark = "✔"
-                when = ""
-            elif topic.status in ("review", "done"):
-                mark = "○"  # the topic moved on without this step being marked done
-                when = ""
-            elif milestone.due_on < day:
-                mark = "⚠️"
-                when = t.plain("topic.overdue", days=(day - milestone.due_on).days)
-            else:
-                mark = "⏳"
-                when = t.plain("topic.due_in", days=(milestone.due_on - day).days)
-            lines.append(
-                t(
-                    "topic.milestone_line",
-                    mark=mark,
-                    date=milestone.due_on.isoformat(),
-                    text=milestone.text,
-                    when=when,
-                )
-            )
-    progress = [e for e in detail.events if e.kind == "progress"]
-    if progress:
-        lines.append(t("topic.progress_log"))
-        for event in progress:
-            shown = len(detail.photos.get(event.id, []))
-            lines.append(
-                t(
-                    "topic.progress_entry",
-                    when=local(event.at, group).strftime("%m-%d"),
-                    who=_person(detail, event.actor_id),
-                    percent=event.progress or 0,
-                    note=event.note,
-                    photos=t.plain("topic.photo_count", count=shown) if shown else "",
-                )
-            )
+    lines += milestone_lines(t, detail, today(group, now))
+    lines += progress_lines(t, group, detail)
     if topic.result:
         lines.append(t("topic.result", text=topic.result))
         lines.append(rating_text(t, detail.rating))
-    lines.append(t("topic.history"))
+    lines += history_lines(t, group, detail)
+    return split_message(lines)
+
+
+def milestone_lines(t: Translator, detail: TopicDetail, day: date) -> list[str]:
+    """The dated steps: ✔ done, ⚠️ overdue, ⏳ to come, ○ left behind by a result."""
+    if not detail.milestones:
+        return []
+    lines: list[str] = [t("topic.milestones")]
+    for milestone in detail.milestones:
+        when = ""
+        if milestone.done_at:
+            mark = "✔"
+        elif detail.topic.status in (TopicStatus.REVIEW, TopicStatus.DONE):
+            mark = "○"  # the topic moved on without this step being marked done
+        elif milestone.due_on < day:
+            mark = "⚠️"
+            when = t.plain("topic.overdue", days=(day - milestone.due_on).days)
+        else:
+            mark = "⏳"
+            when = t.plain("topic.due_in", days=(milestone.due_on - day).days)
+        date_text = milestone.due_on.isoformat()
+        lines.append(
+            t("topic.milestone_line", mark=mark, date=date_text, text=milestone.text, when=when)
+        )
+    return lines
+
+
+def progress_lines(t: Translator, group: Group, detail: TopicDetail) -> list[str]:
+    """The progress log: when, who, how far, the note and how many photos."""
+    progress = [e for e in detail.events if e.kind == TopicEventKind.PROGRESS]
+    if not progress:
+        return []
+    lines: list[str] = [t("topic.progress_log")]
+    for event in progress:
+        shown = len(detail.photos.get(event.id, []))
+        lines.append(
+            t(
+                "topic.progress_entry",
+                when=local(event.at, group).strftime("%m-%d"),
+                who=_person(detail, event.actor_id),
+                percent=event.progress or 0,
+                note=event.note,
+                photos=t.plain("topic.photo_count", count=shown) if shown else "",
+            )
+        )
+    return lines
+
+
+def history_lines(t: Translator, group: Group, detail: TopicDetail) -> list[str]:
+    """Every step of the topic's life, oldest first."""
+    lines: list[str] = [t("topic.history")]
     for event in detail.events:
+        subject = _person(detail, event.subject_id) if event.subject_id else ""
+        shows_note = event.note and event.kind != TopicEventKind.PROGRESS
         lines.append(
             t(
                 "topic.history_line",
                 when=local(event.at, group).strftime("%m-%d %H:%M"),
                 who=_person(detail, event.actor_id),
-                what=t.plain(
-                    f"topic.event.{event.kind}",
-                    subject=_person(detail, event.subject_id) if event.subject_id else "",
-                ),
-                note=f" — {event.note}" if event.note and event.kind not in ("progress",) else "",
+                what=t.plain(f"topic.event.{event.kind}", subject=subject),
+                note=f" — {event.note}" if shows_note else "",
             )
         )
-    return split_message(lines)
+    return lines
 
 
 def _person(detail: TopicDetail, user_id: int | None) -> str:
