@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import Subject, TopicStatus
 from storage.members import members_by_id
+from storage.milestones import milestones
 from storage.models import Member, Milestone, Photo, Topic, TopicClaim, TopicEvent
 from storage.photos import photos_of
-from storage.topics import RatingSummary, claimants, milestones, rating_summaries
+from storage.topics import RatingSummary, claimants, rating_summaries
 
 
 @dataclass

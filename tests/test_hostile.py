@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from domain.text import LIMITS
 from emulator.scenario import GroupChat, Person
 from storage import issue_reads
+from storage import milestones as milestone_store
 from storage import topics as topic_store
 from storage.groups import get_group
 from storage.models import Issue, Member, Topic
@@ -234,7 +235,7 @@ async def test_text_stored_before_the_limits_still_shows(harness: Harness, cast:
         topic = await topic_store.get_topic(session, group.id, 1)
         topic.description = "<说明>&" * 1400  # 5,600 characters on one line
         for _ in range(20):  # 300 is what the column holds; twenty of them fill two pages
-            await topic_store.add_milestone(
+            await milestone_store.add_milestone(
                 session, topic, date.today(), "步" * 300, cast.captain.id, harness.clock.now()
             )
     await cast.group.say(cast.worker, "/topic 1")

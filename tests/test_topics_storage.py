@@ -15,6 +15,7 @@ from domain.errors import (
     UnknownNumber,
     WrongStatus,
 )
+from storage import milestones as milestone_store
 from storage import topic_reads
 from storage import topics as store
 from storage.db import Database
@@ -131,7 +132,7 @@ async def test_life_cycle_and_history(database: Database) -> None:
     photo = PhotoInfo("file-1", "uniq-1", 1280, 960, 1000, 77)
     async with database.transaction() as session:
         topic = await store.get_topic(session, group_id, number)
-        await store.add_milestone(session, topic, date(2026, 12, 5), "完成标线", 2, NOW)
+        await milestone_store.add_milestone(session, topic, date(2026, 12, 5), "完成标线", 2, NOW)
         with pytest.raises(NotClaimant):
             await store.add_progress(session, topic, 3, 50, "", [], NOW)
         await store.add_progress(

@@ -34,6 +34,7 @@ from handlers.topics.views import (
     render_list,
     today,
 )
+from storage import milestones as milestone_store
 from storage import topic_reads
 from storage import topics as store
 from storage.models import Group, Member
@@ -208,7 +209,7 @@ async def milestone_command(inv: Invocation) -> None:
         raise UsageError("milestone")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
-        await store.add_milestone(
+        await milestone_store.add_milestone(
             session,
             topic,
             due_on,
@@ -235,7 +236,7 @@ async def _milestone_done(inv: Invocation) -> None:
         raise UsageError("milestone")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
-        step = await store.complete_milestone(
+        step = await milestone_store.complete_milestone(
             session, topic, index, inv.user_id, inv.context.clock.now(), by_admin=inv.is_admin
         )
     await inv.announce(inv.t("topic.milestone_done", number=number, text=step.text))
