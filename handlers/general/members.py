@@ -9,47 +9,17 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from domain.errors import UsageError
 from handlers.commands import CommandSpec, add
-from handlers.common import command, deep_link, reply, require_group, split_message
+from handlers.common import command, deep_link, reply, require_group
 from handlers.context import Ctx
-from handlers.general.start import short_help
-from handlers.i18n import Html, Translator, escape, for_language
+from handlers.general.views import render_roster, short_help
+from handlers.i18n import Html, escape, for_language
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
 from storage.issue_reads import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
-from storage.models import Member, Membership, full_name
+from storage.models import full_name
 from storage.topic_reads import claimed_by
-
-ROLE_ICONS = {"creator": "👑", "admin": "⭐", "member": "·"}
-
-
-def render_roster(
-    t: Translator,
-    rows: list[tuple[Member, Membership]],
-    topics: dict[int, list[int]] | None = None,
-    issues: dict[int, list[int]] | None = None,
-) -> list[Html]:
-    """The roster as one or more messages (each under Telegram's 4096 characters): role,
-    the topics each person holds and the issues assigned to them."""
-    lines = [t("members.title", count=len(rows))]
-    for member, membership in rows:
-        handle = f" @{member.username}" if member.username else ""
-        held = (topics or {}).get(member.user_id, [])
-        line = t(
-            "members.line",
-            icon=ROLE_ICONS.get(membership.role, "·"),
-            name=member.display_name,
-            handle=handle,
-            role=t.plain(f"role.{membership.role}"),
-        )
-        if held:
-            line = Html(line + t("members.topics", numbers=" ".join(f"#{n}" for n in held)))
-        assigned = (issues or {}).get(member.user_id, [])
-        if assigned:
-            line = Html(line + t("members.issues", numbers=" ".join(f"#{n}" for n in assigned)))
-        lines.append(line)
-    return split_message(lines)
 
 
 async def members(update: Update, context: Ctx) -> None:

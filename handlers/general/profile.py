@@ -14,43 +14,12 @@ from domain.text import LIMITS, clean_line, has_newline, is_blank
 from handlers.commands import CommandSpec, add
 from handlers.common import args_text, command, reply, require_private
 from handlers.context import Ctx
-from handlers.i18n import Html, Translator, language_from_code
+from handlers.general.views import render_profile
+from handlers.i18n import Html
 from storage.members import groups_of, set_party_joined, set_real_name
-from storage.models import Group, Member
 
 PARTY_FOUNDED = date(1921, 7, 23)
 MAX_NAME = LIMITS["name"]
-
-
-def party_years(joined: date, today: date) -> int:
-    """Completed years since ``joined`` (党龄)."""
-    years = today.year - joined.year
-    if (today.month, today.day) < (joined.month, joined.day):
-        years -= 1
-    return max(years, 0)
-
-
-def render_profile(t: Translator, member: Member, groups: list[Group], today: date) -> Html:
-    """The person's profile as they see it."""
-    joined = member.party_joined_on
-    if joined is None:
-        joined_text = t("profile.joined_unset")
-    else:
-        joined_text = t(
-            "profile.joined_value",
-            date=joined.isoformat(),
-            years=party_years(joined, today),
-            month=joined.month,
-            day=joined.day,
-        )
-    return t(
-        "profile.show",
-        name=member.real_name or t.plain("profile.name_unset", telegram=member.display_name),
-        joined=joined_text,
-        language=t.plain(f"language.{language_from_code(member.language_code)}"),
-        groups=t.plain("list.separator").join(g.title for g in groups)
-        or t.plain("profile.no_groups"),
-    )
 
 
 def _name_argument(update: Update) -> str:

@@ -13,20 +13,9 @@ from domain.parsing import parse_switch, parse_time
 from handlers.commands import CommandSpec, add
 from handlers.common import command, reply, require_admin
 from handlers.context import Ctx
-from handlers.i18n import LANGUAGES, Html, Translator, for_language
+from handlers.general.views import render_settings
+from handlers.i18n import LANGUAGES, Html, for_language
 from storage.groups import get_group, update_settings
-from storage.models import Group
-
-
-def render_settings(t: Translator, group: Group) -> Html:
-    """The four settings of the group, and how to change them."""
-    return t(
-        "settings.show",
-        briefing=group.briefing_time.strftime("%H:%M"),
-        timezone=group.timezone,
-        language=t.plain(f"language.{group.language}"),
-        workdays=t.plain("settings.on" if group.workdays_only else "settings.off"),
-    )
 
 
 async def settings(update: Update, context: Ctx) -> None:

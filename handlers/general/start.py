@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from domain.errors import UsageError
 from domain.text import excerpt
-from handlers.commands import SECTIONS, CommandSpec, add, visible
+from handlers.commands import CommandSpec, add
 from handlers.common import command, deep_link, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.features import features_of
-from handlers.i18n import Html, Translator
+from handlers.general.views import full_help, help_lines, help_text, help_topic, short_help
+from handlers.i18n import Html
 from handlers.keyboards import open_private_chat
 from storage.members import mark_started
 
@@ -28,71 +29,6 @@ def register_payload(
 ) -> None:
     """Let a feature act on ``/start <prefix>-<rest>`` deep links (e.g. check-in)."""
     features_of(app).payloads[prefix] = handler
-
-
-# what people type after /help to see one section
-SECTION_WORDS = {
-    "general": ("general", "通用", "常用"),
-    "topics": ("topics", "领题", "领题解题", "题目"),
-    "inspections": ("inspections", "issues", "问题", "自查", "自查问题", "巡查"),
-}
-
-
-def help_text(t: Translator, table: Sequence[CommandSpec], chat: str, admin: bool) -> Html:
-    """The commands this person may use here, one line each (private chat's /help)."""
-    lines: list[str] = [t("help.title_group" if chat == "group" else "help.title_private")]
-    lines += _lines(t, visible(table, "group" if chat == "group" else "private", admin))
-    lines.append(t("help.private_hint" if chat == "group" else "help.group_hint"))
-    return Html("\n".join(lines))
-
-
-def _lines(t: Translator, specs: Sequence[CommandSpec], marked: bool = False) -> list[str]:
-    lines: list[str] = []
-    section = "general"
-    for spec in specs:
-        if spec.section != section:
-            section = spec.section
-            lines.append(t(f"help.section.{section}"))
-        text = t(spec.description_key)
-        if marked and (spec.admin or spec.where != "any"):
-            where = t.plain("help.where_admin" if spec.admin else f"help.where_{spec.where}")
-            text = Html(f"{text} {t('help.marker', where=where)}")
-        lines.append(t("help.line", usage=Html(t(spec.usage_key)), text=text))
-    return lines
-
-
-def short_help(t: Translator, table: Sequence[CommandSpec], admin: bool) -> Html:
-    """A group's /help: the names of the commands this person may use, a line per
-    section, and how to read more (the full help is in the private chat)."""
-    lines = [t("help.title_group")]
-    by_section: dict[str, list[str]] = {}
-    for spec in visible(table, "group", admin):
-        by_section.setdefault(spec.section, []).append(f"/{spec.name}")
-    for section, names in by_section.items():
-        lines.append(
-            t("help.short_line", section=t.plain(f"help.name.{section}"), names=" ".join(names))
-        )
-    lines.append(t("help.short_hint"))
-    return Html("\n".join(lines))
-
-
-def full_help(t: Translator, table: Sequence[CommandSpec], section: str | None = None) -> Html:
-    """Every command (or one section's), with its usage and where and by whom it is used."""
-    specs = [s for s in visible(table, "group", True) if section in (None, s.section)]
-    specs += [
-        s for s in table if s.where == "private" and section in (None, s.section) and s not in specs
-    ]
-    specs.sort(key=lambda s: SECTIONS.index(s.section))
-    return Html("\n".join([t("help.title_full"), *_lines(t, specs, marked=True)]))
-
-
-def help_topic(table: Sequence[CommandSpec], word: str) -> str | CommandSpec | None:
-    """What ``/help <word>`` asks about: a section name, a command, or nothing known."""
-    lowered = word.lower().lstrip("/")
-    for section, words in SECTION_WORDS.items():
-        if lowered in words:
-            return section
-    return next((s for s in table if s.name == lowered), None)
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -149,7 +85,7 @@ async def help_command(update: Update, context: Ctx) -> None:
         if isinstance(found, str):
             await reply(update, context, full_help(t, table, found))
         else:
-            await reply(update, context, Html("\n".join(_lines(t, [found], marked=True))))
+            await reply(update, context, Html("\n".join(help_lines(t, [found], marked=True))))
         return
     if is_group_chat(update):
         markup = open_private_chat(t, deep_link(context, "help"))
@@ -182,7 +118,6 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     await reply(update, context, context.t("error.unknown_command", command="/" + excerpt(name)))
 
 
-# commands of the spec whose features are not built yet: they get a clear answer
 NOT_YET = frozenset(
     [
         "newevent",

@@ -9,7 +9,7 @@ from telegram import (
     Update,
 )
 
-from domain.errors import Refused, UsageError
+from domain.errors import UsageError
 from domain.kinds import PromptKind, Subject
 from domain.parsing import future_date, parse_int
 from domain.text import bounded
@@ -85,12 +85,7 @@ async def fixed_command(inv: Invocation) -> None:
     if not inv.photos:
         async with inv.transaction() as session:
             issue = await store.get_issue(session, inv.group.id, number)
-            if not store.may_fix(issue, inv.user_id, inv.is_admin):
-                raise Refused("issue.not_allowed_fix", number=number)
-            if issue.status not in store.UNRESOLVED:
-                raise Refused(
-                    "issue.wrong_status", number=number, status_key=f"issue.status.{issue.status}"
-                )
+            store.check_fixable(issue, inv.user_id, inv.is_admin)  # before asking for a photo
             wait = {"issue_id": issue.id, "note": note}
             await set_prompt(session, inv.chat_id, inv.user_id, PromptKind.FIX_PHOTO, wait, now)
         await inv.reply(inv.t("issue.send_after_photo", number=number))

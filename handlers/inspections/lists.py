@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Update,
@@ -17,6 +16,7 @@ from domain.roads import StakeError, is_road, parse_place
 from handlers.common import is_group_chat, split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator
+from handlers.inspections.keyboards import page_keyboard
 from handlers.inspections.views import (
     issue_line,
     local_day,
@@ -104,20 +104,7 @@ async def render_issue_page(
         lines.append(t("issues.page", page=page + 1, pages=pages))
     text = split_message(lines)[0]
     where = "" if in_group else f":{group.chat_id}"
-    buttons = []
-    if page > 0:
-        buttons.append(
-            InlineKeyboardButton(
-                t.plain("issues.prev"), callback_data=f"iss:{which}:{page - 1}{where}"
-            )
-        )
-    if page < pages - 1:
-        buttons.append(
-            InlineKeyboardButton(
-                t.plain("issues.next"), callback_data=f"iss:{which}:{page + 1}{where}"
-            )
-        )
-    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+    return text, page_keyboard(t, which, page, pages, where)
 
 
 async def on_page_button(update: Update, context: Ctx) -> None:
