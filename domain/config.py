@@ -28,10 +28,10 @@ from domain.config_values import (
     _path,
     _port,
     _positive,
-    _secret,
     _timezone,
     _token,
     _url,
+    _webhook_secret,
 )
 from domain.config_values import (
     Secret as Secret,
@@ -113,7 +113,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     ),
     "webhook": (
         WebhookConfig,
-        {"url": _https, "listen": _ip, "port": _port, "secret_token": _secret},
+        {"url": _https, "listen": _ip, "port": _port, "secret_token": _webhook_secret},
     ),
     "database": (DatabaseConfig, {"url": _database}),
     "bot": (

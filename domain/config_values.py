@@ -58,10 +58,6 @@ def _str(value: Any, key: str, from_env: bool) -> str:
     return value
 
 
-def _secret(value: Any, key: str, from_env: bool) -> Secret:
-    return Secret(_str(value, key, from_env))
-
-
 def _int(value: Any, key: str, from_env: bool) -> int:
     if from_env and isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value)
@@ -84,7 +80,9 @@ def _token(value: Any, key: str, from_env: bool) -> Secret:
     text = _str(value, key, from_env)
     if text and not _TOKEN.fullmatch(text):
         raise ConfigError(
-            key, "does not look like a bot token (digits, a colon, then letters: from @BotFather)"
+            key,
+            "does not look like a bot token from @BotFather: digits, a colon, then at least"
+            " 10 letters, digits, _ or -",
         )
     return Secret(text)
 
@@ -117,7 +115,15 @@ DATABASE_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyn
 def _database(value: Any, key: str, from_env: bool) -> str:
     text = _str(value, key, from_env)
     scheme = text.split("://", 1)[0] if "://" in text else ""
-    if scheme in DATABASE_DRIVERS.values():
+    if scheme == DATABASE_DRIVERS["sqlite"]:
+        path = text.split("://", 1)[1].lstrip("/").split("?", 1)[0]
+        if not path or path == ":memory:":
+            raise ConfigError(key, "names no file: an in-memory database loses everything")
+        return text
+    if scheme == DATABASE_DRIVERS["postgresql"]:
+        parts = urlsplit(text)
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(key, "needs a host and a database: postgresql+asyncpg://user@host/db")
         return text
     base = scheme.split("+", 1)[0]
     if base in ("postgres", "postgresql", "sqlite"):
@@ -199,7 +205,21 @@ def _mode(value: Any, key: str, from_env: bool) -> str:
 
 
 def _path(value: Any, key: str, from_env: bool) -> Path:
-    return Path(_str(value, key, from_env))
+    text = _str(value, key, from_env)
+    if not text.strip():
+        raise ConfigError(key, "must name a folder (empty means the current one by mistake)")
+    return Path(text)
+
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_secret(value: Any, key: str, from_env: bool) -> Secret:
+    text = _str(value, key, from_env)
+    if text and not _WEBHOOK_SECRET.fullmatch(text):
+        allowed = "may hold only letters, digits, _ and - (at most 256), as Telegram requires"
+        raise ConfigError(key, allowed)
+    return Secret(text)
 
 
 def valid_timezone(name: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -348,7 +349,12 @@ class Transcript(list[str]):
         """Add a line (and print it at once when echoing)."""
         super().append(line)
         if self.echo:
-            print(line, flush=True)
+            try:
+                print(line, flush=True)
+            except BrokenPipeError:  # `vanguard demo | head`: stop printing, quietly
+                self.echo = False
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
 
     def extend(self, lines: Iterable[str]) -> None:
         """Add several lines, each as :meth:`append` does."""

@@ -8,7 +8,9 @@ Order matters:
    ``prompts`` (/cancel, and locations and private text for what a person is in the
    middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
 3. group 0, last: the reply to unknown commands and buttons, so it never shadows a real one.
-4. the error handler.
+4. group ``registry.LAST``: records the update as processed if nothing did (so even a
+   read-only answer is not given twice when Telegram redelivers).
+5. the error handler.
 """
 
 from __future__ import annotations

@@ -17,13 +17,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, JobQueue, MessageHandler, filters
 
 from domain.kinds import Subject
-from handlers.common import is_admin, is_group_chat
+from handlers.common import is_admin
 from handlers.context import Ctx
 from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation, parse_caption, run_safely
 from handlers.media import kick_downloads, schedule_downloads
 from handlers.photos import caption_command, photo_of
-from handlers.prompts import AlbumSent, take_album, take_photo
+from handlers.prompts import AlbumSent, take_album
 from storage.albums import (
     add_album_part,
     album_parts,
@@ -51,11 +51,7 @@ async def on_album_part(update: Update, context: Ctx) -> None:
     if photo is None:
         return  # a file in the album that is no image (or too big): not kept
     key = (message.chat_id, message.media_group_id)
-    username = context.bot.username or ""
-    commands = context.features.photo_commands
-    loose = parse_caption(message.caption, username, commands) is None
-    if loose and not is_group_chat(update) and await take_photo(update, context, photo):
-        return
+    # decided only when the album is whole: its caption may be a command, in any part
     async with context.transaction() as session:
         done = await finished_album(session, *key)
         if done is not None:
@@ -123,6 +119,7 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
         captioned.user_id,
         captioned.message_id,
         media_group_id,
+        min(p.received_at for p in parts),
         [
             PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
             for p in parts

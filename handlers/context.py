@@ -117,6 +117,11 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         if claiming:
             self._claimed = True
 
+    @property
+    def claimed(self) -> bool:
+        """Whether this update's id is recorded (a write transaction committed)."""
+        return self._claimed
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A transaction for reading: it claims nothing, so it can come before or after

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, MessageHandler, filters
@@ -23,6 +23,7 @@ from handlers.common import command, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.features import features_of
 from handlers.i18n import Translator
+from storage.albums import drop_pending_of
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, get_prompt
 
@@ -36,6 +37,7 @@ class AlbumSent:
     user_id: int
     message_id: int
     media_group_id: str
+    since: datetime  # when its first photo arrived
     photos: list[PhotoInfo]
     t: Translator
 
@@ -103,8 +105,8 @@ async def take_photo(update: Update, context: Ctx, photo: PhotoInfo) -> bool:
 async def take_album(context: Ctx, album: AlbumSent) -> bool:
     """Offer a whole album without a command to the person's prompt; True if taken."""
     found = await waiting(context, album.chat_id, album.user_id)
-    if found is None or found[1].album is None:
-        return False
+    if found is None or found[1].album is None or album.since < found[0].started:
+        return False  # an album sent before the prompt began is no answer to it
     return await found[1].album(context, album, found[0])
 
 
@@ -143,8 +145,9 @@ async def cancel_command(update: Update, context: Ctx) -> None:
     found = await waiting(context, message.chat_id, user.id)
     async with context.transaction() as session:
         dropped = await drop_prompt(session, message.chat_id, user.id)
+        picks = not is_group_chat(update) and await drop_pending_of(session, user.id)
     if found is None or not dropped:
-        await reply(update, context, context.t("cancel.nothing"))
+        await reply(update, context, context.t("cancel.picks" if picks else "cancel.nothing"))
         return
     taker = found[1]
     markup = ReplyKeyboardRemove() if taker.remove_keyboard and not is_group_chat(update) else None

@@ -28,7 +28,9 @@ from storage.members import (
     touch_membership,
 )
 from storage.models import Group
-from storage.updates import is_processed, prune_stale
+from storage.updates import is_processed, prune_stale, record_update
+
+LAST = 100  # the handler group that runs after every feature
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +157,15 @@ async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | 
         return fresh
 
 
+async def mark_processed(update: Update, context: Ctx) -> None:
+    """After every handler: an update that wrote nothing (a list, a hint, a refusal
+    shown without an exception) is recorded too, so its redelivery is silent."""
+    if context.claimed:
+        return
+    async with context.db.transaction() as session:
+        await record_update(session, update.update_id, context.clock.now())
+
+
 async def housekeeping(context: Ctx) -> None:
     """Hourly: prune old processed-update ids, abandoned picks and drafts."""
     async with context.db.transaction() as session:
@@ -162,9 +173,10 @@ async def housekeeping(context: Ctx) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the registry step in handler group -1 (before every feature), and the
-    hourly housekeeping job."""
+    """Install the registry step in handler group -1 (before every feature), the
+    "processed" mark after every feature, and the hourly housekeeping job."""
     app.add_handler(TypeHandler(Update, register_update), group=-1)
+    app.add_handler(TypeHandler(Update, mark_processed), group=LAST)
     job_queue = app.job_queue
     assert job_queue is not None
     job_queue.run_repeating(housekeeping, interval=3600, first=60, name="housekeeping")

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.parsing import storable
-from storage.dialect import insert
+from storage.dialect import insert, rowcount
 from storage.models import Album, AlbumPart, PendingCommand
 from storage.photos import PhotoInfo
 
@@ -129,6 +129,12 @@ async def save_pending(
         assert existing is not None
         return int(existing)
     return int(pending_id)
+
+
+async def drop_pending_of(session: AsyncSession, user_id: int) -> bool:
+    """Forget the person's commands waiting for a group pick; False if there were none."""
+    result = await session.execute(delete(PendingCommand).where(PendingCommand.user_id == user_id))
+    return rowcount(result) > 0
 
 
 async def get_pending(session: AsyncSession, pending_id: int) -> tuple[int, dict[str, Any]] | None:

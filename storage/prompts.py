@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import Refused
 from domain.kinds import PromptKind
 from storage.dialect import insert, rowcount
 from storage.models import Prompt
@@ -23,7 +24,8 @@ class Waiting:
 
     kind: PromptKind
     data: dict[str, Any]
-    since: datetime
+    since: datetime  # its last step
+    started: datetime  # when it began
 
 
 async def set_prompt(
@@ -33,17 +35,35 @@ async def set_prompt(
     kind: PromptKind,
     data: dict[str, Any],
     now: datetime,
+    *,
+    fresh: bool = True,
 ) -> None:
-    """Wait for the person's next message in this chat (replacing any earlier wait)."""
+    """Wait for the person's next message in this chat: a new prompt (``fresh``, which
+    replaces any earlier one) or the next step of the same one."""
     text = json.dumps(data, ensure_ascii=False)
+    changes: dict[str, Any] = {"kind": kind, "data": text, "updated_at": now}
+    if fresh:
+        changes["started_at"] = now
     await session.execute(
         insert(session, Prompt)
-        .values(chat_id=chat_id, user_id=user_id, kind=kind, data=text, updated_at=now)
-        .on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={"kind": kind, "data": text, "updated_at": now},
+        .values(
+            chat_id=chat_id,
+            user_id=user_id,
+            kind=kind,
+            data=text,
+            started_at=now,
+            updated_at=now,
         )
+        .on_conflict_do_update(index_elements=["chat_id", "user_id"], set_=changes)
     )
+
+
+async def check_free(session: AsyncSession, chat_id: int, user_id: int, kind: PromptKind) -> None:
+    """Refuse to begin ``kind`` while the person is in the middle of something else in
+    this chat (a new prompt would silently throw the other one away)."""
+    found = await get_prompt(session, chat_id, user_id)
+    if found is not None and found.kind != kind:
+        raise Refused("prompt.busy", doing_key=f"prompt.kind.{found.kind}")
 
 
 async def get_prompt(
@@ -56,7 +76,9 @@ async def get_prompt(
     )
     if prompt is None:
         return None
-    return Waiting(PromptKind(prompt.kind), json.loads(prompt.data), prompt.updated_at)
+    return Waiting(
+        PromptKind(prompt.kind), json.loads(prompt.data), prompt.updated_at, prompt.started_at
+    )
 
 
 async def drop_prompt(

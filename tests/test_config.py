@@ -242,3 +242,23 @@ def test_misspelled_variables_are_named(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "VANGUARD_TELEGRAM_TOKN" in result.stderr
     assert "VANGUARD_BOT_LANGUAGE" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("section", "value", "key"),
+    [
+        pytest.param("webhook", 'secret_token = "a b!"', "webhook.secret_token", id="secret-chars"),
+        pytest.param("media", 'dir = ""', "media.dir", id="empty-media-dir"),
+        pytest.param("database", 'url = "postgresql+asyncpg://"', "database.url", id="pg-no-host"),
+        pytest.param(
+            "database", 'url = "sqlite+aiosqlite:///"', "database.url", id="sqlite-memory"
+        ),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_now(
+    tmp_path: Path, section: str, value: str, key: str
+) -> None:
+    body = f'[telegram]\ntoken = "{TOKEN}"\n[{section}]\n{value}\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, body), env={})
+    assert caught.value.key.startswith(key)

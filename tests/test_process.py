@@ -176,3 +176,30 @@ async def test_unreachable_telegram_or_database_is_one_line_and_retried(
     assert len(attempts) >= 2, log
     assert "Traceback" not in log and len(log.splitlines()) <= len(attempts) + 2, log
     assert emulator.token.split(":")[1] not in log
+
+
+async def test_demo_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    """`vanguard demo | head` prints the head and stops without a traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--out",
+        str(tmp_path / "out"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = await asyncio.wait_for(process.stdout.readline(), 60)
+    assert "adds the bot" in first.decode()
+    process.stdout.feed_eof()
+    transport = process._transport  # type: ignore[attr-defined]
+    transport.get_pipe_transport(1).close()  # the reader goes away, as `head` does
+    code = await asyncio.wait_for(process.wait(), 120)
+    errors = (await process.stderr.read()).decode()
+    assert code == 0, errors
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors[-2000:]

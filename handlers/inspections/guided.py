@@ -9,6 +9,7 @@ draft (so a double press cannot log it twice).
 from __future__ import annotations
 
 import contextlib
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -36,23 +37,23 @@ from handlers.errors import render_user_error
 from handlers.general.start import register_payload
 from handlers.inspections.report import announce_report
 from handlers.invocation import Invocation
-from handlers.prompts import Taker, add_taker
+from handlers.prompts import AlbumSent, Taker, add_taker
 from storage import issues as store
 from storage.members import groups_of, is_admin
 from storage.models import Group
 from storage.photos import PhotoInfo
-from storage.prompts import Waiting, drop_prompt, get_prompt, set_prompt
+from storage.prompts import Waiting, check_free, drop_prompt, get_prompt, set_prompt
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
-def _buttons(context: Ctx) -> InlineKeyboardMarkup:
+def _buttons(context: Ctx, token: str) -> InlineKeyboardMarkup:
     t = context.t
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t.plain("flow.next"), callback_data="rpt:next"),
-                InlineKeyboardButton(t.plain("flow.cancel"), callback_data="rpt:cancel"),
+                InlineKeyboardButton(t.plain("flow.next"), callback_data=f"rpt:next:{token}"),
+                InlineKeyboardButton(t.plain("flow.cancel"), callback_data=f"rpt:cancel:{token}"),
             ]
         ]
     )
@@ -72,11 +73,21 @@ async def _draft(
 async def _save(
     session: AsyncSession, user_id: int, step: str, data: dict[str, Any], now: datetime
 ) -> None:
-    await set_prompt(session, user_id, user_id, PromptKind.REPORT, {**data, "step": step}, now)
+    fresh = step == "photos" and not data.get("photos")  # the report begins
+    record = {**data, "step": step}
+    await set_prompt(session, user_id, user_id, PromptKind.REPORT, record, now, fresh=fresh)
 
 
 async def _drop(session: AsyncSession, user_id: int) -> bool:
     return await drop_prompt(session, user_id, user_id, PromptKind.REPORT)
+
+
+STEP_HINTS = {
+    "photos": "flow.photos_hint",
+    "place": "flow.place_help",
+    "description": "flow.description_help",
+    "group": "flow.group_hint",
+}
 
 
 async def start_flow(update: Update, context: Ctx) -> None:
@@ -86,8 +97,10 @@ async def start_flow(update: Update, context: Ctx) -> None:
     async with context.transaction() as session:
         if not await groups_of(session, user.id):
             raise Refused("scope.no_group")  # said now, not after all the steps
-        await _save(session, user.id, "photos", {"photos": []}, context.clock.now())
-    await reply(update, context, context.t("flow.photos"), _buttons(context))
+        await check_free(session, user.id, user.id, PromptKind.REPORT)
+        token = secrets.token_hex(4)  # this report's buttons: earlier ones do nothing to it
+        await _save(session, user.id, "photos", {"photos": [], "token": token}, context.clock.now())
+    await reply(update, context, context.t("flow.photos"), _buttons(context, token))
 
 
 async def start_from_link(update: Update, context: Ctx, payload: str) -> None:
@@ -96,34 +109,52 @@ async def start_from_link(update: Update, context: Ctx, payload: str) -> None:
 
 
 async def flow_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waiting) -> bool:
-    """A photo in private chat while the guided report collects photos."""
+    """A photo in private chat while the guided report is going on."""
     user = update.effective_user
-    message = update.effective_message
-    if user is None or message is None or message.chat_id != user.id:
+    if user is None:
         return False
+    return await _add_photos(context, user.id, [photo])
+
+
+async def flow_album(context: Ctx, album: AlbumSent, wait: Waiting) -> bool:
+    """An album without a caption in private chat while the guided report is going on."""
+    return await _add_photos(context, album.user_id, album.photos)
+
+
+async def _add_photos(context: Ctx, user_id: int, photos: list[PhotoInfo]) -> bool:
+    """Keep the photos for the report at its photos step (else say what the step wants);
+    one status message counts them."""
     async with context.transaction() as session:
-        draft = await _draft(session, user.id, for_update=True)
-        if draft is None or draft[0] != "photos":
+        draft = await _draft(session, user_id, for_update=True)
+        if draft is None:
             return False
-        data = draft[1]
-        known = {p["file_unique_id"] for p in data["photos"]}
-        if photo.file_unique_id not in known:
-            data["photos"].append(photo.__dict__)
-        status_id = data.get("status_message_id")
-        await _save(session, user.id, "photos", data, context.clock.now())
+        step, data = draft
+        if step == "photos":
+            known = {p["file_unique_id"] for p in data["photos"]}
+            data["photos"] += [p.__dict__ for p in photos if p.file_unique_id not in known]
+            await _save(session, user_id, "photos", data, context.clock.now())
+    if step != "photos":
+        await context.bot.send_message(user_id, context.t(STEP_HINTS.get(step, "flow.group_hint")))
+        return True
     text = context.t("flow.photo_count", count=len(data["photos"]))
+    status_id = data.get("status_message_id")
     if status_id:
         with contextlib.suppress(BadRequest):
             await context.bot.edit_message_text(
-                text, chat_id=user.id, message_id=status_id, reply_markup=_buttons(context)
+                text,
+                chat_id=user_id,
+                message_id=status_id,
+                reply_markup=_buttons(context, data.get("token", "")),
             )
         return True
-    sent = await context.bot.send_message(user.id, text, reply_markup=_buttons(context))
+    sent = await context.bot.send_message(
+        user_id, text, reply_markup=_buttons(context, data.get("token", ""))
+    )
     async with context.transaction() as session:
-        draft = await _draft(session, user.id, for_update=True)
+        draft = await _draft(session, user_id, for_update=True)
         if draft is not None:
             draft[1]["status_message_id"] = sent.message_id
-            await _save(session, user.id, draft[0], draft[1], context.clock.now())
+            await _save(session, user_id, draft[0], draft[1], context.clock.now())
     return True
 
 
@@ -138,7 +169,11 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
         await query.answer(context.t.plain("flow.gone"), show_alert=True)
         return
     step, data = draft
-    action = query.data.split(":", 2)[1]
+    parts = query.data.split(":")
+    action = parts[1]
+    if parts[-1] != data.get("token"):  # a button of an earlier, finished report
+        await query.answer(context.t.plain("flow.other_report"), show_alert=True)
+        return
     if action == "cancel":
         async with context.transaction() as session:
             await _drop(session, user_id)
@@ -152,7 +187,7 @@ async def on_flow_button(update: Update, context: Ctx) -> None:
         await _ask_place(context, user_id, data)
         return
     if action == "g" and step == "group":
-        chat_id = int(query.data.split(":")[2])
+        chat_id = int(parts[2])
         async with context.read() as session:
             group = next(
                 (g for g in await groups_of(session, user_id) if g.chat_id == chat_id), None
@@ -190,7 +225,9 @@ async def _next_step(update: Update, context: Ctx, step: str, data: dict[str, An
     assert message is not None and user is not None and message.text is not None
     t = context.t
     if step == "photos":
-        await reply(update, context, t("flow.photos_hint"), _buttons(context))
+        await reply(
+            update, context, t("flow.photos_hint"), _buttons(context, data.get("token", ""))
+        )
     elif step == "place":
         try:
             place, _ = parse_place(message.text)
@@ -232,8 +269,12 @@ async def flow_location(update: Update, context: Ctx, wait: Waiting) -> bool:
     user = update.effective_user
     assert message is not None and user is not None
     data = dict(wait.data)
-    if data.pop("step", "") != "place" or message.location is None:
+    step = data.pop("step", "")
+    if message.location is None:
         return False
+    if step != "place":  # the report is at another step: the location is not for a report
+        await reply(update, context, context.t(STEP_HINTS.get(step, "flow.group_hint")))
+        return True
     if not valid_position(message.location.latitude, message.location.longitude):
         raise Refused("error.bad_location")
     data.update(latitude=message.location.latitude, longitude=message.location.longitude)
@@ -262,7 +303,12 @@ async def _ask_group(update: Update, context: Ctx, user_id: int, data: dict[str,
     async with context.transaction() as session:
         await _save(session, user_id, "group", data, context.clock.now())
     buttons = [
-        [InlineKeyboardButton(g.title or str(g.chat_id), callback_data=f"rpt:g:{g.chat_id}")]
+        [
+            InlineKeyboardButton(
+                g.title or str(g.chat_id),
+                callback_data=f"rpt:g:{g.chat_id}:{data.get('token', '')}",
+            )
+        ]
         for g in groups[:8]
     ]
     await reply(update, context, context.t("flow.group"), InlineKeyboardMarkup(buttons))
@@ -308,13 +354,16 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_handler(
-        CallbackQueryHandler(on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20})$")
+        CallbackQueryHandler(
+            on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20}):[0-9a-f]{0,8}$"
+        )
     )
     add_taker(
         app,
         PromptKind.REPORT,
         Taker(
             photo=flow_photo,
+            album=flow_album,
             location=flow_location,
             text=flow_text,
             cancelled="flow.cancelled",

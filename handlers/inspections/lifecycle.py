@@ -30,7 +30,7 @@ from storage import issues as store
 from storage.members import get_member
 from storage.models import Group, Issue
 from storage.photos import PhotoInfo
-from storage.prompts import Waiting, drop_prompt, set_prompt
+from storage.prompts import Waiting, check_free, drop_prompt, set_prompt
 
 FIX_PHOTO_WAIT = timedelta(minutes=30)
 
@@ -86,9 +86,11 @@ async def fixed_command(inv: Invocation) -> None:
         async with inv.transaction() as session:
             issue = await store.get_issue(session, inv.group.id, number)
             store.check_fixable(issue, inv.user_id, inv.is_admin)  # before asking for a photo
+            await check_free(session, inv.chat_id, inv.user_id, PromptKind.FIX_PHOTO)
             wait = {"issue_id": issue.id, "note": note}
             await set_prompt(session, inv.chat_id, inv.user_id, PromptKind.FIX_PHOTO, wait, now)
-        await inv.reply(inv.t("issue.send_after_photo", number=number))
+        key = "issue.send_after_photo_private" if inv.private else "issue.send_after_photo"
+        await inv.reply(inv.t(key, number=number))
         return
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
@@ -111,12 +113,17 @@ async def fixed_command(inv: Invocation) -> None:
     )
 
 
-async def _owed_fix(context: Ctx, wait: Waiting) -> tuple[Group, int, str] | None:
-    """The issue (group, number, note) an awaited "after" photo is for."""
+async def _owed_fix(
+    context: Ctx, chat_id: int, user_id: int, wait: Waiting
+) -> tuple[Group, int, str] | None:
+    """The issue (group, number, note) an awaited "after" photo is for; when it can no
+    longer be fixed (someone else fixed it meanwhile), the wait ends."""
     async with context.read() as session:
         issue = await session.get(Issue, int(wait.data.get("issue_id", 0)))
         group = await session.get(Group, issue.group_id) if issue is not None else None
-    if issue is None or group is None:
+    if issue is None or group is None or issue.status not in store.UNRESOLVED:
+        async with context.transaction() as session:
+            await drop_prompt(session, chat_id, user_id, PromptKind.FIX_PHOTO)
         return None
     return group, issue.number, str(wait.data.get("note", ""))
 
@@ -127,7 +134,7 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waitin
     user = update.effective_user
     if message is None or user is None:
         return False
-    owed = await _owed_fix(context, wait)
+    owed = await _owed_fix(context, message.chat_id, user.id, wait)
     if owed is None:
         return False
     group, number, note = owed
@@ -140,7 +147,7 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waitin
 
 async def fix_album(context: Ctx, album: AlbumSent, wait: Waiting) -> bool:
     """An album of "after" photos answering /fixed."""
-    owed = await _owed_fix(context, wait)
+    owed = await _owed_fix(context, album.chat_id, album.user_id, wait)
     if owed is None:
         return False
     group, number, note = owed

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("started_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", "user_id", name=op.f("pk_prompts")),
     )
@@ -85,12 +86,14 @@ def upgrade() -> None:
 def _prompt(
     chat_id: int, user_id: int, kind: str, data: dict[str, object], at: object
 ) -> dict[str, object]:
+    when = storage.types.UTCDateTime().process_result_value(at, None)
     return {
         "chat_id": chat_id,
         "user_id": user_id,
         "kind": kind,
         "data": json.dumps(data, ensure_ascii=False),
-        "updated_at": storage.types.UTCDateTime().process_result_value(at, None),
+        "started_at": when,
+        "updated_at": when,
     }
 
 
