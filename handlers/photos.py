@@ -48,7 +48,8 @@ async def on_photo(update: Update, context: Ctx) -> None:
     parsed = parse_caption(
         message.caption, context.bot.username or "", context.features.photo_commands
     )
-    photo = photo_of(message, refuse=parsed is not None)
+    # in private chat nobody else reads a file sent to the bot: say it is not kept
+    photo = photo_of(message, refuse=parsed is not None or not is_group_chat(update))
     if photo is None:
         return
     if parsed is not None:

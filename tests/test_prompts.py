@@ -183,3 +183,13 @@ async def test_a_stale_wait_expires(harness: Harness, cast: Cast) -> None:
     await cast.group.send_photo(cast.worker)
     await cast.group.expect_silence()
     assert (await issue(harness, cast, 1)).issue.status == "open"
+
+
+async def test_a_file_that_is_no_image_gets_an_answer_in_private(
+    harness: Harness, cast: Cast
+) -> None:
+    private, _ = await started_report(cast)
+    await private.send_document(cast.worker, "整改方案.pdf", b"%PDF-1.4", "application/pdf")
+    assert "整改方案.pdf" in await private.next_reply()
+    await cast.group.send_document(cast.worker, "台账.pdf", b"%PDF-1.4", "application/pdf")
+    await cast.group.expect_silence()  # in a group, files are the members' own business
