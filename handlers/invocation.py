@@ -36,6 +36,7 @@ from telegram.ext import Application
 
 from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
 from domain.parsing import parse_int
+from domain.text import bounded
 from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
 from handlers.context import Ctx
 from handlers.errors import render_user_error
@@ -165,6 +166,22 @@ class Invocation:
         if number is None or number < 1:
             raise UsageError(self.command)
         return number
+
+    def text_after(
+        self, words: int, field: str, *, required: bool = True, one_line: bool = False
+    ) -> str:
+        """The text after the first ``words`` arguments, cleaned and within ``field``'s
+        limit; the command's usage line when it is required and missing (or invisible),
+        the limit when it is too long."""
+        parts = self.rest.split(None, words)
+        text = (
+            bounded(parts[words], field, self.command, one_line=one_line)
+            if len(parts) > words
+            else ""
+        )
+        if required and not text:
+            raise UsageError(self.command)
+        return text
 
     def require_admin(self) -> None:
         """Refuse unless the person is an admin of the target group."""

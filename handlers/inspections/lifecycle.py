@@ -12,7 +12,6 @@ from telegram import (
 from domain.errors import UsageError
 from domain.kinds import PromptKind, Subject
 from domain.parsing import future_date, parse_int
-from domain.text import bounded
 from handlers.common import is_admin
 from handlers.context import Ctx
 from handlers.inspections.views import (
@@ -80,7 +79,7 @@ async def fixed_command(inv: Invocation) -> None:
     if not inv.args:
         raise UsageError("fixed")
     number = inv.number(inv.args[0])
-    note = bounded(inv.rest.split(None, 1)[1], "comment", "fixed") if len(inv.args) > 1 else ""
+    note = inv.text_after(1, "comment", required=False)
     now = inv.context.clock.now()
     if not inv.photos:
         async with inv.transaction() as session:
@@ -190,9 +189,7 @@ async def reopen_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("reopen")
     number = inv.number(inv.args[0])
-    reason = bounded(inv.rest.split(None, 1)[1], "reason", "reopen")
-    if not reason:
-        raise UsageError("reopen")
+    reason = inv.text_after(1, "reason")
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         issue = await store.reopen(session, issue, inv.user_id, reason, inv.context.clock.now())

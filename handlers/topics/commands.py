@@ -21,7 +21,6 @@ from domain.parsing import (
     parse_int,
     parse_newtopic,
 )
-from domain.text import bounded
 from handlers.common import reply, require_group
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator
@@ -204,9 +203,7 @@ async def milestone_command(inv: Invocation) -> None:
         raise UsageError("milestone")
     number = inv.number(inv.args[0])
     due_on = future_date(inv.args[1], today(inv.group, inv.context.clock.now()), "milestone")
-    text = bounded(inv.rest.split(None, 2)[2], "milestone", "milestone", one_line=True)
-    if not text:
-        raise UsageError("milestone")
+    text = inv.text_after(2, "milestone", one_line=True)
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         await milestone_store.add_milestone(

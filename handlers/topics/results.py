@@ -17,7 +17,6 @@ from domain.parsing import (
     parse_percent,
     progress_bar,
 )
-from domain.text import bounded
 from handlers.common import CAPTION, fit, reply, require_group, split_message
 from handlers.context import Ctx
 from handlers.invocation import Invocation, announce_with_photos
@@ -42,7 +41,7 @@ async def progress_command(inv: Invocation) -> None:
     percent = parse_percent(inv.args[1])
     if percent is None:
         raise InvalidValue("error.bad_percent", value=inv.args[1], command="progress")
-    note = bounded(inv.rest.split(None, 2)[2], "note", "progress") if len(inv.args) > 2 else ""
+    note = inv.text_after(2, "note", required=False)
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         event = await store.add_progress(
@@ -69,9 +68,7 @@ async def done_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("done")
     number = inv.number(inv.args[0])
-    result = bounded(inv.rest.split(None, 1)[1], "result", "done")
-    if not result:
-        raise UsageError("done")
+    result = inv.text_after(1, "result")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         event = await store.submit_result(
@@ -122,7 +119,7 @@ async def approve_command(inv: Invocation) -> None:
     if not inv.args:
         raise UsageError("approve")
     number = inv.number(inv.args[0])
-    comment = bounded(inv.rest.split(None, 1)[1], "comment", "approve") if len(inv.args) > 1 else ""
+    comment = inv.text_after(1, "comment", required=False)
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.approve(session, topic, inv.user_id, comment, inv.context.clock.now())
@@ -145,9 +142,7 @@ async def reject_command(inv: Invocation) -> None:
     if len(inv.args) < 2:
         raise UsageError("reject")
     number = inv.number(inv.args[0])
-    reason = bounded(inv.rest.split(None, 1)[1], "reason", "reject")
-    if not reason:
-        raise UsageError("reject")
+    reason = inv.text_after(1, "reason")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.reject(session, topic, inv.user_id, reason, inv.context.clock.now())
