@@ -18,7 +18,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -28,6 +27,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.limits import ChatRateLimiter, Limits
 from bot.ordering import ChatOrderedProcessor
 from domain.clock import Clock
 from domain.config import Config
@@ -81,7 +81,7 @@ def build_application(
         ),
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
-        rate_limiter=rate_limiter or AIORateLimiter(max_retries=3),
+        rate_limiter=rate_limiter or ChatRateLimiter(Limits(), max_retries=3),
     )
     app: VanguardApp = (
         ApplicationBuilder()

@@ -4,9 +4,9 @@ python-telegram-bot's own Updater confirms a batch to Telegram (the next getUpda
 offset) as soon as it has queued it, and its webhook answers 200 before the handlers run;
 a crash then loses the batch. Here:
 
-* :class:`ConfirmingPoller` fetches a batch, runs every update through the Application
-  (with its concurrency limit) and only then asks for the next batch with the higher
-  offset; on stop it finishes the batch, then confirms it with one ``timeout=0`` call.
+* :class:`ConfirmingPoller` keeps fetching while updates are processed, and confirms
+  only up to the oldest update still running (a low-water mark); on stop it lets the
+  updates in hand finish, then confirms them with one ``timeout=0`` call.
 * :class:`WebhookServer` answers Telegram only after the update has been processed, and
   refuses requests without the configured secret token.
 
@@ -21,11 +21,13 @@ import contextlib
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -42,7 +44,16 @@ async def process(app: Application[Any, Any, Any, Any, Any, Any], update: Update
 
 
 class ConfirmingPoller:
-    """Long polling that confirms an update only after it has been processed."""
+    """Long polling that confirms an update only after it has been processed, and never
+    waits on one chat to fetch the next update of another.
+
+    Telegram's ``offset`` confirms every update below it, so the offset is a low-water
+    mark: the lowest update still being processed (or one past the last fetched). While
+    something is in flight, getUpdates answers at once with the updates from that mark
+    on; those already running are skipped and the new ones start. What is in flight is
+    bounded by the batch size Telegram returns from the mark (100): when all of them are
+    still running, the poller waits for the oldest to end before it asks again.
+    """
 
     def __init__(
         self,
@@ -50,11 +61,20 @@ class ConfirmingPoller:
         *,
         poll_timeout: int = 10,
         allowed_updates: list[str] | None = None,
+        busy_interval: float = 0.2,
+        stop_grace: float = 30.0,
+        before_confirm: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
         self.poll_timeout = poll_timeout
         self.allowed_updates = allowed_updates or ALLOWED_UPDATES
-        self.offset = 0
+        self.busy_interval = busy_interval
+        self.stop_grace = stop_grace
+        self.before_confirm = before_confirm
+        self.offset = 0  # what the next getUpdates confirms up to (exclusive)
+        self._seen = 0  # the highest update id handed to processing
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._finished = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.fatal: BaseException | None = None
@@ -70,19 +90,32 @@ class ConfirmingPoller:
         """The polling task (done when polling stopped by itself, e.g. a refused token)."""
         return self._task
 
+    @property
+    def in_flight(self) -> int:
+        """How many fetched updates are still being processed."""
+        return len(self._running)
+
     async def stop(self) -> None:
-        """Finish the batch in hand, confirm it, and stop."""
+        """Stop fetching, let the updates in hand finish (at most ``stop_grace`` seconds;
+        the rest are left unconfirmed, so Telegram delivers them again), confirm, stop."""
         self._stopping.set()
         if self._task is not None:
             await self._task
             self._task = None
 
-    async def _fetch(self) -> list[Update] | None:
-        """One long poll; None if stopping interrupted it."""
+    def _low_water(self) -> int:
+        if self._running:
+            return min(self._running)
+        return self._seen + 1 if self._seen else self.offset
+
+    async def _fetch(self, timeout: int) -> list[Update] | None:
+        """One poll; None if stopping interrupted it."""
+        await self._flush()
+        self.offset = self._low_water()
         fetch = asyncio.create_task(
             self.app.bot.get_updates(
                 offset=self.offset,
-                timeout=timedelta(seconds=self.poll_timeout),
+                timeout=timedelta(seconds=timeout),
                 allowed_updates=self.allowed_updates,
             )
         )
@@ -96,53 +129,97 @@ class ConfirmingPoller:
             return None
         return list(fetch.result())
 
+    async def _flush(self) -> None:
+        """Let the runtime record what finished before Telegram is told it may forget it."""
+        if self.before_confirm is not None:
+            await self.before_confirm()
+
+    def _begin(self, update: Update) -> None:
+        self._seen = update.update_id
+        task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
+        self._running[update.update_id] = task
+
+    async def _process(self, update: Update) -> None:
+        try:
+            await process(self.app, update)
+        except Exception:
+            log.exception("update %s failed outside the handlers", update.update_id)
+        finally:
+            self._running.pop(update.update_id, None)
+            self._finished.set()
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait until an update finishes, stopping begins, or ``seconds`` pass."""
+        self._finished.clear()
+        finished = asyncio.create_task(self._finished.wait())
+        stop = asyncio.create_task(self._stopping.wait())
+        await asyncio.wait({finished, stop}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finished.cancel()
+        stop.cancel()
+
     async def _run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
+            busy = bool(self._running)
             try:
-                updates = await self._fetch()
+                updates = await self._fetch(0 if busy else self.poll_timeout)
             except RetryAfter as exc:
                 await self._sleep(_seconds(exc.retry_after))
                 continue
             except InvalidToken as exc:
                 log.error("Telegram refused the token; polling stops")
                 self.fatal = exc
-                return
+                break
             except Conflict:
                 log.warning("another process is polling this token (409 Conflict); retrying")
                 await self._sleep(5)
                 continue
-            except NetworkError as exc:
-                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+            except (NetworkError, SQLAlchemyError, OSError) as exc:
+                # Telegram unreachable, or the processed updates could not be recorded
+                # (then nothing is confirmed either)
+                log.warning("polling failed (%s); retrying in %.1fs", exc, backoff)
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, 30)
                 continue
             backoff = 0.5
             if updates is None:
                 break
-            if not updates:
-                continue
-            results = await asyncio.gather(
-                *(process(self.app, u) for u in updates), return_exceptions=True
-            )
-            for update, result in zip(updates, results, strict=True):
-                if isinstance(result, BaseException):
-                    log.error(
-                        "update %s failed outside the handlers", update.update_id, exc_info=result
-                    )
-            self.offset = updates[-1].update_id + 1
-        await self._confirm()
+            fresh = [u for u in updates if u.update_id > self._seen]
+            for update in fresh:
+                self._begin(update)
+            if not fresh and self._running:
+                await self._idle(self.busy_interval)
+        await self._finish()
 
-    async def _confirm(self) -> None:
-        if not self.offset:
+    async def _finish(self) -> None:
+        """Wait for the updates in hand (within the grace period), then confirm."""
+        if self._running:
+            _, late = await asyncio.wait(set(self._running.values()), timeout=self.stop_grace)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning(
+                    "%d updates were still running after %.0fs; they stay unconfirmed and "
+                    "will be delivered again",
+                    len(late),
+                    self.stop_grace,
+                )
+                await asyncio.wait(late)
+        if not self._seen:
+            return  # nothing was fetched, nothing to confirm
+        try:
+            await self._flush()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not record the processed updates (%s); not confirming", exc)
             return
+        self.offset = self._low_water()
         try:
             await self.app.bot.get_updates(
                 offset=self.offset, timeout=timedelta(0), allowed_updates=self.allowed_updates
             )
         except TelegramError as exc:
             log.warning(
-                "could not confirm the last batch (%s); it will be redelivered "
+                "could not confirm the last updates (%s); they will be delivered again "
                 "and recognised as already processed",
                 exc,
             )
@@ -169,8 +246,10 @@ class WebhookServer:
         port: int,
         secret_token: str,
         allowed_updates: list[str] | None = None,
+        after_process: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
+        self.after_process = after_process
         self.url = url
         self.listen = listen
         self.port = port
@@ -218,4 +297,12 @@ class WebhookServer:
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="bad update")
         await process(self.app, update)
+        if self.after_process is not None:
+            try:
+                await self.after_process()
+            except Exception:
+                log.exception(
+                    "could not record update %s; Telegram will send it again", update.update_id
+                )
+                return web.Response(status=500, text="try again")
         return web.Response(status=200, text="ok")

@@ -9,7 +9,7 @@ the two could run at once and the second would miss the first.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -53,10 +53,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             return
         lock, users = self._chats.get(key, (asyncio.Lock(), 0))
         self._chats[key] = (lock, users + 1)
+        started = False
         try:
             async with lock, self._slots:
+                started = True
                 await coroutine
         finally:
+            if not started and isinstance(coroutine, Coroutine):
+                coroutine.close()  # cancelled while waiting for its turn (shutdown)
             lock, users = self._chats[key]
             if users == 1:
                 del self._chats[key]

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller, WebhookServer
 from domain.config import Config
+from handlers.registry import record_processed
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,12 @@ class Runner:
                 listen=hook.listen,
                 port=hook.port,
                 secret_token=hook.secret_token.get(),
+                after_process=lambda: record_processed(app),
             )
         else:
-            self.transport = ConfirmingPoller(app, poll_timeout=self.poll_timeout)
+            self.transport = ConfirmingPoller(
+                app, poll_timeout=self.poll_timeout, before_confirm=lambda: record_processed(app)
+            )
         await self.transport.start()
         log.info("Vanguard is running (@%s, %s)", app.bot.username, self.config.telegram.mode)
 

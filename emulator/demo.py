@@ -10,9 +10,8 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from telegram.ext import AIORateLimiter
-
 from bot.app import build_application
+from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from emulator import TelegramEmulator
@@ -156,7 +155,7 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
             media=MediaConfig(dir=out / "media"),
         )
         # our own emulator does not throttle, so the demo need not wait on Telegram's limits
-        unthrottled = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2)
+        unthrottled = ChatRateLimiter(None, max_retries=2)
         app = build_application(config, rate_limiter=unthrottled)
         runner = Runner(app, config, poll_timeout=2)
         world = World(emulator, echo=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,12 @@ class BotData:
     admins_ttl: timedelta = timedelta(minutes=10)
     album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
     features: Features = field(default_factory=Features)
+    # ids of processed updates that wrote nothing, until the delivery records them
+    unrecorded: list[int] = field(default_factory=list)
+    # when reading a group's admins from Telegram last failed, by chat id
+    admins_failed_at: dict[int, datetime] = field(default_factory=dict)
+    exports: set[int] = field(default_factory=set)  # groups whose register is being made
+    export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -125,8 +132,9 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A transaction for reading: it claims nothing, so it can come before or after
-        the update's write transaction (and never makes a redelivery look done)."""
-        async with self.db.transaction() as session:
+        the update's write transaction (and never makes a redelivery look done). On
+        SQLite it does not wait for writers."""
+        async with self.db.read() as session:
             yield session
 
     def is_bot_admin(self, user_id: int) -> bool:

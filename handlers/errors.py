@@ -60,7 +60,7 @@ async def translator_for(update: Update, context: Ctx) -> Translator:
     chat, user = update.effective_chat, update.effective_user
     if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         try:
-            async with context.db.transaction() as session:
+            async with context.db.read() as session:
                 group = await get_group(session, chat.id)
         except Exception:  # the database may be what failed
             group = None

@@ -8,7 +8,7 @@ when the cached list is older than ten minutes, and picks the translator for the
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import Chat, ChatMemberAdministrator, ChatMemberOwner, Update, User
 from telegram.constants import ChatType
@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from domain.text import clean_line
-from handlers.context import Ctx
+from handlers.context import BotData, Ctx
 from handlers.i18n import for_language, language_from_code
 from storage.groups import GroupDefaults, ensure_group, get_group, migrate_group
 from storage.members import (
@@ -27,10 +27,12 @@ from storage.members import (
     set_admins,
     touch_membership,
 )
-from storage.models import Group
-from storage.updates import is_processed, prune_stale, record_update
+from storage.models import Group, Member
+from storage.registry import Known, known
+from storage.updates import prune_stale, record_updates
 
 LAST = 100  # the handler group that runs after every feature
+ADMINS_RETRY = timedelta(minutes=1)  # after a failed admin-list read
 
 log = logging.getLogger(__name__)
 
@@ -59,28 +61,46 @@ def group_defaults(context: Ctx) -> GroupDefaults:
 
 
 async def register_update(update: Update, context: Ctx) -> None:
-    """Record chat and person; skip redelivered updates; choose the language."""
-    async with context.db.transaction() as session:
-        if await is_processed(session, update.update_id):
-            log.info("update %s was already processed; skipping it", update.update_id)
-            raise ApplicationHandlerStop
+    """Record chat and person; skip redelivered updates; choose the language.
+
+    One read transaction tells whether anything must be written; usually nothing must
+    (the group, the person and their membership are known and were seen within the
+    hour), so an ordinary message costs three reads and no write."""
+    chat, user = update.effective_chat, update.effective_user
+    user_id = user.id if user is not None and not user.is_bot else None
+    async with context.db.read() as session:
+        seen = await known(session, update.update_id, chat.id if chat else None, user_id)
+    if seen.processed:
+        log.info("update %s was already processed; skipping it", update.update_id)
+        raise ApplicationHandlerStop
     query = update.callback_query
     if query is not None and not query.data:
         # python-telegram-bot hands a press without data to the first button handler,
         # whatever its pattern: answer it here as a button that no longer works
         await query.answer(context.t.plain("error.stale_button"), show_alert=True)
         raise ApplicationHandlerStop
-    chat, user = update.effective_chat, update.effective_user
     now = context.clock.now()
     if chat is None:
         return
     if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await _refuse_anonymous(update, context)
-        await _register_group_update(update, context, now)
+        await _register_group_update(update, context, seen, now)
     elif chat.type == ChatType.PRIVATE and user is not None and not user.is_bot:
-        async with context.db.transaction() as session:
-            context.member = await ensure_member(session, person(user), now)
+        context.member = seen.member
+        if seen.member is None or _changed(seen.member, person(user)):
+            async with context.db.transaction() as session:
+                context.member = await ensure_member(session, person(user), now)
         context.t = for_language(language_from_code(user.language_code))
+
+
+def _changed(member: Member, info: PersonInfo) -> bool:
+    """Whether Telegram now shows the person differently from what is stored."""
+    return (
+        member.first_name != info.first_name
+        or member.last_name != info.last_name
+        or member.username != info.username
+        or member.language_code != info.language_code
+    )
 
 
 async def _refuse_anonymous(update: Update, context: Ctx) -> None:
@@ -99,42 +119,62 @@ async def _refuse_anonymous(update: Update, context: Ctx) -> None:
             chat = update.effective_chat
             group = None
             if chat is not None:
-                async with context.db.transaction() as session:
+                async with context.db.read() as session:
                     group = await get_group(session, chat.id)
             t = for_language(group.language if group else context.config.bot.language)
             await message.reply_text(t("error.anonymous"))
     raise ApplicationHandlerStop
 
 
-async def _register_group_update(update: Update, context: Ctx, now: datetime) -> None:
+async def _register_group_update(update: Update, context: Ctx, seen: Known, now: datetime) -> None:
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     assert chat is not None
-    async with context.db.transaction() as session:
-        if message is not None and message.migrate_to_chat_id:
-            await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
-            return
-        if message is not None and message.migrate_from_chat_id:
-            await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
-        group = await ensure_group(
-            session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
-        )
-        if user is not None and not user.is_bot:
-            context.member = await ensure_member(session, person(user), now)
-            membership = await touch_membership(session, group.id, user.id, now)
-            context.sender_is_admin = membership.role in ADMIN_ROLES
-        stale = (
-            group.admins_refreshed_at is None
-            or now - group.admins_refreshed_at >= context.bot_data.admins_ttl
-        )
-    if stale and group.active:
+    sender = person(user) if user is not None and not user.is_bot else None
+    group, membership = seen.group, seen.membership
+    moved = message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id)
+    if (
+        moved
+        or group is None
+        or group.title != chat_title(chat)
+        or group.chat_type != chat.type
+        or (sender is not None and (seen.member is None or _changed(seen.member, sender)))
+        or (sender is not None and not seen.membership_is_fresh(now))
+    ):
+        async with context.db.transaction() as session:
+            if message is not None and message.migrate_to_chat_id:
+                await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
+                return
+            if message is not None and message.migrate_from_chat_id:
+                await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
+            group = await ensure_group(
+                session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
+            )
+            if sender is not None:
+                context.member = await ensure_member(session, sender, now)
+                membership = await touch_membership(session, group.id, sender.user_id, now)
+    else:
+        context.member = seen.member
+    assert group is not None
+    context.sender_is_admin = membership is not None and membership.role in ADMIN_ROLES
+    if group.active and _admins_stale(context, group, now):
         group = await _refresh_admins(context, group, now) or group
         if user is not None:
-            async with context.db.transaction() as session:
+            async with context.db.read() as session:
                 context.sender_is_admin = await is_admin(session, group.id, user.id)
     context.group = group
     context.t = for_language(group.language)
     if user is not None and context.is_bot_admin(user.id):
         context.sender_is_admin = True
+
+
+def _admins_stale(context: Ctx, group: Group, now: datetime) -> bool:
+    """Whether to ask Telegram for the admins: the stored list is older than the TTL, and
+    no attempt failed within the last minute (a failing call is not repeated per message)."""
+    refreshed = group.admins_refreshed_at
+    if refreshed is not None and now - refreshed < context.bot_data.admins_ttl:
+        return False
+    failed = context.bot_data.admins_failed_at.get(group.chat_id)
+    return failed is None or now - failed >= ADMINS_RETRY
 
 
 async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | None:
@@ -143,7 +183,9 @@ async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | 
         admins = await context.bot.get_chat_administrators(group.chat_id)
     except TelegramError as exc:
         log.warning("could not read the admins of chat %s: %s", group.chat_id, exc)
+        context.bot_data.admins_failed_at[group.chat_id] = now
         return None
+    context.bot_data.admins_failed_at.pop(group.chat_id, None)
     listed = [
         (person(a.user), "creator" if isinstance(a, ChatMemberOwner) else "admin")
         for a in admins
@@ -159,11 +201,26 @@ async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | 
 
 async def mark_processed(update: Update, context: Ctx) -> None:
     """After every handler: an update that wrote nothing (a list, a hint, a refusal
-    shown without an exception) is recorded too, so its redelivery is silent."""
-    if context.claimed:
+    shown without an exception) is recorded too, so its redelivery is silent. The ids
+    are kept until :func:`record_processed` writes them in one go, which the delivery
+    does before it tells Telegram that the updates are done."""
+    if not context.claimed:
+        context.bot_data.unrecorded.append(update.update_id)
+
+
+async def record_processed(app: Application) -> None:  # type: ignore[type-arg]
+    """Write the ids that :func:`mark_processed` kept (one statement for all of them);
+    on failure they are kept for the next call."""
+    data: BotData = app.bot_data
+    if not data.unrecorded or data.db is None:
         return
-    async with context.db.transaction() as session:
-        await record_update(session, update.update_id, context.clock.now())
+    ids, data.unrecorded = data.unrecorded, []
+    try:
+        async with data.db.transaction() as session:
+            await record_updates(session, ids, data.clock.now())
+    except BaseException:
+        data.unrecorded = ids + data.unrecorded
+        raise
 
 
 async def housekeeping(context: Ctx) -> None:

@@ -26,10 +26,11 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, reads: bool = False) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and
     ``BEGIN IMMEDIATE`` write transactions (so an upgrade from read to write never fails
-    with SQLITE_BUSY)."""
+    with SQLITE_BUSY). ``reads``: an engine for read-only transactions, which on SQLite
+    begin deferred and refuse writes (in WAL they never wait for the writer)."""
     if not is_sqlite(url):
         parsed = make_url(url)
         connect_args: dict[str, Any] = {}
@@ -60,11 +61,13 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if reads:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -79,6 +82,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: reads get their own connections that never take the writer's lock
+        self.read_engine = create_engine(url, reads=True) if is_sqlite(url) else self.engine
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite takes one writer at a time: queue in-process writers on a lock instead of
         # letting them poll the file lock (SQLITE_BUSY back-off is slow under contention).
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
@@ -102,6 +108,23 @@ class Database:
         finally:
             _IN_TRANSACTION.reset(token)
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """One session in a read transaction (rolled back at the end). On SQLite it does
+        not queue behind writers and cannot write; use :meth:`transaction` to write."""
+        if _IN_TRANSACTION.get():
+            raise RuntimeError("a transaction is already open in this task")
+        token = _IN_TRANSACTION.set(True)
+        try:
+            # closing the session hands its connection back to the pool, which rolls
+            # the transaction back; unlike rollback(), it leaves loaded objects readable
+            async with self.read_sessionmaker() as session:
+                yield session
+        finally:
+            _IN_TRANSACTION.reset(token)
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -7,75 +7,123 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import IssueEventKind, IssueStatus, Subject
 from storage.issues import UNRESOLVED
 from storage.members import members_by_id
-from storage.models import Issue, IssueEvent, Member, Photo
+from storage.models import ISSUE_ORDER, Issue, IssueEvent, IssueTally, Member, Photo
 from storage.photos import photos_of
 
 FILTERS = ("open", "overdue", "mine", "all")
+_OVERDUE_ROW = "-overdue"  # the counts' extra row (no status is spelled so)
+
+# literal, not bound, so that both databases match them to the partial indexes
+_UNVERIFIED = Issue.status != literal_column("'verified'")
+_UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
 
 
-def _filtered(group_id: int, which: str, user_id: int, today: date) -> Select[Issue]:
-    query = select(Issue).where(Issue.group_id == group_id)
+def _filter(
+    group_id: int, which: str, user_id: int, today: date
+) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
+    """The WHERE of a filter, and the ORDER BY that its index reads in order."""
+    where: list[ColumnElement[bool]] = [Issue.group_id == group_id]
+    order = ISSUE_ORDER
     if which == "open":
-        query = query.where(Issue.status != IssueStatus.VERIFIED)
+        where.append(_UNVERIFIED)
     elif which == "overdue":
-        query = query.where(Issue.status.in_(UNRESOLVED), Issue.deadline < today)
+        where += [_UNRESOLVED, Issue.deadline < today]
     elif which == "mine":
-        query = query.where(
-            Issue.status != IssueStatus.VERIFIED,
-            or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id),
-        )
+        where += [_UNVERIFIED, or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id)]
     elif which != "all":
-        query = query.where(Issue.road == which)
-    return query.order_by(
-        Issue.road.is_(None), Issue.road, Issue.stake_from.is_(None), Issue.stake_from, Issue.number
+        where.append(Issue.road == which)
+        order = ISSUE_ORDER[1:]  # one road: by stake
+    return where, order
+
+
+async def list_page(
+    session: AsyncSession,
+    group_id: int,
+    which: str,
+    user_id: int,
+    today: date,
+    *,
+    offset: int,
+    limit: int,
+) -> list[tuple[Issue, Member | None]]:
+    """One page of the issues a filter selects (open/overdue/mine/all or a road code),
+    ordered by road, then stake, each with its assignee; read off an index."""
+    where, order = _filter(group_id, which, user_id, today)
+    rows = await session.execute(
+        select(Issue, Member)
+        .outerjoin(Member, Member.user_id == Issue.assignee_id)
+        .where(*where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
     )
+    return [(issue, member) for issue, member in rows]
 
 
-async def list_issues(
-    session: AsyncSession, group_id: int, which: str, user_id: int, today: date
-) -> list[Issue]:
-    """The issues a filter selects (open/overdue/mine/all or a road code), ordered by
-    road, then stake."""
-    return list(await session.scalars(_filtered(group_id, which, user_id, today)))
+async def count_matching(
+    session: AsyncSession, group_id: int, which: str, user_id: int, today: date, head: IssueCounts
+) -> int:
+    """How many issues the filter selects (from the tallies where they tell it)."""
+    if which == "all":
+        return head.total
+    if which == "open":
+        return head.unverified
+    if which == "overdue":
+        return head.overdue
+    where, _ = _filter(group_id, which, user_id, today)
+    return int(await session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0)
 
 
 @dataclass(frozen=True)
 class IssueCounts:
-    """The head of the list: found, fixed (incl. verified), verified, overdue."""
+    """The head of the list: found, fixed (incl. verified), verified, overdue (duplicates
+    apart); and, duplicates included, all issues and those not verified."""
 
     found: int
     fixed: int
     verified: int
     overdue: int
+    total: int = 0
+    unverified: int = 0
 
 
 async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCounts:
-    """How many issues were found, fixed, verified, and are overdue."""
-    rows = dict(
-        (status, int(n))
-        for status, n in await session.execute(
-            select(Issue.status, func.count())
-            .where(Issue.group_id == group_id, Issue.duplicate_of_id.is_(None))
-            .group_by(Issue.status)
-        )
+    """How many issues were found, fixed, verified, and are overdue: one statement, on
+    the tallies and the overdue index, whatever the number of issues."""
+    tallies = select(IssueTally.status, IssueTally.duplicate, IssueTally.n).where(
+        IssueTally.group_id == group_id
     )
-    overdue = await session.scalar(
-        select(func.count()).where(
-            Issue.group_id == group_id, Issue.status.in_(UNRESOLVED), Issue.deadline < today
-        )
+    overdue = (
+        select(literal(_OVERDUE_ROW), literal(False), func.count())
+        .select_from(Issue)
+        .where(Issue.group_id == group_id, _UNRESOLVED, Issue.deadline < today)
     )
+    by_status: dict[str, int] = {}
+    duplicates = late = 0
+    for status, duplicate, n in await session.execute(union_all(tallies, overdue)):
+        if status == _OVERDUE_ROW:
+            late = int(n)
+        elif duplicate:
+            duplicates += int(n)
+        else:
+            by_status[status] = by_status.get(status, 0) + int(n)
+    found = sum(by_status.values())
+    verified = by_status.get(IssueStatus.VERIFIED, 0)
     return IssueCounts(
-        found=sum(rows.values()),
-        fixed=rows.get(IssueStatus.FIXED, 0) + rows.get(IssueStatus.VERIFIED, 0),
-        verified=rows.get(IssueStatus.VERIFIED, 0),
-        overdue=int(overdue or 0),
+        found=found,
+        fixed=by_status.get(IssueStatus.FIXED, 0) + verified,
+        verified=verified,
+        overdue=late,
+        total=found + duplicates,
+        unverified=found - verified,
     )
 
 
@@ -96,11 +144,20 @@ async def issue_detail(session: AsyncSession, issue: Issue) -> IssueDetail:
     return (await _details(session, [issue]))[0]
 
 
-async def export_rows(session: AsyncSession, group_id: int) -> list[IssueDetail]:
-    """Every issue of the group with its people and photos, for the register (台账)."""
+EXPORT_CHUNK = 500  # issues per read: a few short statements each, whatever the total
+
+
+async def export_chunk(
+    session: AsyncSession, group_id: int, after: int, size: int = EXPORT_CHUNK
+) -> list[IssueDetail]:
+    """The next issues of the register (台账) after number ``after``, with their people
+    and photos; read in order of number on the (group, number) index."""
     issues = list(
         await session.scalars(
-            select(Issue).where(Issue.group_id == group_id).order_by(Issue.number)
+            select(Issue)
+            .where(Issue.group_id == group_id, Issue.number > after)
+            .order_by(Issue.number)
+            .limit(size)
         )
     )
     return await _details(session, issues)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
@@ -102,10 +102,9 @@ async def nearby_open(
         .where(
             Issue.group_id == group_id,
             Issue.road == road,
-            Issue.status != IssueStatus.VERIFIED,
-            Issue.stake_from.is_not(None),
-            Issue.stake_from - DUPLICATE_RADIUS_M <= end,
-            Issue.stake_to + DUPLICATE_RADIUS_M >= stake_from,
+            Issue.status != literal_column("'verified'"),  # literal: the partial index
+            Issue.stake_from <= end + DUPLICATE_RADIUS_M,
+            Issue.stake_to >= stake_from - DUPLICATE_RADIUS_M,
         )
         .order_by(Issue.number)
     )

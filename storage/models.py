@@ -8,6 +8,7 @@ relationships are never lazy-loaded (async code cannot do implicit I/O).
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.kinds import IssueStatus
 from storage.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -309,7 +311,6 @@ class Issue(Base):
     __table_args__ = (
         UniqueConstraint("group_id", "number"),
         CheckConstraint("severity BETWEEN 1 AND 3", name="severity_range"),
-        Index("ix_issues_place", "group_id", "road", "stake_from"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -335,6 +336,75 @@ class Issue(Base):
     fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# What /issues, its counts, the duplicate check and the roster filter and sort by. The
+# list's order (road, then stake, issues without either last) is spelled with IS NULL so
+# that SQLite and PostgreSQL, which put NULLs at opposite ends, agree and read it off an
+# index; "open" lists read the partial indexes, which leave verified issues out.
+_UNVERIFIED = Issue.status != IssueStatus.VERIFIED.value
+_UNRESOLVED = Issue.status.in_([IssueStatus.OPEN.value, IssueStatus.ASSIGNED.value])
+ISSUE_ORDER: tuple[Any, ...] = (  # columns and expressions
+    Issue.road.is_(None),
+    Issue.road,
+    Issue.stake_from.is_(None),
+    Issue.stake_from,
+    Issue.number,
+)
+Index("ix_issues_order", Issue.group_id, *ISSUE_ORDER)
+Index(
+    "ix_issues_open_order",
+    Issue.group_id,
+    *ISSUE_ORDER,
+    sqlite_where=_UNVERIFIED,
+    postgresql_where=_UNVERIFIED,
+)
+Index("ix_issues_road_order", Issue.group_id, *ISSUE_ORDER[1:])
+Index(
+    "ix_issues_open_place",
+    Issue.group_id,
+    Issue.road,
+    Issue.stake_from,
+    sqlite_where=_UNVERIFIED,
+    postgresql_where=_UNVERIFIED,
+)
+Index(
+    "ix_issues_overdue",
+    Issue.group_id,
+    Issue.deadline,
+    sqlite_where=_UNRESOLVED,
+    postgresql_where=_UNRESOLVED,
+)
+Index(
+    "ix_issues_open_assignee",
+    Issue.group_id,
+    Issue.assignee_id,
+    sqlite_where=_UNVERIFIED,
+    postgresql_where=_UNVERIFIED,
+)
+Index(
+    "ix_issues_open_reporter",
+    Issue.group_id,
+    Issue.reporter_id,
+    sqlite_where=_UNVERIFIED,
+    postgresql_where=_UNVERIFIED,
+)
+Index("ix_issues_reporter_recent", Issue.reporter_id, Issue.chat_id, Issue.created_at)
+
+
+class IssueTally(Base):
+    """How many issues of a group are in each status (duplicates apart). Kept by
+    database triggers on ``issues`` (migration 0005), so the counts on top of /issues
+    cost one small read however many issues there are."""
+
+    __tablename__ = "issue_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    duplicate: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IssueEvent(Base):

@@ -23,6 +23,16 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
+async def record_updates(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
+    """Mark many update ids processed at once (those already recorded stay as they are)."""
+    if not update_ids:
+        return
+    stmt = insert(session, ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    await session.execute(
+        stmt, [{"update_id": i, "processed_at": now} for i in sorted(set(update_ids))]
+    )
+
+
 async def is_processed(session: AsyncSession, update_id: int) -> bool:
     """Whether an update with this id has already been processed."""
     found = await session.scalar(

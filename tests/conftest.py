@@ -16,9 +16,9 @@ import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from telegram.ext import AIORateLimiter
 
 from bot.app import VanguardApp, build_application
+from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock, FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
@@ -119,7 +119,7 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
         clock=clock,
-        rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2),
+        rate_limiter=ChatRateLimiter(None, max_retries=2),
     )
     app.bot_data.album_debounce = timedelta(seconds=0.4)
     return app

@@ -52,7 +52,10 @@ async def rows(harness: Harness, model: type[Issue] | type[Topic], chat_id: int)
         group = await get_group(session, chat_id)
         assert group is not None
         if model is Issue:
-            return list(await issue_reads.list_issues(session, group.id, "all", 0, date.today()))
+            found = await issue_reads.list_page(
+                session, group.id, "all", 0, date.today(), offset=0, limit=10**6
+            )
+            return [issue for issue, _ in found]
         return list(await topic_store.list_topics(session, group.id))
 
 

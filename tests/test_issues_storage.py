@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
 from storage import issue_reads
@@ -12,6 +15,7 @@ from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
 from storage.members import PersonInfo, ensure_member
+from storage.models import Issue
 from storage.photos import PhotoInfo
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -131,19 +135,34 @@ async def test_lists_filters_order_and_counts(database: Database) -> None:
         issue, _ = await store.mark_fixed(session, issue, 2, False, "", AFTER, NOW)
         await store.verify(session, issue, 1, NOW)
         order = [
-            i.number for i in await issue_reads.list_issues(session, group_id, "open", 2, TODAY)
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "open", 2, TODAY, offset=0, limit=100
+            )
         ]
         every = [
-            i.number for i in await issue_reads.list_issues(session, group_id, "all", 2, TODAY)
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "all", 2, TODAY, offset=0, limit=100
+            )
         ]
         overdue = [
-            i.number for i in await issue_reads.list_issues(session, group_id, "overdue", 2, TODAY)
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "overdue", 2, TODAY, offset=0, limit=100
+            )
         ]
         mine = [
-            i.number for i in await issue_reads.list_issues(session, group_id, "mine", 3, TODAY)
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "mine", 3, TODAY, offset=0, limit=100
+            )
         ]
         road = [
-            i.number for i in await issue_reads.list_issues(session, group_id, "S272", 2, TODAY)
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "S272", 2, TODAY, offset=0, limit=100
+            )
         ]
         total = await issue_reads.counts(session, group_id, TODAY)
         assigned = await issue_reads.open_assigned(session, group_id)
@@ -202,3 +221,81 @@ async def test_unknown_issue_numbers(database: Database) -> None:
     async with database.transaction() as session:
         with pytest.raises(UnknownNumber):
             await store.get_issue(session, other, 1)
+
+
+async def recount(session: AsyncSession, group_id: int) -> tuple[int, int, int, int, int]:
+    """found, fixed, verified, all, unverified: counted from the rows themselves."""
+    rows = list(await session.scalars(select(Issue).where(Issue.group_id == group_id)))
+    original = [i for i in rows if i.duplicate_of_id is None]
+    return (
+        len(original),
+        sum(i.status in ("fixed", "verified") for i in original),
+        sum(i.status == "verified" for i in original),
+        len(rows),
+        sum(i.status != "verified" for i in rows),
+    )
+
+
+def tallied(total: issue_reads.IssueCounts) -> tuple[int, int, int, int, int]:
+    return (total.found, total.fixed, total.verified, total.total, total.unverified)
+
+
+async def test_tallies_match_the_rows_through_every_change(database: Database) -> None:
+    group_id = await setup(database)
+    other_id = await setup(database, chat_id=-200)
+    for stake in (100, 120, 5000, 9000, 20000):
+        await report(database, group_id, start=stake)
+    await report(database, other_id)
+    steps: list[Callable[[AsyncSession, Issue], Awaitable[object]]] = [
+        lambda s, i: store.assign(s, i, 3, None, 1, NOW),
+        lambda s, i: store.mark_fixed(s, i, 3, False, "", AFTER, NOW),
+        lambda s, i: store.verify(s, i, 1, NOW),
+        lambda s, i: store.reopen(s, i, 1, "又坏了", NOW),
+    ]
+    for step in steps:
+        async with database.transaction() as session:
+            await step(session, await store.get_issue(session, group_id, 1))
+            assert tallied(await issue_reads.counts(session, group_id, TODAY)) == await recount(
+                session, group_id
+            )
+    async with database.transaction() as session:
+        original = await store.get_issue(session, group_id, 1)
+        await store.verify(session, await store.get_issue(session, group_id, 2), 1, NOW, original)
+        fixed = await store.get_issue(session, group_id, 3)
+        fixed, _ = await store.mark_fixed(session, fixed, 2, False, "", AFTER, NOW)
+        await store.verify(session, fixed, 1, NOW, original)  # a fixed one closed as duplicate
+        assert tallied(await issue_reads.counts(session, group_id, TODAY)) == await recount(
+            session, group_id
+        )
+        await store.reopen(session, await store.get_issue(session, group_id, 2), 1, "不是", NOW)
+        assert tallied(await issue_reads.counts(session, group_id, TODAY)) == await recount(
+            session, group_id
+        )
+        assert tallied(await issue_reads.counts(session, other_id, TODAY)) == (1, 0, 0, 1, 1)
+    async with database.transaction() as session:
+        await session.execute(delete(Issue).where(Issue.group_id == group_id, Issue.number == 5))
+        assert tallied(await issue_reads.counts(session, group_id, TODAY)) == await recount(
+            session, group_id
+        )
+
+
+async def test_pages_together_are_the_whole_list(database: Database) -> None:
+    group_id = await setup(database)
+    for n in range(23):
+        await report(database, group_id, road=("S272", "G325", None)[n % 3], start=n * 1000)
+    async with database.transaction() as session:
+        whole = [
+            i.number
+            for i, _ in await issue_reads.list_page(
+                session, group_id, "all", 2, TODAY, offset=0, limit=100
+            )
+        ]
+        paged = []
+        for offset in range(0, 30, 7):
+            paged += [
+                i.number
+                for i, _ in await issue_reads.list_page(
+                    session, group_id, "all", 2, TODAY, offset=offset, limit=7
+                )
+            ]
+    assert paged == whole and sorted(whole) == list(range(1, 24))

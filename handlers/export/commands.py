@@ -1,16 +1,34 @@
-"""/export issues|topics: the group's register as an .xlsx file, sent to the chat."""
+"""/export issues|topics: the group's register as an .xlsx file, sent to the chat.
+
+The issue register is made in the background: rows are read in chunks, each in its own
+short read transaction (no transaction stays open while the file grows, so no other
+group waits), and written by a worker thread (the event loop keeps serving). If it is
+not ready within a moment, the admin is told it is on its way. Telegram takes files
+of at most 50 MB from a bot: a bigger register is kept on the server and the admin is
+told so instead.
+"""
 
 from __future__ import annotations
 
-from domain.errors import UsageError
+import asyncio
+import logging
+from pathlib import Path
+
+from telegram import Update
+
+from domain.errors import Refused, UsageError
 from handlers.export import sheets
 from handlers.i18n import Translator, for_language
 from handlers.inspections.views import local_day
-from handlers.invocation import (
-    Invocation,
-)
+from handlers.invocation import Invocation
 from storage import issue_reads
 from storage import topics as topic_store
+
+log = logging.getLogger(__name__)
+
+UPLOAD_LIMIT = 50 * 1024 * 1024  # what Telegram accepts from a bot
+NOTICE_AFTER = 1.5  # seconds: a register taking longer gets a "working on it" note
+MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
 
 
 async def export_command(inv: Invocation) -> None:
@@ -20,31 +38,74 @@ async def export_command(inv: Invocation) -> None:
         raise UsageError("export")
     what = inv.args[0].lower()
     t = for_group(inv)
-    async with inv.context.read() as session:
-        if what == "issues":
-            details = await issue_reads.export_rows(session, inv.group.id)
-            content = sheets.issue_register(t, details, inv.group.timezone)
-        else:
-            topics = await topic_store.list_topics(session, inv.group.id)
-            ids = [x.id for x in topics]
-            content = sheets.topic_list(
-                t,
-                topics,
-                await topic_store.claimants(session, ids),
-                await topic_store.rating_summaries(session, ids),
-                inv.group.timezone,
-            )
     day = local_day(inv.group, inv.context.clock.now()).isoformat()
     filename = t.plain(f"export.{what}.filename", date=day)
-    folder = inv.context.config.media.dir / str(inv.group.id) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / filename).write_bytes(content)
-    await inv.context.bot.send_document(
-        inv.chat_id,
-        content,
-        filename=filename,
-        caption=t.plain(f"export.{what}.caption", date=day),
+    path = inv.context.config.media.dir / str(inv.group.id) / "exports" / filename
+    if what == "topics":
+        async with inv.context.read() as session:
+            topics = await topic_store.list_topics(session, inv.group.id)
+            ids = [x.id for x in topics]
+            claimants = await topic_store.claimants(session, ids)
+            ratings = await topic_store.rating_summaries(session, ids)
+        size = await asyncio.to_thread(
+            sheets.topic_list, path, t, topics, claimants, ratings, inv.group.timezone
+        )
+        await _send(inv, t, path, size, t.plain("export.topics.caption", date=day))
+        return
+    running = inv.context.bot_data.exports
+    if inv.group.id in running:
+        raise Refused("export.busy")
+    running.add(inv.group.id)
+    update = inv.context.current_update
+    task = inv.context.application.create_task(
+        _issue_register(inv, t, path, day),
+        update=update if isinstance(update, Update) else None,
+        name=f"export-{inv.group.id}",
     )
+    task.add_done_callback(lambda _: running.discard(inv.group.id))
+    task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
+    done, _ = await asyncio.wait({task}, timeout=NOTICE_AFTER)
+    if not done:
+        await inv.reply(t("export.working"))
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
+    """Read the register in chunks and stream it into the file, then send it."""
+    async with _slots(inv):
+        register = sheets.issue_register(path, t)
+        after = 0
+        while True:
+            async with inv.context.read() as session:
+                chunk = await issue_reads.export_chunk(session, inv.group.id, after)
+            if not chunk:
+                break
+            rows = sheets.issue_rows(t, chunk, inv.group.timezone)
+            await asyncio.to_thread(register.add, rows)
+            after = chunk[-1].issue.number
+        size = await asyncio.to_thread(register.close)
+    log.info("issue register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
+    await _send(inv, t, path, size, t.plain("export.issues.caption", date=day))
+
+
+def _slots(inv: Invocation) -> asyncio.Semaphore:
+    data = inv.context.bot_data
+    if data.export_slots is None:
+        data.export_slots = asyncio.Semaphore(MAX_EXPORTS)
+    return data.export_slots
+
+
+async def _send(inv: Invocation, t: Translator, path: Path, size: int, caption: str) -> None:
+    """Send the file, or say why not (past Telegram's 50 MB)."""
+    if size > UPLOAD_LIMIT:
+        await inv.reply(t("export.too_big", size=f"{size / 1024 / 1024:.0f}", name=path.name))
+        return
+    with path.open("rb") as file:
+        await inv.context.bot.send_document(inv.chat_id, file, filename=path.name, caption=caption)
 
 
 def for_group(inv: Invocation) -> Translator:

@@ -1,23 +1,21 @@
 """Excel registers (台账) made with openpyxl: the issue register and the topic list.
 
-Pure functions from rows to .xlsx bytes; the handler sends the file and keeps a copy in
-the media directory.
+Rows are streamed into a file in the media directory (openpyxl's write-only mode), so a
+register of 100,000 issues needs little memory; the handler sends that file.
 """
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.roads import RoadPlace
 from handlers.i18n import Translator
@@ -41,6 +39,8 @@ ISSUE_COLUMNS = (
     "verified_at",
     "photos",
 )
+# column widths (characters): a streamed sheet is sized before its rows are known
+ISSUE_WIDTHS = (8, 10, 18, 10, 8, 40, 12, 17, 12, 12, 10, 17, 17, 30)
 TOPIC_COLUMNS = (
     "number",
     "title",
@@ -52,6 +52,7 @@ TOPIC_COLUMNS = (
     "rating",
     "approved_at",
 )
+TOPIC_WIDTHS = (8, 40, 10, 24, 10, 12, 40, 12, 17)
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -74,40 +75,62 @@ def safe_text(value: str) -> str:
     return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
-def _append(sheet: Worksheet, values: list[object]) -> None:
-    """Add a row; text is always text: one that starts like a formula (``=``, ``+``,
-    ``-``, ``@``) is stored as a string with Excel's quote prefix, never as a formula."""
-    sheet.append([safe_text(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
+class Register:
+    """An .xlsx file written row by row (openpyxl's write-only mode): memory stays flat
+    however many rows go in. Text is always text: a value that starts like a formula
+    (``=``, ``+``, ``-``, ``@``) is stored as a string with Excel's quote prefix. Used
+    from a worker thread (the writing is CPU work)."""
+
+    def __init__(self, path: Path, title: str, headers: list[str], widths: list[int]) -> None:
+        self.path = path
+        self.rows = 0
+        self._book = Workbook(write_only=True)
+        self._sheet = self._book.create_sheet(title[:31])
+        for index, width in enumerate(widths, start=1):
+            self._sheet.column_dimensions[get_column_letter(index)].width = width
+        self._sheet.freeze_panes = "A2"
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        head = []
+        for header in headers:
+            cell = WriteOnlyCell(self._sheet, value=safe_text(header))
+            cell.font = Font(bold=True)
+            head.append(cell)
+        self._sheet.append(head)
+
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        """Append rows (text cleaned, formulas defused)."""
+        for row in rows:
+            self._sheet.append([self._cell(value) for value in row])
+            self.rows += 1
+
+    def _cell(self, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = safe_text(value)
+        if not text.startswith(FORMULA_STARTS) and "\n" not in text:
+            return text
+        cell = WriteOnlyCell(self._sheet, value=text)
+        cell.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
+        cell.alignment = self._wrap
+        return cell
+
+    def close(self) -> int:
+        """Finish the file; its size in bytes."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._book.save(self.path)
+        return self.path.stat().st_size
 
 
-def _workbook(title: str, headers: list[str], rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    _append(sheet, list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        _append(sheet, row)
-    for index, header in enumerate(headers, start=1):
-        width = max([len(str(header))] + [len(str(r[index - 1])) for r in rows] or [8])
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-    for row_cells in sheet.iter_rows(min_row=2):
-        for cell in row_cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def issue_register(path: Path, t: Translator) -> Register:
+    """An empty issue register, its headers in the group's language."""
+    headers = [t.plain(f"export.issue.{c}") for c in ISSUE_COLUMNS]
+    return Register(path, t.plain("export.issue.sheet"), headers, list(ISSUE_WIDTHS))
 
 
-def issue_register(t: Translator, details: Sequence[IssueDetail], timezone: str) -> bytes:
-    """The issue register: one row per issue, with before/after photo file names."""
+def issue_rows(t: Translator, details: Sequence[IssueDetail], timezone: str) -> list[list[object]]:
+    """One register row per issue, with before/after photo file names."""
     zone = ZoneInfo(timezone)
     rows: list[list[object]] = []
     for detail in details:
@@ -135,18 +158,18 @@ def issue_register(t: Translator, details: Sequence[IssueDetail], timezone: str)
                 "\n".join(photos),
             ]
         )
-    headers = [t.plain(f"export.issue.{c}") for c in ISSUE_COLUMNS]
-    return _workbook(t.plain("export.issue.sheet"), headers, rows)
+    return rows
 
 
 def topic_list(
+    path: Path,
     t: Translator,
     topics: Sequence[Topic],
     claimants: dict[int, list[Member]],
     ratings: dict[int, RatingSummary],
     timezone: str,
-) -> bytes:
-    """The topic list: one row per topic."""
+) -> int:
+    """The topic list, one row per topic, written to ``path``; its size in bytes."""
     zone = ZoneInfo(timezone)
     rows: list[list[object]] = []
     for topic in topics:
@@ -165,4 +188,6 @@ def topic_list(
             ]
         )
     headers = [t.plain(f"export.topic.{c}") for c in TOPIC_COLUMNS]
-    return _workbook(t.plain("export.topic.sheet"), headers, rows)
+    register = Register(path, t.plain("export.topic.sheet"), headers, list(TOPIC_WIDTHS))
+    register.add(rows)
+    return register.close()

@@ -27,7 +27,7 @@ from handlers.invocation import (
 )
 from storage import issue_reads
 from storage import issues as store
-from storage.members import groups_of, members_by_id
+from storage.members import groups_of
 from storage.models import Group
 
 PAGE_SIZE = 20
@@ -81,10 +81,15 @@ async def render_issue_page(
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One page of the list, with ◀ ▶ buttons when there is more than one."""
     today = local_day(group, context.clock.now())
+    page = min(max(page, 0), MAX_PAGE)
     async with context.read() as session:
-        found = await issue_reads.list_issues(session, group.id, which, user_id, today)
         total = await issue_reads.counts(session, group.id, today)
-        people = await members_by_id(session, (i.assignee_id or 0 for i in found))
+        matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
+        pages = max(1, -(-matching // PAGE_SIZE))
+        page = min(page, pages - 1)
+        rows = await issue_reads.list_page(
+            session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        )
     head = t(
         "issues.head",
         found=total.found,
@@ -93,13 +98,11 @@ async def render_issue_page(
         overdue=total.overdue,
     )
     label = t.plain(f"issues.filter.{which}") if which in issue_reads.FILTERS else which
-    if not found:
+    if not rows:
         return Html(head + "\n" + t("issues.none", filter=label)), None
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    lines = [head, t("issues.title", filter=label, count=len(found))]
-    lines += [issue_line(t, i, people, today) for i in shown]
+    people = {m.user_id: m for _, m in rows if m is not None}
+    lines = [head, t("issues.title", filter=label, count=matching)]
+    lines += [issue_line(t, i, people, today) for i, _ in rows]
     if pages > 1:
         lines.append(t("issues.page", page=page + 1, pages=pages))
     text = split_message(lines)[0]
@@ -125,7 +128,7 @@ async def on_page_button(update: Update, context: Ctx) -> None:
             raise Refused("issues.not_your_group")
     if which not in issue_reads.FILTERS and not is_road(which):
         raise Refused("error.stale_button")
-    page = min(int(page_raw), MAX_PAGE)
+    page = int(page_raw)
     text, markup = await render_issue_page(
         context, context.t, group, which, query.from_user.id, page, in_group=is_group_chat(update)
     )

@@ -1,0 +1,58 @@
+"""What the registry step needs to know about an update, read in one short read
+transaction: whether it was processed already, its group, its sender and the sender's
+membership. Most updates need nothing written after this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Group, Member, Membership
+from storage.updates import is_processed
+
+TOUCH_EVERY = timedelta(hours=1)  # how stale a membership's "last seen" may get
+
+
+@dataclass(frozen=True)
+class Known:
+    """The database's view of an update's chat and sender."""
+
+    processed: bool
+    group: Group | None
+    member: Member | None
+    membership: Membership | None
+
+    def membership_is_fresh(self, now: datetime) -> bool:
+        """Whether the sender is an active member seen within :data:`TOUCH_EVERY`."""
+        m = self.membership
+        return m is not None and m.active and now - m.last_seen_at < TOUCH_EVERY
+
+
+async def known(
+    session: AsyncSession, update_id: int, chat_id: int | None, user_id: int | None
+) -> Known:
+    """Read, in two statements, what the registry step decides on."""
+    if await is_processed(session, update_id):
+        return Known(True, None, None, None)
+    if chat_id is None or chat_id > 0:  # private chat, or no chat
+        member = await session.get(Member, user_id) if user_id is not None else None
+        return Known(False, None, member, None)
+    row = (
+        await session.execute(
+            select(Group, Membership, Member)
+            .select_from(Group)
+            .outerjoin(
+                Membership,
+                and_(Membership.group_id == Group.id, Membership.user_id == (user_id or 0)),
+            )
+            .outerjoin(Member, Member.user_id == (user_id or 0))
+            .where(Group.chat_id == chat_id)
+        )
+    ).first()
+    if row is None:
+        return Known(False, None, None, None)
+    group, membership, member = row
+    return Known(False, group, member, membership)

@@ -1,0 +1,174 @@
+"""One chat never holds up another: fetching goes on while a chat's updates wait, a 429
+or a full minute's allowance in one group delays only that group, replies overtake
+bulk sends, and a burst of newcomers reads the admin list once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from telegram import Update
+from telegram.ext import MessageHandler, filters
+
+from bot.app import build_application
+from bot.delivery import ConfirmingPoller
+from bot.limits import BULK, ChatRateLimiter, Limits, Window
+from bot.runner import Runner
+from emulator import TelegramEmulator
+from emulator.scenario import GroupChat, World
+from emulator.transport import EmulatorRequest
+from handlers.context import Ctx
+from tests.conftest import Cast, Harness, make_config
+
+
+async def test_another_group_is_answered_while_one_update_is_still_running(
+    harness: Harness, cast: Cast
+) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: Update, context: Ctx) -> None:
+        entered.set()
+        await release.wait()
+
+    harness.app.add_handler(MessageHandler(filters.Regex("^稍等$"), slow), group=1)
+    await cast.group.say(cast.worker, "稍等")
+    held = harness.emulator.last_update_id()
+    await asyncio.wait_for(entered.wait(), 5)
+    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.driver,))
+    await other.add_bot(by=cast.captain)
+    await other.next_reply()
+    await other.say(cast.driver, "/help")
+    assert "/members" in await other.next_reply(timeout=5)
+    # the held update is not confirmed: a crash now would have Telegram send it again
+    assert harness.emulator.confirmed_offset <= held
+    release.set()
+    await harness.world.settle()
+    assert harness.emulator.confirmed_offset > harness.emulator.last_update_id()
+
+
+async def test_updates_of_one_chat_still_run_in_order_while_others_pass(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.secretary, "/newtopic 中东桥加固")
+    await cast.group.say(cast.worker, "/claim 1")
+    assert "中东桥加固" in await cast.group.next_reply()
+    assert "中东桥加固" in await cast.group.next_reply()
+
+
+@pytest_asyncio.fixture
+async def throttled(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[World, Runner]]:
+    """A bot with Telegram's limits shrunk: 2 messages per 30 s in a group."""
+    emulator = TelegramEmulator()
+    config = make_config(db_url, tmp_path, emulator)
+    limiter = ChatRateLimiter(Limits(group=(2, 30.0)), max_retries=2)
+    app = build_application(
+        config,
+        request=EmulatorRequest(emulator),
+        get_updates_request=EmulatorRequest(emulator),
+        rate_limiter=limiter,
+    )
+    runner = Runner(app, config, poll_timeout=5)
+    world = World(emulator)
+    await runner.start()
+    assert isinstance(runner.transport, ConfirmingPoller)
+    runner.transport.stop_grace = 0.5  # the busy group's last replies are not waited for
+    try:
+        yield world, runner
+    finally:
+        await runner.stop()
+
+
+async def _group(world: World, title: str) -> tuple[GroupChat, Any]:
+    boss = world.person("王", last_name=title)
+    member = world.person("张", last_name=title)
+    group = world.group(title, creator=boss, members=(member,))
+    await group.add_bot(by=boss)
+    await group.next_reply()  # the welcome: one of the group's two messages
+    return group, member
+
+
+async def test_a_group_at_its_minute_limit_does_not_delay_another_group(
+    throttled: tuple[World, Runner],
+) -> None:
+    world, _ = throttled
+    busy, busy_member = await _group(world, "一班")
+    quiet, quiet_member = await _group(world, "二班")
+    for _ in range(3):
+        await busy.say(busy_member, "/help")
+    assert "/members" in await busy.next_reply()  # the second of two allowed
+    await quiet.say(quiet_member, "/help")
+    assert "/members" in await quiet.next_reply(timeout=3)
+    # the busy group's third reply still waits for its half minute
+    assert world.emulator.take_unread(busy.id) is None
+
+
+async def test_a_429_pauses_only_the_chat_it_was_about(harness: Harness, cast: Cast) -> None:
+    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.driver,))
+    await other.add_bot(by=cast.captain)
+    await other.next_reply()
+    harness.emulator.fail("sendMessage", 429, retry_after=3)
+    await cast.group.say(cast.worker, "/help")
+    await harness.emulator.wait_for(
+        lambda: any(c.error is not None and c.error.code == 429 for c in harness.emulator.calls),
+        5,
+    )
+    await other.say(cast.driver, "/help")
+    assert "/members" in await other.next_reply(timeout=2)
+    assert harness.emulator.take_unread(cast.group.id) is None  # still waiting out its 429
+    assert "/members" in await cast.group.next_reply(timeout=6)
+
+
+async def test_a_burst_of_newcomers_reads_the_admin_list_once(harness: Harness) -> None:
+    world = harness.world
+    boss = world.person("王")
+    crew = [world.person(f"队员{i}") for i in range(14)]
+    group = world.group("养护三班", creator=boss, members=tuple(crew))
+    await group.add_bot(by=boss)
+    await group.next_reply()
+    before = sum(1 for c in harness.emulator.calls if c.method == "getChatAdministrators")
+    for person in crew:
+        await group.say(person, "/help")
+    await group.replies(len(crew))
+    after = sum(1 for c in harness.emulator.calls if c.method == "getChatAdministrators")
+    assert after - before == 0  # read when the bot joined; fresh for ten minutes
+
+
+async def _send(
+    limiter: ChatRateLimiter, chat_id: int, order: list[str], label: str, bulk: bool = False
+) -> None:
+    async def callback(*args: Any, **kwargs: Any) -> bool:
+        order.append(label)
+        return True
+
+    await limiter.process_request(
+        callback, (), {}, "sendMessage", {"chat_id": chat_id}, BULK if bulk else None
+    )
+
+
+async def test_replies_to_people_overtake_waiting_bulk_sends() -> None:
+    limiter = ChatRateLimiter(Limits(overall=(2, 0.3)))
+    order: list[str] = []
+    bulk = [
+        asyncio.create_task(_send(limiter, 1000 + i, order, f"bulk{i}", bulk=True))
+        for i in range(6)
+    ]
+    await asyncio.sleep(0.05)  # two bulk sends went; the rest wait for the next window
+    await _send(limiter, 1, order, "reply")
+    await asyncio.gather(*bulk)
+    assert order.index("reply") == 2
+
+
+async def test_window_allows_the_limit_then_waits_for_the_oldest() -> None:
+    window = Window(3, 1.0)
+    for t in (0.0, 0.1, 0.2):
+        assert window.delay(t) == 0
+        window.take(t)
+    assert window.delay(0.5) == pytest.approx(0.5)  # the message at 0.0 leaves the window at 1.0
+    assert window.delay(1.0) == 0
+    assert window.delay(1.0, cost=3) == pytest.approx(
+        0.2
+    )  # three more fit once 0.1 and 0.2 have left
