@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(BIN)/vanguard run
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.claims
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,11 +12,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import Settings, database, spread
 from domain.errors import TopicFull
 from storage import topics as store
 from storage.db import Database
@@ -30,6 +32,7 @@ ROUNDS = 5
 
 
 async def one_round(db: Database, chat_id: int, concurrent: bool) -> float:
+    """Seconds for PEOPLE members to claim one 3-slot topic, one by one or all at once."""
     async with db.transaction() as session:
         group = await ensure_group(session, chat_id, "bench", "group", GroupDefaults(), NOW)
         for uid in range(1, PEOPLE + 1):
@@ -38,6 +41,7 @@ async def one_round(db: Database, chat_id: int, concurrent: bool) -> float:
         group_id, number = group.id, topic.number
 
     async def claim(uid: int) -> None:
+        """One member tries to claim the topic (a full topic is a normal answer)."""
         try:
             async with db.transaction() as session:
                 found = await store.get_topic(session, group_id, number)
@@ -54,11 +58,13 @@ async def one_round(db: Database, chat_id: int, concurrent: bool) -> float:
     return time.perf_counter() - began
 
 
-async def measure(name: str, url: str) -> None:
+async def measure(name: str, url: str, rounds: int = ROUNDS) -> dict[str, Any]:
+    """Sequential and concurrent claims on the database at ``url``; prints one line and
+    returns the figures."""
     db = Database(url)
     await upgrade(db.engine)
     sequential, concurrent = [], []
-    for index in range(ROUNDS):
+    for index in range(rounds):
         sequential.append(await one_round(db, -1000 - 2 * index, concurrent=False))
         concurrent.append(await one_round(db, -1001 - 2 * index, concurrent=True))
     await db.dispose()
@@ -68,9 +74,24 @@ async def measure(name: str, url: str) -> None:
         f"sequential {seq * 1000:7.1f} ms ({seq / PEOPLE * 1000:5.2f} ms/claim), "
         f"concurrent {con * 1000:7.1f} ms, concurrent/sequential {con / seq:4.2f}"
     )
+    return {
+        "case": "claims",
+        "database": name,
+        "people": PEOPLE,
+        "sequential_ms": spread([x * 1000 for x in sequential], 1),
+        "concurrent_ms": spread([x * 1000 for x in concurrent], 1),
+        "ratio": round(con / seq, 3),
+    }
+
+
+async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
+    """The claims case on one database (for ``python -m bench``)."""
+    async with database(kind, settings, "claims") as url:
+        return [await measure(kind, url, settings.repeats)]
 
 
 async def main() -> None:
+    """Both databases (PostgreSQL when VANGUARD_TEST_PG_URL is set)."""
     with tempfile.TemporaryDirectory() as tmp:
         await measure("sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
     pg = os.environ.get("VANGUARD_TEST_PG_URL")

@@ -23,10 +23,10 @@ from telegram.ext import (
     BaseRateLimiter,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.botapi import VanguardBot
 from bot.limits import ChatRateLimiter, Limits
 from bot.ordering import ChatOrderedProcessor
 from domain.clock import Clock
@@ -42,17 +42,6 @@ from storage.migrate import upgrade
 log = logging.getLogger(__name__)
 
 VanguardApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
-
-
-class VanguardBot(ExtBot[Any]):
-    """python-telegram-bot's bot, whose ``repr`` (and so the Application's, and any
-    traceback or debug print that shows either) names the bot by id, never the token."""
-
-    def __repr__(self) -> str:
-        bot_id = self.token.split(":", 1)[0]
-        return f"VanguardBot[id={bot_id if bot_id.isdigit() else '?'}, token=***]"
-
-    __str__ = __repr__
 
 
 def build_application(

@@ -23,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -31,6 +31,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
+
+from bot.botapi import VanguardBot
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,20 @@ async def process(app: Application[Any, Any, Any, Any, Any, Any], update: Update
     await app.update_processor.process_update(update, app.process_update(update))
 
 
+class Parking(Protocol):
+    """Somewhere durable to keep updates that run long, so that Telegram may forget them."""
+
+    async def park(self, updates: list[tuple[int, str]]) -> None:
+        """Keep these (update id, JSON) pairs."""
+
+    async def release(self, update_ids: list[int]) -> None:
+        """Forget these (their processing ended)."""
+
+    async def parked(self) -> list[tuple[int, str]]:
+        """What an earlier run parked and never finished."""
+        return []
+
+
 class ConfirmingPoller:
     """Long polling that confirms an update only after it has been processed, and never
     waits on one chat to fetch the next update of another.
@@ -50,9 +66,15 @@ class ConfirmingPoller:
     Telegram's ``offset`` confirms every update below it, so the offset is a low-water
     mark: the lowest update still being processed (or one past the last fetched). While
     something is in flight, getUpdates answers at once with the updates from that mark
-    on; those already running are skipped and the new ones start. What is in flight is
-    bounded by the batch size Telegram returns from the mark (100): when all of them are
-    still running, the poller waits for the oldest to end before it asks again.
+    on; those already running are skipped and the new ones start.
+
+    Telegram returns at most 100 updates from the mark, so a few updates that run long
+    (replies waiting for a busy group's 20 messages a minute) would hide every newer
+    update. An update still running after ``park_after`` seconds is therefore *parked*:
+    written to ``parking`` (the database), after which the mark may pass it. A parked
+    update is released when it ends; one that never ended (a crash) is processed again
+    at the next start. At most ``max_in_flight`` updates run at once; past that the
+    poller waits for some to end.
     """
 
     def __init__(
@@ -62,27 +84,39 @@ class ConfirmingPoller:
         poll_timeout: int = 10,
         allowed_updates: list[str] | None = None,
         busy_interval: float = 0.2,
+        busy_gap: float = 0.05,
         stop_grace: float = 30.0,
         before_confirm: Callable[[], Awaitable[None]] | None = None,
+        parking: Parking | None = None,
+        park_after: float = 2.0,
+        max_in_flight: int = 1000,
     ) -> None:
         self.app = app
         self.poll_timeout = poll_timeout
         self.allowed_updates = allowed_updates or ALLOWED_UPDATES
-        self.busy_interval = busy_interval
+        self.busy_interval = busy_interval  # longest wait for new updates while busy
+        self.busy_gap = busy_gap  # shortest time between two polls while busy
         self.stop_grace = stop_grace
         self.before_confirm = before_confirm
         self.offset = 0  # what the next getUpdates confirms up to (exclusive)
         self._seen = 0  # the highest update id handed to processing
+        self.parking = parking
+        self.park_after = park_after
+        self.max_in_flight = max_in_flight
         self._running: dict[int, asyncio.Task[None]] = {}
+        self._updates: dict[int, tuple[Update, float]] = {}  # running: update, start time
+        self._parked: set[int] = set()  # running updates that are parked
+        self._released: list[int] = []  # parked updates that ended, to forget
         self._finished = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self.fatal: BaseException | None = None
 
     async def start(self) -> None:
-        """Drop any webhook and start polling in the background."""
+        """Drop any webhook, take up what the last run parked, and poll in the background."""
         await self.app.bot.delete_webhook()
         self._stopping.clear()
+        await self._resume_parked()
         self._task = asyncio.create_task(self._run(), name="vanguard-poller")
 
     @property
@@ -104,21 +138,31 @@ class ConfirmingPoller:
             self._task = None
 
     def _low_water(self) -> int:
-        if self._running:
-            return min(self._running)
+        held = [i for i in self._running if i not in self._parked]
+        if held:
+            return min(held)
         return self._seen + 1 if self._seen else self.offset
 
     async def _fetch(self, timeout: int) -> list[Update] | None:
         """One poll; None if stopping interrupted it."""
         await self._flush()
         self.offset = self._low_water()
-        fetch = asyncio.create_task(
-            self.app.bot.get_updates(
+        bot = self.app.bot
+        if isinstance(bot, VanguardBot):
+            request = bot.get_updates_after(
+                offset=self.offset,
+                seen=self._seen,
+                skip=self._parked,
+                timeout=timeout,
+                allowed_updates=self.allowed_updates,
+            )
+        else:
+            request = bot.get_updates(
                 offset=self.offset,
                 timeout=timedelta(seconds=timeout),
                 allowed_updates=self.allowed_updates,
             )
-        )
+        fetch = asyncio.create_task(request)
         stop = asyncio.create_task(self._stopping.wait())
         done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()
@@ -127,41 +171,101 @@ class ConfirmingPoller:
             with contextlib.suppress(asyncio.CancelledError, TelegramError):
                 await fetch
             return None
-        return list(fetch.result())
+        return [u for u in fetch.result() if u.update_id not in self._parked]
 
     async def _flush(self) -> None:
-        """Let the runtime record what finished before Telegram is told it may forget it."""
+        """Let the runtime record what finished before Telegram is told it may forget
+        it; forget parked updates that ended."""
         if self.before_confirm is not None:
             await self.before_confirm()
+        if self.parking is not None and self._released:
+            released, self._released = self._released, []
+            try:
+                await self.parking.release(released)
+            except BaseException:
+                self._released += released
+                raise
 
-    def _begin(self, update: Update) -> None:
-        self._seen = update.update_id
+    async def _park_slow(self) -> None:
+        """Park the updates that have run for ``park_after`` seconds."""
+        if self.parking is None:
+            return
+        now = asyncio.get_running_loop().time()
+        slow = [
+            (update_id, update)
+            for update_id, (update, began) in self._updates.items()
+            if update_id not in self._parked and now - began >= self.park_after
+        ]
+        if not slow:
+            return
+        await self.parking.park([(i, json.dumps(u.to_dict())) for i, u in slow])
+        for update_id, _ in slow:
+            if update_id in self._running:
+                self._parked.add(update_id)
+            else:  # it ended while being parked
+                self._released.append(update_id)
+        log.info("parked %d long-running updates", len(slow))
+
+    async def _resume_parked(self) -> None:
+        """Process again what an earlier run parked and never finished."""
+        if self.parking is None:
+            return
+        for update_id, payload in await self.parking.parked():
+            update = Update.de_json(json.loads(payload), self.app.bot)
+            self._parked.add(update_id)
+            self._begin(update, fetched=False)
+        if self._parked:
+            log.info("processing %d updates parked by the last run", len(self._parked))
+
+    def _begin(self, update: Update, *, fetched: bool = True) -> None:
+        if fetched:
+            self._seen = update.update_id
         task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
         self._running[update.update_id] = task
+        self._updates[update.update_id] = (update, asyncio.get_running_loop().time())
 
     async def _process(self, update: Update) -> None:
+        ended = False
         try:
             await process(self.app, update)
+            ended = True
         except Exception:
+            ended = True
             log.exception("update %s failed outside the handlers", update.update_id)
         finally:
             self._running.pop(update.update_id, None)
+            self._updates.pop(update.update_id, None)
+            if update.update_id in self._parked:
+                self._parked.discard(update.update_id)
+                if ended:  # (one cancelled at stop stays parked for the next start)
+                    self._released.append(update.update_id)
             self._finished.set()
 
     async def _idle(self, seconds: float) -> None:
-        """Wait until an update finishes, stopping begins, or ``seconds`` pass."""
+        """Wait until an update finishes, stopping begins, or ``seconds`` pass; while
+        others still run, not less than ``busy_gap`` (each poll brings back every update
+        still running)."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         self._finished.clear()
         finished = asyncio.create_task(self._finished.wait())
         stop = asyncio.create_task(self._stopping.wait())
         await asyncio.wait({finished, stop}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finished.cancel()
         stop.cancel()
+        rest = self.busy_gap - (loop.time() - began)
+        if rest > 0 and self._running and not self._stopping.is_set():
+            await self._sleep(rest)  # (once nothing runs, confirm at once)
 
     async def _run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
             busy = bool(self._running)
+            if len(self._running) >= self.max_in_flight:
+                await self._idle(self.busy_interval)
+                continue
             try:
+                await self._park_slow()
                 updates = await self._fetch(0 if busy else self.poll_timeout)
             except RetryAfter as exc:
                 await self._sleep(_seconds(exc.retry_after))
@@ -192,15 +296,18 @@ class ConfirmingPoller:
         await self._finish()
 
     async def _finish(self) -> None:
-        """Wait for the updates in hand (within the grace period), then confirm."""
+        """Wait for the updates in hand (within the grace period), then confirm up to
+        the oldest one that had to be cancelled (parked ones wait in the database)."""
+        stopped_at = None
         if self._running:
             _, late = await asyncio.wait(set(self._running.values()), timeout=self.stop_grace)
-            for task in late:
-                task.cancel()
             if late:
+                stopped_at = self._low_water()
+                for task in late:
+                    task.cancel()
                 log.warning(
-                    "%d updates were still running after %.0fs; they stay unconfirmed and "
-                    "will be delivered again",
+                    "%d updates were still running after %.0fs; they will be processed "
+                    "again at the next start",
                     len(late),
                     self.stop_grace,
                 )
@@ -212,7 +319,7 @@ class ConfirmingPoller:
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not record the processed updates (%s); not confirming", exc)
             return
-        self.offset = self._low_water()
+        self.offset = stopped_at or self._low_water()
         try:
             await self.app.bot.get_updates(
                 offset=self.offset, timeout=timedelta(0), allowed_updates=self.allowed_updates

@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller, WebhookServer
+from bot.parking import DatabaseParking
 from domain.config import Config
 from handlers.registry import record_processed
 
@@ -48,7 +49,10 @@ class Runner:
             )
         else:
             self.transport = ConfirmingPoller(
-                app, poll_timeout=self.poll_timeout, before_confirm=lambda: record_processed(app)
+                app,
+                poll_timeout=self.poll_timeout,
+                before_confirm=lambda: record_processed(app),
+                parking=DatabaseParking(app),
             )
         await self.transport.start()
         log.info("Vanguard is running (@%s, %s)", app.bot.username, self.config.telegram.mode)

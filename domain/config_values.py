@@ -245,5 +245,3 @@ def parse_hhmm(text: str) -> time | None:
     if not match:
         return None
     return time(int(match.group(1)), int(match.group(2)))
-
-

@@ -15,10 +15,13 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from emulator.markup import EntityError, detect_entities, parse_html, utf16_len
+
+if TYPE_CHECKING:
+    from emulator.limits import FloodLimits
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -257,6 +260,7 @@ class TelegramEmulator:
         self._bot_output: list[tuple[int, dict[str, Any]]] = []  # (chat id, message)
         self.read_marks: set[int] = set()  # indexes into _bot_output read by scenarios
         self.on_call: Callable[[Call], Awaitable[None] | None] | None = None
+        self.limits: FloodLimits | None = None  # Telegram's flood limits; off unless set
         self._methods: dict[str, Callable[[_Params, dict[str, UploadedFile]], Any]] = {
             "getMe": self._get_me,
             "logOut": lambda p, f: True,
@@ -332,6 +336,10 @@ class TelegramEmulator:
                         (fault.delay or 30.0),
                     )
                 raise ApiError(fault.code, fault.description, retry_after=fault.retry_after)
+            if self.limits is not None:
+                wait = self.limits.check(method, raw.get("chat_id"))
+                if wait is not None:
+                    raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
             handler = self._methods.get(method)
             if handler is None:
                 raise bad_request(f'method "{method}" is not implemented by the Vanguard emulator')

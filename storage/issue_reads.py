@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import IssueEventKind, IssueStatus, Subject
@@ -20,6 +20,7 @@ from storage.photos import photos_of
 
 FILTERS = ("open", "overdue", "mine", "all")
 _OVERDUE_ROW = "-overdue"  # the counts' extra row (no status is spelled so)
+COUNT_CAP = 1000  # counts that are not tallied stop here (shown as "1000+")
 
 # literal, not bound, so that both databases match them to the partial indexes
 _UNVERIFIED = Issue.status != literal_column("'verified'")
@@ -71,7 +72,8 @@ async def list_page(
 async def count_matching(
     session: AsyncSession, group_id: int, which: str, user_id: int, today: date, head: IssueCounts
 ) -> int:
-    """How many issues the filter selects (from the tallies where they tell it)."""
+    """How many issues the filter selects (from the tallies where they tell it; else
+    counted up to ``COUNT_CAP + 1``)."""
     if which == "all":
         return head.total
     if which == "open":
@@ -79,7 +81,15 @@ async def count_matching(
     if which == "overdue":
         return head.overdue
     where, _ = _filter(group_id, which, user_id, today)
-    return int(await session.scalar(select(func.count()).select_from(Issue).where(*where)) or 0)
+    return int(await session.scalar(_capped_count(*where)) or 0)
+
+
+def _capped_count(*where: ColumnElement[bool]) -> Select[int]:
+    """Count the matching issues, but stop at ``COUNT_CAP + 1``: a count past that is
+    shown as "1000+", and costs no more however many there are."""
+    return select(func.count()).select_from(
+        select(Issue.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    )
 
 
 @dataclass(frozen=True)
@@ -96,15 +106,17 @@ class IssueCounts:
 
 
 async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCounts:
-    """How many issues were found, fixed, verified, and are overdue: one statement, on
-    the tallies and the overdue index, whatever the number of issues."""
+    """How many issues were found, fixed, verified, and are overdue (up to
+    ``COUNT_CAP + 1``): one statement, on the tallies and the overdue index, whatever
+    the number of issues."""
     tallies = select(IssueTally.status, IssueTally.duplicate, IssueTally.n).where(
         IssueTally.group_id == group_id
     )
-    overdue = (
-        select(literal(_OVERDUE_ROW), literal(False), func.count())
-        .select_from(Issue)
+    overdue = select(literal(_OVERDUE_ROW), literal(False), func.count()).select_from(
+        select(Issue.id)
         .where(Issue.group_id == group_id, _UNRESOLVED, Issue.deadline < today)
+        .limit(COUNT_CAP + 1)
+        .subquery()
     )
     by_status: dict[str, int] = {}
     duplicates = late = 0

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -142,6 +143,17 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class ParkedUpdate(Base):
+    """An update still being processed that the poller has confirmed to Telegram: kept
+    here until it ends, and processed again after a restart if it never did."""
+
+    __tablename__ = "parked_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)  # the update as Telegram sent it (JSON)
+    parked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Topic(Base):
     """A work problem the branch lists for members to claim and solve (领题解题)."""
 
@@ -230,7 +242,16 @@ class Photo(Base):
     belongs to one subject (a topic's progress entry, an issue's history entry, …)."""
 
     __tablename__ = "photos"
-    __table_args__ = (Index("ix_photos_subject", "subject_kind", "subject_id"),)
+    __table_args__ = (
+        Index("ix_photos_subject", "subject_kind", "subject_id"),
+        # the background download's queue (storage.photos.pending_downloads)
+        Index(
+            "ix_photos_pending",
+            "id",
+            sqlite_where=text("local_path IS NULL AND download_attempts < 5"),
+            postgresql_where=text("local_path IS NULL AND download_attempts < 5"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)

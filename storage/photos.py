@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import Subject
@@ -95,7 +95,10 @@ async def pending_downloads(
     """Photos not yet downloaded that have attempts left (except ``exclude``)."""
     query = (
         select(Photo)
-        .where(Photo.local_path.is_(None), Photo.download_attempts < MAX_DOWNLOAD_ATTEMPTS)
+        .where(  # literal: the partial index ix_photos_pending
+            Photo.local_path.is_(None),
+            Photo.download_attempts < literal_column(str(MAX_DOWNLOAD_ATTEMPTS)),
+        )
         .order_by(Photo.id)
         .limit(limit)
     )

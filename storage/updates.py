@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
-from storage.models import PendingCommand, ProcessedUpdate
+from storage.models import ParkedUpdate, PendingCommand, ProcessedUpdate
 from storage.prompts import prune_prompts
 
 
@@ -31,6 +31,31 @@ async def record_updates(session: AsyncSession, update_ids: list[int], now: date
     await session.execute(
         stmt, [{"update_id": i, "processed_at": now} for i in sorted(set(update_ids))]
     )
+
+
+async def park_updates(
+    session: AsyncSession, updates: list[tuple[int, str]], now: datetime
+) -> None:
+    """Keep these (update id, JSON) pairs until :func:`release_updates`."""
+    if updates:
+        stmt = insert(session, ParkedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+        await session.execute(
+            stmt, [{"update_id": i, "payload": p, "parked_at": now} for i, p in updates]
+        )
+
+
+async def release_updates(session: AsyncSession, update_ids: list[int]) -> None:
+    """Forget parked updates whose processing has ended."""
+    if update_ids:
+        await session.execute(delete(ParkedUpdate).where(ParkedUpdate.update_id.in_(update_ids)))
+
+
+async def parked_updates(session: AsyncSession) -> list[tuple[int, str]]:
+    """The parked updates, oldest first (processed again after a restart)."""
+    rows = await session.execute(
+        select(ParkedUpdate.update_id, ParkedUpdate.payload).order_by(ParkedUpdate.update_id)
+    )
+    return [(update_id, payload) for update_id, payload in rows]
 
 
 async def is_processed(session: AsyncSession, update_id: int) -> bool:

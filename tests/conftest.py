@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -26,7 +26,9 @@ from emulator import TelegramEmulator
 from emulator.scenario import GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from storage.db import Database
+from storage.groups import get_group
 from storage.migrate import upgrade
+from storage.models import Issue
 
 PG_URL = os.environ.get("VANGUARD_TEST_PG_URL", "")
 NO_PG = "VANGUARD_TEST_PG_URL is not set: PostgreSQL runs of this test are skipped"
@@ -169,3 +171,32 @@ async def cast(harness: Harness) -> Cast:
     await group.add_bot(by=secretary)
     await group.next_reply()
     return Cast(secretary, captain, worker, driver, group)
+
+
+async def seed_issues(harness: Harness, cast: Cast, count: int) -> None:
+    """``count`` issues in the cast's group, written in one go."""
+    db = harness.app.bot_data.db
+    assert db is not None
+    now = datetime.now(UTC)
+    async with db.transaction() as session:
+        group = await get_group(session, cast.group.id)
+        assert group is not None
+        rows = [
+            {
+                "group_id": group.id,
+                "number": n,
+                "road": "S272",
+                "stake_from": n * 10,
+                "stake_to": n * 10,
+                "category": "guardrail",
+                "severity": 2,
+                "description": '=HYPERLINK("x")' if n == 2 else f"坑槽 {n}",
+                "status": "open",
+                "reporter_id": cast.worker.id,
+                "chat_id": cast.group.id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(1, count + 1)
+        ]
+        await session.execute(insert(Issue), rows)

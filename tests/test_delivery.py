@@ -13,7 +13,7 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.delivery import WebhookServer
+from bot.delivery import ConfirmingPoller, WebhookServer
 from domain.config import Secret, WebhookConfig
 from emulator import TelegramEmulator
 from handlers.common import reply
@@ -71,6 +71,25 @@ async def test_stop_finishes_the_batch_in_hand_and_confirms_it(
     await asyncio.wait_for(stopping, 5)
     assert harness.emulator.confirmed_offset == update_id + 1
     await harness.restart()
+
+
+async def test_an_update_cut_short_by_stop_is_left_for_telegram_to_send_again(
+    harness: Harness, cast: Cast
+) -> None:
+    gate = install_gate(harness, "稍等")
+    poller = harness.runner.transport
+    assert isinstance(poller, ConfirmingPoller)
+    poller.stop_grace = 0.3
+    await cast.group.say(cast.worker, "稍等")
+    update_id = harness.emulator.last_update_id()
+    await asyncio.wait_for(gate.entered.wait(), 5)
+    private = cast.worker.private()
+    await private.send("/help")  # another chat: it finishes, the first one does not
+    await private.next_reply()
+    await harness.runner.stop()
+    assert harness.emulator.confirmed_offset == update_id  # not past the cut-short one
+    await harness.restart()
+    await harness.world.settle()  # the /help came again and was recognised as done
 
 
 async def test_updates_sent_while_the_bot_was_down_are_processed_after_start(

@@ -22,6 +22,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from emulator import TelegramEmulator
+from emulator.limits import FloodLimits
 from emulator.markup import detect_entities, parse_html
 from emulator.server import EmulatorServer
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
@@ -347,3 +348,21 @@ async def test_an_unread_bot_message_fails_the_scenario() -> None:
         world.assert_all_read()
     emulator.take_unread(chat_id)
     world.assert_all_read()
+
+
+def test_flood_limits_refuse_past_telegrams_windows() -> None:
+    now = [0.0]
+    limits = FloodLimits(clock=lambda: now[0])
+    for _ in range(20):
+        assert limits.check("sendMessage", "-100") is None
+    assert limits.check("sendMessage", "-100") == 60  # the 21st message this minute
+    assert limits.check("getChatAdministrators", "-100") is None  # not a message
+    assert limits.check("sendMessage", "7") is None
+    assert limits.check("sendMessage", "7") == 1  # one a second in a private chat
+    now[0] = 0.5
+    for n in range(9):  # 21 counted so far; the overall window holds 30 a second
+        assert limits.check("sendMessage", str(100 + n)) is None
+    assert limits.check("sendMessage", "200") == 1
+    now[0] = 60.0
+    assert limits.check("sendMessage", "-100") is None
+    assert limits.refused == 3

@@ -5,48 +5,15 @@ Telegram's 50 MB upload limit."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
 
 from handlers.export import commands as export
-from storage.groups import get_group
 from storage.issue_reads import EXPORT_CHUNK
-from storage.models import Issue
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, seed_issues
 
 MANY = EXPORT_CHUNK * 2 + 37  # three chunks, the last one short
-
-
-async def seed_issues(harness: Harness, cast: Cast, count: int) -> None:
-    """``count`` issues in the cast's group, written in one go."""
-    db = harness.app.bot_data.db
-    assert db is not None
-    now = datetime.now(UTC)
-    async with db.transaction() as session:
-        group = await get_group(session, cast.group.id)
-        assert group is not None
-        rows = [
-            {
-                "group_id": group.id,
-                "number": n,
-                "road": "S272",
-                "stake_from": n * 10,
-                "stake_to": n * 10,
-                "category": "pavement",
-                "severity": 2,
-                "description": '=HYPERLINK("x")' if n == 2 else f"坑槽 {n}",
-                "status": "open",
-                "reporter_id": cast.worker.id,
-                "chat_id": cast.group.id,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for n in range(1, count + 1)
-        ]
-        await session.execute(insert(Issue), rows)
 
 
 async def test_register_streams_every_issue_and_says_it_is_working(

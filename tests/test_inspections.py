@@ -14,7 +14,7 @@ from storage import issue_reads
 from storage import issues as store
 from storage.groups import get_group
 from storage.issue_reads import IssueDetail
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, seed_issues
 
 
 def future(days: int) -> str:
@@ -464,3 +464,18 @@ async def test_inspections_in_english(cast: Cast) -> None:
     assert "is not a stake" in await cast.group.next_reply()
     await cast.group.say(cast.worker, "/issues")
     assert "Found 1" in await cast.group.next_reply()
+
+
+async def test_a_list_past_a_thousand_is_counted_to_the_cap_and_still_pages(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "/help")
+    await cast.group.next_reply()
+    await seed_issues(harness, cast, 1050)
+    await cast.group.say(cast.worker, "/issues S272")
+    first = await cast.group.next_reply()
+    assert "（1000+ 个）" in first and "第 1/50+ 页" in first
+    await cast.group.press_data(cast.worker, first, "iss:S272:52")
+    await harness.world.settle()
+    deep = harness.emulator.messages[(cast.group.id, first.message_id)]["text"]
+    assert "第 53/53 页" in deep and "#1050" in deep  # the last page: no more

@@ -85,29 +85,44 @@ async def render_issue_page(
     async with context.read() as session:
         total = await issue_reads.counts(session, group.id, today)
         matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
-        pages = max(1, -(-matching // PAGE_SIZE))
-        page = min(page, pages - 1)
+        many = matching > issue_reads.COUNT_CAP  # counted only up to the cap
+        pages = max(1, -(-min(matching, issue_reads.COUNT_CAP) // PAGE_SIZE))
+        page = page if many else min(page, pages - 1)
         rows = await issue_reads.list_page(
             session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
         )
+        if many and not rows and page:  # a page past the end: show the first
+            page = 0
+            rows = await issue_reads.list_page(
+                session, group.id, which, user_id, today, offset=0, limit=PAGE_SIZE
+            )
+    if many:  # as far as this page shows, and one more while pages are full
+        pages = max(pages, page + (2 if len(rows) == PAGE_SIZE else 1))
     head = t(
         "issues.head",
         found=total.found,
         fixed=total.fixed,
         verified=total.verified,
-        overdue=total.overdue,
+        overdue=capped(total.overdue),
     )
     label = t.plain(f"issues.filter.{which}") if which in issue_reads.FILTERS else which
     if not rows:
         return Html(head + "\n" + t("issues.none", filter=label)), None
     people = {m.user_id: m for _, m in rows if m is not None}
-    lines = [head, t("issues.title", filter=label, count=matching)]
+    lines = [head, t("issues.title", filter=label, count=capped(matching))]
     lines += [issue_line(t, i, people, today) for i, _ in rows]
     if pages > 1:
-        lines.append(t("issues.page", page=page + 1, pages=pages))
+        more = "+" if many and len(rows) == PAGE_SIZE else ""
+        lines.append(t("issues.page", page=page + 1, pages=f"{pages}{more}"))
     text = split_message(lines)[0]
     where = "" if in_group else f":{group.chat_id}"
     return text, page_keyboard(t, which, page, pages, where)
+
+
+def capped(count: int) -> str:
+    """A count as shown: past the cap, "1000+"."""
+    cap = issue_reads.COUNT_CAP
+    return f"{cap}+" if count > cap else str(count)
 
 
 async def on_page_button(update: Update, context: Ctx) -> None:

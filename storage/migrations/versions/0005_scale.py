@@ -1,4 +1,5 @@
-"""indexes behind every issue list, count and lookup; issue tallies kept by triggers
+"""indexes behind every issue list, count and lookup and the photo downloads; issue tallies kept by triggers;
+parked updates
 
 Revision ID: 0005
 Revises: 0004
@@ -7,7 +8,8 @@ Create Date: 2026-11-29 06:00:00
 /issues pages in SQL in the order of an index; its counts come from ``issue_tallies``,
 which triggers on ``issues`` keep exact in the same transaction as every insert, status
 change, duplicate mark and delete (on SQLite and on PostgreSQL). Existing issues are
-counted into the tallies here.
+counted into the tallies here. ``parked_updates`` keeps the updates that run long (a
+reply waiting for a busy group's allowance), so the poller can confirm past them.
 
 A later migration that rebuilds ``issues`` on SQLite (``batch_alter_table`` copies the
 table) drops its triggers: it must create them again (SQLITE_TRIGGERS below).
@@ -18,6 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import storage.types
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
@@ -25,6 +29,7 @@ depends_on: str | Sequence[str] | None = None
 
 UNVERIFIED = sa.text("status <> 'verified'")
 UNRESOLVED = sa.text("status IN ('open', 'assigned')")
+PENDING = sa.text("local_path IS NULL AND download_attempts < 5")  # photos to download
 ORDER = [
     sa.text("(road IS NULL)"),
     "road",
@@ -76,6 +81,9 @@ def upgrade() -> None:
     op.drop_index("ix_issues_place", table_name="issues")
     for name, columns, where in INDEXES:
         op.create_index(name, "issues", columns, sqlite_where=where, postgresql_where=where)
+    op.create_index(
+        "ix_photos_pending", "photos", ["id"], sqlite_where=PENDING, postgresql_where=PENDING
+    )
     op.create_table(
         "issue_tallies",
         sa.Column("group_id", sa.Integer(), nullable=False),
@@ -95,6 +103,13 @@ def upgrade() -> None:
         "SELECT group_id, status, duplicate_of_id IS NOT NULL, count(*) FROM issues "
         "GROUP BY group_id, status, duplicate_of_id IS NOT NULL"
     )
+    op.create_table(
+        "parked_updates",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("parked_at", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_parked_updates")),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS:
         op.execute(statement)
@@ -107,7 +122,9 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS issue_tally ON issues")
         op.execute("DROP FUNCTION IF EXISTS issue_tally()")
+    op.drop_table("parked_updates")
     op.drop_table("issue_tallies")
     for name, _, _ in reversed(INDEXES):
         op.drop_index(name, table_name="issues")
+    op.drop_index("ix_photos_pending", table_name="photos")
     op.create_index("ix_issues_place", "issues", ["group_id", "road", "stake_from"])

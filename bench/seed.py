@@ -1,0 +1,468 @@
+"""A big database, fast: groups, people, topics, and issues with their history and
+photos, inserted in bulk (SQLAlchemy Core ``insert()`` executemany, in chunks) straight
+into the tables of :mod:`storage.models`, after the migrations.
+
+The same :class:`Spec` (JSON) builds the emulator side: the same chats and people, so a
+bot started on the database (here or in ``bench.export_child``) knows them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as daytime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from emulator.core import EChat, StoredFile, TelegramEmulator
+from storage.db import create_engine, is_sqlite
+from storage.migrate import upgrade
+from storage.models import (
+    Counter,
+    Issue,
+    IssueEvent,
+    Member,
+    Membership,
+    Photo,
+    Rating,
+    Topic,
+    TopicClaim,
+    TopicEvent,
+)
+from storage.models import Group as GroupRow
+
+ROADS = [
+    "S272",
+    "G325",
+    "G105",
+    "S113",
+    "X101",
+    "X205",
+    "Y012",
+    "S230",
+    "G240",
+    "X318",
+    "S339",
+    "G107",
+    "Y101",
+    "X412",
+    "S51",
+    "G4",
+    "S272",
+    "X509",
+    "Y223",
+    "Z001",
+]
+CATEGORIES = ["pothole", "crack", "guardrail", "signs", "drainage", "greenery", "debris"]
+CHUNK = 10_000
+TOPICS = 10  # per group: half done (on the wall), half open
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class GroupSpec:
+    """One group of the big world: its chat, people and how many issues it holds."""
+
+    key: str
+    chat_id: int
+    title: str
+    creator: int
+    admins: list[int]
+    members: list[int]
+    issues: int
+
+    @property
+    def reporters(self) -> list[int]:
+        """Who reported the issues (the admins and members, in turn)."""
+        return [*self.admins, *self.members]
+
+
+@dataclass
+class Spec:
+    """The whole world: people (id → name) and groups."""
+
+    users: dict[int, str]
+    groups: list[GroupSpec]
+    files: list[tuple[str, str]] = field(default_factory=list)  # photos the bot may send
+
+    def group(self, key: str) -> GroupSpec:
+        """The group called ``key`` (small, big, other)."""
+        return next(g for g in self.groups if g.key == key)
+
+    def save(self, path: Path) -> None:
+        """Write as JSON (for the export child)."""
+        path.write_text(
+            json.dumps(
+                {
+                    "users": self.users,
+                    "groups": [asdict(g) for g in self.groups],
+                    "files": self.files,
+                }
+            ),
+            encoding="utf-8",
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Spec:
+        """Read what :meth:`save` wrote."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        users = {int(k): str(v) for k, v in data["users"].items()}
+        files = [(str(f), str(u)) for f, u in data.get("files", [])]
+        return cls(users, [GroupSpec(**g) for g in data["groups"]], files)
+
+
+def make_spec(small: int, big: int) -> Spec:
+    """Three groups of ten people: ``small`` and ``big`` issues, and one without."""
+    users: dict[int, str] = {}
+    groups = []
+    for index, (key, issues) in enumerate((("small", small), ("big", big), ("other", 0))):
+        base = 7_000_000 + 100 * index
+        ids = [base + n for n in range(10)]
+        for n, uid in enumerate(ids):
+            users[uid] = f"{key}{n}"
+        groups.append(
+            GroupSpec(
+                key=key,
+                chat_id=-4_100_000 - index,
+                title=f"{key} 养护班",
+                creator=ids[0],
+                admins=[ids[1]],
+                members=ids[2:],
+                issues=issues,
+            )
+        )
+    return Spec(users, groups)
+
+
+def build_emulator(emulator: TelegramEmulator, spec: Spec) -> None:
+    """The spec's people and chats in ``emulator``, the bot a member of every group."""
+    for uid, name in spec.users.items():
+        emulator.add_user(name, last_name="工", username=f"u{uid}", user_id=uid)
+    for g in spec.groups:
+        chat = EChat(g.chat_id, "group", g.title)
+        chat.members[g.creator] = "creator"
+        for uid in g.admins:
+            chat.members[uid] = "administrator"
+        for uid in g.members:
+            chat.members[uid] = "member"
+        chat.members[emulator.bot.id] = "member"
+        emulator.chats[g.chat_id] = chat
+    content = b"\xff\xd8\xff\xe0" + bytes(2042) + b"\xff\xd9"
+    for file_id, unique in spec.files:
+        emulator.files[file_id] = StoredFile(
+            file_id, unique, content, f"photos/{unique}.jpg", len(content)
+        )
+
+
+def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Rows in lists of at most CHUNK."""
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def _bulk(conn: AsyncConnection, table: Table, rows: Iterator[dict[str, Any]]) -> int:
+    """Insert ``rows`` into ``table`` in chunks; returns how many."""
+    count = 0
+    for chunk in _chunks(rows):
+        await conn.execute(insert(table), chunk)
+        count += len(chunk)
+    return count
+
+
+class _Ids:
+    """Explicit primary keys, handed out in order (so events and photos can point to
+    them without reading them back)."""
+
+    def __init__(self) -> None:
+        """No id handed out yet."""
+        self.next: dict[str, int] = {}
+
+    def take(self, table: str) -> int:
+        """The next id of ``table``."""
+        value = self.next.get(table, 0) + 1
+        self.next[table] = value
+        return value
+
+
+def _issue_rows(
+    g: GroupSpec, group_id: int, ids: _Ids, today: date, files: list[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Issues of one group with their events and photos: mostly verified, some open,
+    assigned (a few overdue) or fixed, over 20 roads and many stakes."""
+    issues, events, photos = [], [], []
+    reporters = g.reporters
+    for number in range(1, g.issues + 1):
+        issue_id = ids.take("issues")
+        share = number % 100
+        status = (
+            "open"
+            if share < 3
+            else "assigned"
+            if share < 8
+            else "fixed"
+            if share < 10
+            else "verified"
+        )
+        created = T0 + timedelta(minutes=7 * number)
+        reporter = reporters[number % len(reporters)]
+        assignee = reporters[(number + 3) % len(reporters)] if status != "open" else None
+        deadline = None
+        if status == "assigned":
+            deadline = today + timedelta(days=30) if share < 6 else today - timedelta(days=3)
+        stake = (number * 37) % 150_000
+        issues.append(
+            {
+                "id": issue_id,
+                "group_id": group_id,
+                "number": number,
+                "road": ROADS[number % len(ROADS)],
+                "stake_from": stake,
+                "stake_to": stake,
+                "latitude": None,
+                "longitude": None,
+                "category": CATEGORIES[number % len(CATEGORIES)],
+                "severity": 1 + number % 3,
+                "description": f"路面坑槽 {number}",
+                "status": status,
+                "reporter_id": reporter,
+                "assignee_id": assignee,
+                "deadline": deadline,
+                "duplicate_of_id": None,
+                "chat_id": g.chat_id,
+                "created_at": created,
+                "fixed_at": created + timedelta(days=2)
+                if status in ("fixed", "verified")
+                else None,
+                "verified_at": created + timedelta(days=3) if status == "verified" else None,
+                "updated_at": created + timedelta(days=3),
+            }
+        )
+        history: list[tuple[str, int, int | None, str, datetime]] = [
+            ("reported", reporter, None, "", created)
+        ]
+        if assignee is not None:
+            note = deadline.isoformat() if deadline else ""
+            history.append(("assigned", g.admins[0], assignee, note, created + timedelta(days=1)))
+        if status in ("fixed", "verified"):
+            history.append(("fixed", assignee or reporter, None, "", created + timedelta(days=2)))
+        if status == "verified":
+            history.append(("verified", g.admins[0], None, "", created + timedelta(days=3)))
+        for kind, actor, subject, note, at in history:
+            event_id = ids.take("issue_events")
+            events.append(
+                {
+                    "id": event_id,
+                    "issue_id": issue_id,
+                    "kind": kind,
+                    "actor_id": actor,
+                    "subject_id": subject,
+                    "note": note,
+                    "at": at,
+                }
+            )
+            if kind in ("reported", "fixed"):
+                photos.append(_photo(group_id, "issue_event", event_id, at))
+                if number == max(1, g.issues // 2):  # the issue /issue shows
+                    files.append((photos[-1]["file_id"], photos[-1]["file_unique_id"]))
+    return issues, events, photos
+
+
+def _photo(group_id: int, kind: str, subject_id: int, at: datetime) -> dict[str, Any]:
+    """A photo row (Telegram file ids only; never downloaded)."""
+    unique = f"AQAD{kind[0]}{subject_id:09d}"
+    return {
+        "group_id": group_id,
+        "subject_kind": kind,
+        "subject_id": subject_id,
+        "file_id": f"AgACAgUAAxkBAAI{unique}AAHBench",
+        "file_unique_id": unique,
+        "width": 1280,
+        "height": 960,
+        "file_size": 180_000,
+        "message_id": subject_id,
+        "local_path": f"seeded/{unique}.jpg",  # downloaded long ago
+        "download_attempts": 0,
+        "download_error": None,
+        "created_at": at,
+    }
+
+
+def _topic_rows(
+    g: GroupSpec, group_id: int, ids: _Ids, files: list[tuple[str, str]]
+) -> tuple[list[dict[str, Any]], ...]:
+    """Ten topics: five done (claimed, submitted with a photo, rated), five open."""
+    topics, claims, events, photos, ratings = [], [], [], [], []
+    for number in range(1, TOPICS + 1):
+        topic_id = ids.take("topics")
+        done = number <= TOPICS // 2
+        at = T0 + timedelta(days=number)
+        worker = g.members[number % len(g.members)]
+        topics.append(
+            {
+                "id": topic_id,
+                "group_id": group_id,
+                "number": number,
+                "title": f"桥梁加固工程 {number}",
+                "description": "说明",
+                "due_on": date(2030, 12, 31),
+                "slots": 2,
+                "claimed_count": 1 if done else 0,
+                "status": "done" if done else "open",
+                "progress": 100 if done else 0,
+                "result": "完成加固" if done else None,
+                "result_message_id": None,
+                "approval_comment": None,
+                "created_by": g.creator,
+                "approved_by": g.creator if done else None,
+                "created_at": at,
+                "submitted_at": at + timedelta(days=5) if done else None,
+                "approved_at": at + timedelta(days=6) if done else None,
+                "updated_at": at + timedelta(days=6),
+            }
+        )
+        events.append(_topic_event(ids, topic_id, "created", g.creator, at))
+        if done:
+            claims.append({"topic_id": topic_id, "user_id": worker, "claimed_at": at})
+            events.append(_topic_event(ids, topic_id, "claimed", worker, at))
+            submitted = _topic_event(ids, topic_id, "submitted", worker, at + timedelta(days=5))
+            events.append(submitted)
+            photos.append(_photo(group_id, "topic_event", submitted["id"], at))
+            files.append((photos[-1]["file_id"], photos[-1]["file_unique_id"]))
+            events.append(_topic_event(ids, topic_id, "approved", g.creator, at))
+            ratings.append({"topic_id": topic_id, "user_id": g.creator, "stars": 5, "rated_at": at})
+    return topics, claims, events, photos, ratings
+
+
+def _topic_event(ids: _Ids, topic_id: int, kind: str, actor: int, at: datetime) -> dict[str, Any]:
+    """One row of a topic's history."""
+    return {
+        "id": ids.take("topic_events"),
+        "topic_id": topic_id,
+        "kind": kind,
+        "actor_id": actor,
+        "subject_id": None,
+        "note": "",
+        "progress": 100 if kind == "submitted" else None,
+        "at": at,
+    }
+
+
+async def seed(url: str, spec: Spec) -> dict[str, Any]:
+    """Migrate the database at ``url`` and fill it from ``spec``; returns row counts
+    and the seconds it took. The file ids of the photos the bot may send (those of the
+    issue /issue shows, and the topics') are added to ``spec.files``."""
+    began = time.perf_counter()
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    today = now.date()
+    ids = _Ids()
+    counts: dict[str, int] = {}
+    try:
+        await upgrade(engine)
+        async with engine.begin() as conn:
+            counts["members"] = await _bulk(
+                conn,
+                Member.__table__,  # type: ignore[arg-type]
+                (
+                    {
+                        "user_id": uid,
+                        "username": f"u{uid}",
+                        "first_name": name,
+                        "last_name": "工",
+                        "language_code": "zh-hans",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for uid, name in spec.users.items()
+                ),
+            )
+            for g in spec.groups:
+                group_id = ids.take("groups")
+                await conn.execute(
+                    insert(GroupRow.__table__),  # type: ignore[arg-type]
+                    [
+                        {
+                            "id": group_id,
+                            "chat_id": g.chat_id,
+                            "title": g.title,
+                            "chat_type": "group",
+                            "language": "zh",
+                            "timezone": "Asia/Shanghai",
+                            "briefing_time": daytime(8, 0),
+                            "workdays_only": False,
+                            "active": True,
+                            "admins_refreshed_at": now,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    ],
+                )
+                roles = {g.creator: "creator", **dict.fromkeys(g.admins, "admin")}
+                await _bulk(
+                    conn,
+                    Membership.__table__,  # type: ignore[arg-type]
+                    (
+                        {
+                            "group_id": group_id,
+                            "user_id": uid,
+                            "role": roles.get(uid, "member"),
+                            "active": True,
+                            "first_seen_at": now,
+                            "last_seen_at": now,
+                        }
+                        for uid in [g.creator, *g.admins, *g.members]
+                    ),
+                )
+                await conn.execute(
+                    insert(Counter.__table__),  # type: ignore[arg-type]
+                    [
+                        {"group_id": group_id, "kind": "issue", "last_number": g.issues},
+                        {"group_id": group_id, "kind": "topic", "last_number": TOPICS},
+                    ],
+                )
+                topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
+                for model, rows in zip(
+                    topic_tables, _topic_rows(g, group_id, ids, spec.files), strict=True
+                ):
+                    name = model.__tablename__
+                    counts[name] = counts.get(name, 0) + await _bulk(
+                        conn,
+                        model.__table__,  # type: ignore[arg-type]
+                        iter(rows),
+                    )
+                for model, rows in zip(
+                    (Issue, IssueEvent, Photo),
+                    _issue_rows(g, group_id, ids, today, spec.files),
+                    strict=True,
+                ):
+                    name = model.__tablename__
+                    counts[name] = counts.get(name, 0) + await _bulk(
+                        conn,
+                        model.__table__,  # type: ignore[arg-type]
+                        iter(rows),
+                    )
+            if not is_sqlite(url):
+                for table in ("groups", "topics", "topic_events", "issues", "issue_events"):
+                    await conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
+        async with engine.begin() as conn:  # statistics, as a database in use has them
+            await conn.execute(text("ANALYZE"))
+    finally:
+        await engine.dispose()
+    return {"rows": counts, "seconds": round(time.perf_counter() - began, 2)}

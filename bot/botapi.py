@@ -1,0 +1,50 @@
+"""The bot object Vanguard talks to Telegram through: python-telegram-bot's ``ExtBot``,
+with a repr that never shows the token, and a getUpdates for the low-water poller."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any, cast
+
+from telegram import Update
+from telegram.ext import ExtBot
+
+FETCH_GRACE = 10.0  # seconds a long poll may take beyond its own timeout
+
+
+class VanguardBot(ExtBot[Any]):
+    """python-telegram-bot's bot, whose ``repr`` (and so the Application's, and any
+    traceback or debug print that shows either) names the bot by id, never the token."""
+
+    def __repr__(self) -> str:
+        bot_id = self.token.split(":", 1)[0]
+        return f"VanguardBot[id={bot_id if bot_id.isdigit() else '?'}, token=***]"
+
+    __str__ = __repr__
+
+    async def get_updates_after(
+        self,
+        *,
+        offset: int,
+        seen: int,
+        skip: Collection[int] = (),
+        timeout: int,
+        allowed_updates: list[str],
+    ) -> list[Update]:
+        """getUpdates from ``offset``, turning into ``Update`` objects only those above
+        ``seen`` and not in ``skip``: the low-water poller asks again for the updates it
+        is still processing, and parsing each of them on every poll would cost more than
+        the updates themselves."""
+        result = cast(
+            "list[dict[str, Any]]",
+            await self._post(
+                "getUpdates",
+                {"offset": offset, "timeout": timeout, "allowed_updates": allowed_updates},
+                read_timeout=timeout + FETCH_GRACE,
+            ),
+        )
+        return [
+            Update.de_json(data, self)
+            for data in result
+            if data["update_id"] > seen and data["update_id"] not in skip
+        ]
