@@ -51,7 +51,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
-    concurrent_updates: int = 16,
+    concurrent_updates: int = 64,
 ) -> VanguardApp:
     """Build the bot: Application, typed context, rate limiter, handlers, lifecycle hooks.
 

@@ -3,11 +3,14 @@ with a repr that never shows the token, and a getUpdates for the low-water polle
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
 
 FETCH_GRACE = 10.0  # seconds a long poll may take beyond its own timeout
 
@@ -43,8 +46,14 @@ class VanguardBot(ExtBot[Any]):
                 read_timeout=timeout + FETCH_GRACE,
             ),
         )
-        return [
-            Update.de_json(data, self)
-            for data in result
-            if data["update_id"] > seen and data["update_id"] not in skip
-        ]
+        updates = []
+        for data in result:
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or update_id <= seen or update_id in skip:
+                continue
+            try:
+                updates.append(Update.de_json(data, self))
+            except Exception:  # one malformed update must not stop the others
+                log.exception("update %s cannot be read; skipping it", update_id)
+                updates.append(Update(update_id=update_id))  # processed as empty, confirmed
+        return updates

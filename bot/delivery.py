@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.botapi import VanguardBot
@@ -37,6 +37,9 @@ from bot.botapi import VanguardBot
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+WINDOW = 100  # the most updates one getUpdates returns, counted from the offset
+WINDOW_PRESSURE = 80  # this many running and not parked: the window is nearly full
+PRESSED_PARK_AFTER = 0.2  # seconds an update runs before it is parked under pressure
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -73,8 +76,10 @@ class ConfirmingPoller:
     update. An update still running after ``park_after`` seconds is therefore *parked*:
     written to ``parking`` (the database), after which the mark may pass it. A parked
     update is released when it ends; one that never ended (a crash) is processed again
-    at the next start. At most ``max_in_flight`` updates run at once; past that the
-    poller waits for some to end.
+    at the next start. When the updates not parked nearly fill the window, the poller
+    parks sooner (after ``PRESSED_PARK_AFTER``), so a burst of a hundred commands in one
+    group does not hide another group's message either. At most ``max_in_flight``
+    updates run at once; past that the poller waits for some to end.
     """
 
     def __init__(
@@ -187,14 +192,17 @@ class ConfirmingPoller:
                 raise
 
     async def _park_slow(self) -> None:
-        """Park the updates that have run for ``park_after`` seconds."""
+        """Park the updates that have run for ``park_after`` seconds; when those not
+        parked nearly fill Telegram's window, every one that is not brand new."""
         if self.parking is None:
             return
         now = asyncio.get_running_loop().time()
+        held = len(self._running) - len(self._parked)
+        after = PRESSED_PARK_AFTER if held >= WINDOW_PRESSURE else self.park_after
         slow = [
             (update_id, update)
             for update_id, (update, began) in self._updates.items()
-            if update_id not in self._parked and now - began >= self.park_after
+            if update_id not in self._parked and now - began >= after
         ]
         if not slow:
             return
@@ -210,10 +218,18 @@ class ConfirmingPoller:
         """Process again what an earlier run parked and never finished."""
         if self.parking is None:
             return
+        unreadable = []
         for update_id, payload in await self.parking.parked():
-            update = Update.de_json(json.loads(payload), self.app.bot)
+            try:
+                update = Update.de_json(json.loads(payload), self.app.bot)
+            except Exception:  # a row no version of the bot can read: log it, drop it
+                log.exception("parked update %s cannot be read; dropping it", update_id)
+                unreadable.append(update_id)
+                continue
             self._parked.add(update_id)
             self._begin(update, fetched=False)
+        if unreadable:
+            await self.parking.release(unreadable)
         if self._parked:
             log.info("processing %d updates parked by the last run", len(self._parked))
 
@@ -260,7 +276,9 @@ class ConfirmingPoller:
     async def _run(self) -> None:
         backoff = 0.5
         while not self._stopping.is_set():
-            busy = bool(self._running)
+            # busy: an update holds the mark, so polls return at once (a parked one does
+            # not: with only those running, the poller can long-poll as usual)
+            busy = len(self._running) > len(self._parked)
             if len(self._running) >= self.max_in_flight:
                 await self._idle(self.busy_interval)
                 continue
@@ -278,17 +296,22 @@ class ConfirmingPoller:
                 log.warning("another process is polling this token (409 Conflict); retrying")
                 await self._sleep(5)
                 continue
-            except (NetworkError, SQLAlchemyError, OSError) as exc:
-                # Telegram unreachable, or the processed updates could not be recorded
-                # (then nothing is confirmed either)
+            except (TelegramError, SQLAlchemyError, OSError) as exc:
+                # Telegram unreachable or refusing, or the processed updates could not be
+                # recorded (then nothing is confirmed either)
                 log.warning("polling failed (%s); retrying in %.1fs", exc, backoff)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 30)
+                backoff = await self._back_off(backoff)
+                continue
+            except Exception:  # a bug here must not stop every chat's updates for good
+                log.exception("polling failed unexpectedly; retrying in %.1fs", backoff)
+                backoff = await self._back_off(backoff)
                 continue
             backoff = 0.5
             if updates is None:
                 break
             fresh = [u for u in updates if u.update_id > self._seen]
+            if not fresh and self._running and not busy:
+                continue  # a long poll that ended with nothing new
             for update in fresh:
                 self._begin(update)
             if not fresh and self._running:
@@ -312,13 +335,13 @@ class ConfirmingPoller:
                     self.stop_grace,
                 )
                 await asyncio.wait(late)
-        if not self._seen:
-            return  # nothing was fetched, nothing to confirm
         try:
-            await self._flush()
+            await self._flush()  # (also for resumed parked updates, when nothing was fetched)
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not record the processed updates (%s); not confirming", exc)
             return
+        if not self._seen:
+            return  # nothing was fetched, nothing to confirm
         self.offset = stopped_at or self._low_water()
         try:
             await self.app.bot.get_updates(
@@ -330,6 +353,11 @@ class ConfirmingPoller:
                 "and recognised as already processed",
                 exc,
             )
+
+    async def _back_off(self, seconds: float) -> float:
+        """Wait ``seconds`` (or until stopping); the next wait, doubled up to 30 s."""
+        await self._sleep(seconds)
+        return min(seconds * 2, 30)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -9,7 +9,9 @@ the two could run at once and the second would miss the first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram import Update
@@ -33,14 +35,18 @@ def chat_key(update: object) -> int | None:
     return None
 
 
+QUEUED = 4096  # updates that may wait for their chat's turn (above the poller's bound)
+
+
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """At most ``max_concurrent_updates`` updates at once, and one at a time per chat,
     first come first served (asyncio's locks and semaphores wake waiters in order)."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        # the base class's own limit only bounds what waits here (a getUpdates batch is
-        # at most 100); the real limit is applied after the chat's turn has come
-        super().__init__(max(max_concurrent_updates, 256))
+        # the base class's own limit is taken before the chat's turn: it must not be what
+        # a long queue in one chat uses up (the poller bounds what is in flight); the
+        # real limit is applied after the chat's turn has come
+        super().__init__(max(max_concurrent_updates, QUEUED))
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
 
@@ -48,24 +54,30 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Wait for this chat's earlier updates, then for a free slot, then run."""
         key = chat_key(update)
         if key is None:
-            async with self._slots:
-                await coroutine
+            await self._run_when_free(coroutine, contextlib.nullcontext())
             return
         lock, users = self._chats.get(key, (asyncio.Lock(), 0))
         self._chats[key] = (lock, users + 1)
-        started = False
         try:
-            async with lock, self._slots:
-                started = True
-                await coroutine
+            await self._run_when_free(coroutine, lock)
         finally:
-            if not started and isinstance(coroutine, Coroutine):
-                coroutine.close()  # cancelled while waiting for its turn (shutdown)
             lock, users = self._chats[key]
             if users == 1:
                 del self._chats[key]
             else:
                 self._chats[key] = (lock, users - 1)
+
+    async def _run_when_free(
+        self, coroutine: Awaitable[Any], turn: AbstractAsyncContextManager[Any]
+    ) -> None:
+        started = False
+        try:
+            async with turn, self._slots:
+                started = True
+                await coroutine
+        finally:
+            if not started and isinstance(coroutine, Coroutine):
+                coroutine.close()  # cancelled while waiting for its turn (shutdown)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

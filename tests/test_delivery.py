@@ -276,3 +276,15 @@ async def test_a_second_transaction_in_one_update_reuses_its_claim(
         group = await get_group(session, cast.group.id)
         assert group is not None
         assert await next_number(session, group.id, "topic") == 3  # two taken, not four
+
+
+async def test_an_update_the_bot_cannot_read_does_not_stop_the_others(
+    harness: Harness, cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.emulator.push("message", {"message_id": 1, "text": "/help"})  # no chat, no date
+    broken = harness.emulator.last_update_id()
+    await cast.group.say(cast.worker, "/help")
+    assert "/members" in await cast.group.next_reply()
+    await harness.world.settle()
+    assert harness.emulator.confirmed_offset > broken
+    assert any("cannot be read" in r.getMessage() for r in caplog.records)

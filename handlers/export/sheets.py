@@ -117,9 +117,15 @@ class Register:
         return cell
 
     def close(self) -> int:
-        """Finish the file; its size in bytes."""
+        """Finish the file (written aside, then moved into place: a failed export never
+        leaves half a register under the real name); its size in bytes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._book.save(self.path)
+        part = self.path.with_name(self.path.name + ".part")
+        try:
+            self._book.save(part)
+            part.replace(self.path)
+        finally:
+            part.unlink(missing_ok=True)
         return self.path.stat().st_size
 
 

@@ -42,7 +42,7 @@ FILTER_WORDS = {
 }
 
 
-MAX_PAGE = 10**6
+MAX_PAGE = 500  # the deepest page of a list counted only to 1000+ (10,000 issues in)
 
 
 async def issues_command(inv: Invocation) -> None:
@@ -81,13 +81,17 @@ async def render_issue_page(
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
     """One page of the list, with ◀ ▶ buttons when there is more than one."""
     today = local_day(group, context.clock.now())
-    page = min(max(page, 0), MAX_PAGE)
+    page = max(page, 0)
     async with context.read() as session:
         total = await issue_reads.counts(session, group.id, today)
         matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
-        many = matching > issue_reads.COUNT_CAP  # counted only up to the cap
-        pages = max(1, -(-min(matching, issue_reads.COUNT_CAP) // PAGE_SIZE))
-        page = page if many else min(page, pages - 1)
+        # "all" and "open" are counted exactly (the tallies); the others up to the cap,
+        # and past it the list pages on as long as pages are full (up to MAX_PAGE)
+        many = matching > issue_reads.COUNT_CAP and which not in ("all", "open")
+        pages = max(
+            1, -(-(min(matching, issue_reads.COUNT_CAP) if many else matching) // PAGE_SIZE)
+        )
+        page = min(page, MAX_PAGE if many else pages - 1)
         rows = await issue_reads.list_page(
             session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
         )
@@ -97,7 +101,7 @@ async def render_issue_page(
                 session, group.id, which, user_id, today, offset=0, limit=PAGE_SIZE
             )
     if many:  # as far as this page shows, and one more while pages are full
-        pages = max(pages, page + (2 if len(rows) == PAGE_SIZE else 1))
+        pages = max(pages, page + (2 if len(rows) == PAGE_SIZE and page < MAX_PAGE else 1))
     head = t(
         "issues.head",
         found=total.found,
@@ -109,7 +113,7 @@ async def render_issue_page(
     if not rows:
         return Html(head + "\n" + t("issues.none", filter=label)), None
     people = {m.user_id: m for _, m in rows if m is not None}
-    lines = [head, t("issues.title", filter=label, count=capped(matching))]
+    lines = [head, t("issues.title", filter=label, count=capped(matching) if many else matching)]
     lines += [issue_line(t, i, people, today) for i, _ in rows]
     if pages > 1:
         more = "+" if many and len(rows) == PAGE_SIZE else ""

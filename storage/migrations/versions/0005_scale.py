@@ -66,11 +66,18 @@ SQLITE_TRIGGERS = [
     "CREATE TRIGGER issue_tally_delete AFTER DELETE ON issues BEGIN "
     f"UPDATE issue_tallies SET n = n - 1 WHERE {BUCKET_OLD}; END",
 ]
+# A move between two buckets locks both tally rows: always in the same order (by
+# status, then duplicate), so two moves in opposite directions cannot deadlock.
+SUB_OLD = f"UPDATE issue_tallies SET n = n - 1 WHERE {BUCKET_OLD}"
 POSTGRES_TRIGGERS = [
     "CREATE FUNCTION issue_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "IF TG_OP IN ('UPDATE', 'DELETE') THEN "
-    f"UPDATE issue_tallies SET n = n - 1 WHERE {BUCKET_OLD}; END IF; "
+    "IF TG_OP = 'UPDATE' AND (NEW.status, NEW.duplicate_of_id IS NOT NULL) "
+    "< (OLD.status, OLD.duplicate_of_id IS NOT NULL) THEN "
+    f"{ADD_NEW}; {SUB_OLD}; "
+    "ELSE "
+    f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {SUB_OLD}; END IF; "
     f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {ADD_NEW}; END IF; "
+    "END IF; "
     "RETURN NULL; END $$",
     "CREATE TRIGGER issue_tally AFTER INSERT OR DELETE OR UPDATE OF group_id, status, "
     "duplicate_of_id ON issues FOR EACH ROW EXECUTE FUNCTION issue_tally()",
