@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Group, Member, Membership
+from storage.models import Group, Member, Membership, ProcessedUpdate
 from storage.updates import is_processed
 
 TOUCH_EVERY = timedelta(hours=1)  # how stale a membership's "last seen" may get
@@ -34,15 +34,23 @@ class Known:
 async def known(
     session: AsyncSession, update_id: int, chat_id: int | None, user_id: int | None
 ) -> Known:
-    """Read, in two statements, what the registry step decides on."""
-    if await is_processed(session, update_id):
-        return Known(True, None, None, None)
+    """Read what the registry step decides on: one statement for a known group or
+    person (whether the update was processed rides along), two for a new one."""
+    processed = exists().where(ProcessedUpdate.update_id == update_id)
     if chat_id is None or chat_id > 0:  # private chat, or no chat
-        member = await session.get(Member, user_id) if user_id is not None else None
-        return Known(False, None, member, None)
+        if user_id is not None:
+            found = (
+                await session.execute(
+                    select(Member, processed.label("processed")).where(Member.user_id == user_id)
+                )
+            ).first()
+            if found is not None:
+                member, done = found
+                return Known(bool(done), None, None if done else member, None)
+        return Known(await is_processed(session, update_id), None, None, None)
     row = (
         await session.execute(
-            select(Group, Membership, Member)
+            select(Group, Membership, Member, processed.label("processed"))
             .select_from(Group)
             .outerjoin(
                 Membership,
@@ -52,7 +60,9 @@ async def known(
             .where(Group.chat_id == chat_id)
         )
     ).first()
-    if row is None:
-        return Known(False, None, None, None)
-    group, membership, member = row
+    if row is None:  # a group the bot has not seen yet
+        return Known(await is_processed(session, update_id), None, None, None)
+    group, membership, member, done = row
+    if done:
+        return Known(True, None, None, None)
     return Known(False, group, member, membership)
