@@ -136,7 +136,8 @@ class ConfirmingPoller:
 
     async def stop(self) -> None:
         """Stop fetching, let the updates in hand finish (at most ``stop_grace`` seconds;
-        the rest are left unconfirmed, so Telegram delivers them again), confirm, stop."""
+        of the rest, parked ones wait in the database and the others stay unconfirmed, so
+        Telegram delivers them again), confirm, stop."""
         self._stopping.set()
         if self._task is not None:
             await self._task
