@@ -94,7 +94,7 @@ class ConfirmingPoller:
         before_confirm: Callable[[], Awaitable[None]] | None = None,
         parking: Parking | None = None,
         park_after: float = 2.0,
-        max_in_flight: int = 1000,
+        max_in_flight: int = 20_000,
     ) -> None:
         self.app = app
         self.poll_timeout = poll_timeout

@@ -35,7 +35,7 @@ def chat_key(update: object) -> int | None:
     return None
 
 
-QUEUED = 4096  # updates that may wait for their chat's turn (above the poller's bound)
+QUEUED = 32_768  # updates that may wait for their chat's turn (above the poller's bound)
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

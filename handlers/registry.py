@@ -63,9 +63,9 @@ def group_defaults(context: Ctx) -> GroupDefaults:
 async def register_update(update: Update, context: Ctx) -> None:
     """Record chat and person; skip redelivered updates; choose the language.
 
-    One read transaction tells whether anything must be written; usually nothing must
-    (the group, the person and their membership are known and were seen within the
-    hour), so an ordinary message costs three reads and no write."""
+    One read (one statement) tells whether the update was processed and whether
+    anything must be written; usually nothing must (the group, the person and their
+    membership are known and were seen within the hour)."""
     chat, user = update.effective_chat, update.effective_user
     user_id = user.id if user is not None and not user.is_bot else None
     async with context.db.read() as session:

@@ -220,3 +220,20 @@ async def test_a_parked_update_is_processed_after_a_restart(
         assert await parked_ids(again) == []
     finally:
         await again.stop()
+
+
+async def test_a_flood_of_bad_commands_in_one_group_does_not_stall_another(
+    parking_bot: tuple[World, Runner],
+) -> None:
+    world, runner = parking_bot
+    busy, busy_member = await _group(world, "一班")
+    quiet, quiet_member = await _group(world, "二班")
+    emulator = world.emulator
+    for _ in range(1200):  # more than the poller once held in flight (1,000)
+        message = emulator.user_message(busy.chat, busy_member.user, text="/issue abc")
+        emulator.push("message", message)
+    await quiet.say(quiet_member, "/help")
+    assert "/members" in await quiet.next_reply(timeout=20)
+    assert isinstance(runner.transport, ConfirmingPoller)
+    assert runner.transport.in_flight > 1000  # all still queued behind the group's limit
+    emulator.mark_all_read()
