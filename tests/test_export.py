@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from bot.delivery import ConfirmingPoller
 from handlers.export import commands as export
 from storage.issue_reads import EXPORT_CHUNK
 from tests.conftest import Cast, Harness, seed_issues
@@ -65,3 +66,23 @@ async def test_another_group_is_answered_while_a_register_is_made(
     await other.say(cast.secretary, "/help")
     assert "/members" in await other.next_reply()
     assert "document" in (await cast.group.next_reply(timeout=30)).raw
+
+
+async def test_an_export_cut_short_by_a_restart_is_not_made_twice(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await cast.group.say(cast.worker, "/help")
+    await cast.group.next_reply()
+    await seed_issues(harness, cast, MANY)
+    monkeypatch.setattr(export, "NOTICE_AFTER", 30)  # the request waits for the register
+    poller = harness.runner.transport
+    assert isinstance(poller, ConfirmingPoller)
+    poller.stop_grace = 0.05
+    await cast.group.say(cast.captain, "/export issues")
+    await harness.emulator.wait_for(
+        lambda: any(c.method == "getUpdates" for c in harness.emulator.calls[-3:]), 5
+    )
+    await harness.restart()  # the request is cut short; the register still goes out
+    assert "document" in (await cast.group.next_reply(timeout=30)).raw
+    await harness.world.settle()  # the request came again: recognised, not made twice
+    await cast.group.expect_silence()

@@ -55,6 +55,10 @@ async def export_command(inv: Invocation) -> None:
     running = inv.context.bot_data.exports
     if inv.group.id in running:
         raise Refused("export.busy")
+    # claimed before the work starts: the register may outlive this update (its
+    # update ends after the notice), and a redelivery must not make a second one
+    async with inv.transaction():
+        pass
     running.add(inv.group.id)
     update = inv.context.current_update
     task = inv.context.application.create_task(
