@@ -62,3 +62,15 @@ class PromptKind(StrEnum):
 
     REPORT = "report"  # the guided /report in private chat
     FIX_PHOTO = "fix_photo"  # /fixed without a photo: the "after" photo is awaited
+
+
+class EventType(StrEnum):
+    """The branch's recurring activities (活动): party lesson, heart-to-heart talk,
+    study, volunteer service, a visit to an education base, a branch meeting."""
+
+    LESSON = "lesson"  # 党课
+    TALK = "talk"  # 谈心谈话
+    STUDY = "study"  # 学习园地
+    VOLUNTEER = "volunteer"  # 志愿服务
+    VISIT = "visit"  # 参观教育基地
+    MEETING = "meeting"  # 支部会议
