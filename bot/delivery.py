@@ -33,6 +33,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.botapi import VanguardBot
+from bot.limits import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ class ConfirmingPoller:
                 await self._park_slow()
                 updates = await self._fetch(0 if busy else self.poll_timeout)
             except RetryAfter as exc:
-                await self._sleep(_seconds(exc.retry_after))
+                await self._sleep(retry_seconds(exc.retry_after))
                 continue
             except InvalidToken as exc:
                 log.error("Telegram refused the token; polling stops")
@@ -363,10 +364,6 @@ class ConfirmingPoller:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class WebhookServer:

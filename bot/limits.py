@@ -152,7 +152,7 @@ class ChatRateLimiter(BaseRateLimiter[str]):
             except RetryAfter as exc:
                 if attempt == self.max_retries:
                     raise
-                wait = _seconds(exc.retry_after) + 0.1
+                wait = retry_seconds(exc.retry_after) + 0.1
                 log.info("flood limit in chat %s: waiting %.1fs", key, wait)
                 until = asyncio.get_running_loop().time() + wait
                 if key is None:
@@ -258,7 +258,8 @@ def _chat_key(chat_id: Any) -> int | str | None:
         return str(chat_id)  # '@channelname'
 
 
-def _seconds(value: Any) -> float:
+def retry_seconds(value: Any) -> float:
+    """A ``retry_after`` (seconds, or a timedelta in newer python-telegram-bot) in seconds."""
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

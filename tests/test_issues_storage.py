@@ -48,6 +48,22 @@ async def report(
         return issue.number, [i.number for i in nearby]
 
 
+async def numbers(
+    session: AsyncSession,
+    group_id: int,
+    which: str,
+    user_id: int = 2,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[int]:
+    """The issue numbers one page of a list shows, in order."""
+    rows = await issue_reads.list_page(
+        session, group_id, which, user_id, TODAY, offset=offset, limit=limit
+    )
+    return [issue.number for issue, _ in rows]
+
+
 async def test_possible_duplicates_within_50_metres_on_the_same_road(database: Database) -> None:
     group_id = await setup(database)
     assert await report(database, group_id, start=93520) == (1, [])
@@ -134,36 +150,11 @@ async def test_lists_filters_order_and_counts(database: Database) -> None:
         issue = await store.get_issue(session, group_id, 2)
         issue, _ = await store.mark_fixed(session, issue, 2, False, "", AFTER, NOW)
         await store.verify(session, issue, 1, NOW)
-        order = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "open", 2, TODAY, offset=0, limit=100
-            )
-        ]
-        every = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "all", 2, TODAY, offset=0, limit=100
-            )
-        ]
-        overdue = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "overdue", 2, TODAY, offset=0, limit=100
-            )
-        ]
-        mine = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "mine", 3, TODAY, offset=0, limit=100
-            )
-        ]
-        road = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "S272", 2, TODAY, offset=0, limit=100
-            )
-        ]
+        order = await numbers(session, group_id, "open")
+        every = await numbers(session, group_id, "all")
+        overdue = await numbers(session, group_id, "overdue")
+        mine = await numbers(session, group_id, "mine", 3)
+        road = await numbers(session, group_id, "S272")
         total = await issue_reads.counts(session, group_id, TODAY)
         assigned = await issue_reads.open_assigned(session, group_id)
     assert order == [3, 1, 4]  # S272 by stake, then no road
@@ -284,18 +275,8 @@ async def test_pages_together_are_the_whole_list(database: Database) -> None:
     for n in range(23):
         await report(database, group_id, road=("S272", "G325", None)[n % 3], start=n * 1000)
     async with database.transaction() as session:
-        whole = [
-            i.number
-            for i, _ in await issue_reads.list_page(
-                session, group_id, "all", 2, TODAY, offset=0, limit=100
-            )
-        ]
+        whole = await numbers(session, group_id, "all")
         paged = []
         for offset in range(0, 30, 7):
-            paged += [
-                i.number
-                for i, _ in await issue_reads.list_page(
-                    session, group_id, "all", 2, TODAY, offset=offset, limit=7
-                )
-            ]
+            paged += await numbers(session, group_id, "all", offset=offset, limit=7)
     assert paged == whole and sorted(whole) == list(range(1, 24))
