@@ -22,9 +22,11 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from domain.kinds import BULK_SEND
+
 log = logging.getLogger(__name__)
 
-BULK = "bulk"  # rate_limit_args of a send that may wait for replies to people
+BULK = BULK_SEND  # rate_limit_args of a send that may wait for replies to people
 
 # methods that put a message into a chat (or change one): what Telegram's limits count
 MESSAGE_METHODS = frozenset(

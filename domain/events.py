@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from domain.geo import valid_position
 from domain.kinds import EventType
@@ -124,3 +124,31 @@ def _geo(value: str | None) -> tuple[float | None, float | None]:
     if not valid_position(*position):
         raise ArgumentError("error.bad_geo", value=value)
     return position
+
+
+DEFAULT_LENGTH = timedelta(hours=2)  # an event given without an end time
+EARLY_CHECKIN = timedelta(minutes=30)  # check-in opens this long before the start
+EXTRA_CREDIT = timedelta(hours=1)  # hours are capped at the event's length plus this
+LATE_CHECKOUT = timedelta(hours=1)  # check-out is taken until this long after the end
+
+
+def checkin_opens(starts_at: datetime) -> datetime:
+    """When check-in to an event starting at ``starts_at`` opens."""
+    return starts_at - EARLY_CHECKIN
+
+
+def credited_minutes(
+    checked_in: datetime, checked_out: datetime | None, starts_at: datetime, ends_at: datetime
+) -> int:
+    """The minutes a person is credited with: check-out − check-in, or until the end
+    without a check-out; never below zero, never above the event's length plus an
+    hour."""
+    until = checked_out if checked_out is not None else ends_at
+    cap = ends_at - starts_at + EXTRA_CREDIT
+    spent = min(max(until - checked_in, timedelta(0)), cap)
+    return int(spent.total_seconds() // 60)
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as hours with one decimal: 150 → ``2.5``."""
+    return f"{minutes / 60:.1f}"

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# ``rate_limit_args`` of a send that may wait behind replies to people (an announcement
+# edited in place, a briefing): the rate limiter (bot/limits.py) lets replies go first
+BULK_SEND = "bulk"
+
 
 class TopicStatus(StrEnum):
     """Where a topic is in its life: open → claimed → review → done."""
@@ -55,6 +59,7 @@ class Subject(StrEnum):
 
     TOPIC_EVENT = "topic_event"
     ISSUE_EVENT = "issue_event"
+    EVENT = "event"  # photos of an activity (活动照片)
 
 
 class PromptKind(StrEnum):
@@ -62,6 +67,7 @@ class PromptKind(StrEnum):
 
     REPORT = "report"  # the guided /report in private chat
     FIX_PHOTO = "fix_photo"  # /fixed without a photo: the "after" photo is awaited
+    CHECKIN = "checkin"  # a check-in waiting for the person's location or the code
 
 
 class EventType(StrEnum):
@@ -74,3 +80,20 @@ class EventType(StrEnum):
     VOLUNTEER = "volunteer"  # 志愿服务
     VISIT = "visit"  # 参观教育基地
     MEETING = "meeting"  # 支部会议
+
+
+class SignupStatus(StrEnum):
+    """A person's place at an event: in (has a place) or waiting (on the waiting list)."""
+
+    IN = "in"
+    WAITING = "waiting"
+
+
+class CheckinMethod(StrEnum):
+    """How a check-in was proven: a live location inside the radius, a static pin (where
+    the admin allowed it), the event's code, or the QR code printed at the venue."""
+
+    LIVE = "live"
+    PIN = "pin"
+    CODE = "code"
+    QR = "qr"

@@ -416,6 +416,10 @@ class TelegramEmulator:
         except ValueError:
             raise bad_request("chat not found") from None
         chat = self.chats.get(chat_id)
+        if chat is None and chat_id in self.users:
+            # a person the bot has seen who never opened a private chat with it: the
+            # chat exists for Telegram, but the bot may not start it (403 on writing)
+            chat = self.private_chat(self.users[chat_id])
         if chat is None:
             raise bad_request("chat not found")
         if chat.migrated_to is not None:

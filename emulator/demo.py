@@ -7,15 +7,17 @@ our poller, a SQLite file); the script plays the people; the transcript is print
 from __future__ import annotations
 
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_application
 from bot.limits import ChatRateLimiter
 from bot.runner import Runner
+from domain.clock import FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from emulator import TelegramEmulator
-from emulator.scenario import Chat, Person, World
+from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.server import EmulatorServer
 
 
@@ -24,7 +26,7 @@ async def _step(chat: Chat, person: Person, text: str, replies: int = 1) -> None
     await chat.replies(replies)
 
 
-async def play_day(world: World) -> None:
+async def play_day(world: World, clock: FrozenClock) -> None:
     """The script: people, a group, and what they say to the bot."""
     secretary = world.person("王", last_name="书记", username="wang_shuji")
     captain = world.person("李", last_name="队长", username="li_duizhang")
@@ -63,6 +65,7 @@ async def play_day(world: World) -> None:
     await _step(english, driver, "/help")
     await topic_life(world, group, secretary, captain, worker, driver)
     await inspection_life(world, group, secretary, captain, worker)
+    await event_life(world, clock, group, secretary, captain, worker, driver)
     world.assert_all_read()
 
 
@@ -136,6 +139,108 @@ async def topic_life(
     await _step(group, secretary, "/export topics")
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+VENUE = (22.5431, 113.9344)  # 明翠社区
+METRES_PER_DEGREE = 111_195.0  # of latitude
+
+
+def _north(metres: float) -> tuple[float, float]:
+    return VENUE[0] + metres / METRES_PER_DEGREE, VENUE[1]
+
+
+async def event_life(
+    world: World,
+    clock: FrozenClock,
+    group: GroupChat,
+    secretary: Person,
+    captain: Person,
+    worker: Person,
+    driver: Person,
+) -> None:
+    """A volunteer event (志愿服务): 12 places, a 13th on the waiting list who moves up,
+    check-in in private by live location, by code and by QR code, one refused just
+    outside the radius, check-out, attendance and hours."""
+    day = clock.now().astimezone(SHANGHAI).date() + timedelta(days=1)
+
+    def at(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"{day}T{hhmm}:00").replace(tzinfo=SHANGHAI)
+
+    await group.say(
+        captain,
+        f"/newevent 志愿服务 {day} 09:00-11:30 潔城綠生活 @ 明翠社区 cap:12"
+        f" geo:{VENUE[0]},{VENUE[1]}",
+    )
+    post = await group.next_reply()
+    names = ["刘", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡"]
+    crew = [world.person(n, last_name="队员", username=f"crew_{i}") for i, n in enumerate(names)]
+    for person in crew:
+        await group.join(person)
+        await group.next_reply()  # the welcome
+    volunteers = [worker, driver, secretary, *crew]  # 12 people, then a 13th
+    late = world.person("郑", last_name="队员", username="crew_late")
+    await group.join(late)
+    await group.next_reply()
+    await late.private().start()
+    await late.private().next_reply()
+    for person in [*volunteers, late]:
+        await group.press(person, post, "✋ 报名")
+    await _step(group, worker, "/events")
+    await _step(group, crew[-1], "/leave 1")  # the 13th moves up and hears it privately
+    await late.private().next_reply()
+    await captain.private().start()
+    await captain.private().next_reply()
+    await _step(group, captain, "/event 1 qr")
+    await captain.private().next_reply()  # the QR code, sent privately
+    await _step(group, captain, "/event 1 code on")
+
+    clock.set(at("08:45").astimezone(UTC))
+    await _step(group, worker, "/checkin 1")
+    for person, metres in ((worker, 120), (secretary, 40), (late, 260)):
+        clock.advance(timedelta(minutes=4))
+        chat = person.private()
+        await _step(chat, person, "/checkin 1")
+        await chat.send_location(person, *_north(metres), live_period=3600, accuracy=15)
+        await chat.next_reply()
+    # one shares a live location just outside the radius, then walks in
+    chat = crew[0].private()
+    await crew[0].private().start()
+    await chat.next_reply()
+    await _step(chat, crew[0], "/checkin 1")
+    live = await chat.send_location(crew[0], *_north(320), live_period=3600, accuracy=10)
+    await chat.next_reply()
+    await chat.move_location(crew[0], live, *_north(150))
+    await chat.next_reply()
+    caption = _qr_caption(world, captain)
+    code = caption.split("签到码：")[1].split()[0]
+    for person in crew[1:4]:
+        clock.advance(timedelta(minutes=3))
+        await person.private().start()
+        await person.private().next_reply()
+        await _step(person.private(), person, f"/checkin 1 {code}")
+    await driver.private().start(caption.split("start=")[1].split()[0])  # scans the QR code
+    await driver.private().next_reply()
+    clock.set(at("11:10").astimezone(UTC))
+    for person in (worker, secretary):
+        await _step(person.private(), person, "/checkout 1")
+        clock.advance(timedelta(minutes=7))
+    clock.set(at("12:00").astimezone(UTC))
+    await _step(group, captain, "/attendance 1")
+    await _step(group, worker, "/hours")
+    await _step(group, worker, "/hours @zhang_gong")
+    await _step(group, captain, "/events past")
+    await _step(group, secretary, "/export hours")
+
+
+def _qr_caption(world: World, admin: Person) -> str:
+    """The caption of the last QR code the admin received in private chat."""
+    photos = [
+        m
+        for (chat_id, _), m in world.emulator.messages.items()
+        if chat_id == admin.id and "photo" in m
+    ]
+    return str(max(photos, key=lambda m: int(m["message_id"]))["caption"])
+
+
 async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output")) -> None:
     """Run the scripted day and print the transcript; photos and exported registers are
     left in ``out``."""
@@ -156,12 +261,13 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
         )
         # our own emulator does not throttle, so the demo need not wait on Telegram's limits
         unthrottled = ChatRateLimiter(None, max_retries=2)
-        app = build_application(config, rate_limiter=unthrottled)
+        clock = FrozenClock(datetime.now(UTC))  # the events scene moves it to the event
+        app = build_application(config, rate_limiter=unthrottled, clock=clock)
         runner = Runner(app, config, poll_timeout=2)
         world = World(emulator, echo=True)
         try:
             await runner.start()
-            await play_day(world)
+            await play_day(world, clock)
         finally:
             await runner.stop()
             await server.stop()

@@ -133,13 +133,14 @@ class Chat:
         *,
         content: bytes | None = None,
         media_group_id: str | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """``person`` sends a photo (with an optional caption)."""
+        """``person`` sends a photo (with an optional caption, optionally as a reply)."""
         data = content or self.world.fake_jpeg()
         extra: dict[str, Any] = {"photo": self.world.emulator.photo_payload(data)}
         if media_group_id:
             extra["media_group_id"] = media_group_id
-        return await self._send(person, caption=caption, **extra)
+        return await self._send(person, caption=caption, reply_to=reply_to, **extra)
 
     async def send_album(
         self, person: Person, count: int, caption: str | None = None, *, split: bool = False
@@ -159,10 +160,39 @@ class Chat:
         return sent
 
     async def send_location(
-        self, person: Person, latitude: float, longitude: float
+        self,
+        person: Person,
+        latitude: float,
+        longitude: float,
+        *,
+        live_period: int | None = None,
+        accuracy: float | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """``person`` shares a location."""
-        return await self._send(person, location={"latitude": latitude, "longitude": longitude})
+        """``person`` shares a location: a pin, or with ``live_period`` (seconds) a live
+        location; ``accuracy`` is its horizontal_accuracy in metres."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if live_period is not None:
+            location["live_period"] = live_period
+        if accuracy is not None:
+            location["horizontal_accuracy"] = accuracy
+        return await self._send(person, location=location, reply_to=reply_to)
+
+    async def move_location(
+        self, person: Person, message: dict[str, Any], latitude: float, longitude: float
+    ) -> dict[str, Any]:
+        """A live location moves: Telegram sends the message again as an
+        ``edited_message`` with the new position."""
+        emulator = self.world.emulator
+        location = dict(message["location"], latitude=latitude, longitude=longitude)
+        edited = dict(message, location=location, edit_date=int(message["date"]) + 1)
+        emulator.messages[(self.id, message["message_id"])] = edited
+        self.world.transcript.append(
+            f"[{self.label}] {person.name} (live location moves): {latitude:.5f}, {longitude:.5f}"
+        )
+        emulator.push("edited_message", edited)
+        await asyncio.sleep(0)
+        return edited
 
     async def send_document(
         self, person: Person, name: str, content: bytes, mimetype: str, caption: str | None = None
@@ -447,7 +477,8 @@ class World:
             what = "[photo]" + (f" {message['caption']}" if message.get("caption") else "")
         elif "location" in message:
             loc = message["location"]
-            what = f"[location {loc['latitude']:.5f}, {loc['longitude']:.5f}]"
+            kind = "live location" if "live_period" in loc else "location"
+            what = f"[{kind} {loc['latitude']:.5f}, {loc['longitude']:.5f}]"
         elif "document" in message:
             what = f"[file {message['document'].get('file_name')}]"
         elif "new_chat_members" in message:

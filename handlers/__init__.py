@@ -4,7 +4,8 @@ Order matters:
 1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
    admins, chooses the translator. Every later handler relies on it.
 2. group 0, the features (only the first matching handler of a group runs): general,
-   topics, inspections (its guided report before its one-message /report), export; then
+   topics, inspections (its guided report before its one-message /report), events,
+   export; then
    ``prompts`` (/cancel, and locations and private text for what a person is in the
    middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
 3. group 0, last: the reply to unknown commands and buttons, so it never shadows a real one.
@@ -20,6 +21,7 @@ from telegram.ext import Application
 from handlers import (
     albums,
     errors,
+    events,
     export,
     general,
     inspections,
@@ -37,6 +39,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     general.register(app)
     topics.register(app)
     inspections.register(app)  # its guided report first: `/report` alone in private chat
+    events.register(app)
     export.register(app)
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     albums.register(app)  # an album's photos, before single photos

@@ -35,6 +35,7 @@ class BotData:
     db: Database | None = None
     admins_ttl: timedelta = timedelta(minutes=10)
     album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
+    announce_delay: timedelta = timedelta(seconds=1)  # joins in a row: one edit of the post
     features: Features = field(default_factory=Features)
     # ids of processed updates that wrote nothing, until the delivery records them
     unrecorded: list[int] = field(default_factory=list)

@@ -7,9 +7,7 @@ gets an apology that quotes the id, so an admin can find the log line.
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import secrets
 
 from telegram import Update
@@ -21,7 +19,7 @@ from domain.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError
 from domain.text import excerpt
 from handlers.common import deep_link, reply
 from handlers.context import Ctx
-from handlers.i18n import Html, Translator, for_language, language_from_code
+from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
 from handlers.keyboards import open_private_chat
 from storage.groups import get_group, migrate_group
 from storage.updates import record_update
@@ -78,10 +76,6 @@ async def _mark_answered(update: Update, context: Ctx) -> None:
         log.warning("could not record update %s as answered: %s", update.update_id, exc)
 
 
-def _plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
 async def on_error(update: object, context: Ctx) -> None:
     """Turn an exception raised while handling ``update`` into the right reply."""
     error = context.error
@@ -115,7 +109,7 @@ async def on_error(update: object, context: Ctx) -> None:
     try:
         query = update.callback_query
         if query is not None:
-            await query.answer(_plain(text)[:200], show_alert=True)
+            await query.answer(plain_text(text)[:200], show_alert=True)
         else:
             await reply(update, context, text, markup)
     except TelegramError as exc:

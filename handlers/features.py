@@ -1,7 +1,8 @@
 """What the features register with one Application, kept in its BotData: the command
 table (help, menus, usage lines), the numbered commands and which of them take photos,
 the takers of each kind of prompt (what to do with a photo, album, location or text sent
-without a command), and the deep-link payloads.
+without a command), what a photo or location replying to one of the bot's messages does,
+and the deep-link payloads.
 
 Nothing is registered in module globals, so two applications built in one process (as
 the tests do) never see each other's registrations, and building again adds nothing
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 CommandFunc = Callable[[Any], Awaitable[None]]  # async def f(inv: Invocation) -> None
 PayloadHandler = Callable[["Update", Any, str], Awaitable[None]]
 Fallback = Callable[..., Awaitable[None]]
+ReplyTakerFunc = Callable[..., Awaitable[bool]]  # (update, context, photo or None) -> taken
 
 
 @dataclass
@@ -35,6 +37,9 @@ class Features:
     photo_commands: set[str] = field(default_factory=set)
     takers: dict[str, Taker] = field(default_factory=dict)  # by prompt kind
     location_fallback: Fallback | None = None  # a location no prompt waits for
+    # what a photo or location sent in reply to one of the bot's messages does (an event's
+    # announcement: its photos, its venue); each returns True when it took the message
+    reply_takers: list[ReplyTakerFunc] = field(default_factory=list)
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
 
     def command(self, name: str) -> CommandSpec | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import html
 import io
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,12 @@ class Translator:
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
+
+
+def plain_text(text: str) -> str:
+    """Telegram HTML as plain text (a button's answer, an alert): tags dropped,
+    entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def for_language(language: str | None) -> Translator:

@@ -16,7 +16,7 @@ from domain.parsing import MAX_NUMBER, storable
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
 from handlers.invocation import COMMAND_CAPTION, _start, parse_caption
-from handlers.prompts import take_photo
+from handlers.prompts import take_photo, take_reply
 from storage.photos import PhotoInfo
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -59,7 +59,7 @@ async def on_photo(update: Update, context: Ctx) -> None:
     other = caption_command(message.caption, context.bot.username or "")
     if other is not None:
         raise Refused("photo.command_without_photos", command="/" + other)
-    if await take_photo(update, context, photo):
+    if await take_reply(update, context, photo) or await take_photo(update, context, photo):
         return
     if not is_group_chat(update):
         await reply(update, context, context.t("photo.hint"))

@@ -71,6 +71,28 @@ def add_taker(app: Application, kind: PromptKind, taker: Taker) -> None:  # type
     features_of(app).takers[kind] = taker
 
 
+ReplyTaker = Callable[[Update, Ctx, PhotoInfo | None], Awaitable[bool]]
+
+
+def add_reply_taker(app: Application, taker: ReplyTaker) -> None:  # type: ignore[type-arg]
+    """Let a feature take a photo or location sent in reply to one of the bot's messages
+    (events: a photo for the event, the venue's location); it returns True if it did."""
+    features_of(app).reply_takers.append(taker)
+
+
+async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> bool:
+    """Offer a photo (``photo``) or a location that replies to one of the bot's messages
+    to the features; True if one took it."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return False
+    for taker in context.features.reply_takers:
+        if await taker(update, context, photo):
+            return True
+    return False
+
+
 def set_location_fallback(app: Application, fallback: Fallback) -> None:  # type: ignore[type-arg]
     """What a location does when no prompt waits for one (inspections: it joins the
     report just sent)."""
@@ -115,6 +137,8 @@ async def on_location(update: Update, context: Ctx) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.location is None:
         return
+    if await take_reply(update, context, None):
+        return
     found = await waiting(context, message.chat_id, user.id)
     taker = found[1].location if found is not None else None
     if found is not None and taker is not None and await taker(update, context, found[0]):
@@ -122,6 +146,18 @@ async def on_location(update: Update, context: Ctx) -> None:
     fallback = context.features.location_fallback
     if fallback is not None:
         await fallback(update, context)
+
+
+async def on_live_location(update: Update, context: Ctx) -> None:
+    """A live location moved (Telegram sends it as an edited message): offered to the
+    person's prompt in private chat, if one waits for a location; otherwise ignored."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.location is None:
+        return
+    found = await waiting(context, message.chat_id, user.id)
+    taker = found[1].location if found is not None else None
+    if found is not None and taker is not None:
+        await taker(update, context, found[0])
 
 
 async def on_private_text(update: Update, context: Ctx) -> None:
@@ -155,9 +191,12 @@ async def cancel_command(update: Update, context: Ctx) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /cancel, the location router and the private-text router."""
+    """Install /cancel, the location router (live locations' updates in private chat
+    too) and the private-text router."""
     add(app, CommandSpec("cancel", "any", section="inspections"))
     app.add_handler(command("cancel", cancel_command))
     app.add_handler(MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, on_location))
+    live = filters.LOCATION & filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(live, on_live_location))
     private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(private_text & filters.UpdateType.MESSAGE, on_private_text))

@@ -210,3 +210,11 @@ async def mark_started(session: AsyncSession, user_id: int, now: datetime) -> Me
     member.blocked_at = None
     member.updated_at = now
     return member
+
+
+async def mark_unreachable(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """The bot could not write to the person (they never pressed Start, or blocked it):
+    remembered until they press Start."""
+    await session.execute(
+        update(Member).where(Member.user_id == user_id).values(blocked_at=now, updated_at=now)
+    )

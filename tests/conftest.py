@@ -124,6 +124,7 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
         rate_limiter=ChatRateLimiter(None, max_retries=2),
     )
     app.bot_data.album_debounce = timedelta(seconds=0.4)
+    app.bot_data.announce_delay = timedelta(seconds=0.1)
     return app
 
 

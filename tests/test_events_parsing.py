@@ -3,11 +3,21 @@ clear reason for every value that does not parse."""
 
 from __future__ import annotations
 
-from datetime import date, time
+import math
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from domain.events import MAX_CAP, NewEvent, parse_newevent, parse_times
+from domain.events import (
+    MAX_CAP,
+    NewEvent,
+    checkin_opens,
+    credited_minutes,
+    hours_text,
+    parse_newevent,
+    parse_times,
+)
+from domain.geo import distance_m
 from domain.kinds import EventType
 from domain.parsing import ArgumentError
 
@@ -96,3 +106,41 @@ def test_missing_parts_are_a_usage_error(text: str) -> None:
 
 def test_times_accept_fullwidth_colons_and_ranges() -> None:
     assert parse_times("19：00～21：00") == (time(19, 0), time(21, 0))
+
+
+# --- distances and credited time ------------------------------------------------------------
+
+
+def test_haversine_distance_against_known_values() -> None:
+    # one degree of latitude on the mean-radius sphere
+    assert distance_m(0, 0, 1, 0) == pytest.approx(111_195, abs=1)
+    # Guangzhou Tower to Canton Tower's neighbour 300 m east, at 23.1° N
+    east = 300 / (111_195 * math.cos(math.radians(23.1)))
+    assert distance_m(23.1, 113.32, 23.1, 113.32 + east) == pytest.approx(300, abs=0.5)
+    assert distance_m(22.54, 113.93, 22.54, 113.93) == 0
+    # antipodes: half the circumference, no domain error from rounding
+    assert distance_m(0, 0, 0, 180) == pytest.approx(math.pi * 6_371_008.8, rel=1e-9)
+
+
+START = datetime(2026, 3, 12, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+END = START + timedelta(hours=2, minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("checked_in", "checked_out", "minutes"),
+    [
+        pytest.param(START, START + timedelta(hours=1), 60, id="checked-out"),
+        pytest.param(START, None, 150, id="until-the-end"),
+        pytest.param(START - timedelta(minutes=30), None, 180, id="early-arrival"),
+        pytest.param(START, END + timedelta(hours=5), 210, id="capped-at-length-plus-one-hour"),
+        pytest.param(END, None, 0, id="arrived-at-the-end"),
+        pytest.param(START, START - timedelta(minutes=5), 0, id="never-negative"),
+    ],
+)
+def test_credited_minutes(checked_in: datetime, checked_out: datetime | None, minutes: int) -> None:
+    assert credited_minutes(checked_in, checked_out, START, END) == minutes
+
+
+def test_checkin_opens_thirty_minutes_before_and_hours_are_shown_with_one_decimal() -> None:
+    assert checkin_opens(START) == START - timedelta(minutes=30)
+    assert hours_text(150) == "2.5" and hours_text(0) == "0.0" and hours_text(200) == "3.3"

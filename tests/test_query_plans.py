@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +33,8 @@ BIG_TABLES = (
     "memberships",
     "prompts",
     "pending_commands",
+    "events",
+    "event_signups",
 )
 SKIPPED = re.compile(
     r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET|SHOW|select pg_)", re.I
@@ -122,6 +125,14 @@ COMMANDS = [
     pytest.param("/assign 1 me", id="assign"),
     pytest.param("/claim 1", id="claim"),
     pytest.param("/members", id="members"),
+    pytest.param("/events", id="events"),
+    pytest.param("/events past", id="events-past"),
+    pytest.param("/event 1", id="event"),
+    pytest.param("/join 1", id="join"),
+    pytest.param("/attendance 1", id="attendance"),
+    pytest.param("/hours", id="hours"),
+    pytest.param("/hours all", id="hours-all"),
+    pytest.param("/hours @wang_shuji", id="hours-person"),
 ]
 
 
@@ -134,6 +145,11 @@ async def seed(harness: Harness, cast: Cast) -> None:
         await cast.group.say(cast.worker, f"/report S272 {stake} 护栏缺损 cat:guardrail")
         await cast.group.next_reply()
     await cast.group.say(cast.worker, "/report 路灯不亮")
+    await cast.group.next_reply()
+    tomorrow = (harness.clock.now() + timedelta(days=1)).date().isoformat()
+    await cast.group.say(cast.secretary, f"/newevent volunteer {tomorrow} 09:00 清扫 cap:5")
+    await cast.group.next_reply()
+    await cast.group.say(cast.secretary, "/join 1")
     await cast.group.next_reply()
     await harness.world.settle()
 

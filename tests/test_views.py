@@ -6,12 +6,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.kinds import IssueEventKind, IssueStatus, TopicEventKind, TopicStatus
+from handlers.events import views as event_views
 from handlers.i18n import for_language
 from handlers.inspections.views import issue_line, render_issue, where_text
 from handlers.topics.keyboards import claim_keyboard
 from handlers.topics.views import milestone_lines, render_detail, render_list
+from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
-from storage.models import Group, Issue, IssueEvent, Member, Milestone, Topic, TopicEvent
+from storage.models import (
+    Event,
+    EventSignup,
+    Group,
+    Issue,
+    IssueEvent,
+    Member,
+    Milestone,
+    Topic,
+    TopicEvent,
+)
 from storage.topic_reads import TopicDetail
 from storage.topics import RatingSummary
 
@@ -157,3 +169,73 @@ def test_issue_detail_has_history_and_duplicate() -> None:
     text = "\n".join(render_issue(zh, group(), detail))
     assert "护栏缺损" in text and "张工" in text and "李队长" in text and "#1" in text
     assert "03-12 10:00 王书记" in text
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def event(number: int = 1, **fields: object) -> Event:
+    values: dict[str, object] = {
+        "id": number,
+        "group_id": 1,
+        "number": number,
+        "kind": "volunteer",
+        "title": "潔城綠生活",
+        "place": "明翠社区",
+        "starts_at": NOW + timedelta(days=1),
+        "ends_at": NOW + timedelta(days=1, hours=2, minutes=30),
+        "end_given": True,
+        "cap": 12,
+        "joined_count": 3,
+        "waiting_count": 1,
+        "walk_in": False,
+        "allow_pin": False,
+        "code_fallback": False,
+        "latitude": None,
+        "longitude": None,
+    }
+    values.update(fields)
+    return Event(**values)
+
+
+def signup(uid: int, status: str = "in", **fields: object) -> EventSignup:
+    return EventSignup(event_id=1, user_id=uid, status=status, seq=uid, **fields)
+
+
+def test_announcement_in_local_time_with_counts_and_escaped_title() -> None:
+    text = event_views.announcement(zh, group(), event(title="<b>清扫</b>"), 2, NOW)
+    assert "2026-03-13 周五 10:00–12:30" in text and "3/12" in text and "候补 1 人" in text
+    assert "&lt;b&gt;清扫&lt;/b&gt;" in text and "已签到 2 人" in text
+    english = event_views.announcement(en, group(), event(cap=None, waiting_count=0), 0, NOW)
+    assert "3 signed up (no limit)" in english and "Fri" in english
+
+
+def test_attendance_lists_times_hours_and_no_shows_once_over() -> None:
+    start = NOW + timedelta(days=1)
+    people = [
+        (
+            signup(
+                1,
+                checked_in_at=start,
+                checked_out_at=start + timedelta(hours=1),
+                minutes=60,
+                method="code",
+            ),
+            person(1, "张", "工"),
+        ),
+        (signup(2), person(2, "王", "书记")),
+        (signup(3, "waiting"), person(3, "李", "四")),
+    ]
+    running = event_views.render_attendance(zh, group(), event(), people, start)
+    assert "10:00–11:00  1.0 小时（签到码）" in running[0] and "尚未签到：王书记" in running[0]
+    over = event_views.render_attendance(zh, group(), event(), people, start + timedelta(days=1))
+    assert "未到：王书记" in over[0] and "候补：李四" in over[0]
+
+
+def test_event_lists_fit_telegram_whatever_the_titles() -> None:
+    events = [event(n, id=n, title="长" * 200, place="远" * 200) for n in range(1, 200)]
+    chunks = event_views.render_list(zh, group(), events, past=False)
+    assert all(len(chunk) <= 4096 for chunk in chunks) and len(chunks) > 1
+    board = [BoardLine(person(n, "名" * 64, "姓" * 64), 10**9, 10**6) for n in range(1, 31)]
+    heading = zh("hours.title_all")
+    assert all(len(chunk) <= 4096 for chunk in event_views.render_board(zh, heading, board))

@@ -1,4 +1,4 @@
-"""/export issues|topics: the group's register as an .xlsx file, sent to the chat.
+"""/export issues|topics|hours: the group's register as an .xlsx file, sent to the chat.
 
 The issue register is made in the background: rows are read in chunks, each in its own
 short read transaction (no transaction stays open while the file grows, so no other
@@ -21,6 +21,7 @@ from handlers.export import sheets
 from handlers.i18n import Translator, for_language
 from handlers.inspections.views import local_day
 from handlers.invocation import Invocation
+from storage import hours as hours_store
 from storage import issue_reads
 from storage import topics as topic_store
 
@@ -32,15 +33,22 @@ MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
 
 
 async def export_command(inv: Invocation) -> None:
-    """Admins get the issue register or the topic list as an .xlsx file."""
+    """Admins get the issue register, the topic list or the hours register as an .xlsx
+    file."""
     inv.require_admin()
-    if len(inv.args) != 1 or inv.args[0].lower() not in ("issues", "topics"):
+    if len(inv.args) != 1 or inv.args[0].lower() not in ("issues", "topics", "hours"):
         raise UsageError("export")
     what = inv.args[0].lower()
     t = for_group(inv)
     day = local_day(inv.group, inv.context.clock.now()).isoformat()
     filename = t.plain(f"export.{what}.filename", date=day)
     path = inv.context.config.media.dir / str(inv.group.id) / "exports" / filename
+    if what == "hours":
+        async with inv.context.read() as session:
+            rows = await hours_store.register_rows(session, inv.group.id)
+        size = await asyncio.to_thread(sheets.hours_register, path, t, rows, inv.group.timezone)
+        await _send(inv, t, path, size, t.plain("export.hours.caption", date=day))
+        return
     if what == "topics":
         async with inv.context.read() as session:
             topics = await topic_store.list_topics(session, inv.group.id)

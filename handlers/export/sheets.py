@@ -1,4 +1,5 @@
-"""Excel registers (台账) made with openpyxl: the issue register and the topic list.
+"""Excel registers (台账) made with openpyxl: the issue register, the topic list and the
+hours register (every sign-up of every event).
 
 Rows are streamed into a file in the media directory (openpyxl's write-only mode), so a
 register of 100,000 issues needs little memory; the handler sends that file.
@@ -20,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from domain.roads import RoadPlace
 from handlers.i18n import Translator
 from storage.issue_reads import IssueDetail
-from storage.models import Member, Topic
+from storage.models import Event, EventSignup, Member, Topic
 from storage.topics import RatingSummary
 
 ISSUE_COLUMNS = (
@@ -53,6 +54,20 @@ TOPIC_COLUMNS = (
     "approved_at",
 )
 TOPIC_WIDTHS = (8, 40, 10, 24, 10, 12, 40, 12, 17)
+HOURS_COLUMNS = (
+    "number",
+    "date",
+    "type",
+    "title",
+    "place",
+    "person",
+    "status",
+    "checked_in",
+    "checked_out",
+    "method",
+    "hours",
+)
+HOURS_WIDTHS = (8, 12, 12, 30, 20, 12, 10, 17, 17, 10, 8)
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -196,4 +211,37 @@ def topic_list(
     headers = [t.plain(f"export.topic.{c}") for c in TOPIC_COLUMNS]
     register = Register(path, t.plain("export.topic.sheet"), headers, list(TOPIC_WIDTHS))
     register.add(rows)
+    return register.close()
+
+
+def hours_register(
+    path: Path,
+    t: Translator,
+    rows: Sequence[tuple[Event, EventSignup, Member]],
+    timezone: str,
+) -> int:
+    """The hours register: one row per person and event (signed up, waiting, checked in
+    and out, hours as a number Excel can sum), written to ``path``; its size in bytes."""
+    zone = ZoneInfo(timezone)
+    lines: list[list[object]] = []
+    for event, signup, member in rows:
+        counted = signup.minutes if signup.checked_in_at is not None else None
+        lines.append(
+            [
+                event.number,
+                event.starts_at.astimezone(zone).strftime("%Y-%m-%d"),
+                t.plain(f"event.type.{event.kind}"),
+                event.title,
+                event.place,
+                member.display_name,
+                t.plain(f"export.hours.status.{signup.status}"),
+                _when(signup.checked_in_at, zone),
+                _when(signup.checked_out_at, zone),
+                t.plain(f"checkin.method.{signup.method}") if signup.method else "",
+                round((counted or 0) / 60, 2) if counted is not None else "",
+            ]
+        )
+    headers = [t.plain(f"export.hours.{c}") for c in HOURS_COLUMNS]
+    register = Register(path, t.plain("export.hours.sheet"), headers, list(HOURS_WIDTHS))
+    register.add(lines)
     return register.close()

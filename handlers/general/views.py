@@ -17,6 +17,7 @@ SECTION_WORDS = {
     "general": ("general", "通用", "常用"),
     "topics": ("topics", "领题", "领题解题", "题目"),
     "inspections": ("inspections", "issues", "问题", "自查", "自查问题", "巡查"),
+    "events": ("events", "活动", "志愿", "志愿服务", "签到"),
 }
 
 

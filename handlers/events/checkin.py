@@ -1,0 +1,296 @@
+"""Events — check-in and check-out, in private chat.
+
+In the group, ``/checkin n`` answers with a button that opens the private chat through a
+deep link (``ev-<token>``: the event's secret, not its number). There, a person with a
+place (anyone, at an event that takes walk-ins) checks in from 30 minutes before the
+start until the end:
+
+- at an event with a venue, by sharing a **live** location within the radius
+  (``checkin_radius_m``); its updates arrive as edited messages and are checked as they
+  come; a static pin counts only where the admin allowed it (``/event n pin on``);
+- otherwise (or where the admin allowed it as a fallback, ``/event n code on``) with the
+  event's code;
+- or by scanning the QR code printed at the venue (``qr-<token>``), which checks the
+  scanner in directly.
+
+An admin sets the venue by replying to the announcement with a location.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from telegram import Message, ReplyKeyboardRemove, Update
+
+from domain.errors import NotAdmin, PrivateOnly, Refused, UsageError
+from domain.events import hours_text
+from domain.geo import distance_m
+from domain.kinds import CheckinMethod, PromptKind
+from handlers.common import is_group_chat, reply
+from handlers.context import Ctx
+from handlers.events.commands import Transaction, photo_reply
+from handlers.events.keyboards import link_button, location_keyboard
+from handlers.events.notify import checkin_url, refresh_soon
+from handlers.i18n import Translator
+from handlers.invocation import Invocation
+from storage import events as store
+from storage.models import Event, Group
+from storage.photos import PhotoInfo
+from storage.prompts import Waiting, drop_prompt, set_prompt
+
+
+def _code(text: str) -> str:
+    """A typed code as stored: upper case, no spaces."""
+    return "".join(text.split()).upper()[:32]
+
+
+async def checkin_command(inv: Invocation) -> None:
+    """``/checkin n [code]``: in the group, a button to the private chat; in private,
+    the check-in itself."""
+    if not 1 <= len(inv.args) <= 2:
+        raise UsageError("checkin")
+    number = inv.number(inv.args[0])
+    async with inv.context.read() as session:
+        event = await store.get_event(session, inv.group.id, number)
+    now = inv.context.clock.now()
+    if not inv.private:
+        # a code typed in the group is seen by everyone: it is not taken here; before
+        # check-in opens the button is given all the same (the private chat says when)
+        if event.ends_at < now:
+            raise Refused("event.checkin_closed", number=event.number)
+        await inv.reply(
+            inv.t("checkin.go_private", number=event.number, title=event.title),
+            link_button(inv.t, "checkin.open_button", checkin_url(inv.context, event)),
+        )
+        return
+    code = inv.args[1] if len(inv.args) == 2 else None
+    await begin(inv.context, inv.t, inv.group, event, inv.user_id, code, inv.transaction)
+
+
+async def begin(
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    event: Event,
+    uid: int,
+    code: str | None,
+    transaction: Transaction,
+) -> None:
+    """Check the person in with ``code``, or ask for what this event needs: their live
+    location (with a button to send it) or the code."""
+    now = context.clock.now()
+    async with context.read() as session:
+        await store.may_check_in(session, event, uid, now, group.timezone)
+    if code is not None:
+        await _with_code(context, t, group, event, uid, code, transaction)
+        return
+    async with transaction() as session:
+        await set_prompt(session, uid, uid, PromptKind.CHECKIN, {"event": event.id}, now)
+    if event.latitude is not None:
+        radius = context.config.bot.checkin_radius_m
+        key = "checkin.ask_location_pin" if event.allow_pin else "checkin.ask_location"
+        text = t(key, number=event.number, title=event.title, radius=radius)
+        if event.code_fallback:
+            text = t("checkin.or_code", text=text)
+        await context.bot.send_message(uid, text, reply_markup=location_keyboard(t))
+    else:
+        await context.bot.send_message(
+            uid, t("checkin.ask_code", number=event.number, title=event.title)
+        )
+
+
+async def _with_code(
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    event: Event,
+    uid: int,
+    code: str,
+    transaction: Transaction,
+) -> None:
+    if event.latitude is not None and not event.code_fallback:
+        raise Refused("checkin.code_not_here", number=event.number)
+    if not secrets.compare_digest(_code(code).encode(), event.checkin_code.encode()):
+        raise Refused("checkin.bad_code", number=event.number)
+    await _check_in(context, t, group, event, uid, CheckinMethod.CODE, None, transaction)
+
+
+async def _check_in(
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    event: Event,
+    uid: int,
+    method: CheckinMethod,
+    distance: int | None,
+    transaction: Transaction,
+) -> None:
+    now = context.clock.now()
+    async with transaction() as session:
+        await store.check_in(session, event, uid, now, method, group.timezone, distance=distance)
+        await drop_prompt(session, uid, uid, PromptKind.CHECKIN)
+    refresh_soon(context, group.chat_id, event.id)
+    key = "checkin.done_distance" if distance is not None else "checkin.done"
+    await context.bot.send_message(
+        uid,
+        t(key, number=event.number, title=event.title, distance=distance or 0),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
+async def take_location(update: Update, context: Ctx, found: Waiting) -> bool:
+    """A location shared while a check-in waits for it: a live location (or, where
+    allowed, a pin) within the radius checks the person in. Updates of a live location
+    are checked silently until one is inside."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    moved = update.edited_message is not None
+    event, group = await _event_of(context, found)
+    if event is None or group is None:
+        return False
+    t = context.t
+    if event.latitude is None or event.longitude is None:
+        if not moved:
+            await reply(
+                update, context, t("checkin.ask_code", number=event.number, title=event.title)
+            )
+        return True
+    location = message.location
+    live = location.live_period is not None
+    radius = context.config.bot.checkin_radius_m
+    distance = round(
+        distance_m(location.latitude, location.longitude, event.latitude, event.longitude)
+    )
+    accuracy = location.horizontal_accuracy
+    problem: tuple[str, dict[str, object]] | None = None
+    if not live and not event.allow_pin:
+        problem = ("checkin.need_live", {})
+    elif accuracy is not None and accuracy > radius:
+        problem = ("checkin.imprecise", {"accuracy": round(accuracy), "radius": radius})
+    elif distance > radius:
+        problem = ("checkin.too_far", {"distance": distance, "radius": radius})
+    if problem is not None:
+        if not moved:
+            await reply(update, context, t(problem[0], **problem[1]))
+        return True
+    method = CheckinMethod.LIVE if live else CheckinMethod.PIN
+    try:
+        await _check_in(
+            context, t, group, event, message.chat_id, method, distance, context.transaction
+        )
+    except Refused:
+        if moved:  # a live location keeps moving: the refusal was given already
+            return True
+        raise
+    return True
+
+
+async def take_code(update: Update, context: Ctx, found: Waiting) -> bool:
+    """Text typed while a check-in waits: the event's code."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    event, group = await _event_of(context, found)
+    if event is None or group is None:
+        return False
+    await _with_code(
+        context, context.t, group, event, message.chat_id, message.text, context.transaction
+    )
+    return True
+
+
+async def _event_of(context: Ctx, found: Waiting) -> tuple[Event | None, Group | None]:
+    async with context.read() as session:
+        event = await session.get(Event, int(found.data.get("event", 0)))
+        group = await session.get(Group, event.group_id) if event is not None else None
+    return event, group
+
+
+async def on_link(update: Update, context: Ctx, payload: str) -> None:
+    """``/start ev-<token>``: the group's check-in button opened the private chat."""
+    event, group = await _by_token(context, payload, qr=False)
+    user = update.effective_user
+    assert user is not None
+    await begin(context, context.t, group, event, user.id, None, context.transaction)
+
+
+async def on_qr(update: Update, context: Ctx, payload: str) -> None:
+    """``/start qr-<token>``: the QR code printed at the venue checks the scanner in."""
+    event, group = await _by_token(context, payload, qr=True)
+    user = update.effective_user
+    assert user is not None
+    await _check_in(
+        context, context.t, group, event, user.id, CheckinMethod.QR, None, context.transaction
+    )
+
+
+async def _by_token(context: Ctx, payload: str, *, qr: bool) -> tuple[Event, Group]:
+    token = payload.split("-", 1)[1] if "-" in payload else ""
+    async with context.read() as session:
+        event = await store.event_by_token(session, token, qr=qr) if token else None
+        group = await session.get(Group, event.group_id) if event is not None else None
+    if event is None or group is None or not group.active:
+        raise Refused("start.bad_link")
+    if event.ends_at < context.clock.now():
+        raise Refused("event.checkin_closed", number=event.number)
+    return event, group
+
+
+async def checkout_command(inv: Invocation) -> None:
+    """``/checkout n`` in private: records leaving; the hours become check-out −
+    check-in."""
+    if not inv.private:
+        raise PrivateOnly()
+    if len(inv.args) != 1:
+        raise UsageError("checkout")
+    number = inv.number(inv.args[0])
+    now = inv.context.clock.now()
+    async with inv.transaction() as session:
+        event = await store.get_event(session, inv.group.id, number)
+        signup = await store.check_out(session, event, inv.user_id, now, inv.group.timezone)
+    await inv.reply(
+        inv.t(
+            "checkout.done",
+            number=event.number,
+            title=event.title,
+            hours=hours_text(signup.minutes or 0),
+        )
+    )
+
+
+async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> bool:
+    """A location or photo sent in reply to an event's announcement: an admin's location
+    sets the venue; a photo joins the event's photos."""
+    message = update.effective_message
+    if message is None or not is_group_chat(update) or context.group is None:
+        return False
+    replied: Message | None = message.reply_to_message
+    if replied is None:
+        return False
+    group = context.group
+    async with context.read() as session:
+        event = await store.event_by_announcement(session, group.id, replied.message_id)
+    if event is None:
+        return False
+    if photo is not None:
+        await photo_reply(update, context, group, event, photo)
+        return True
+    if message.location is None:
+        return False
+    if not context.sender_is_admin:
+        raise NotAdmin()
+    location = message.location
+    async with context.transaction() as session:
+        await store.set_venue(
+            session, event, location.latitude, location.longitude, context.clock.now()
+        )
+    await reply(
+        update,
+        context,
+        context.t(
+            "event.venue_set",
+            number=event.number,
+            title=event.title,
+            radius=context.config.bot.checkin_radius_m,
+        ),
+    )
+    return True

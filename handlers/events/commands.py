@@ -1,0 +1,314 @@
+"""Events — /newevent /events /event /join /leave /attendance and the Join / Leave
+buttons: parse, one transaction, reply."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InputMediaPhoto, Update
+from telegram.error import BadRequest, Forbidden
+
+from domain.errors import InvalidValue, Refused, UsageError
+from domain.events import DEFAULT_LENGTH, parse_newevent
+from domain.kinds import SignupStatus, Subject
+from domain.parsing import ArgumentError, parse_switch
+from handlers.common import deep_link, reply, require_group
+from handlers.context import Ctx
+from handlers.events.keyboards import link_button
+from handlers.events.notify import (
+    announcement_markup,
+    refresh_soon,
+    tell_privately,
+    unreachable,
+)
+from handlers.events.views import (
+    announcement,
+    render_attendance,
+    render_detail,
+    render_list,
+)
+from handlers.i18n import Html, Translator, for_language, plain_text
+from handlers.invocation import Invocation
+from handlers.media import kick_downloads
+from storage import events as store
+from storage.members import get_member
+from storage.models import Event, Group
+from storage.photos import PhotoInfo, attach_photos, photos_of
+
+SWITCHES = {"pin": "pin", "定位点": "pin", "code": "code", "签到码": "code", "walkin": "walkin"}
+PAST_WORDS = ("past", "往期", "过去", "已结束")
+MAX_SHOWN_PHOTOS = 10
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def newevent(inv: Invocation) -> None:
+    """Admins announce a new event with Join / Leave buttons."""
+    inv.require_admin()
+    try:
+        parsed = parse_newevent(inv.rest)
+    except ArgumentError as error:
+        raise InvalidValue(error.key, command="newevent", **error.params) from None
+    except ValueError:
+        raise UsageError("newevent") from None
+    zone = ZoneInfo(inv.group.timezone)
+    starts_at = datetime.combine(parsed.day, parsed.start, tzinfo=zone)
+    ends_at = (
+        datetime.combine(parsed.day, parsed.end, tzinfo=zone)
+        if parsed.end is not None
+        else starts_at + DEFAULT_LENGTH
+    )
+    now = inv.context.clock.now()
+    if starts_at <= now:
+        raise InvalidValue("event.past_start", command="newevent")
+    draft = store.EventDraft(
+        kind=parsed.kind,
+        title=parsed.title,
+        place=parsed.place,
+        starts_at=starts_at.astimezone(ZoneInfo("UTC")),
+        ends_at=ends_at.astimezone(ZoneInfo("UTC")),
+        end_given=parsed.end is not None,
+        cap=parsed.cap,
+        latitude=parsed.latitude,
+        longitude=parsed.longitude,
+        walk_in=parsed.walk_in,
+    )
+    async with inv.transaction() as session:
+        event = await store.create_event(session, inv.group.id, inv.user_id, draft, now)
+    t = _group_t(inv)
+    sent = await inv.announce(
+        announcement(t, inv.group, event, 0, now), announcement_markup(inv.context, t, event)
+    )
+    async with inv.transaction() as session:
+        await store.set_announcement(session, event.id, sent.message_id)
+
+
+def _group_t(inv: Invocation) -> Translator:
+    """The group's language (an announcement is read by the whole group)."""
+    return for_language(inv.group.language)
+
+
+async def events_command(update: Update, context: Ctx) -> None:
+    """Upcoming events with their counts; ``past``: the last ones with attendance."""
+    group = require_group(update, context)
+    args = [a.lower() for a in context.args or []]
+    if len(args) > 1 or (args and args[0] not in PAST_WORDS):
+        raise UsageError("events")
+    past = bool(args)
+    now = context.clock.now()
+    async with context.read() as session:
+        if past:
+            events = await store.list_past(session, group.id, now)
+            seen = await store.attended(session, [e.id for e in events])
+        else:
+            events = await store.list_upcoming(session, group.id, now)
+            seen = {}
+    for chunk in render_list(context.t, group, events, past=past, attended=seen):
+        await reply(update, context, chunk)
+
+
+async def event_command(inv: Invocation) -> None:
+    """One event with its people and photos; with photos (a caption ``/event n``) they
+    are added to it; admins: ``qr`` (the check-in QR code, privately), ``pin|code|walkin
+    on|off`` (check-in options)."""
+    args = inv.args
+    if not args:
+        raise UsageError("event")
+    number = inv.number(args[0])
+    if inv.photos:
+        if len(args) != 1:
+            raise UsageError("event")
+        await add_photos(inv, number)
+        return
+    if len(args) == 2 and args[1].lower() in ("qr", "二维码"):
+        await _send_qr(inv, number)
+        return
+    if len(args) == 3 and args[1].lower() in SWITCHES:
+        await _switch(inv, number, SWITCHES[args[1].lower()], args[2])
+        return
+    if len(args) != 1:
+        raise UsageError("event")
+    now = inv.context.clock.now()
+    async with inv.context.read() as session:
+        event = await store.get_event(session, inv.group.id, number)
+        people = await store.people(session, event.id)
+        photos = (await photos_of(session, Subject.EVENT, [event.id])).get(event.id, [])
+    for chunk in render_detail(inv.t, inv.group, event, people, len(photos), now):
+        await inv.reply(chunk)
+    shown = photos[-MAX_SHOWN_PHOTOS:]
+    if len(shown) == 1:
+        await inv.context.bot.send_photo(inv.chat_id, shown[0].file_id)
+    elif shown:
+        await inv.context.bot.send_media_group(
+            inv.chat_id, [InputMediaPhoto(p.file_id) for p in shown]
+        )
+
+
+async def add_photos(inv: Invocation, number: int) -> None:
+    """Photos captioned ``/event n`` (or sent in reply to the announcement) join the
+    event's photos."""
+    async with inv.transaction() as session:
+        event = await store.get_event(session, inv.group.id, number)
+        added = await attach_photos(
+            session, inv.group.id, inv.photos, inv.context.clock.now(), (Subject.EVENT, event.id)
+        )
+        await inv.link_album(session, (Subject.EVENT, event.id))
+    kick_downloads(inv.context)
+    await inv.reply(inv.t("event.photos_added", number=number, title=event.title, count=len(added)))
+
+
+async def photo_reply(
+    update: Update, context: Ctx, group: Group, event: Event, photo: PhotoInfo
+) -> None:
+    """A photo sent in reply to the event's announcement joins its photos."""
+    async with context.transaction() as session:
+        added = await attach_photos(
+            session, group.id, [photo], context.clock.now(), (Subject.EVENT, event.id)
+        )
+    kick_downloads(context)
+    text = context.t("event.photos_added", number=event.number, title=event.title, count=len(added))
+    await reply(update, context, text)
+
+
+async def _switch(inv: Invocation, number: int, name: str, word: str) -> None:
+    inv.require_admin()
+    value = parse_switch(word)
+    if value is None:
+        raise UsageError("event")
+    async with inv.transaction() as session:
+        event = await store.get_event(session, inv.group.id, number)
+        await store.set_switch(session, event, name, value, inv.context.clock.now())
+    state = inv.t.plain("switch.on" if value else "switch.off")
+    await inv.reply(inv.t(f"event.switch.{name}", number=number, state=state))
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code of ``url`` as a PNG, big enough to print and scan from a wall."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=12, border=4)
+    return buffer.getvalue()
+
+
+async def _send_qr(inv: Invocation, number: int) -> None:
+    """Admins get the event's QR code and code in private chat (never in the group:
+    whoever holds it can check in)."""
+    inv.require_admin()
+    async with inv.context.read() as session:
+        event = await store.get_event(session, inv.group.id, number)
+    if event.ends_at <= inv.context.clock.now():
+        raise Refused("event.checkin_closed", number=number)
+    url = deep_link(inv.context, f"qr-{event.qr_token}")
+    png = await asyncio.to_thread(qr_png, url)
+    t = inv.t
+    caption = t(
+        "event.qr_caption",
+        number=event.number,
+        title=event.title,
+        code=event.checkin_code,
+        link=url,
+    )
+    try:
+        await inv.context.bot.send_photo(inv.user_id, png, caption=caption)
+    except (Forbidden, BadRequest) as error:
+        if not await unreachable(inv.context, inv.user_id, error):
+            raise
+        await inv.reply(
+            t("event.qr_start_first"),
+            link_button(t, "button.start_bot", deep_link(inv.context, "help")),
+        )
+        return
+    if not inv.private:
+        await inv.reply(t("event.qr_sent", number=event.number))
+
+
+async def join_command(inv: Invocation) -> None:
+    """Sign up for an event (a place, or the waiting list)."""
+    if len(inv.args) != 1:
+        raise UsageError("join")
+    number = inv.number(inv.args[0])
+    text = await _join(inv.context, inv.t, inv.group, inv.user_id, number, inv.transaction)
+    await inv.reply(text)
+
+
+async def leave_command(inv: Invocation) -> None:
+    """Withdraw from an event; the first person waiting moves up."""
+    if len(inv.args) != 1:
+        raise UsageError("leave")
+    number = inv.number(inv.args[0])
+    text = await _leave(inv.context, inv.t, inv.group, inv.user_id, number, inv.transaction)
+    await inv.reply(text)
+
+
+async def _join(
+    context: Ctx, t: Translator, group: Group, uid: int, number: int, transaction: Transaction
+) -> Html:
+    now = context.clock.now()
+    async with transaction() as session:
+        event = await store.get_event(session, group.id, number)
+        joined = await store.join(session, event, uid, now)
+        event = await store.get_event(session, group.id, number)
+    refresh_soon(context, group.chat_id, event.id)
+    if joined.status == SignupStatus.WAITING:
+        return t("event.waiting", number=number, title=event.title, place=joined.place)
+    return t(
+        "event.joined",
+        number=number,
+        title=event.title,
+        joined=event.joined_count,
+        cap=event.cap if event.cap is not None else "∞",
+    )
+
+
+async def _leave(
+    context: Ctx, t: Translator, group: Group, uid: int, number: int, transaction: Transaction
+) -> Html:
+    now = context.clock.now()
+    async with transaction() as session:
+        event = await store.get_event(session, group.id, number)
+        left = await store.leave(session, event, uid, now)
+        promoted = await get_member(session, left.promoted) if left.promoted is not None else None
+    refresh_soon(context, group.chat_id, event.id)
+    if promoted is not None:
+        await _tell_promoted(context, group, event, promoted.user_id, promoted.display_name)
+    key = "event.left" if left.had_place else "event.left_waiting"
+    return t(key, number=number, title=event.title)
+
+
+async def _tell_promoted(context: Ctx, group: Group, event: Event, uid: int, name: str) -> None:
+    """The person who moved up from the waiting list hears it privately (or, if the bot
+    cannot write to them, in the group)."""
+    async with context.read() as session:
+        member = await get_member(session, uid)
+    t = for_language(member.language_code if member and member.language_code else group.language)
+    text = t("event.promoted", number=event.number, title=event.title, group=group.title)
+    await tell_privately(context, group, uid, name, text, "event.promoted_in_group")
+
+
+async def on_signup_button(update: Update, context: Ctx) -> None:
+    """The Join / Leave buttons under an announcement."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    group = require_group(update, context)
+    _, action, raw = query.data.split(":")
+    number = int(raw)
+    run = _join if action == "join" else _leave
+    text = await run(context, context.t, group, query.from_user.id, number, context.transaction)
+    await query.answer(plain_text(text)[:200])
+
+
+async def attendance_command(inv: Invocation) -> None:
+    """Who signed up, who checked in and when, hours, who waits, who did not come."""
+    if len(inv.args) != 1:
+        raise UsageError("attendance")
+    number = inv.number(inv.args[0])
+    async with inv.context.read() as session:
+        event = await store.get_event(session, inv.group.id, number)
+        people = await store.people(session, event.id)
+    for chunk in render_attendance(inv.t, inv.group, event, people, inv.context.clock.now()):
+        await inv.reply(chunk)

@@ -1,0 +1,116 @@
+"""Events — messages that follow a change: the announcement edited in place as people
+join, leave and check in (at most about once a second per event, behind replies to
+people), and private notices (moving up from the waiting list) with a fallback in the
+group for people the bot cannot write to."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import JobQueue
+
+from domain.kinds import BULK_SEND
+from handlers.common import deep_link, fit
+from handlers.context import Ctx
+from handlers.events.keyboards import signup_keyboard
+from handlers.events.views import announcement
+from handlers.i18n import Html, Translator, escape, for_language
+from storage import events as store
+from storage.groups import get_group
+from storage.members import mark_unreachable
+from storage.models import Event, Group
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "event-announcement-"
+
+
+def checkin_url(context: Ctx, event: Event) -> str:
+    """The deep link that starts the check-in to ``event`` in private chat. Its payload
+    is the event's secret link token: bound to the event, not guessable, useless after
+    the event has ended."""
+    return deep_link(context, f"ev-{event.link_token}")
+
+
+def announcement_markup(context: Ctx, t: Translator, event: Event) -> InlineKeyboardMarkup | None:
+    """The buttons under the announcement; none once the event is over."""
+    if event.ends_at <= context.clock.now():
+        return None
+    return signup_keyboard(t, event.number, checkin_url(context, event))
+
+
+def refresh_soon(context: Ctx, chat_id: int, event_id: int) -> None:
+    """Edit the event's announcement to show its count as it is now, in a moment: many
+    joins in a row become one edit."""
+    job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]
+    if job_queue is None:
+        return
+    name = f"{JOB_PREFIX}{event_id}"
+    if job_queue.get_jobs_by_name(name):
+        return
+    delay = context.bot_data.announce_delay.total_seconds()
+    job_queue.run_once(refresh_announcement, delay, data=(chat_id, event_id), name=name)
+
+
+async def refresh_announcement(context: Ctx) -> None:
+    """The job that edits an announcement (data: chat id, event id) to show the event as
+    it is now; an edit that would change nothing is no error."""
+    job = context.job
+    assert job is not None
+    data: tuple[int, int] = job.data  # type: ignore[assignment]
+    chat_id, event_id = data
+    async with context.read() as session:
+        group = await get_group(session, chat_id)
+        event = await session.get(Event, event_id)
+        present = (await store.attended(session, [event_id])).get(event_id, 0)
+    if group is None or event is None or event.announce_message_id is None:
+        return
+    t = for_language(group.language)
+    text = announcement(t, group, event, present, context.clock.now())
+    with contextlib.suppress(BadRequest):  # "message is not modified", or deleted
+        await context.bot.edit_message_text(
+            fit(text),
+            chat_id=group.chat_id,
+            message_id=event.announce_message_id,
+            reply_markup=announcement_markup(context, t, event),
+            # the context's bot is typed without rate-limiter arguments; ours takes this
+            rate_limit_args=BULK_SEND,  # type: ignore[arg-type]
+        )
+
+
+async def unreachable(context: Ctx, user_id: int, error: TelegramError) -> bool:
+    """Whether ``error`` says the bot may not write to the person (they never pressed
+    Start, or blocked it); if so it is remembered (until they press Start)."""
+    gone = isinstance(error, Forbidden) or (
+        isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+    )
+    if gone:
+        log.info("cannot write to %s privately: %s", user_id, error.message)
+        async with context.db.transaction() as session:
+            await mark_unreachable(session, user_id, context.clock.now())
+    return gone
+
+
+async def tell_privately(
+    context: Ctx, group: Group, user_id: int, name: str, text: Html, fallback_key: str
+) -> bool:
+    """Send ``text`` to the person's private chat. A person who never pressed Start (or
+    blocked the bot) cannot be written to: the bot remembers that, and says
+    ``fallback_key`` in the group instead, naming them, with a Start button."""
+    try:
+        await context.bot.send_message(user_id, fit(text))
+        return True
+    except (Forbidden, BadRequest) as error:
+        if not await unreachable(context, user_id, error):
+            raise
+    t = for_language(group.language)
+    mention = Html(f'<a href="tg://user?id={int(user_id)}">{escape(name)}</a>')
+    button = InlineKeyboardButton(t.plain("button.start_bot"), url=deep_link(context, "help"))
+    await context.bot.send_message(
+        group.chat_id,
+        fit(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+    return False

@@ -1,0 +1,415 @@
+"""Events (活动) and volunteer service: create, sign up and withdraw with a waiting list,
+check in and out, credited minutes.
+
+Every change to an event's sign-ups begins by locking the event's row (an UPDATE of it),
+so on PostgreSQL concurrent joins and withdrawals of one event take turns and the places
+can never be over-filled; SQLite takes turns anyway (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Refused, UnknownNumber
+from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
+from domain.kinds import CheckinMethod, EventType, SignupStatus
+from domain.parsing import storable
+from storage.groups import next_number
+from storage.models import Event, EventSignup, Member
+
+CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    """A fresh check-in code: six characters, about 10⁸ possibilities."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """A new event as /newevent describes it, its times in UTC."""
+
+    kind: EventType
+    title: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    end_given: bool
+    cap: int | None
+    latitude: float | None
+    longitude: float | None
+    walk_in: bool
+
+
+async def create_event(
+    session: AsyncSession, group_id: int, creator_id: int, draft: EventDraft, now: datetime
+) -> Event:
+    """A new event with the group's next event number, a check-in code and two secret
+    link tokens (the group's check-in button, the printed QR code)."""
+    event = Event(
+        group_id=group_id,
+        number=await next_number(session, group_id, "event"),
+        kind=draft.kind,
+        title=draft.title,
+        place=draft.place,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        end_given=draft.end_given,
+        cap=draft.cap,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        walk_in=draft.walk_in,
+        allow_pin=False,
+        code_fallback=False,
+        checkin_code=new_code(),
+        link_token=secrets.token_urlsafe(12),
+        qr_token=secrets.token_urlsafe(12),
+        joined_count=0,
+        waiting_count=0,
+        last_seq=0,
+        created_by=creator_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def get_event(session: AsyncSession, group_id: int, number: int) -> Event:
+    """Event ``number`` of the group; UnknownNumber if there is none."""
+    if not storable(number):
+        raise UnknownNumber("event", number)
+    event = await session.scalar(
+        select(Event)
+        .where(Event.group_id == group_id, Event.number == number)
+        .execution_options(populate_existing=True)
+    )
+    if event is None:
+        raise UnknownNumber("event", number)
+    return event
+
+
+async def event_by_token(session: AsyncSession, token: str, *, qr: bool) -> Event | None:
+    """The event a deep link's secret belongs to (the group's button, or with ``qr`` the
+    printed code); None for a token nobody was given."""
+    column = Event.qr_token if qr else Event.link_token
+    return await session.scalar(select(Event).where(column == token))
+
+
+async def event_by_announcement(
+    session: AsyncSession, group_id: int, message_id: int
+) -> Event | None:
+    """The event announced by the group's message ``message_id``, if any."""
+    return await session.scalar(
+        select(Event).where(Event.group_id == group_id, Event.announce_message_id == message_id)
+    )
+
+
+async def set_announcement(session: AsyncSession, event_id: int, message_id: int) -> None:
+    """Remember which group message announces the event (it is edited as people join)."""
+    await session.execute(
+        update(Event).where(Event.id == event_id).values(announce_message_id=message_id)
+    )
+
+
+async def set_venue(
+    session: AsyncSession, event: Event, latitude: float, longitude: float, now: datetime
+) -> None:
+    """Set the venue's position: check-in then asks for the person's location."""
+    await session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(latitude=latitude, longitude=longitude, updated_at=now)
+    )
+
+
+async def set_switch(
+    session: AsyncSession, event: Event, name: str, value: bool, now: datetime
+) -> None:
+    """Turn one of the event's check-in options on or off: ``pin`` (a static pin counts
+    as a location), ``code`` (the code works where there is a venue), ``walkin``."""
+    columns = {"pin": "allow_pin", "code": "code_fallback", "walkin": "walk_in"}
+    await session.execute(
+        update(Event).where(Event.id == event.id).values({columns[name]: value, "updated_at": now})
+    )
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The outcome of a sign-up: a place, or the waiting list at ``place``."""
+
+    status: SignupStatus
+    place: int  # 1-based place on the waiting list (0 with a place at the event)
+
+
+async def _lock(session: AsyncSession, event_id: int, now: datetime) -> Event:
+    """Take the event's row for this transaction (concurrent changes wait) and read it."""
+    await session.execute(update(Event).where(Event.id == event_id).values(updated_at=now))
+    event = await session.get(Event, event_id, populate_existing=True)
+    assert event is not None
+    return event
+
+
+async def get_signup(session: AsyncSession, event_id: int, user_id: int) -> EventSignup | None:
+    """The person's sign-up for the event, if any."""
+    return await session.get(EventSignup, (event_id, user_id), populate_existing=True)
+
+
+async def join(session: AsyncSession, event: Event, user_id: int, now: datetime) -> Joined:
+    """Sign the person up: a place while there are places, else the waiting list.
+    Refuses a second sign-up and an event that is over."""
+    event = await _lock(session, event.id, now)
+    if event.ends_at <= now:
+        raise Refused("event.over", number=event.number)
+    existing = await get_signup(session, event.id, user_id)
+    if existing is not None:
+        if existing.status == SignupStatus.WAITING:
+            place = await waiting_place(session, event.id, existing.seq)
+            raise Refused("event.already_waiting", number=event.number, place=place)
+        raise Refused("event.already_in", number=event.number)
+    full = event.cap is not None and event.joined_count >= event.cap
+    status = SignupStatus.WAITING if full else SignupStatus.IN
+    place = event.waiting_count + 1 if full else 0
+    seq = event.last_seq + 1
+    session.add(
+        EventSignup(event_id=event.id, user_id=user_id, status=status, seq=seq, signed_at=now)
+    )
+    count = (
+        {"waiting_count": Event.waiting_count + 1}
+        if full
+        else {"joined_count": Event.joined_count + 1}
+    )
+    await session.execute(update(Event).where(Event.id == event.id).values(last_seq=seq, **count))
+    await session.flush()
+    return Joined(status, place)
+
+
+async def waiting_place(session: AsyncSession, event_id: int, seq: int) -> int:
+    """The 1-based place on the event's waiting list of the sign-up numbered ``seq``."""
+    ahead = await session.scalar(
+        select(func.count())
+        .select_from(EventSignup)
+        .where(
+            EventSignup.event_id == event_id,
+            EventSignup.status == SignupStatus.WAITING,
+            EventSignup.seq < seq,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+@dataclass(frozen=True)
+class Left:
+    """The outcome of a withdrawal: who left, and who moved up from the waiting list."""
+
+    user_id: int
+    had_place: bool
+    promoted: int | None  # the user id that took the freed place
+
+
+async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime) -> Left:
+    """Withdraw the person; a freed place goes to the first person waiting. Refuses
+    someone not signed up, someone already checked in, and an event that is over."""
+    event = await _lock(session, event.id, now)
+    if event.ends_at <= now:
+        raise Refused("event.over", number=event.number)
+    signup = await get_signup(session, event.id, user_id)
+    if signup is None:
+        raise Refused("event.not_signed_up", number=event.number)
+    if signup.checked_in_at is not None:
+        raise Refused("event.leave_checked_in", number=event.number)
+    had_place = signup.status == SignupStatus.IN
+    await session.delete(signup)
+    if not had_place:
+        await session.execute(
+            update(Event).where(Event.id == event.id).values(waiting_count=Event.waiting_count - 1)
+        )
+        return Left(user_id, False, None)
+    promoted = None
+    first = await session.scalar(
+        select(EventSignup)
+        .where(EventSignup.event_id == event.id, EventSignup.status == SignupStatus.WAITING)
+        .order_by(EventSignup.seq)
+        .limit(1)
+    )
+    still_full = event.cap is not None and event.joined_count - 1 >= event.cap
+    if first is not None and not still_full:
+        first.status = SignupStatus.IN
+        promoted = first.user_id
+        await session.execute(
+            update(Event).where(Event.id == event.id).values(waiting_count=Event.waiting_count - 1)
+        )
+    else:
+        await session.execute(
+            update(Event).where(Event.id == event.id).values(joined_count=Event.joined_count - 1)
+        )
+    await session.flush()
+    return Left(user_id, True, promoted)
+
+
+def _local(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M")
+
+
+async def check_in(
+    session: AsyncSession,
+    event: Event,
+    user_id: int,
+    now: datetime,
+    method: CheckinMethod,
+    zone: str,
+    *,
+    distance: int | None = None,
+) -> EventSignup:
+    """Record the person's arrival, once: from 30 minutes before the start to the end,
+    for people with a place (or, at an event that takes walk-ins, anyone: they are
+    added). ``zone`` is the group's time zone, for the times a refusal names."""
+    event = await _lock(session, event.id, now)
+    signup = await may_check_in(session, event, user_id, now, zone)
+    if signup is None or signup.status == SignupStatus.WAITING:
+        if signup is None:
+            signup = EventSignup(
+                event_id=event.id,
+                user_id=user_id,
+                status=SignupStatus.IN,
+                seq=event.last_seq + 1,
+                signed_at=now,
+            )
+            session.add(signup)
+            await session.execute(
+                update(Event)
+                .where(Event.id == event.id)
+                .values(last_seq=Event.last_seq + 1, joined_count=Event.joined_count + 1)
+            )
+        else:
+            signup.status = SignupStatus.IN
+            await session.execute(
+                update(Event)
+                .where(Event.id == event.id)
+                .values(joined_count=Event.joined_count + 1, waiting_count=Event.waiting_count - 1)
+            )
+    signup.checked_in_at = now
+    signup.method = method
+    signup.distance_m = distance
+    signup.minutes = credited_minutes(now, None, event.starts_at, event.ends_at)
+    await session.flush()
+    return signup
+
+
+async def may_check_in(
+    session: AsyncSession, event: Event, user_id: int, now: datetime, zone: str
+) -> EventSignup | None:
+    """Refuses a check-in that cannot be: outside its time window, a second one, someone
+    not signed up or still waiting (unless the event takes walk-ins). Returns the
+    person's sign-up, if any."""
+    refusal = checkin_refusal(event, now, zone)
+    if refusal is not None:
+        raise refusal
+    signup = await get_signup(session, event.id, user_id)
+    if signup is not None and signup.checked_in_at is not None:
+        raise Refused(
+            "event.already_checked_in", number=event.number, time=_local(signup.checked_in_at, zone)
+        )
+    if not event.walk_in:
+        if signup is None:
+            raise Refused("event.checkin_not_signed_up", number=event.number)
+        if signup.status == SignupStatus.WAITING:
+            place = await waiting_place(session, event.id, signup.seq)
+            raise Refused("event.checkin_waiting", number=event.number, place=place)
+    return signup
+
+
+def checkin_refusal(event: Event, now: datetime, zone: str) -> Refused | None:
+    """Why check-in to the event is not open at ``now`` (too early, or over); None
+    while it is open."""
+    if now < checkin_opens(event.starts_at):
+        return Refused(
+            "event.checkin_not_yet",
+            number=event.number,
+            opens=_local(checkin_opens(event.starts_at), zone),
+        )
+    if now > event.ends_at:
+        return Refused("event.checkin_closed", number=event.number)
+    return None
+
+
+async def check_out(
+    session: AsyncSession, event: Event, user_id: int, now: datetime, zone: str
+) -> EventSignup:
+    """Record the person's leaving: their minutes become check-out − check-in (capped
+    at the event's length plus an hour). Refuses without a check-in, twice, and more
+    than an hour after the end (the time until the end is already counted)."""
+    event = await _lock(session, event.id, now)
+    signup = await get_signup(session, event.id, user_id)
+    if signup is None or signup.checked_in_at is None:
+        raise Refused("event.checkout_not_in", number=event.number)
+    if signup.checked_out_at is not None:
+        raise Refused(
+            "event.already_checked_out",
+            number=event.number,
+            time=_local(signup.checked_out_at, zone),
+        )
+    if now > event.ends_at + LATE_CHECKOUT:
+        raise Refused("event.checkout_closed", number=event.number)
+    signup.checked_out_at = now
+    signup.minutes = credited_minutes(signup.checked_in_at, now, event.starts_at, event.ends_at)
+    await session.flush()
+    return signup
+
+
+async def people(session: AsyncSession, event_id: int) -> list[tuple[EventSignup, Member]]:
+    """Everyone signed up for the event: those with a place first, then the waiting
+    list, each in the order they signed up."""
+    rows = await session.execute(
+        select(EventSignup, Member)
+        .join(Member, Member.user_id == EventSignup.user_id)
+        .where(EventSignup.event_id == event_id)
+        .order_by(EventSignup.status, EventSignup.seq)
+    )
+    return [(signup, member) for signup, member in rows]
+
+
+async def list_upcoming(
+    session: AsyncSession, group_id: int, now: datetime, limit: int = 20
+) -> list[Event]:
+    """The group's events that have not ended, soonest first."""
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.group_id == group_id, Event.ends_at > now)
+        .order_by(Event.starts_at, Event.number)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def list_past(
+    session: AsyncSession, group_id: int, now: datetime, limit: int = 10
+) -> list[Event]:
+    """The group's last events that have ended, latest first."""
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.group_id == group_id, Event.ends_at <= now)
+        .order_by(Event.ends_at.desc(), Event.number.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def attended(session: AsyncSession, event_ids: list[int]) -> dict[int, int]:
+    """How many people checked in to each event."""
+    if not event_ids:
+        return {}
+    rows = await session.execute(
+        select(EventSignup.event_id, func.count())
+        .where(EventSignup.event_id.in_(event_ids), EventSignup.checked_in_at.is_not(None))
+        .group_by(EventSignup.event_id)
+    )
+    return {event_id: int(count) for event_id, count in rows}

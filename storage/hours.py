@@ -1,0 +1,121 @@
+"""Volunteer hours (志愿服务时长): the minutes credited at the group's volunteer events,
+summed per person over a period, and the rows of the hours register.
+
+Minutes count once the person has checked out or the event has ended (until then the
+time is still running). Only ``volunteer`` events count towards hours; the other
+activities show their attendance, not hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.kinds import EventType
+from storage.models import Event, EventSignup, Member
+
+BOARD_SIZE = 30  # people on the leaderboard
+REGISTER_ROWS = 50_000  # rows of the hours register at most
+
+
+def _counted(group_id: int, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Event.group_id == group_id,
+        Event.kind == EventType.VOLUNTEER.value,
+        EventSignup.minutes.is_not(None),
+        or_(EventSignup.checked_out_at.is_not(None), Event.ends_at <= now),
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``since`` (inclusive) to ``until`` (exclusive), in UTC; None: unbounded."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions on an event's start that keep it in the period."""
+        found = []
+        if self.since is not None:
+            found.append(Event.starts_at >= self.since)
+        if self.until is not None:
+            found.append(Event.starts_at < self.until)
+        return found
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    """One person on the leaderboard."""
+
+    member: Member
+    minutes: int
+    events: int
+
+
+async def board(
+    session: AsyncSession, group_id: int, period: Period, now: datetime, limit: int = BOARD_SIZE
+) -> list[BoardLine]:
+    """The group's volunteer-hours leaderboard for the period: most minutes first."""
+    minutes = func.sum(EventSignup.minutes)
+    rows = await session.execute(
+        select(EventSignup.user_id, minutes, func.count())
+        .join(Event, Event.id == EventSignup.event_id)
+        .where(_counted(group_id, now), *period.where())
+        .group_by(EventSignup.user_id)
+        .order_by(minutes.desc(), EventSignup.user_id)
+        .limit(limit)
+    )
+    found = list(rows)
+    people = {
+        m.user_id: m
+        for m in await session.scalars(
+            select(Member).where(Member.user_id.in_([uid for uid, _, _ in found]))
+        )
+    }
+    return [
+        BoardLine(people[uid], int(total or 0), int(count))
+        for uid, total, count in found
+        if uid in people
+    ]
+
+
+async def person_minutes(
+    session: AsyncSession,
+    group_id: int,
+    user_id: int,
+    periods: Sequence[Period],
+    now: datetime,
+) -> list[tuple[int, int]]:
+    """The person's (minutes, events) in the group for each period."""
+    found = []
+    for period in periods:
+        row = (
+            await session.execute(
+                select(func.coalesce(func.sum(EventSignup.minutes), 0), func.count())
+                .join(Event, Event.id == EventSignup.event_id)
+                .where(_counted(group_id, now), EventSignup.user_id == user_id, *period.where())
+            )
+        ).one()
+        found.append((int(row[0] or 0), int(row[1])))
+    return found
+
+
+async def register_rows(
+    session: AsyncSession, group_id: int
+) -> list[tuple[Event, EventSignup, Member]]:
+    """Every sign-up of every event of the group (all types), by event then by order of
+    sign-up: the rows of the hours register."""
+    rows = await session.execute(
+        select(Event, EventSignup, Member)
+        .join(EventSignup, EventSignup.event_id == Event.id)
+        .join(Member, Member.user_id == EventSignup.user_id)
+        .where(Event.group_id == group_id)
+        .order_by(Event.starts_at, Event.number, EventSignup.status, EventSignup.seq)
+        .limit(REGISTER_ROWS)
+    )
+    return [(e, s, m) for e, s, m in rows]
