@@ -143,10 +143,17 @@ class Chat:
         return await self._send(person, caption=caption, reply_to=reply_to, **extra)
 
     async def send_album(
-        self, person: Person, count: int, caption: str | None = None, *, split: bool = False
+        self,
+        person: Person,
+        count: int,
+        caption: str | None = None,
+        *,
+        split: bool = False,
+        reply_to: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """``person`` sends ``count`` photos as one album; the first carries the caption.
-        With ``split`` the bot gets them in two getUpdates batches."""
+        With ``split`` the bot gets them in two getUpdates batches; with ``reply_to``
+        every photo replies to that message (as Telegram sends an album reply)."""
         group_id = str(next(self.world.album_ids))
         sent = []
         for index in range(count):
@@ -154,7 +161,10 @@ class Chat:
                 await self.world.settle()
             sent.append(
                 await self.send_photo(
-                    person, caption if index == 0 else None, media_group_id=group_id
+                    person,
+                    caption if index == 0 else None,
+                    media_group_id=group_id,
+                    reply_to=reply_to,
                 )
             )
         return sent

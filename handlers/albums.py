@@ -23,7 +23,7 @@ from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation, parse_caption, run_safely
 from handlers.media import kick_downloads, schedule_downloads
 from handlers.photos import caption_command, photo_of
-from handlers.prompts import AlbumSent, take_album
+from handlers.prompts import AlbumSent, take_album, take_album_reply
 from storage.albums import (
     add_album_part,
     album_parts,
@@ -70,8 +70,18 @@ async def on_album_part(update: Update, context: Ctx) -> None:
             message.caption,
             photo,
             context.clock.now(),
+            reply_to=_replied_bot_message(update, context),
         )
     schedule_album(context, key)
+
+
+def _replied_bot_message(update: Update, context: Ctx) -> int | None:
+    """The id of the bot's message this message replies to, if it replies to one."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    return replied.message_id
 
 
 def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
@@ -125,6 +135,7 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
             for p in parts
         ],
         for_language(language),
+        next((p.reply_to_message_id for p in parts if p.reply_to_message_id), None),
     )
     if parsed is None:
         await _without_command(context, album, [p.caption for p in parts])
@@ -142,7 +153,7 @@ async def _without_command(context: Ctx, album: AlbumSent, captions: list[str | 
     other = next((c for c in (caption_command(x, username) for x in captions) if c), None)
     if other is not None:
         await _refuse_album(context, album, other)
-    elif not any(captions):
+    elif not any(captions) and not await take_album_reply(context, album):
         await take_album(context, album)
 
 

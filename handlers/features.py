@@ -40,6 +40,7 @@ class Features:
     # what a photo or location sent in reply to one of the bot's messages does (an event's
     # announcement: its photos, its venue); each returns True when it took the message
     reply_takers: list[ReplyTakerFunc] = field(default_factory=list)
+    album_reply_takers: list[ReplyTakerFunc] = field(default_factory=list)  # (context, album)
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
 
     def command(self, name: str) -> CommandSpec | None:

@@ -40,6 +40,7 @@ class AlbumSent:
     since: datetime  # when its first photo arrived
     photos: list[PhotoInfo]
     t: Translator
+    reply_to: int | None = None  # the bot's message the album replies to, if any
 
     @property
     def private(self) -> bool:
@@ -89,6 +90,26 @@ async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> b
         return False
     for taker in context.features.reply_takers:
         if await taker(update, context, photo):
+            return True
+    return False
+
+
+AlbumReplyTaker = Callable[[Ctx, "AlbumSent"], Awaitable[bool]]
+
+
+def add_album_reply_taker(app: Application, taker: AlbumReplyTaker) -> None:  # type: ignore[type-arg]
+    """Let a feature take an album (without a caption) sent in reply to one of the bot's
+    messages (events: an album replying to an announcement joins the event)."""
+    features_of(app).album_reply_takers.append(taker)
+
+
+async def take_album_reply(context: Ctx, album: AlbumSent) -> bool:
+    """Offer an album that replies to one of the bot's messages to the features; True if
+    one took it."""
+    if album.reply_to is None:
+        return False
+    for taker in context.features.album_reply_takers:
+        if await taker(context, album):
             return True
     return False
 

@@ -24,8 +24,10 @@ async def add_album_part(
     caption: str | None,
     photo: PhotoInfo,
     now: datetime,
+    reply_to: int | None = None,
 ) -> None:
-    """Keep one photo of an album until the album is complete (idempotent)."""
+    """Keep one photo of an album until the album is complete (idempotent);
+    ``reply_to``: the bot's message it was sent in reply to."""
     await session.execute(
         insert(session, AlbumPart)
         .values(
@@ -34,6 +36,7 @@ async def add_album_part(
             message_id=message_id,
             user_id=user_id,
             caption=caption,
+            reply_to_message_id=reply_to,
             file_id=photo.file_id,
             file_unique_id=photo.file_unique_id,
             width=photo.width,

@@ -305,13 +305,19 @@ async def check_in(
 
 
 async def may_check_in(
-    session: AsyncSession, event: Event, user_id: int, now: datetime, zone: str
+    session: AsyncSession,
+    event: Event,
+    user_id: int,
+    now: datetime,
+    zone: str,
+    *,
+    window: bool = True,
 ) -> EventSignup | None:
-    """Refuses a check-in that cannot be: outside its time window, a second one, someone
-    not signed up or still waiting (unless the event takes walk-ins). Returns the
-    person's sign-up, if any."""
+    """Refuses a check-in that cannot be: outside its time window (with ``window``;
+    without, only once the event is over), a second one, someone not signed up or still
+    waiting (unless the event takes walk-ins). Returns the person's sign-up, if any."""
     refusal = checkin_refusal(event, now, zone)
-    if refusal is not None:
+    if refusal is not None and (window or now > event.ends_at):
         raise refusal
     signup = await get_signup(session, event.id, user_id)
     if signup is not None and signup.checked_in_at is not None:

@@ -84,6 +84,17 @@ async def board(
     ]
 
 
+async def minutes_by_person(session: AsyncSession, group_id: int, now: datetime) -> dict[int, int]:
+    """Everyone's volunteer minutes in the group, all time (for the roster)."""
+    rows = await session.execute(
+        select(EventSignup.user_id, func.sum(EventSignup.minutes))
+        .join(Event, Event.id == EventSignup.event_id)
+        .where(_counted(group_id, now))
+        .group_by(EventSignup.user_id)
+    )
+    return {uid: int(total or 0) for uid, total in rows}
+
+
 async def person_minutes(
     session: AsyncSession,
     group_id: int,

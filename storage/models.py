@@ -283,6 +283,8 @@ class AlbumPart(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[int] = mapped_column(BigInteger)
     caption: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the bot's message it replies to (an album sent in reply to an event's announcement)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     file_id: Mapped[str] = mapped_column(String(255))
     file_unique_id: Mapped[str] = mapped_column(String(64))
     width: Mapped[int] = mapped_column(Integer, default=0)

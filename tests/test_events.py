@@ -192,7 +192,7 @@ async def test_join_button_and_command_update_the_announcement_in_place(
     assert "已报名活动 #1" in answer["text"] and "1/12" in answer["text"]
     await announcement_text(harness, cast.group, post, "1/12")
     await cast.group.say(cast.driver, "/join 1")
-    assert "Signed up" in await cast.group.next_reply() or True
+    assert "已报名活动 #1" in await cast.group.next_reply()  # the group's language
     await announcement_text(harness, cast.group, post, "2/12")
     again = await cast.group.press(cast.worker, post, "✋ 报名")
     assert "已经报名" in again["text"]
@@ -305,7 +305,8 @@ async def private_checkin(harness: Harness, cast: Cast, person: Person) -> Any:
 async def test_checkin_in_the_group_answers_with_a_private_link(
     harness: Harness, cast: Cast
 ) -> None:
-    await new_event(harness, cast)
+    post = await new_event(harness, cast)
+    await signed_up(harness, cast, cast.worker, post)
     await cast.group.say(cast.worker, "/checkin 1")
     reply = await cast.group.next_reply()
     event = await stored(harness, cast.group)
@@ -514,6 +515,9 @@ async def test_checkout_hours_attendance_and_the_leaderboard(harness: Harness, c
     assert "累计 1.5 小时（1 次）" in hours
     await cast.group.say(cast.worker, "/hours me")
     assert "累计 1.5 小时" in await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/members")
+    roster = (await cast.group.next_reply()).text
+    assert "志愿 1.5 小时" in roster and "志愿 2.7 小时" in roster
     await cast.group.say(cast.worker, "/hours 2026-13")
     assert "用法：/hours" in await cast.group.next_reply()
     await cast.group.say(cast.worker, "/hours @nobody_here")
@@ -530,9 +534,11 @@ async def test_photos_by_caption_and_by_reply_to_the_announcement(
     await cast.group.send_photo(cast.worker, "/event 1")
     assert "添加 1 张照片" in await cast.group.next_reply()
     await cast.group.send_photo(cast.driver, None, reply_to=post.raw)
-    assert "1 photo" in await cast.group.next_reply() or True
+    assert "添加 1 张照片" in await cast.group.next_reply()
     await cast.group.send_album(cast.worker, 3, "/event 1")
     assert "添加 3 张照片" in await cast.group.next_reply()
+    await cast.group.send_album(cast.driver, 2, reply_to=post.raw)
+    assert "添加 2 张照片" in await cast.group.next_reply()
     event = await stored(harness, cast.group)
     db = harness.app.bot_data.db
     assert db is not None
@@ -544,10 +550,10 @@ async def test_photos_by_caption_and_by_reply_to_the_announcement(
                 )
             )
         )
-    assert len(photos) == 5
+    assert len(photos) == 7
     await cast.group.say(cast.worker, "/event 1")
     detail = await cast.group.next_reply()
-    assert "活动照片 5 张" in detail
+    assert "活动照片 7 张" in detail
     album = await cast.group.next_reply()
     assert album.raw.get("media_group_id") or album.raw.get("photo")
     await harness.world.settle()
@@ -662,3 +668,20 @@ async def test_an_edit_that_changes_nothing_is_harmless(
     await cast.group.press(cast.driver, post, "✋ 报名")
     await announcement_text(harness, cast.group, post, "2/12")
     assert "error outside an update" not in caplog.text
+
+
+async def test_checkin_in_the_group_tells_who_has_not_signed_up(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_event(harness, cast, "cap:1")
+    await cast.group.say(cast.worker, "/checkin 1")
+    assert "没有报名" in await cast.group.next_reply()
+    await cast.group.say(cast.secretary, "/join 1")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/join 1")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/checkin 1")
+    assert "候补" in await cast.group.next_reply()
+    harness.clock.advance(timedelta(days=2))
+    await cast.group.say(cast.secretary, "/checkin 1")
+    assert "已经结束" in await cast.group.next_reply()

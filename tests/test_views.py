@@ -239,3 +239,13 @@ def test_event_lists_fit_telegram_whatever_the_titles() -> None:
     board = [BoardLine(person(n, "名" * 64, "姓" * 64), 10**9, 10**6) for n in range(1, 31)]
     heading = zh("hours.title_all")
     assert all(len(chunk) <= 4096 for chunk in event_views.render_board(zh, heading, board))
+
+
+def test_attendance_of_a_thousand_people_stays_a_few_messages() -> None:
+    start = NOW + timedelta(days=1)
+    people = [
+        (signup(n, checked_in_at=start, minutes=150, method="qr"), person(n, "队员" * 20))
+        for n in range(1, 1001)
+    ]
+    sheet = event_views.render_attendance(zh, group(), event(cap=1000), people, start)
+    assert len(sheet) <= 3 and "另有 920 人" in sheet[-1]

@@ -19,6 +19,7 @@ from handlers.events.checkin import (
     checkout_command,
     on_link,
     on_qr,
+    take_album_reply,
     take_code,
     take_location,
     take_reply,
@@ -36,7 +37,7 @@ from handlers.events.hours import hours_command
 from handlers.events.keyboards import SIGNUP_BUTTON
 from handlers.general.start import register_payload
 from handlers.invocation import register_command
-from handlers.prompts import Taker, add_reply_taker, add_taker
+from handlers.prompts import Taker, add_album_reply_taker, add_reply_taker, add_taker
 
 CHECKIN_WAIT = timedelta(hours=12)  # a check-in prompt nobody came back to is forgotten
 
@@ -81,3 +82,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         ),
     )
     add_reply_taker(app, take_reply)
+    add_album_reply_taker(app, take_album_reply)

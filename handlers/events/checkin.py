@@ -26,14 +26,16 @@ from domain.errors import NotAdmin, PrivateOnly, Refused, UsageError
 from domain.events import hours_text
 from domain.geo import distance_m
 from domain.kinds import CheckinMethod, PromptKind
-from handlers.common import is_group_chat, reply
+from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.events.commands import Transaction, photo_reply
 from handlers.events.keyboards import link_button, location_keyboard
 from handlers.events.notify import checkin_url, refresh_soon
 from handlers.i18n import Translator
-from handlers.invocation import Invocation
+from handlers.invocation import Invocation, run_safely
+from handlers.prompts import AlbumSent
 from storage import events as store
+from storage.groups import get_group
 from storage.models import Event, Group
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, set_prompt
@@ -56,8 +58,10 @@ async def checkin_command(inv: Invocation) -> None:
     if not inv.private:
         # a code typed in the group is seen by everyone: it is not taken here; before
         # check-in opens the button is given all the same (the private chat says when)
-        if event.ends_at < now:
-            raise Refused("event.checkin_closed", number=event.number)
+        async with inv.context.read() as session:
+            await store.may_check_in(
+                session, event, inv.user_id, now, inv.group.timezone, window=False
+            )
         await inv.reply(
             inv.t("checkin.go_private", number=event.number, title=event.title),
             link_button(inv.t, "checkin.open_button", checkin_url(inv.context, event)),
@@ -255,6 +259,27 @@ async def checkout_command(inv: Invocation) -> None:
             hours=hours_text(signup.minutes or 0),
         )
     )
+
+
+async def take_album_reply(context: Ctx, album: AlbumSent) -> bool:
+    """An album (without a caption) sent in reply to an event's announcement: its photos
+    join the event, exactly as if it had been captioned ``/event n``."""
+    if album.private or album.reply_to is None:
+        return False
+    async with context.read() as session:
+        group = await get_group(session, album.chat_id)
+        event = (
+            await store.event_by_announcement(session, group.id, album.reply_to)
+            if group is not None
+            else None
+        )
+    if group is None or event is None:
+        return False
+    admin = await is_admin(context, group, album.user_id)
+    await run_safely(
+        Invocation.from_album(context, album, "event", str(event.number), group, admin)
+    )
+    return True
 
 
 async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> bool:

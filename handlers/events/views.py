@@ -23,6 +23,7 @@ TYPE_ICONS = {
     "meeting": "🗳",
 }
 MAX_NAMES = 60  # people named in one list of the detail
+MAX_ATTENDANCE = 80  # people with a line of their own on the attendance sheet
 
 
 def type_text(t: Translator, kind: str) -> str:
@@ -197,7 +198,7 @@ def render_attendance(
             hours=hours_text(sum(s.minutes or 0 for s, _ in present)),
         )
     )
-    for signup, member in present:
+    for signup, member in present[:MAX_ATTENDANCE]:
         lines.append(
             t(
                 "attendance.line",
@@ -210,6 +211,8 @@ def render_attendance(
                 method=t.plain(f"checkin.method.{signup.method}"),
             )
         )
+    if len(present) > MAX_ATTENDANCE:
+        lines.append(t("attendance.more", count=len(present) - MAX_ATTENDANCE))
     absent = [m for s, m in joined if s.checked_in_at is None]
     if absent:
         key = "attendance.no_shows" if event.ends_at <= now else "attendance.not_yet"

@@ -16,6 +16,7 @@ from handlers.i18n import Html, escape, for_language
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
+from storage.hours import minutes_by_person
 from storage.issue_reads import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import full_name
@@ -23,7 +24,8 @@ from storage.topic_reads import claimed_by
 
 
 async def members(update: Update, context: Ctx) -> None:
-    """The group's roster with each person's role."""
+    """The group's roster: each person's role, topics held, open issues assigned and
+    volunteer hours."""
     group = require_group(update, context)
     if context.args:
         raise UsageError("members")
@@ -31,7 +33,8 @@ async def members(update: Update, context: Ctx) -> None:
         rows = await roster(session, group.id)
         topics = await claimed_by(session, group.id)
         issues = await open_assigned(session, group.id)
-    for chunk in render_roster(context.t, rows, topics, issues):
+        minutes = await minutes_by_person(session, group.id, context.clock.now())
+    for chunk in render_roster(context.t, rows, topics, issues, minutes):
         await reply(update, context, chunk)
 
 

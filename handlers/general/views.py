@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from domain.events import hours_text
 from handlers.commands import SECTIONS, CommandSpec, visible
 from handlers.common import (
     split_message,
@@ -87,9 +88,10 @@ def render_roster(
     rows: list[tuple[Member, Membership]],
     topics: dict[int, list[int]] | None = None,
     issues: dict[int, list[int]] | None = None,
+    minutes: dict[int, int] | None = None,
 ) -> list[Html]:
     """The roster as one or more messages (each under Telegram's 4096 characters): role,
-    the topics each person holds and the issues assigned to them."""
+    the topics each person holds, the issues assigned to them, their volunteer hours."""
     lines = [t("members.title", count=len(rows))]
     for member, membership in rows:
         handle = f" @{member.username}" if member.username else ""
@@ -106,6 +108,9 @@ def render_roster(
         assigned = (issues or {}).get(member.user_id, [])
         if assigned:
             line = Html(line + t("members.issues", numbers=" ".join(f"#{n}" for n in assigned)))
+        spent = (minutes or {}).get(member.user_id, 0)
+        if spent:
+            line = Html(line + t("members.hours", hours=hours_text(spent)))
         lines.append(line)
     return split_message(lines)
 

@@ -7,7 +7,8 @@ Create Date: 2026-11-29 08:00:00
 ``events`` are numbered per group like topics and issues; ``event_signups`` holds who has
 a place and who waits (in the order they signed up), and each person's check-in,
 check-out and credited minutes, so /hours is one indexed sum. Event photos are
-``photos`` rows of subject ``event``: no schema change there.
+``photos`` rows of subject ``event``; an album part remembers the bot's message it
+replies to (an album sent in reply to an event's announcement joins the event).
 """
 
 from collections.abc import Sequence
@@ -94,10 +95,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_event_signups_queue", "event_signups", ["event_id", "status", "seq"])
     op.create_index("ix_event_signups_user", "event_signups", ["user_id", "event_id"])
+    with op.batch_alter_table("album_parts") as batch:
+        batch.add_column(sa.Column("reply_to_message_id", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
     op.execute("DELETE FROM photos WHERE subject_kind = 'event'")
     op.execute("DELETE FROM counters WHERE kind = 'event'")
+    with op.batch_alter_table("album_parts") as batch:
+        batch.drop_column("reply_to_message_id")
     op.drop_table("event_signups")
     op.drop_table("events")
