@@ -227,6 +227,7 @@ async def event_life(
     await _step(group, captain, "/attendance 1")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")
+    await _step(group, driver, "/members")
     await _step(group, captain, "/events past")
     await _step(group, secretary, "/export hours")
 
