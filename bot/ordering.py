@@ -3,14 +3,16 @@ different chats are handled side by side (up to a limit).
 
 A location sent right after ``/report``, or ``/claim 1`` right after ``/newtopic``, must
 see the effect of the message before it; with python-telegram-bot's plain concurrency
-the two could run at once and the second would miss the first.
+the two could run at once and the second would miss the first. Button presses are the
+exception: each person's presses in a chat keep their own order, beside the chat's
+messages (a press comes after the message whose button it is).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Coroutine, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -18,11 +20,16 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 
-def chat_key(update: object) -> int | None:
+def chat_key(update: object) -> Hashable | None:
     """The chat whose order this update keeps (the person's, for an update without a
-    chat); None for updates that belong to no chat."""
+    chat); None for updates that belong to no chat. A button press keeps the order of
+    its presser's presses in that chat only: it must not wait behind the group's other
+    messages, whose replies may be queued for minutes at 20 a minute, since Telegram
+    drops a press that is not answered within seconds."""
     if not isinstance(update, Update):
         return None
+    if update.callback_query is not None and update.effective_chat is not None:
+        return ("press", update.effective_chat.id, update.callback_query.from_user.id)
     message = update.effective_message
     if message is not None and message.migrate_from_chat_id:
         # the supergroup's "moved here" notice keeps its turn with the old group's
@@ -48,7 +55,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         # real limit is applied after the chat's turn has come
         super().__init__(max(max_concurrent_updates, QUEUED))
         self._slots = asyncio.Semaphore(max_concurrent_updates)
-        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._chats: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this chat's earlier updates, then for a free slot, then run."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.geo import valid_position
 from domain.kinds import EventType
@@ -32,7 +33,8 @@ MAX_CAP = 1000  # people at one event
 _OPTION = re.compile(r"(?<!\S)(cap|geo|人数|位置)[:：]\s*(\S+)", re.IGNORECASE)
 _WALK_IN = re.compile(r"(?<!\S)(?:walkin|walk-in|现场报名)(?!\S)", re.IGNORECASE)
 _TIMES = re.compile(r"^(\d{1,2}[:：]\d{2})(?:\s*[-–~～至]\s*(\d{1,2}[:：]\d{2}))?$")
-_PLACE = re.compile(r"\s[@＠]\s*")
+# "@ 明翠社区", "@明翠社区": a place; "@wang_shuji" (a mention) stays in the title
+_PLACE = re.compile(r"\s[@＠](?:\s+|(?=[^\x00-\x7f]))")
 
 
 @dataclass(frozen=True)
@@ -150,5 +152,7 @@ def credited_minutes(
 
 
 def hours_text(minutes: int) -> str:
-    """Minutes as hours with one decimal: 150 → ``2.5``."""
-    return f"{minutes / 60:.1f}"
+    """Minutes as hours with one decimal, halves rounded up: 150 → ``2.5``, 153 → ``2.6``
+    (2.55 h), 147 → ``2.5`` (2.45 h)."""
+    tenths = Decimal(minutes) / 6  # minutes → tenths of an hour
+    return str((tenths.quantize(Decimal(1), rounding=ROUND_HALF_UP) / 10).quantize(Decimal("0.1")))

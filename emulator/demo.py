@@ -6,6 +6,7 @@ our poller, a SQLite file); the script plays the people; the transcript is print
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -184,6 +185,7 @@ async def event_life(
     await late.private().next_reply()
     for person in [*volunteers, late]:
         await group.press(person, post, "✋ 报名")
+    await asyncio.sleep(1.5)  # the announcement's count is edited once the presses stop
     await _step(group, worker, "/events")
     await _step(group, crew[-1], "/leave 1")  # the 13th moves up and hears it privately
     await late.private().next_reply()
@@ -192,6 +194,8 @@ async def event_life(
     await _step(group, captain, "/event 1 qr")
     await captain.private().next_reply()  # the QR code, sent privately
     await _step(group, captain, "/event 1 code on")
+    await group.send_photo(secretary, None, reply_to=post.raw)  # the venue, the day before
+    await group.next_reply()
 
     clock.set(at("08:45").astimezone(UTC))
     await _step(group, worker, "/checkin 1")
@@ -224,6 +228,10 @@ async def event_life(
         await _step(person.private(), person, "/checkout 1")
         clock.advance(timedelta(minutes=7))
     clock.set(at("12:00").astimezone(UTC))
+    await group.send_album(worker, 2, "/event 1 清扫前后")
+    await group.next_reply()
+    await group.say(worker, "/event 1")
+    await group.replies(2)  # the event, then its photos as an album
     await _step(group, captain, "/attendance 1")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, JobQueue, MessageHandler, filters
 
 from domain.kinds import Subject
+from domain.text import clean_note
 from handlers.common import is_admin
 from handlers.context import Ctx
 from handlers.i18n import for_language, language_from_code
@@ -67,7 +68,8 @@ async def on_album_part(update: Update, context: Ctx) -> None:
             key[1],
             message.message_id,
             user.id,
-            message.caption,
+            # kept cleaned: PostgreSQL text holds no NUL, and nothing invisible is needed
+            clean_note(message.caption) if message.caption else None,
             photo,
             context.clock.now(),
             reply_to=_replied_bot_message(update, context),

@@ -36,12 +36,16 @@ class BotData:
     admins_ttl: timedelta = timedelta(minutes=10)
     album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
     announce_delay: timedelta = timedelta(seconds=1)  # joins in a row: one edit of the post
+    announce_interval: timedelta = timedelta(seconds=10)  # one announcement's edits, apart
+    announced_at: dict[int, float] = field(default_factory=dict)  # event id → last edit
     features: Features = field(default_factory=Features)
     # ids of processed updates that wrote nothing, until the delivery records them
     unrecorded: list[int] = field(default_factory=list)
     # when reading a group's admins from Telegram last failed, by chat id
     admins_failed_at: dict[int, datetime] = field(default_factory=dict)
     exports: set[int] = field(default_factory=set)  # groups whose register is being made
+    # wrong check-in codes lately, by (person, event): guessing is cut off after a few
+    code_failures: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
 
 

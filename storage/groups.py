@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
-from storage.models import Counter, Group
+from storage.models import Counter, Event, Group
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ async def update_settings(
 async def migrate_group(
     session: AsyncSession, old_chat_id: int, new_chat_id: int, now: datetime
 ) -> Group | None:
-    """Move a group's data to its new supergroup chat id; idempotent."""
+    """Move a group's data to its new supergroup chat id; idempotent. Event
+    announcements stay behind in the old chat (their message ids mean nothing in the new
+    one)."""
     old = await get_group(session, old_chat_id)
     if old is None:
         return await get_group(session, new_chat_id)
@@ -111,6 +113,11 @@ async def migrate_group(
         update(Group)
         .where(Group.id == old.id)
         .values(chat_id=new_chat_id, chat_type="supergroup", updated_at=now)
+    )
+    # message ids start again in the supergroup: an announcement's id names another
+    # message there, so it is forgotten (``/event n`` posts a new one)
+    await session.execute(
+        update(Event).where(Event.group_id == old.id).values(announce_message_id=None)
     )
     await session.refresh(old)
     return old

@@ -19,7 +19,7 @@ from domain.kinds import EventType
 from storage.models import Event, EventSignup, Member
 
 BOARD_SIZE = 30  # people on the leaderboard
-REGISTER_ROWS = 50_000  # rows of the hours register at most
+REGISTER_EVENTS = 100  # events read at once for the hours register
 
 
 def _counted(group_id: int, now: datetime) -> ColumnElement[bool]:
@@ -116,17 +116,33 @@ async def person_minutes(
     return found
 
 
-async def register_rows(
-    session: AsyncSession, group_id: int
-) -> list[tuple[Event, EventSignup, Member]]:
-    """Every sign-up of every event of the group (all types), by event then by order of
-    sign-up: the rows of the hours register."""
+RegisterRow = tuple[Event, EventSignup, Member]
+EventKey = tuple[datetime, int]  # (start, id): where the next chunk of the register starts
+
+
+async def register_chunk(
+    session: AsyncSession, group_id: int, after: EventKey | None, events: int = REGISTER_EVENTS
+) -> tuple[list[RegisterRow], EventKey | None]:
+    """The next ``events`` events of the group (by start, all types) after ``after``,
+    with every sign-up of each in the order people signed up: a chunk of the hours
+    register, and where the next one starts (None when this was the last)."""
+    query = select(Event).where(Event.group_id == group_id)
+    if after is not None:
+        query = query.where(
+            or_(Event.starts_at > after[0], and_(Event.starts_at == after[0], Event.id > after[1]))
+        )
+    found = list(await session.scalars(query.order_by(Event.starts_at, Event.id).limit(events)))
+    if not found:
+        return [], None
     rows = await session.execute(
-        select(Event, EventSignup, Member)
-        .join(EventSignup, EventSignup.event_id == Event.id)
+        select(EventSignup, Member)
         .join(Member, Member.user_id == EventSignup.user_id)
-        .where(Event.group_id == group_id)
-        .order_by(Event.starts_at, Event.number, EventSignup.status, EventSignup.seq)
-        .limit(REGISTER_ROWS)
+        .where(EventSignup.event_id.in_([e.id for e in found]))
+        .order_by(EventSignup.event_id, EventSignup.status, EventSignup.seq)
     )
-    return [(e, s, m) for e, s, m in rows]
+    by_event: dict[int, list[tuple[EventSignup, Member]]] = {}
+    for signup, member in rows:
+        by_event.setdefault(signup.event_id, []).append((signup, member))
+    chunk = [(e, s, m) for e in found for s, m in by_event.get(e.id, [])]
+    last = found[-1]
+    return chunk, (last.starts_at, last.id) if len(found) == events else None

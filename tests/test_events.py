@@ -4,6 +4,7 @@ isolation between groups and bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,6 +143,8 @@ async def test_newevent_in_chinese_without_end_or_cap(harness: Harness, cast: Ca
         pytest.param("volunteer {day} 09:00 清扫 cap:0", "1000", id="cap-zero"),
         pytest.param("volunteer {day} 09:00 清扫 cap:99999999999999999999", "1000", id="cap-huge"),
         pytest.param("volunteer {day} 09:00 清扫 geo:91,200", "geo", id="bad-geo"),
+        pytest.param("volunteer 9999-12-31 23:00 末日清扫", "太远", id="end-of-the-calendar"),
+        pytest.param("volunteer 3000-01-01 09:00 清扫", "太远", id="far-future"),
         pytest.param("", "用法：/newevent", id="empty"),
     ],
 )
@@ -685,3 +688,146 @@ async def test_checkin_in_the_group_tells_who_has_not_signed_up(
     harness.clock.advance(timedelta(days=2))
     await cast.group.say(cast.secretary, "/checkin 1")
     assert "已经结束" in await cast.group.next_reply()
+
+
+# --- what hostile members and failing Telegram calls found ------------------------------
+
+
+async def test_after_a_supergroup_migration_no_other_message_becomes_the_announcement(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_event(harness, cast)
+    supergroup = await cast.group.migrate(by=cast.secretary)
+    await harness.world.settle()
+    harness.emulator.mark_all_read()
+    await supergroup.say(cast.worker, "/help")
+    help_reply = await supergroup.next_reply()
+    await supergroup.say(cast.worker, "/join 1")
+    assert "已报名活动 #1" in await supergroup.next_reply()
+    await harness.world.settle()
+    await asyncio.sleep(0.5)  # any edit of the announcement would have happened
+    assert (
+        "志愿服务" not in harness.emulator.messages[(supergroup.id, help_reply.message_id)]["text"]
+    )
+    # /event 1 posts the event with its buttons again: that becomes the announcement
+    await supergroup.say(cast.worker, "/event 1")
+    detail = await supergroup.next_reply()
+    assert detail.button("✋ 报名").callback_data == "ev:join:1"
+    event = await stored(harness, supergroup)
+    assert event.announce_message_id == detail.message_id
+
+
+async def test_a_forwarded_live_location_does_not_check_in(harness: Harness, cast: Cast) -> None:
+    post = await new_event(harness, cast, f"geo:{VENUE[0]},{VENUE[1]}")
+    await signed_up(harness, cast, cast.worker, post)
+    await open_checkin(harness, day_after(harness))
+    chat = await private_checkin(harness, cast, cast.worker)
+    await chat.next_reply()
+    forwarded = harness.emulator.user_message(
+        chat.chat,
+        cast.worker.user,
+        location={"latitude": VENUE[0], "longitude": VENUE[1], "live_period": 900},
+        forward_origin={"type": "user", "date": 0, "sender_user": cast.driver.user.to_api()},
+    )
+    harness.emulator.push("message", forwarded)
+    assert "转发" in await chat.next_reply()
+    assert await signups(harness, await stored(harness, cast.group)) != [] and all(
+        s.checked_in_at is None for s in await signups(harness, await stored(harness, cast.group))
+    )
+
+
+async def test_an_album_caption_with_nul_still_adds_the_photos(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_event(harness, cast)
+    await cast.group.send_album(cast.worker, 2, "/event 1\x00")
+    assert "添加 2 张照片" in await cast.group.next_reply()
+
+
+async def test_a_failing_private_notice_leaves_the_leaver_answered_and_names_the_person(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_event(harness, cast, "cap:1")
+    await cast.driver.private().start()
+    await cast.driver.private().next_reply()
+    await cast.group.say(cast.worker, "/join 1")
+    await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/join 1")
+    await cast.group.next_reply()
+    harness.emulator.fail("sendMessage", 400, "Bad Request: something else went wrong")
+    await cast.group.say(cast.worker, "/leave 1")
+    replies = [(await cast.group.next_reply()).text, (await cast.group.next_reply()).text]
+    assert any("候补转为正式报名" in r for r in replies)
+    assert any("已取消报名" in r for r in replies)
+    rows = await signups(harness, await stored(harness, cast.group))
+    assert [(r.user_id, r.status) for r in rows] == [(cast.driver.id, "in")]
+
+
+async def test_a_link_or_qr_code_that_reached_an_outsider_checks_nobody_in(
+    harness: Harness, cast: Cast
+) -> None:
+    await new_event(harness, cast, "walkin")
+    event = await stored(harness, cast.group)
+    outsider = harness.world.person("外", last_name="人", username="outsider")
+    chat = outsider.private()
+    await open_checkin(harness, day_after(harness))
+    await chat.start(f"qr-{event.qr_token}")
+    assert "只有“养护一班”群的成员" in await chat.next_reply()
+    await chat.start(f"ev-{event.link_token}")
+    assert "只有“养护一班”群的成员" in await chat.next_reply()
+    assert await signups(harness, event) == []
+
+
+async def test_codes_typed_loosely_work_and_guessing_is_cut_off(
+    harness: Harness, cast: Cast
+) -> None:
+    post = await new_event(harness, cast)
+    await signed_up(harness, cast, cast.worker, post)
+    await signed_up(harness, cast, cast.driver, post)
+    event = await stored(harness, cast.group)
+    await open_checkin(harness, day_after(harness))
+    code = event.checkin_code
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())  # full-width, lower case
+    await cast.worker.private().send(f"/checkin 1 {wide}")
+    assert "签到成功" in await cast.worker.private().next_reply()
+    guesser = cast.driver.private()
+    for attempt in range(10):
+        await guesser.send(f"/checkin 1 WRONG{attempt}")
+        assert "not right" in await guesser.next_reply()
+    await guesser.send(f"/checkin 1 {code[:3]} {code[3:]}")
+    assert "Too many wrong codes" in await guesser.next_reply()
+    harness.clock.advance(timedelta(minutes=31))
+    await guesser.send(f"/checkin 1 {code[:3]} {code[3:]}")
+    assert "Checked in" in await guesser.next_reply()
+
+
+async def test_a_press_after_the_end_takes_the_buttons_away(harness: Harness, cast: Cast) -> None:
+    post = await new_event(harness, cast)
+    harness.clock.advance(timedelta(days=2))
+    answer = await cast.group.press(cast.worker, post, "✋ 报名")
+    assert "已经结束" in answer["text"]
+    text = await announcement_text(harness, cast.group, post, "活动已结束")
+    assert "报名" in text
+    assert "reply_markup" not in harness.emulator.messages[(cast.group.id, post.message_id)]
+
+
+async def test_two_hours_registers_asked_at_once_are_both_whole(
+    harness: Harness, cast: Cast
+) -> None:
+    post = await new_event(harness, cast)
+    await signed_up(harness, cast, cast.worker, post)
+    admin_chat = cast.captain.private()
+    await admin_chat.start()
+    await admin_chat.next_reply()
+    await cast.group.say(cast.secretary, "/export hours")
+    await admin_chat.send("/export hours")
+    for chat in (cast.group, admin_chat):
+        answer = await chat.next_reply()
+        if "document" in answer.raw:
+            content = harness.emulator.files[answer.raw["document"]["file_id"]].content
+            sheet = load_workbook(io.BytesIO(content)).active
+            assert sheet is not None and sheet.max_row == 2
+        else:
+            assert "正在生成" in answer, answer.text
+    leftovers = list((harness.config.media.dir).rglob("*.part"))
+    assert leftovers == []

@@ -144,3 +144,9 @@ def test_credited_minutes(checked_in: datetime, checked_out: datetime | None, mi
 def test_checkin_opens_thirty_minutes_before_and_hours_are_shown_with_one_decimal() -> None:
     assert checkin_opens(START) == START - timedelta(minutes=30)
     assert hours_text(150) == "2.5" and hours_text(0) == "0.0" and hours_text(200) == "3.3"
+
+
+def test_a_mention_in_the_title_is_not_a_place() -> None:
+    parsed = parse_newevent("meeting 2026-12-05 19:00 联系 @wang_shuji 报名 @ 会议室")
+    assert parsed.title == "联系 @wang_shuji 报名" and parsed.place == "会议室"
+    assert parse_newevent("study 2026-12-05 19:00 读书会 @党员活动室").place == "党员活动室"

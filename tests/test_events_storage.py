@@ -207,8 +207,8 @@ async def test_checkout_minutes_and_the_leaderboard(database: Database) -> None:
     assert [(line.member.user_id, line.minutes) for line in after] == [(2, 150), (3, 150), (1, 60)]
     assert april == [] and mine == [(150, 1), (150, 1)]
     async with database.read() as session:
-        rows = await hours.register_rows(session, group)
-    assert len(rows) == 6
+        rows, following = await hours.register_chunk(session, group, None)
+    assert len(rows) == 6 and following is None
 
 
 async def test_another_groups_event_is_invisible(database: Database) -> None:
@@ -218,5 +218,27 @@ async def test_another_groups_event_is_invisible(database: Database) -> None:
     await join(database, event, 1)
     async with database.read() as session:
         assert await store.list_upcoming(session, b, NOW) == []
-        assert await hours.register_rows(session, b) == []
+        assert await hours.register_chunk(session, b, None) == ([], None)
         assert [e.number for e in await store.list_upcoming(session, a, NOW)] == [1]
+
+
+async def test_the_hours_register_is_read_in_chunks_of_events(database: Database) -> None:
+    group = await setup_group(database)
+    events = [await new_event(database, group, cap=None) for _ in range(5)]  # same start
+    events.append(await new_event(database, group, cap=None, start=START - timedelta(days=1)))
+    for event in events:
+        for uid in (1, 2):
+            await join(database, event, uid)
+    seen: list[tuple[int, int]] = []
+    after: hours.EventKey | None = None
+    chunks = 0
+    while True:
+        async with database.read() as session:
+            rows, after = await hours.register_chunk(session, group, after, events=2)
+        seen += [(e.number, s.user_id) for e, s, _ in rows]
+        chunks += 1
+        if after is None:
+            break
+    assert chunks == 4  # 2 + 2 + 2 events, then an empty read
+    assert seen[:2] == [(6, 1), (6, 2)]  # the earliest first
+    assert sorted(seen) == sorted((e.number, uid) for e in events for uid in (1, 2))

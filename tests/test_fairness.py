@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,27 @@ async def test_updates_of_one_chat_still_run_in_order_while_others_pass(
     await cast.group.say(cast.worker, "/claim 1")
     assert "中东桥加固" in await cast.group.next_reply()
     assert "中东桥加固" in await cast.group.next_reply()
+
+
+async def test_a_button_press_does_not_wait_behind_the_groups_messages(
+    harness: Harness, cast: Cast
+) -> None:
+    day = (harness.clock.now() + timedelta(days=1)).date().isoformat()
+    await cast.group.say(cast.captain, f"/newevent volunteer {day} 09:00 清扫")
+    post = await cast.group.next_reply()
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(update: Update, context: Ctx) -> None:
+        entered.set()
+        await release.wait()
+
+    harness.app.add_handler(MessageHandler(filters.Regex("^稍等$"), slow), group=1)
+    await cast.group.say(cast.worker, "稍等")  # the group's messages now wait behind this
+    await asyncio.wait_for(entered.wait(), 5)
+    answer = await cast.group.press(cast.driver, post, "✋ 报名")
+    assert "已报名活动 #1" in answer["text"]
+    release.set()
+    await harness.world.settle()
 
 
 async def _group(world: World, title: str) -> tuple[GroupChat, Any]:

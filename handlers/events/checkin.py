@@ -18,7 +18,11 @@ An admin sets the venue by replying to the announcement with a location.
 
 from __future__ import annotations
 
+import logging
+import math
 import secrets
+import unicodedata
+from datetime import timedelta
 
 from telegram import Message, ReplyKeyboardRemove, Update
 
@@ -36,20 +40,31 @@ from handlers.invocation import Invocation, run_safely
 from handlers.prompts import AlbumSent
 from storage import events as store
 from storage.groups import get_group
+from storage.members import group_member
 from storage.models import Event, Group
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, set_prompt
 
+log = logging.getLogger(__name__)
+MAX_WRONG_CODES = 10  # wrong codes a person may try for one event within …
+CODE_COOL_DOWN = timedelta(minutes=30)  # … this long
+
 
 def _code(text: str) -> str:
-    """A typed code as stored: upper case, no spaces."""
-    return "".join(text.split()).upper()[:32]
+    """A typed code as stored: full-width letters and digits as ASCII, upper case, no
+    spaces or invisible characters."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()[:32]
+
+
+def _metres(value: float) -> str:
+    """A distance or accuracy as the person reads it (any float Telegram might send)."""
+    return str(round(value)) if math.isfinite(value) else "?"
 
 
 async def checkin_command(inv: Invocation) -> None:
     """``/checkin n [code]``: in the group, a button to the private chat; in private,
     the check-in itself."""
-    if not 1 <= len(inv.args) <= 2:
+    if not 1 <= len(inv.args) <= 4:  # a code may be typed with spaces: "44U U73"
         raise UsageError("checkin")
     number = inv.number(inv.args[0])
     async with inv.context.read() as session:
@@ -67,7 +82,7 @@ async def checkin_command(inv: Invocation) -> None:
             link_button(inv.t, "checkin.open_button", checkin_url(inv.context, event)),
         )
         return
-    code = inv.args[1] if len(inv.args) == 2 else None
+    code = "".join(inv.args[1:]) or None
     await begin(inv.context, inv.t, inv.group, event, inv.user_id, code, inv.transaction)
 
 
@@ -114,8 +129,19 @@ async def _with_code(
 ) -> None:
     if event.latitude is not None and not event.code_fallback:
         raise Refused("checkin.code_not_here", number=event.number)
+    now = context.clock.now()
+    failures = context.bot_data.code_failures
+    key = (uid, event.id)
+    recent = [at for at in failures.get(key, []) if at > now - CODE_COOL_DOWN]
+    if len(recent) >= MAX_WRONG_CODES:
+        raise Refused("checkin.too_many_codes", number=event.number)
     if not secrets.compare_digest(_code(code).encode(), event.checkin_code.encode()):
+        if len(failures) > 10_000:  # forget the old ones rather than grow for ever
+            failures.clear()
+        failures[key] = [*recent, now]
+        log.info("wrong check-in code from %s for event %s", uid, event.id)
         raise Refused("checkin.bad_code", number=event.number)
+    failures.pop(key, None)
     await _check_in(context, t, group, event, uid, CheckinMethod.CODE, None, transaction)
 
 
@@ -167,10 +193,12 @@ async def take_location(update: Update, context: Ctx, found: Waiting) -> bool:
     )
     accuracy = location.horizontal_accuracy
     problem: tuple[str, dict[str, object]] | None = None
-    if not live and not event.allow_pin:
+    if message.forward_origin is not None:
+        problem = ("checkin.forwarded", {})  # someone else's position
+    elif not live and not event.allow_pin:
         problem = ("checkin.need_live", {})
-    elif accuracy is not None and accuracy > radius:
-        problem = ("checkin.imprecise", {"accuracy": round(accuracy), "radius": radius})
+    elif accuracy is not None and not 0 <= accuracy <= radius:  # NaN fails too
+        problem = ("checkin.imprecise", {"accuracy": _metres(accuracy), "radius": radius})
     elif distance > radius:
         problem = ("checkin.too_far", {"distance": distance, "radius": radius})
     if problem is not None:
@@ -211,29 +239,34 @@ async def _event_of(context: Ctx, found: Waiting) -> tuple[Event | None, Group |
 
 async def on_link(update: Update, context: Ctx, payload: str) -> None:
     """``/start ev-<token>``: the group's check-in button opened the private chat."""
-    event, group = await _by_token(context, payload, qr=False)
     user = update.effective_user
     assert user is not None
+    event, group = await _by_token(context, payload, user.id, qr=False)
     await begin(context, context.t, group, event, user.id, None, context.transaction)
 
 
 async def on_qr(update: Update, context: Ctx, payload: str) -> None:
     """``/start qr-<token>``: the QR code printed at the venue checks the scanner in."""
-    event, group = await _by_token(context, payload, qr=True)
     user = update.effective_user
     assert user is not None
+    event, group = await _by_token(context, payload, user.id, qr=True)
     await _check_in(
         context, context.t, group, event, user.id, CheckinMethod.QR, None, context.transaction
     )
 
 
-async def _by_token(context: Ctx, payload: str, *, qr: bool) -> tuple[Event, Group]:
+async def _by_token(context: Ctx, payload: str, uid: int, *, qr: bool) -> tuple[Event, Group]:
+    """The event a deep link names, for a current member of its group (a link or QR code
+    that travelled to someone outside the group checks nobody in)."""
     token = payload.split("-", 1)[1] if "-" in payload else ""
     async with context.read() as session:
         event = await store.event_by_token(session, token, qr=qr) if token else None
         group = await session.get(Group, event.group_id) if event is not None else None
+        member = await group_member(session, group.id, user_id=uid) if group is not None else None
     if event is None or group is None or not group.active:
         raise Refused("start.bad_link")
+    if member is None:
+        raise Refused("checkin.not_member", group=group.title)
     if event.ends_at < context.clock.now():
         raise Refused("event.checkin_closed", number=event.number)
     return event, group

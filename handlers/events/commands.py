@@ -4,7 +4,9 @@ buttons: parse, one transaction, reply."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
@@ -18,7 +20,7 @@ from telegram.error import BadRequest, Forbidden
 from domain.errors import InvalidValue, Refused, UsageError
 from domain.events import DEFAULT_LENGTH, parse_newevent
 from domain.kinds import SignupStatus, Subject
-from domain.parsing import ArgumentError, parse_switch
+from domain.parsing import ArgumentError, check_future, parse_switch
 from handlers.common import deep_link, reply, require_group
 from handlers.context import Ctx
 from handlers.events.keyboards import link_button
@@ -42,9 +44,19 @@ from storage.members import get_member
 from storage.models import Event, Group
 from storage.photos import PhotoInfo, attach_photos, photos_of
 
-SWITCHES = {"pin": "pin", "定位点": "pin", "code": "code", "签到码": "code", "walkin": "walkin"}
+log = logging.getLogger(__name__)
+SWITCHES = {
+    "pin": "pin",
+    "定位点": "pin",
+    "code": "code",
+    "签到码": "code",
+    "walkin": "walkin",
+    "walk-in": "walkin",
+    "现场报名": "walkin",
+}
 PAST_WORDS = ("past", "往期", "过去", "已结束")
 MAX_SHOWN_PHOTOS = 10
+LISTED = 20  # upcoming events /events shows
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -58,13 +70,14 @@ async def newevent(inv: Invocation) -> None:
     except ValueError:
         raise UsageError("newevent") from None
     zone = ZoneInfo(inv.group.timezone)
+    now = inv.context.clock.now()
+    check_future(parsed.day, now.astimezone(zone).date(), "newevent")  # ten years at most
     starts_at = datetime.combine(parsed.day, parsed.start, tzinfo=zone)
     ends_at = (
         datetime.combine(parsed.day, parsed.end, tzinfo=zone)
         if parsed.end is not None
         else starts_at + DEFAULT_LENGTH
     )
-    now = inv.context.clock.now()
     if starts_at <= now:
         raise InvalidValue("event.past_start", command="newevent")
     draft = store.EventDraft(
@@ -107,9 +120,11 @@ async def events_command(update: Update, context: Ctx) -> None:
             events = await store.list_past(session, group.id, now)
             seen = await store.attended(session, [e.id for e in events])
         else:
-            events = await store.list_upcoming(session, group.id, now)
+            events = await store.list_upcoming(session, group.id, now, LISTED + 1)
             seen = {}
-    for chunk in render_list(context.t, group, events, past=past, attended=seen):
+    more = len(events) > LISTED
+    chunks = render_list(context.t, group, events[:LISTED], past=past, attended=seen, more=more)
+    for chunk in chunks:
         await reply(update, context, chunk)
 
 
@@ -121,9 +136,7 @@ async def event_command(inv: Invocation) -> None:
     if not args:
         raise UsageError("event")
     number = inv.number(args[0])
-    if inv.photos:
-        if len(args) != 1:
-            raise UsageError("event")
+    if inv.photos:  # words after the number are the sender's note on the photos
         await add_photos(inv, number)
         return
     if len(args) == 2 and args[1].lower() in ("qr", "二维码"):
@@ -139,15 +152,25 @@ async def event_command(inv: Invocation) -> None:
         event = await store.get_event(session, inv.group.id, number)
         people = await store.people(session, event.id)
         photos = (await photos_of(session, Subject.EVENT, [event.id])).get(event.id, [])
-    for chunk in render_detail(inv.t, inv.group, event, people, len(photos), now):
-        await inv.reply(chunk)
+    chunks = render_detail(inv.t, inv.group, event, people, len(photos), now)
+    # in the group the detail carries the buttons too: if the announcement was lost (its
+    # send failed after the event was saved), this message takes its place
+    markup = None if inv.private else announcement_markup(inv.context, inv.t, event)
+    for index, chunk in enumerate(chunks):
+        sent = await inv.reply(chunk, markup if index == len(chunks) - 1 else None)
+    if markup is not None and event.announce_message_id is None:
+        async with inv.context.db.transaction() as session:
+            await store.set_announcement(session, event.id, sent.message_id)
     shown = photos[-MAX_SHOWN_PHOTOS:]
-    if len(shown) == 1:
-        await inv.context.bot.send_photo(inv.chat_id, shown[0].file_id)
-    elif shown:
-        await inv.context.bot.send_media_group(
-            inv.chat_id, [InputMediaPhoto(p.file_id) for p in shown]
-        )
+    try:
+        if len(shown) == 1:
+            await inv.context.bot.send_photo(inv.chat_id, shown[0].file_id)
+        elif shown:
+            await inv.context.bot.send_media_group(
+                inv.chat_id, [InputMediaPhoto(p.file_id) for p in shown]
+            )
+    except BadRequest as error:  # e.g. an image that was sent as a file, not as a photo
+        log.warning("photos of event %s could not be shown: %s", event.id, error.message)
 
 
 async def add_photos(inv: Invocation, number: int) -> None:
@@ -201,7 +224,7 @@ async def _send_qr(inv: Invocation, number: int) -> None:
     inv.require_admin()
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
-    if event.ends_at <= inv.context.clock.now():
+    if event.ends_at < inv.context.clock.now():
         raise Refused("event.checkin_closed", number=number)
     url = deep_link(inv.context, f"qr-{event.qr_token}")
     png = await asyncio.to_thread(qr_png, url)
@@ -219,7 +242,7 @@ async def _send_qr(inv: Invocation, number: int) -> None:
         if not await unreachable(inv.context, inv.user_id, error):
             raise
         await inv.reply(
-            t("event.qr_start_first"),
+            t("event.qr_start_first", number=event.number),
             link_button(t, "button.start_bot", deep_link(inv.context, "help")),
         )
         return
@@ -298,8 +321,18 @@ async def on_signup_button(update: Update, context: Ctx) -> None:
     _, action, raw = query.data.split(":")
     number = int(raw)
     run = _join if action == "join" else _leave
-    text = await run(context, context.t, group, query.from_user.id, number, context.transaction)
-    await query.answer(plain_text(text)[:200])
+    try:
+        text = await run(context, context.t, group, query.from_user.id, number, context.transaction)
+    except Refused as refusal:
+        if refusal.key == "event.over":  # the post still offers buttons: take them away
+            async with context.read() as session:
+                event = await store.get_event(session, group.id, number)
+            refresh_soon(context, group.chat_id, event.id)
+        raise
+    # a press answered very late (its group's replies were waiting) is "too old" for
+    # Telegram: the sign-up stands, only the little note under the button is lost
+    with contextlib.suppress(BadRequest):
+        await query.answer(plain_text(text)[:200])
 
 
 async def attendance_command(inv: Invocation) -> None:

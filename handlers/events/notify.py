@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -43,14 +44,20 @@ def announcement_markup(context: Ctx, t: Translator, event: Event) -> InlineKeyb
 
 def refresh_soon(context: Ctx, chat_id: int, event_id: int) -> None:
     """Edit the event's announcement to show its count as it is now, in a moment: many
-    joins in a row become one edit."""
+    joins in a row become one edit, and one announcement is edited at most every
+    ``announce_interval`` (a group may receive 20 messages a minute, edits included;
+    replies to people must not wait behind a count)."""
     job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]
     if job_queue is None:
         return
     name = f"{JOB_PREFIX}{event_id}"
     if job_queue.get_jobs_by_name(name):
         return
-    delay = context.bot_data.announce_delay.total_seconds()
+    data = context.bot_data
+    last = data.announced_at.get(event_id)
+    delay = data.announce_delay.total_seconds()
+    if last is not None:
+        delay = max(delay, last + data.announce_interval.total_seconds() - time.monotonic())
     job_queue.run_once(refresh_announcement, delay, data=(chat_id, event_id), name=name)
 
 
@@ -69,6 +76,10 @@ async def refresh_announcement(context: Ctx) -> None:
         return
     t = for_language(group.language)
     text = announcement(t, group, event, present, context.clock.now())
+    edited = context.bot_data.announced_at
+    if len(edited) > 10_000:  # forget old events rather than grow for ever
+        edited.clear()
+    edited[event_id] = time.monotonic()
     with contextlib.suppress(BadRequest):  # "message is not modified", or deleted
         await context.bot.edit_message_text(
             fit(text),
@@ -98,19 +109,24 @@ async def tell_privately(
 ) -> bool:
     """Send ``text`` to the person's private chat. A person who never pressed Start (or
     blocked the bot) cannot be written to: the bot remembers that, and says
-    ``fallback_key`` in the group instead, naming them, with a Start button."""
+    ``fallback_key`` in the group instead, naming them, with a Start button; any other
+    failure is logged and gets the same note in the group. Never raises: the change it
+    follows is already saved, and the person who made it gets their answer."""
     try:
         await context.bot.send_message(user_id, fit(text))
         return True
-    except (Forbidden, BadRequest) as error:
+    except TelegramError as error:
         if not await unreachable(context, user_id, error):
-            raise
+            log.warning("private notice to %s failed: %s", user_id, error)
     t = for_language(group.language)
     mention = Html(f'<a href="tg://user?id={int(user_id)}">{escape(name)}</a>')
     button = InlineKeyboardButton(t.plain("button.start_bot"), url=deep_link(context, "help"))
-    await context.bot.send_message(
-        group.chat_id,
-        fit(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
+    try:
+        await context.bot.send_message(
+            group.chat_id,
+            fit(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
+    except TelegramError as error:
+        log.warning("the group note for %s failed too: %s", user_id, error)
     return False

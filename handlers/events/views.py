@@ -105,8 +105,10 @@ def render_list(
     *,
     past: bool,
     attended: dict[int, int] | None = None,
+    more: bool = False,
 ) -> list[Html]:
-    """/events (upcoming, soonest first) or /events past (latest first)."""
+    """/events (upcoming, soonest first; ``more``: there are more than shown) or /events
+    past (latest first)."""
     if not events:
         return [t("events.none_past" if past else "events.none")]
     title = t("events.title_past" if past else "events.title", count=len(events))
@@ -114,6 +116,8 @@ def render_list(
     for event in events:
         seen = (attended or {}).get(event.id, 0) if past else None
         lines.append(list_line(t, group, event, seen))
+    if more:
+        lines.append(t("events.more", count=len(events)))
     if not past:
         lines.append(t("events.hint"))
     return split_message(lines)

@@ -34,7 +34,8 @@ MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
 
 async def export_command(inv: Invocation) -> None:
     """Admins get the issue register, the topic list or the hours register as an .xlsx
-    file."""
+    file (the issue and hours registers are made in the background, a chunk at a
+    time)."""
     inv.require_admin()
     if len(inv.args) != 1 or inv.args[0].lower() not in ("issues", "topics", "hours"):
         raise UsageError("export")
@@ -43,12 +44,6 @@ async def export_command(inv: Invocation) -> None:
     day = local_day(inv.group, inv.context.clock.now()).isoformat()
     filename = t.plain(f"export.{what}.filename", date=day)
     path = inv.context.config.media.dir / str(inv.group.id) / "exports" / filename
-    if what == "hours":
-        async with inv.context.read() as session:
-            rows = await hours_store.register_rows(session, inv.group.id)
-        size = await asyncio.to_thread(sheets.hours_register, path, t, rows, inv.group.timezone)
-        await _send(inv, t, path, size, t.plain("export.hours.caption", date=day))
-        return
     if what == "topics":
         async with inv.context.read() as session:
             topics = await topic_store.list_topics(session, inv.group.id)
@@ -69,8 +64,9 @@ async def export_command(inv: Invocation) -> None:
         pass
     running.add(inv.group.id)
     update = inv.context.current_update
+    make = _hours_register if what == "hours" else _issue_register
     task = inv.context.application.create_task(
-        _issue_register(inv, t, path, day),
+        make(inv, t, path, day),
         update=update if isinstance(update, Update) else None,
         name=f"export-{inv.group.id}",
     )
@@ -102,6 +98,24 @@ async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) 
         size = await asyncio.to_thread(register.close)
     log.info("issue register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
     await _send(inv, t, path, size, t.plain("export.issues.caption", date=day))
+
+
+async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
+    """Read the hours register a hundred events at a time and stream it into the file,
+    then send it."""
+    async with _slots(inv):
+        register = sheets.hours_register(path, t)
+        after: hours_store.EventKey | None = None
+        while True:
+            async with inv.context.read() as session:
+                chunk, after = await hours_store.register_chunk(session, inv.group.id, after)
+            rows = sheets.hours_rows(t, chunk, inv.group.timezone)
+            await asyncio.to_thread(register.add, rows)
+            if after is None:
+                break
+        size = await asyncio.to_thread(register.close)
+    log.info("hours register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
+    await _send(inv, t, path, size, t.plain("export.hours.caption", date=day))
 
 
 def _slots(inv: Invocation) -> asyncio.Semaphore:

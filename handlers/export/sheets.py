@@ -8,6 +8,7 @@ register of 100,000 issues needs little memory; the handler sends that file.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -132,10 +133,11 @@ class Register:
         return cell
 
     def close(self) -> int:
-        """Finish the file (written aside, then moved into place: a failed export never
-        leaves half a register under the real name); its size in bytes."""
+        """Finish the file (written aside under a name of its own, then moved into place:
+        a failed export never leaves half a register under the real name, and two made at
+        once never write into each other); its size in bytes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        part = self.path.with_name(self.path.name + ".part")
+        part = self.path.with_name(f"{self.path.name}.{secrets.token_hex(4)}.part")
         try:
             self._book.save(part)
             part.replace(self.path)
@@ -214,14 +216,18 @@ def topic_list(
     return register.close()
 
 
-def hours_register(
-    path: Path,
-    t: Translator,
-    rows: Sequence[tuple[Event, EventSignup, Member]],
-    timezone: str,
-) -> int:
-    """The hours register: one row per person and event (signed up, waiting, checked in
-    and out, hours as a number Excel can sum), written to ``path``; its size in bytes."""
+def hours_register(path: Path, t: Translator) -> Register:
+    """An empty hours register (one row per person and event), its headers in the
+    group's language."""
+    headers = [t.plain(f"export.hours.{c}") for c in HOURS_COLUMNS]
+    return Register(path, t.plain("export.hours.sheet"), headers, list(HOURS_WIDTHS))
+
+
+def hours_rows(
+    t: Translator, rows: Sequence[tuple[Event, EventSignup, Member]], timezone: str
+) -> list[list[object]]:
+    """The register's rows: signed up or waiting, checked in and out, and hours as a
+    number Excel can sum."""
     zone = ZoneInfo(timezone)
     lines: list[list[object]] = []
     for event, signup, member in rows:
@@ -238,10 +244,7 @@ def hours_register(
                 _when(signup.checked_in_at, zone),
                 _when(signup.checked_out_at, zone),
                 t.plain(f"checkin.method.{signup.method}") if signup.method else "",
-                round((counted or 0) / 60, 2) if counted is not None else "",
+                round(counted / 60, 2) if counted is not None else "",
             ]
         )
-    headers = [t.plain(f"export.hours.{c}") for c in HOURS_COLUMNS]
-    register = Register(path, t.plain("export.hours.sheet"), headers, list(HOURS_WIDTHS))
-    register.add(lines)
-    return register.close()
+    return lines
