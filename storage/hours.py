@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import EventType
@@ -102,18 +102,20 @@ async def person_minutes(
     periods: Sequence[Period],
     now: datetime,
 ) -> list[tuple[int, int]]:
-    """The person's (minutes, events) in the group for each period."""
-    found = []
+    """The person's (minutes, events) in the group for each period, in one read."""
+    columns: list[ColumnElement[int]] = []
     for period in periods:
-        row = (
-            await session.execute(
-                select(func.coalesce(func.sum(EventSignup.minutes), 0), func.count())
-                .join(Event, Event.id == EventSignup.event_id)
-                .where(_counted(group_id, now), EventSignup.user_id == user_id, *period.where())
-            )
-        ).one()
-        found.append((int(row[0] or 0), int(row[1])))
-    return found
+        inside = and_(true(), *period.where())
+        columns.append(func.coalesce(func.sum(case((inside, EventSignup.minutes), else_=0)), 0))
+        columns.append(func.coalesce(func.sum(case((inside, 1), else_=0)), 0))
+    row = (
+        await session.execute(
+            select(*columns)
+            .join(Event, Event.id == EventSignup.event_id)
+            .where(_counted(group_id, now), EventSignup.user_id == user_id)
+        )
+    ).one()
+    return [(int(row[2 * n] or 0), int(row[2 * n + 1] or 0)) for n in range(len(periods))]
 
 
 RegisterRow = tuple[Event, EventSignup, Member]

@@ -28,7 +28,7 @@ from telegram import Message, ReplyKeyboardRemove, Update
 
 from domain.errors import NotAdmin, PrivateOnly, Refused, UsageError
 from domain.events import hours_text
-from domain.geo import distance_m
+from domain.geo import distance_m, valid_position
 from domain.kinds import CheckinMethod, PromptKind
 from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
@@ -188,12 +188,15 @@ async def take_location(update: Update, context: Ctx, found: Waiting) -> bool:
     location = message.location
     live = location.live_period is not None
     radius = context.config.bot.checkin_radius_m
-    distance = round(
-        distance_m(location.latitude, location.longitude, event.latitude, event.longitude)
+    where = (location.latitude, location.longitude)
+    distance = (
+        round(distance_m(*where, event.latitude, event.longitude)) if valid_position(*where) else 0
     )
     accuracy = location.horizontal_accuracy
     problem: tuple[str, dict[str, object]] | None = None
-    if message.forward_origin is not None:
+    if not valid_position(*where):
+        problem = ("checkin.imprecise", {"accuracy": "?", "radius": radius})
+    elif message.forward_origin is not None:
         problem = ("checkin.forwarded", {})  # someone else's position
     elif not live and not event.allow_pin:
         problem = ("checkin.need_live", {})

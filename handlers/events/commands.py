@@ -36,7 +36,7 @@ from handlers.events.views import (
     render_detail,
     render_list,
 )
-from handlers.i18n import Html, Translator, for_language, plain_text
+from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
 from handlers.invocation import Invocation
 from handlers.media import kick_downloads
 from storage import events as store
@@ -308,7 +308,8 @@ async def _tell_promoted(context: Ctx, group: Group, event: Event, uid: int, nam
     cannot write to them, in the group)."""
     async with context.read() as session:
         member = await get_member(session, uid)
-    t = for_language(member.language_code if member and member.language_code else group.language)
+    code = member.language_code if member is not None else None
+    t = for_language(language_from_code(code) if code else group.language)
     text = t("event.promoted", number=event.number, title=event.title, group=group.title)
     await tell_privately(context, group, uid, name, text, "event.promoted_in_group")
 

@@ -5,7 +5,6 @@ group for people the bot cannot write to."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 
@@ -72,7 +71,9 @@ async def refresh_announcement(context: Ctx) -> None:
         group = await get_group(session, chat_id)
         event = await session.get(Event, event_id)
         present = (await store.attended(session, [event_id])).get(event_id, 0)
-    if group is None or event is None or event.announce_message_id is None:
+    if group is None or event is None or event.group_id != group.id:
+        return
+    if event.announce_message_id is None:
         return
     t = for_language(group.language)
     text = announcement(t, group, event, present, context.clock.now())
@@ -80,7 +81,7 @@ async def refresh_announcement(context: Ctx) -> None:
     if len(edited) > 10_000:  # forget old events rather than grow for ever
         edited.clear()
     edited[event_id] = time.monotonic()
-    with contextlib.suppress(BadRequest):  # "message is not modified", or deleted
+    try:
         await context.bot.edit_message_text(
             fit(text),
             chat_id=group.chat_id,
@@ -89,6 +90,10 @@ async def refresh_announcement(context: Ctx) -> None:
             # the context's bot is typed without rate-limiter arguments; ours takes this
             rate_limit_args=BULK_SEND,  # type: ignore[arg-type]
         )
+    except BadRequest as error:  # "message is not modified" (nothing changed), or deleted
+        log.debug("announcement of event %s not edited: %s", event_id, error.message)
+    except TelegramError as error:  # the group is gone, the network failed: next time
+        log.warning("announcement of event %s not edited: %s", event_id, error)
 
 
 async def unreachable(context: Ctx, user_id: int, error: TelegramError) -> bool:
