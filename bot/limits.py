@@ -16,12 +16,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from domain.clock import as_seconds
 from domain.kinds import BULK_SEND
 
 log = logging.getLogger(__name__)
@@ -262,7 +262,7 @@ def _chat_key(chat_id: Any) -> int | str | None:
 
 def retry_seconds(value: Any) -> float:
     """A ``retry_after`` (seconds, or a timedelta in newer python-telegram-bot) in seconds."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return as_seconds(value)
 
 
 async def _sleep_until(loop: asyncio.AbstractEventLoop, when: float) -> None:

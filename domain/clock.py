@@ -32,3 +32,9 @@ class FrozenClock(Clock):
     def set(self, moment: datetime) -> None:
         """Jump to ``moment``."""
         self._now = moment
+
+
+def as_seconds(value: float | timedelta) -> float:
+    """A duration as Telegram's libraries give it (seconds, or a ``timedelta`` in newer
+    python-telegram-bot) in seconds."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -12,6 +12,9 @@ Order matters:
 4. group ``registry.LAST``: records the update as processed if nothing did (so even a
    read-only answer is not given twice when Telegram redelivers).
 5. the error handler.
+
+``outbox`` adds no handler: it schedules the sender of the messages that handlers write
+with their changes (``handlers.outbox.send_later``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from handlers import (
     export,
     general,
     inspections,
+    outbox,
     photos,
     picks,
     prompts,
@@ -46,4 +50,5 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     photos.register(app)
     picks.register(app)
     general.register_fallback(app)
+    outbox.register(app)
     errors.register(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +46,7 @@ class BotData:
     exports: set[int] = field(default_factory=set)  # groups whose register is being made
     # wrong check-in codes lately, by (person, event): guessing is cut off after a few
     code_failures: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
+    outbox_sending: set[int] = field(default_factory=set)  # outbox messages being sent
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
 
 
@@ -65,6 +66,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         self.sender_is_admin = False  # set by the registry step for group updates
         self._translator: Translator | None = None
         self._claimed = False  # this update's id is recorded (its writes committed)
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     def from_update(
@@ -128,6 +130,18 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
             yield session
         if claiming:
             self._claimed = True
+        await self.committed()
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Do ``action`` once the write transaction now open has committed (sending the
+        messages it wrote to the outbox, for one); never if it rolls back."""
+        self._after_commit.append(action)
+
+    async def committed(self) -> None:
+        """The write transaction committed: do what waited for it, in order."""
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            await action()
 
     @property
     def claimed(self) -> bool:

@@ -203,6 +203,7 @@ class Invocation:
                 await self._claim(session)
             yield session
         self._claimed = True
+        await self.context.committed()
 
     async def _claim(self, session: AsyncSession) -> None:
         """Claim the album or the pending private-chat command, once."""

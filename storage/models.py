@@ -521,3 +521,41 @@ class EventSignup(Base):
     method: Mapped[str | None] = mapped_column(String(16), nullable=True)  # CheckinMethod
     distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # credited time
+
+
+class OutboxMessage(Base):
+    """A message that follows from a change, written in the change's transaction and
+    sent afterwards by one sender (handlers/outbox.py): a crash can delay it or, rarely,
+    send it twice, never lose it. ``key`` (kind, subject, slot — e.g.
+    ``briefing:7:2026-03-12``) makes a second copy of a scheduled message impossible."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "due_at",
+            "id",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        Index("ix_outbox_group_failed", "group_id", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)  # Telegram HTML, within one message's length
+    markup: Mapped[str | None] = mapped_column(Text, nullable=True)  # reply_markup as JSON
+    reply_to: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False)  # waits behind replies
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # retries wait
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -26,6 +26,7 @@ from handlers.invocation import (
     announce_with_photos,
 )
 from handlers.media import kick_downloads
+from handlers.outbox import outgoing, send_later
 from storage import issues as store
 from storage.models import Issue
 
@@ -66,13 +67,24 @@ async def report_command(inv: Invocation) -> None:
             inv.context.clock.now(),
         )
         await inv.link_album(session, (Subject.ISSUE_EVENT, event.id))
+        if not inv.private:
+            # the acknowledgement is written with the issue: a crash cannot lose it
+            text = report_text(inv, issue, nearby, len(inv.photos))
+            ack = outgoing(inv.chat_id, text, reply_to=inv.message_id, group_id=inv.group.id)
+            await send_later(session, inv.context, ack)
     if inv.photos:
         kick_downloads(inv.context)
-    await announce_report(inv, issue, nearby, len(inv.photos))
+    if inv.private:
+        await announce_report(inv, issue, nearby, len(inv.photos))
 
 
 async def announce_report(inv: Invocation, issue: Issue, nearby: list[Issue], photos: int) -> None:
     """Tell the group (and the reporter) that the issue is logged."""
+    await announce_with_photos(inv, report_text(inv, issue, nearby, photos))
+
+
+def report_text(inv: Invocation, issue: Issue, nearby: list[Issue], photos: int) -> Html:
+    """The announcement of a new issue: where, what, how bad, possible duplicates."""
     t = inv.t
     text = t(
         "issue.reported",
@@ -87,7 +99,7 @@ async def announce_report(inv: Invocation, issue: Issue, nearby: list[Issue], ph
         text = Html(text + "\n" + duplicates_text(t, issue, nearby))
     if issue.latitude is None:
         text = Html(text + "\n" + t("issue.location_hint"))
-    await announce_with_photos(inv, text)
+    return text
 
 
 async def on_location(update: Update, context: Ctx) -> None:

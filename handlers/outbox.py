@@ -1,0 +1,191 @@
+"""The one way out for messages that follow from a change: they are written to the
+outbox in the change's transaction (:func:`send_later`) and sent by one sender.
+
+Right after the commit the update itself sends what it wrote (an acknowledgement stays
+immediate and keeps its place among the chat's messages), and a repeating job picks up
+whatever is still due: after a crash, a restart, a flood wait, a network error. The sweep
+sends each message in its own task, so one group's full minute never holds up another
+chat; the rate limiter (bot/limits.py) spaces them out. ``RetryAfter``
+and network errors are retried with back-off; ``Forbidden`` (the person never pressed
+Start, blocked the bot, or the bot left the group) and other refusals mark the message
+failed at once; after ``MAX_TRIES`` tries it is failed too, and kept for admins to see.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, ReplyParameters
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, JobQueue
+
+from domain.clock import as_seconds
+from domain.kinds import BULK_SEND
+from handlers.common import fit
+from handlers.context import Ctx
+from storage.members import mark_unreachable
+from storage.models import OutboxMessage
+from storage.outbox import (
+    Outgoing,
+    due_ids,
+    enqueue,
+    lease,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+)
+
+log = logging.getLogger(__name__)
+JOB_NAME = "outbox"
+BATCH = 100  # messages taken at once
+MAX_TRIES = 5
+SWEEP_EVERY = 2.0  # seconds: what is due is picked up at least this often
+
+
+def outgoing(
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    reply_to: int | None = None,
+    bulk: bool = False,
+    key: str | None = None,
+    group_id: int | None = None,
+) -> Outgoing:
+    """A message for the outbox: one message's worth of Telegram HTML, its inline
+    buttons, the message it answers, and its once-only key."""
+    return Outgoing(
+        chat_id=chat_id,
+        text=fit(text),
+        markup=json.dumps(markup.to_dict(), ensure_ascii=False) if markup is not None else None,
+        reply_to=reply_to,
+        bulk=bulk,
+        key=key,
+        group_id=group_id,
+    )
+
+
+async def send_later(session: AsyncSession, context: Ctx, message: Outgoing) -> bool:
+    """Write ``message`` in the caller's transaction. Once that commits, the update sends
+    it at once, as it would a reply (so it keeps its place among the chat's messages);
+    if the process dies first, the sweep sends it. Never sent if the transaction rolls
+    back. False when its key was used before."""
+    written = await enqueue(session, message, context.clock.now())
+    if written is None:
+        return False
+    context.after_commit(lambda: deliver_now(context, [written]))
+    return True
+
+
+async def deliver_now(context: Ctx, ids: list[int]) -> None:
+    """Send these messages now, in order (the ones another sender has taken are left to
+    it)."""
+    async with context.db.transaction() as session:
+        taken = await lease(session, ids, context.clock.now())
+    for message in taken:
+        context.bot_data.outbox_sending.add(message.id)
+        await _send(context, message)
+
+
+async def deliver(context: Ctx) -> None:
+    """The sweep: take whatever is due and send each message in its own task, so one
+    group's wait holds up no other chat."""
+    data = context.bot_data
+    if data.db is None:
+        return
+    now = context.clock.now()
+    async with context.read() as session:  # most sweeps find nothing: no write lock
+        ids = await due_ids(session, now, BATCH, data.outbox_sending)
+    if not ids:
+        return
+    async with context.db.transaction() as session:
+        taken = await lease(session, ids, now)
+    for message in taken:
+        data.outbox_sending.add(message.id)
+        context.application.create_task(_send(context, message), name=f"outbox-{message.id}")
+
+
+async def _send(context: Ctx, message: OutboxMessage) -> None:
+    """Send one message and record how it went."""
+    try:
+        outcome = await _attempt(context, message)
+        async with context.db.transaction() as session:
+            await outcome(session)
+    except Exception:  # the database failed: the lease runs out and it is tried again
+        log.exception("outbox message %s: its outcome could not be recorded", message.id)
+    finally:
+        context.bot_data.outbox_sending.discard(message.id)
+
+
+Outcome = Callable[[AsyncSession], Awaitable[None]]
+
+
+async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
+    """Send the message; what to record about it."""
+    now = context.clock.now()
+    markup = (
+        InlineKeyboardMarkup.de_json(json.loads(message.markup), context.bot)
+        if message.markup
+        else None
+    )
+    try:
+        sent = await context.bot.send_message(
+            message.chat_id,
+            message.text,
+            reply_markup=markup,
+            reply_parameters=ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+            if message.reply_to
+            else None,
+            # the context's bot is typed without rate-limiter arguments; ours takes this
+            rate_limit_args=BULK_SEND if message.bulk else None,  # type: ignore[arg-type]
+        )
+    except RetryAfter as error:
+        return _retry(
+            message, str(error), now + timedelta(seconds=as_seconds(error.retry_after) + 1)
+        )
+    except Forbidden as error:
+        return _failed(message, error.message, now, unreachable=message.chat_id > 0)
+    except BadRequest as error:
+        return _failed(message, error.message, now)
+    except TelegramError as error:  # the network, Telegram's own trouble: later
+        if message.attempts >= MAX_TRIES:
+            return _failed(message, f"{MAX_TRIES} tries: {error}", now)
+        return _retry(message, str(error), now + timedelta(seconds=5 * 2**message.attempts))
+    sent_as = sent.message_id
+
+    async def done(session: AsyncSession) -> None:
+        await mark_sent(session, message.id, sent_as, now)
+
+    return done
+
+
+def _retry(message: OutboxMessage, error: str, when: datetime) -> Outcome:
+    async def retry(session: AsyncSession) -> None:
+        log.info("outbox message %s: %s; again at %s", message.id, error, when)
+        await mark_retry(session, message.id, error, when)
+
+    return retry
+
+
+def _failed(
+    message: OutboxMessage, error: str, now: datetime, *, unreachable: bool = False
+) -> Outcome:
+    async def failed(session: AsyncSession) -> None:
+        log.warning("outbox message %s to %s failed: %s", message.id, message.chat_id, error)
+        if unreachable:  # a private chat: the person never pressed Start, or blocked us
+            await mark_unreachable(session, message.chat_id, now)
+        await mark_failed(session, message.id, error, now)
+
+    return failed
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Pick up what is due every few seconds, and once at start (what a stop or a crash
+    left unsent)."""
+    job_queue: JobQueue[Ctx] | None = app.job_queue
+    assert job_queue is not None
+    job_queue.run_repeating(deliver, interval=SWEEP_EVERY, first=0.2, name=JOB_NAME)

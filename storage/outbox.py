@@ -1,0 +1,133 @@
+"""The outbox: messages that follow from a change, written in the change's transaction
+and handed to the sender afterwards.
+
+The sender takes due messages with a lease (a conditional UPDATE, so two bot processes
+on one database never take the same message), and marks each sent, to be retried later,
+or failed. A message whose lease ran out without a mark (the process died while sending)
+is due again: it may go out twice, never zero times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert
+from storage.models import OutboxMessage
+
+LEASE = timedelta(minutes=2)  # a taken message is due again after this without a mark
+ERROR_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: where, what (Telegram HTML), its buttons as JSON, the message
+    it answers, whether it may wait behind replies to people, and its once-only key."""
+
+    chat_id: int
+    text: str
+    markup: str | None = None
+    reply_to: int | None = None
+    bulk: bool = False
+    key: str | None = None
+    group_id: int | None = None
+
+
+async def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> int | None:
+    """Write the message in the caller's transaction; its id, or None when a message
+    with the same key was written before (it is never written twice)."""
+    stmt = (
+        insert(session, OutboxMessage)
+        .values(
+            key=message.key,
+            group_id=message.group_id,
+            chat_id=message.chat_id,
+            text=message.text,
+            markup=message.markup,
+            reply_to=message.reply_to,
+            bulk=message.bulk,
+            created_at=now,
+            due_at=now,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+_PENDING = and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+
+
+async def due_ids(session: AsyncSession, now: datetime, limit: int, skip: set[int]) -> list[int]:
+    """Up to ``limit`` messages due now, oldest first (``skip``: the ones the caller is
+    sending already); read on the pending index."""
+    query = select(OutboxMessage.id).where(
+        _PENDING,
+        OutboxMessage.due_at <= now,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+    )
+    if skip:
+        query = query.where(OutboxMessage.id.not_in(sorted(skip)))
+    ordered = query.order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+    return list(await session.scalars(ordered))
+
+
+async def lease(session: AsyncSession, ids: list[int], now: datetime) -> list[OutboxMessage]:
+    """Take the messages for sending, in one conditional update: of two bot processes
+    only one gets a message (PostgreSQL re-checks the condition on each row it waited
+    for); the ones this caller got, oldest first."""
+    if not ids:
+        return []
+    leased = await session.scalars(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            _PENDING,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return sorted(leased, key=lambda m: m.id)
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, sent_as: int | None, now: datetime
+) -> None:
+    """The message went out (as Telegram message ``sent_as``)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(sent_at=now, message_id=sent_as, lease_until=None, error=None)
+    )
+
+
+async def mark_retry(session: AsyncSession, message_id: int, error: str, when: datetime) -> None:
+    """Sending failed for now (a network error, a flood wait): due again at ``when``."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(due_at=when, lease_until=None, error=error[:ERROR_LENGTH])
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, error: str, now: datetime) -> None:
+    """Sending failed for good (the chat is gone, the person blocked the bot, tries
+    used up): kept, visible to admins, never retried."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(failed_at=now, lease_until=None, error=error[:ERROR_LENGTH])
+    )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    """How many messages wait to be sent (read on the pending index)."""
+    found = await session.scalar(select(func.count()).select_from(OutboxMessage).where(_PENDING))
+    return int(found or 0)

@@ -1,0 +1,136 @@
+"""The outbox: a message that follows from a change is written with it and sent by one
+sender — once, after a restart too; flood waits and network errors are retried, a chat
+the bot may not write to is recorded and not retried; two senders never take one message."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.runner import Runner
+from storage import outbox as store
+from storage.db import Database
+from storage.groups import get_group
+from storage.members import get_member
+from storage.models import OutboxMessage
+from tests.conftest import Cast, Harness, build_test_app
+
+
+async def rows(harness: Harness) -> list[OutboxMessage]:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def first_row_when(harness: Harness, ready: Callable[[OutboxMessage], bool]) -> OutboxMessage:
+    """The outbox's one message, once ``ready`` holds for it (the sender works in the
+    background: a sweep every two seconds)."""
+    for _ in range(100):
+        found = await rows(harness)
+        if found and ready(found[0]):
+            return found[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the outbox never got there: {found!r}")
+
+
+async def write(harness: Harness, chat_id: int, text: str, key: str | None = None) -> None:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.transaction() as session:
+        await store.enqueue(session, store.Outgoing(chat_id, text, key=key), harness.clock.now())
+
+
+async def test_a_report_is_acknowledged_through_the_outbox(harness: Harness, cast: Cast) -> None:
+    sent = await cast.group.say(cast.worker, "/report S272 K93+520 护栏缺损 cat:guardrail")
+    ack = await cast.group.next_reply()
+    assert "#1" in ack and ack.raw["reply_to_message"]["message_id"] == sent["message_id"]
+    await harness.world.settle()
+    [row] = await rows(harness)
+    assert row.chat_id == cast.group.id and row.reply_to == sent["message_id"]
+    row = await first_row_when(harness, lambda r: r.sent_at is not None)
+    assert row.message_id == ack.message_id
+
+
+async def test_what_a_stop_left_unsent_goes_out_after_the_restart(
+    harness: Harness, cast: Cast
+) -> None:
+    await harness.runner.stop()
+    offline = Database(harness.config.database.url)  # written while no bot runs
+    async with offline.transaction() as session:
+        await store.enqueue(
+            session, store.Outgoing(cast.group.id, "⏰ 停机时写下的消息"), harness.clock.now()
+        )
+    await offline.dispose()
+    harness.app = build_test_app(harness.config, harness.emulator, harness.clock)
+    harness.runner = Runner(harness.app, harness.config, poll_timeout=5)
+    await harness.runner.start()
+    assert "停机时写下的消息" in await cast.group.next_reply(timeout=10)
+    row = await first_row_when(harness, lambda r: r.sent_at is not None)
+    assert row.attempts == 1
+
+
+async def test_a_network_error_is_retried_and_a_flood_wait_honoured(
+    harness: Harness, cast: Cast
+) -> None:
+    harness.emulator.fail("sendMessage", 500)
+    await write(harness, cast.group.id, "第一次会失败")
+    row = await first_row_when(harness, lambda r: r.error is not None)
+    assert row.sent_at is None and row.attempts == 1
+    assert harness.emulator.take_unread(cast.group.id) is None
+    harness.clock.advance(timedelta(seconds=11))  # its back-off has passed
+    assert "第一次会失败" in await cast.group.next_reply(timeout=10)
+    row = await first_row_when(harness, lambda r: r.sent_at is not None)
+    assert row.attempts == 2
+
+
+async def test_a_person_who_never_pressed_start_is_recorded_and_not_retried(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "/help")  # seen in the group, never in private
+    await cast.group.next_reply()
+    await write(harness, cast.worker.id, "私信")
+    row = await first_row_when(harness, lambda r: r.failed_at is not None)
+    assert "initiate" in (row.error or "")
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        member = await get_member(session, cast.worker.id)
+        group = await get_group(session, cast.group.id)
+    assert member is not None and member.blocked_at is not None and group is not None
+    harness.clock.advance(timedelta(hours=1))
+    await asyncio.sleep(2.5)  # a sweep or more
+    [row] = await rows(harness)
+    assert row.attempts == 1  # failed for good: never tried again
+
+
+async def test_a_key_is_written_once_and_a_message_leased_once(database: Database) -> None:
+    now = datetime(2026, 3, 12, 0, 0, tzinfo=UTC)
+    async with database.transaction() as session:
+        first = await store.enqueue(
+            session, store.Outgoing(-1, "晨报", key="briefing:1:2026-03-12"), now
+        )
+        second = await store.enqueue(
+            session, store.Outgoing(-1, "晨报", key="briefing:1:2026-03-12"), now
+        )
+        for n in range(10):
+            await store.enqueue(session, store.Outgoing(-1, f"回复 {n}"), now)
+    assert first is not None and second is None  # a second briefing cannot be written
+    async with database.read() as session:
+        ids = await store.due_ids(session, now, 100, set())
+    assert len(ids) == 11
+
+    async def take() -> list[int]:
+        async with database.transaction() as session:
+            return [m.id for m in await store.lease(session, ids, now)]
+
+    a, b = await asyncio.gather(take(), take())
+    assert sorted(a + b) == sorted(ids) and not set(a) & set(b)
+    async with database.read() as session:
+        assert await store.due_ids(session, now, 100, set()) == []  # leased
+        later = now + store.LEASE + timedelta(seconds=1)
+        assert len(await store.due_ids(session, later, 100, set())) == 11  # lease ran out
+        assert await store.pending_count(session) == 11
