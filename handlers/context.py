@@ -122,12 +122,16 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         id, so a redelivered update raises :class:`DuplicateUpdate` instead of writing
         twice; a later call in the same update reuses that claim (it is safe to write in
         two steps, e.g. the reply's message id after the reply)."""
-        async with self.db.transaction() as session:
-            update_id = self.update_id
-            claiming = update_id is not None and not self._claimed
-            if claiming and not await record_update(session, update_id or 0, self.clock.now()):
-                raise DuplicateUpdate(update_id or 0)
-            yield session
+        try:
+            async with self.db.transaction() as session:
+                update_id = self.update_id
+                claiming = update_id is not None and not self._claimed
+                if claiming and not await record_update(session, update_id or 0, self.clock.now()):
+                    raise DuplicateUpdate(update_id or 0)
+                yield session
+        except BaseException:
+            self.rolled_back()
+            raise
         if claiming:
             self._claimed = True
         await self.committed()
@@ -136,6 +140,10 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         """Do ``action`` once the write transaction now open has committed (sending the
         messages it wrote to the outbox, for one); never if it rolls back."""
         self._after_commit.append(action)
+
+    def rolled_back(self) -> None:
+        """The write transaction rolled back: what waited for its commit never happens."""
+        self._after_commit = []
 
     async def committed(self) -> None:
         """The write transaction committed: do what waited for it, in order."""

@@ -198,10 +198,14 @@ class Invocation:
             async with self.context.transaction() as session:
                 yield session
             return
-        async with self.context.db.transaction() as session:
-            if not self._claimed:
-                await self._claim(session)
-            yield session
+        try:
+            async with self.context.db.transaction() as session:
+                if not self._claimed:
+                    await self._claim(session)
+                yield session
+        except BaseException:
+            self.context.rolled_back()
+            raise
         self._claimed = True
         await self.context.committed()
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.runner import Runner
@@ -134,3 +136,21 @@ async def test_a_key_is_written_once_and_a_message_leased_once(database: Databas
         later = now + store.LEASE + timedelta(seconds=1)
         assert len(await store.due_ids(session, later, 100, set())) == 11  # lease ran out
         assert await store.pending_count(session) == 11
+
+
+async def test_a_change_that_rolls_back_sends_nothing(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handlers.inspections.report as report
+
+    real = report.send_later  # type: ignore[attr-defined]
+
+    async def then_fail(*args: Any, **kwargs: Any) -> bool:
+        await real(*args, **kwargs)  # written to the outbox, then the change fails
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "send_later", then_fail)
+    await cast.group.say(cast.worker, "/report S272 K93+520 护栏缺损")
+    assert "出了点问题" in await cast.group.next_reply()
+    await cast.group.expect_silence()
+    assert await rows(harness) == []
