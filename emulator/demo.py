@@ -183,8 +183,9 @@ async def event_life(
     await group.next_reply()
     await late.private().start()
     await late.private().next_reply()
-    for person in [*volunteers, late]:
+    for person in volunteers:
         await group.press(person, post, "✋ 报名")
+    await _step(group, late, "/join 1")  # typed, as the 13th: the waiting list
     await asyncio.sleep(1.5)  # the announcement's count is edited once the presses stop
     await _step(group, worker, "/events")
     await _step(group, crew[-1], "/leave 1")  # the 13th moves up and hears it privately
