@@ -94,6 +94,7 @@ class Fault:
     timeout: bool = False  # the call hangs past the client's read timeout instead
     delay: float = 0.0  # seconds the HTTP server waits before answering a timeout fault
     times: int = 1
+    after: int = 0  # matching calls that succeed first (a failure in mid-broadcast)
 
 
 @dataclass
@@ -367,6 +368,9 @@ class TelegramEmulator:
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
             if fault.method in (method, "*"):
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)

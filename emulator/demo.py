@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,9 +18,12 @@ from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
+from domain.workdays import is_workday
 from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.server import EmulatorServer
+from handlers.context import Ctx
+from handlers.schedule.sweep import run_sweep
 
 
 async def _step(chat: Chat, person: Person, text: str, replies: int = 1) -> None:
@@ -27,8 +31,12 @@ async def _step(chat: Chat, person: Person, text: str, replies: int = 1) -> None
     await chat.replies(replies)
 
 
-async def play_day(world: World, clock: FrozenClock) -> None:
-    """The script: people, a group, and what they say to the bot."""
+Sweep = Callable[[], Awaitable[None]]
+
+
+async def play_day(world: World, clock: FrozenClock, sweep: Sweep) -> None:
+    """The script: people, a group, and what they say to the bot; ``sweep`` runs the
+    schedule's minute sweep at the clock's time."""
     secretary = world.person("王", last_name="书记", username="wang_shuji")
     captain = world.person("李", last_name="队长", username="li_duizhang")
     worker = world.person("张", last_name="工", username="zhang_gong")
@@ -66,7 +74,7 @@ async def play_day(world: World, clock: FrozenClock) -> None:
     await _step(english, driver, "/help")
     await topic_life(world, group, secretary, captain, worker, driver)
     await inspection_life(world, group, secretary, captain, worker)
-    await event_life(world, clock, group, secretary, captain, worker, driver)
+    await event_life(world, clock, sweep, group, secretary, captain, worker, driver)
     world.assert_all_read()
 
 
@@ -152,16 +160,21 @@ def _north(metres: float) -> tuple[float, float]:
 async def event_life(
     world: World,
     clock: FrozenClock,
+    sweep: Sweep,
     group: GroupChat,
     secretary: Person,
     captain: Person,
     worker: Person,
     driver: Person,
 ) -> None:
-    """A volunteer event (志愿服务): 12 places, a 13th on the waiting list who moves up,
-    check-in in private by live location, by code and by QR code, one refused just
-    outside the radius, check-out, attendance and hours."""
+    """A volunteer event (志愿服务) on the next working day: 12 places, a 13th on the
+    waiting list who moves up; that morning's briefing (with the captain's political
+    birthday) and the reminders an hour before; check-in in private by live location,
+    by code and by QR code, one refused just outside the radius, check-out, attendance
+    and hours; /briefing as a preview and its status."""
     day = clock.now().astimezone(SHANGHAI).date() + timedelta(days=1)
+    while not is_workday(day):  # the group has its briefing on workdays only
+        day += timedelta(days=1)
 
     def at(hhmm: str) -> datetime:
         return datetime.fromisoformat(f"{day}T{hhmm}:00").replace(tzinfo=SHANGHAI)
@@ -192,12 +205,22 @@ async def event_life(
     await late.private().next_reply()
     await captain.private().start()
     await captain.private().next_reply()
+    await _step(captain.private(), captain, f"/profile joined 1996-{day:%m-%d}")
     await _step(group, captain, "/event 1 qr")
     await captain.private().next_reply()  # the QR code, sent privately
     await _step(group, captain, "/event 1 code on")
     await group.send_photo(secretary, None, reply_to=post.raw)  # the venue, the day before
     await group.next_reply()
 
+    clock.set(at("07:30").astimezone(UTC))  # the group's briefing time
+    await sweep()
+    await group.next_reply()  # the morning briefing
+    await captain.private().next_reply()  # a greeting on his political birthday
+    clock.set(at("08:00").astimezone(UTC))  # an hour before: the reminders
+    await sweep()
+    await group.next_reply()
+    for person in (worker, driver, late):  # the ones with a place who pressed Start
+        await person.private().next_reply()
     clock.set(at("08:45").astimezone(UTC))
     await _step(group, worker, "/checkin 1")
     for person, metres in ((worker, 120), (secretary, 40), (late, 260)):
@@ -232,13 +255,15 @@ async def event_life(
     await group.send_album(worker, 2, "/event 1 清扫前后")
     await group.next_reply()
     await group.say(worker, "/event 1")
-    await group.replies(2)  # the event, then its photos as an album
+    await group.replies(4)  # the event, then its three photos as an album
     await _step(group, captain, "/attendance 1")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")
     await _step(group, driver, "/members")
     await _step(group, captain, "/events past")
     await _step(group, secretary, "/export hours")
+    await _step(worker.private(), worker, "/briefing")  # a preview, privately
+    await _step(group, captain, "/briefing status")
 
 
 def _qr_caption(world: World, admin: Person) -> str:
@@ -273,11 +298,12 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
         unthrottled = ChatRateLimiter(None, max_retries=2)
         clock = FrozenClock(datetime.now(UTC))  # the events scene moves it to the event
         app = build_application(config, rate_limiter=unthrottled, clock=clock)
+        app.bot_data.scheduling = False  # the script sweeps at the moments it shows
         runner = Runner(app, config, poll_timeout=2)
         world = World(emulator, echo=True)
         try:
             await runner.start()
-            await play_day(world, clock)
+            await play_day(world, clock, lambda: run_sweep(Ctx(app)))
         finally:
             await runner.stop()
             await server.stop()

@@ -5,7 +5,7 @@ Order matters:
    admins, chooses the translator. Every later handler relies on it.
 2. group 0, the features (only the first matching handler of a group runs): general,
    topics, inspections (its guided report before its one-message /report), events,
-   export; then
+   export, schedule; then
    ``prompts`` (/cancel, and locations and private text for what a person is in the
    middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
 3. group 0, last: the reply to unknown commands and buttons, so it never shadows a real one.
@@ -14,7 +14,8 @@ Order matters:
 5. the error handler.
 
 ``outbox`` adds no handler: it schedules the sender of the messages that handlers write
-with their changes (``handlers.outbox.send_later``).
+with their changes (``handlers.outbox.send_later``); ``schedule`` adds /briefing and the
+minute sweep that writes briefings and reminders to the outbox.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from handlers import (
     picks,
     prompts,
     registry,
+    schedule,
     topics,
 )
 
@@ -45,6 +47,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     inspections.register(app)  # its guided report first: `/report` alone in private chat
     events.register(app)
     export.register(app)
+    schedule.register(app)  # /briefing, and the minute sweep
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     albums.register(app)  # an album's photos, before single photos
     photos.register(app)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyParameters
+from telegram import InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, JobQueue
 
@@ -30,6 +31,7 @@ from handlers.context import Ctx
 from storage.members import mark_unreachable
 from storage.models import OutboxMessage
 from storage.outbox import (
+    RENEW,
     Outgoing,
     due_ids,
     enqueue,
@@ -37,6 +39,7 @@ from storage.outbox import (
     mark_failed,
     mark_retry,
     mark_sent,
+    renew,
 )
 
 log = logging.getLogger(__name__)
@@ -55,9 +58,12 @@ def outgoing(
     bulk: bool = False,
     key: str | None = None,
     group_id: int | None = None,
+    fallback: Outgoing | None = None,
 ) -> Outgoing:
     """A message for the outbox: one message's worth of Telegram HTML, its inline
-    buttons, the message it answers, and its once-only key."""
+    buttons, the message it answers, its once-only key, the group it concerns (whose
+    admins see it if it fails) and, for a private message, the group note sent instead
+    when the person cannot be written to."""
     return Outgoing(
         chat_id=chat_id,
         text=fit(text),
@@ -66,6 +72,7 @@ def outgoing(
         bulk=bulk,
         key=key,
         group_id=group_id,
+        fallback=fallback,
     )
 
 
@@ -77,6 +84,13 @@ async def send_later(session: AsyncSession, context: Ctx, message: Outgoing) -> 
     written = await enqueue(session, message, context.clock.now())
     if written is None:
         return False
+    update = context.current_update
+    said = update.message if isinstance(update, Update) else None
+    if said is not None and (message.chat_id, message.reply_to) == (
+        said.chat_id,
+        said.message_id,
+    ):
+        context.acknowledged = True  # the answer itself is in the outbox: no stand-in
     context.after_commit(lambda: deliver_now(context, [written]))
     return True
 
@@ -98,6 +112,10 @@ async def deliver(context: Ctx) -> None:
     if data.db is None:
         return
     now = context.clock.now()
+    if data.outbox_sending and time.monotonic() - data.outbox_renewed_at >= RENEW.total_seconds():
+        data.outbox_renewed_at = time.monotonic()
+        async with context.db.transaction() as session:  # still ours: not due elsewhere
+            await renew(session, set(data.outbox_sending), now)
     async with context.read() as session:  # most sweeps find nothing: no write lock
         ids = await due_ids(session, now, BATCH, data.outbox_sending)
     if not ids:
@@ -149,8 +167,9 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
         )
     except Forbidden as error:
         return _failed(message, error.message, now, unreachable=message.chat_id > 0)
-    except BadRequest as error:
-        return _failed(message, error.message, now)
+    except BadRequest as error:  # "chat not found": a person who never pressed Start
+        gone = message.chat_id > 0 and "chat not found" in error.message.lower()
+        return _failed(message, error.message, now, unreachable=gone)
     except TelegramError as error:  # the network, Telegram's own trouble: later
         if message.attempts >= MAX_TRIES:
             return _failed(message, f"{MAX_TRIES} tries: {error}", now)
@@ -178,6 +197,8 @@ def _failed(
         log.warning("outbox message %s to %s failed: %s", message.id, message.chat_id, error)
         if unreachable:  # a private chat: the person never pressed Start, or blocked us
             await mark_unreachable(session, message.chat_id, now)
+        if message.fallback:  # say it in the group instead: the next sweep sends it
+            await enqueue(session, Outgoing.from_json(message.fallback), now)
         await mark_failed(session, message.id, error, now)
 
     return failed
@@ -188,4 +209,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     left unsent)."""
     job_queue: JobQueue[Ctx] | None = app.job_queue
     assert job_queue is not None
-    job_queue.run_repeating(deliver, interval=SWEEP_EVERY, first=0.2, name=JOB_NAME)
+    job_queue.run_repeating(
+        deliver,
+        interval=SWEEP_EVERY,
+        first=0.2,
+        name=JOB_NAME,
+        job_kwargs={"misfire_grace_time": 10, "coalesce": True},
+    )

@@ -28,6 +28,7 @@ from storage.members import (
     touch_membership,
 )
 from storage.models import Group, Member
+from storage.outbox import settle
 from storage.registry import Known, known
 from storage.updates import prune_stale, record_updates
 
@@ -206,21 +207,28 @@ async def mark_processed(update: Update, context: Ctx) -> None:
     does before it tells Telegram that the updates are done."""
     if not context.claimed:
         context.bot_data.unrecorded.append(update.update_id)
+    if context.owed_reply is not None:  # the answer went out: its stand-in is not needed
+        context.bot_data.answered.append(context.owed_reply)
 
 
 async def record_processed(app: Application) -> None:  # type: ignore[type-arg]
-    """Write the ids that :func:`mark_processed` kept (one statement for all of them);
-    on failure they are kept for the next call."""
+    """Write the ids that :func:`mark_processed` kept, and settle the stand-ins of the
+    answers that went out (one statement each for all of them); on failure they are
+    kept for the next call."""
     data: BotData = app.bot_data
-    if not data.unrecorded or data.db is None:
+    if not (data.unrecorded or data.answered) or data.db is None:
         return
     ids, data.unrecorded = data.unrecorded, []
+    answered, data.answered = data.answered, []
     try:
         async with data.db.transaction() as session:
             await record_updates(session, ids, data.clock.now())
+            await settle(session, answered, data.clock.now())
     except BaseException:
         data.unrecorded = ids + data.unrecorded
+        data.answered = answered + data.answered
         raise
+    data.outbox_sending.difference_update(answered)
 
 
 async def housekeeping(context: Ctx) -> None:

@@ -148,3 +148,21 @@ async def register_chunk(
     chunk = [(e, s, m) for e in found for s, m in by_event.get(e.id, [])]
     last = found[-1]
     return chunk, (last.starts_at, last.id) if len(found) == events else None
+
+
+async def group_total(
+    session: AsyncSession, group_id: int, period: Period, now: datetime
+) -> tuple[int, int]:
+    """The group's volunteer (minutes, people) over the period: one read on the group's
+    events of the period."""
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(EventSignup.minutes), 0),
+                func.count(func.distinct(EventSignup.user_id)),
+            )
+            .join(Event, Event.id == EventSignup.event_id)
+            .where(_counted(group_id, now), *period.where())
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)

@@ -116,6 +116,12 @@ class Member(Base):
         full = full_name(self.first_name, self.last_name)
         return full or (f"@{self.username}" if self.username else str(self.user_id))
 
+    @property
+    def reachable(self) -> bool:
+        """Whether the bot may write to the person privately: they pressed Start and
+        have not blocked it since."""
+        return self.started_at is not None and self.blocked_at is None
+
 
 class Membership(Base):
     """A member of a group, with their role as Telegram reports it."""
@@ -198,6 +204,7 @@ class TopicEvent(Base):
     submitted, approved, rejected — with who, when, a note and photos."""
 
     __tablename__ = "topic_events"
+    __table_args__ = (Index("ix_topic_events_at", "at"),)  # the briefing: since yesterday
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
@@ -213,6 +220,7 @@ class Milestone(Base):
     """A dated step of a topic."""
 
     __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_due", "due_on"),)  # the reminders of the day
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
@@ -413,6 +421,7 @@ Index(
     postgresql_where=_UNVERIFIED,
 )
 Index("ix_issues_reporter_recent", Issue.reporter_id, Issue.chat_id, Issue.created_at)
+Index("ix_issues_group_created", Issue.group_id, Issue.created_at)  # new since yesterday
 
 
 class IssueTally(Base):
@@ -470,6 +479,7 @@ class Event(Base):
         Index("ix_events_group_start", "group_id", "starts_at"),
         Index("ix_events_group_end", "group_id", "ends_at"),
         Index("ix_events_announcement", "group_id", "announce_message_id"),
+        Index("ix_events_start", "starts_at"),  # the reminders of events starting soon
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -539,6 +549,7 @@ class OutboxMessage(Base):
             postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
         ),
         Index("ix_outbox_group_failed", "group_id", "failed_at"),
+        Index("ix_outbox_created", "created_at"),  # pruned after a month
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -559,3 +570,22 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # a private message's stand-in: the group note (an Outgoing as JSON) sent instead when
+    # the person cannot be written to
+    fallback: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Delivery(Base):
+    """What the minute sweep did with one scheduled slot (a group's morning): its key
+    (kind, subject, slot — ``morning:7:2026-03-12``) is written once, so the slot is
+    handled once, after a restart too and with two bot processes on one database."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_group_at", "group_id", "at"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))  # domain.kinds.MorningOutcome
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,16 +9,21 @@ is due again: it may go out twice, never zero times.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
 from storage.models import OutboxMessage
 
-LEASE = timedelta(minutes=2)  # a taken message is due again after this without a mark
+# a taken message is due again after this without a mark (or a renewal: the sender renews
+# the leases of what it still holds every RENEW seconds, so a message may wait in the rate
+# limiter for minutes, while one a killed process held is sent again within the lease)
+LEASE = timedelta(seconds=30)
+RENEW = timedelta(seconds=10)
 ERROR_LENGTH = 300
 
 
@@ -34,11 +39,27 @@ class Outgoing:
     bulk: bool = False
     key: str | None = None
     group_id: int | None = None
+    fallback: Outgoing | None = None  # sent instead when the person cannot be written to
+
+    def to_json(self) -> str:
+        """The message as JSON (a fallback is kept so, beside the message it stands in
+        for)."""
+        fields = {k: v for k, v in asdict(self).items() if k != "fallback"}
+        return json.dumps(fields, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Outgoing:
+        """The message :meth:`to_json` wrote."""
+        fields = json.loads(text)
+        return cls(**{k: v for k, v in fields.items() if k in _FIELDS})
 
 
-async def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> int | None:
+async def enqueue(
+    session: AsyncSession, message: Outgoing, now: datetime, *, held: bool = False
+) -> int | None:
     """Write the message in the caller's transaction; its id, or None when a message
-    with the same key was written before (it is never written twice)."""
+    with the same key was written before (it is never written twice). ``held``: leased
+    to the caller from the start (a stand-in it settles itself unless it dies first)."""
     stmt = (
         insert(session, OutboxMessage)
         .values(
@@ -51,7 +72,9 @@ async def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> in
             bulk=message.bulk,
             created_at=now,
             due_at=now,
+            lease_until=now + LEASE if held else None,
             attempts=0,
+            fallback=message.fallback.to_json() if message.fallback is not None else None,
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxMessage.id)
@@ -60,6 +83,7 @@ async def enqueue(session: AsyncSession, message: Outgoing, now: datetime) -> in
     return int(found) if found is not None else None
 
 
+_FIELDS = {f.name for f in fields(Outgoing)} - {"fallback"}
 _PENDING = and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
 
 
@@ -97,6 +121,19 @@ async def lease(session: AsyncSession, ids: list[int], now: datetime) -> list[Ou
     return sorted(leased, key=lambda m: m.id)
 
 
+async def renew(session: AsyncSession, ids: set[int], now: datetime) -> None:
+    """Extend the leases of the messages this sender still holds (waiting in the rate
+    limiter, being sent)."""
+    if not ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(sorted(ids)), _PENDING)
+        .values(lease_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, sent_as: int | None, now: datetime
 ) -> None:
@@ -106,6 +143,17 @@ async def mark_sent(
         .where(OutboxMessage.id == message_id)
         .values(sent_at=now, message_id=sent_as, lease_until=None, error=None)
     )
+
+
+async def settle(session: AsyncSession, ids: list[int], now: datetime) -> None:
+    """Stand-ins no longer needed (the real replies went out): never sent."""
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(sorted(ids)), _PENDING)
+            .values(sent_at=now, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def mark_retry(session: AsyncSession, message_id: int, error: str, when: datetime) -> None:
@@ -131,3 +179,17 @@ async def pending_count(session: AsyncSession) -> int:
     """How many messages wait to be sent (read on the pending index)."""
     found = await session.scalar(select(func.count()).select_from(OutboxMessage).where(_PENDING))
     return int(found or 0)
+
+
+KEEP = timedelta(days=30)  # sent and failed messages are kept this long, then pruned
+
+
+async def prune_outbox(session: AsyncSession, now: datetime) -> None:
+    """Housekeeping: forget messages sent or failed more than ``KEEP`` ago (read on the
+    creation index; admins see failures of the last 7 days)."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.created_at < now - KEEP,
+            or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed_at.is_not(None)),
+        )
+    )

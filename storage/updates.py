@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
 from storage.models import ParkedUpdate, PendingCommand, ProcessedUpdate
+from storage.outbox import prune_outbox
 from storage.prompts import prune_prompts
 
 
@@ -76,9 +77,11 @@ async def prune_updates(session: AsyncSession, before: datetime) -> int:
 
 async def prune_stale(session: AsyncSession, now: datetime) -> None:
     """Housekeeping: forget processed update ids after 3 days (Telegram redelivers for
-    24 h) and abandoned group picks and prompts (guided reports, waits) after a day."""
+    24 h), abandoned group picks and prompts (guided reports, waits) after a day, and
+    messages sent or failed a month ago."""
     await prune_updates(session, now - timedelta(days=3))
     await session.execute(
         delete(PendingCommand).where(PendingCommand.created_at < now - timedelta(days=1))
     )
     await prune_prompts(session, now - timedelta(days=1))
+    await prune_outbox(session, now)

@@ -126,6 +126,7 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     app.bot_data.album_debounce = timedelta(seconds=0.4)
     app.bot_data.announce_delay = timedelta(seconds=0.1)
     app.bot_data.announce_interval = timedelta(seconds=0.2)
+    app.bot_data.scheduling = False  # tests of the schedule sweep by hand, on their clock
     return app
 
 

@@ -248,7 +248,13 @@ async def test_promoted_person_who_never_pressed_start_is_named_in_the_group(
     assert db is not None
     async with db.read() as session:
         member = await get_member(session, cast.worker.id)
-    assert member is not None and member.blocked_at is not None
+    assert member is not None and member.started_at is None
+    # known never to have pressed Start: not even tried privately
+    assert not [
+        c
+        for c in harness.emulator.calls
+        if c.params.get("chat_id") in (cast.worker.id, str(cast.worker.id))
+    ]
     rows = await signups(harness, await stored(harness, cast.group))
     assert [(r.user_id, r.status) for r in rows] == [(cast.worker.id, "in")]
 

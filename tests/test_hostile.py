@@ -396,9 +396,10 @@ def test_demo_transcript_is_printed_as_it_goes(capsys: pytest.CaptureFixture[str
     ]
 
 
-async def test_settings_say_the_briefing_is_not_sent_yet(harness: Harness, cast: Cast) -> None:
+async def test_settings_point_to_how_the_briefings_went_out(harness: Harness, cast: Cast) -> None:
     await cast.group.say(cast.captain, "/settings")
-    assert "尚未上线" in (await cast.group.next_reply()).text
+    shown = (await cast.group.next_reply()).text
+    assert "/briefing status" in shown and "尚未上线" not in shown
 
 
 async def test_group_help_is_short_with_a_button_to_the_full_help(
@@ -658,7 +659,7 @@ async def test_guided_report_without_a_group_says_so_at_once(harness: Harness) -
     assert "不在任何" in await private.next_reply()
 
 
-@pytest.mark.parametrize("command", ["/briefing", "/summary 2026-11"])
+@pytest.mark.parametrize("command", ["/summary 2026-11"])
 async def test_commands_not_built_yet_say_so(harness: Harness, cast: Cast, command: str) -> None:
     await cast.group.say(cast.worker, command)
     assert "还没有上线" in await cast.group.next_reply()

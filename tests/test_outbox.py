@@ -154,3 +154,18 @@ async def test_a_change_that_rolls_back_sends_nothing(
     assert "出了点问题" in await cast.group.next_reply()
     await cast.group.expect_silence()
     assert await rows(harness) == []
+
+
+async def test_a_command_that_changed_something_leaves_a_stand_in_settled_after_its_answer(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.captain, "/topics")  # reads only: owes nothing
+    await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
+    assert "#1" in await cast.group.next_reply()
+    row = await first_row_when(harness, lambda r: r.sent_at is not None)
+    assert (row.key or "").startswith("ack:") and row.message_id is None  # settled, not sent
+    assert len(await rows(harness)) == 1
+    harness.clock.advance(timedelta(minutes=5))  # long past its lease
+    await asyncio.sleep(2.5)  # a sweep or more
+    await cast.group.expect_silence()

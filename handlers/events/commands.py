@@ -26,8 +26,8 @@ from handlers.context import Ctx
 from handlers.events.keyboards import link_button
 from handlers.events.notify import (
     announcement_markup,
+    private_notice,
     refresh_soon,
-    tell_privately,
     unreachable,
 )
 from handlers.events.views import (
@@ -39,9 +39,11 @@ from handlers.events.views import (
 from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
 from handlers.invocation import Invocation
 from handlers.media import kick_downloads
+from handlers.outbox import send_later
 from storage import events as store
 from storage.members import get_member
-from storage.models import Event, Group
+from storage.models import Event, Group, Member
+from storage.outbox import Outgoing
 from storage.photos import PhotoInfo, attach_photos, photos_of
 
 log = logging.getLogger(__name__)
@@ -296,22 +298,20 @@ async def _leave(
         event = await store.get_event(session, group.id, number)
         left = await store.leave(session, event, uid, now)
         promoted = await get_member(session, left.promoted) if left.promoted is not None else None
+        if promoted is not None:  # they hear it once this commits, or after a crash
+            await send_later(session, context, _promotion(context, group, event, promoted))
     refresh_soon(context, group.chat_id, event.id)
-    if promoted is not None:
-        await _tell_promoted(context, group, event, promoted.user_id, promoted.display_name)
     key = "event.left" if left.had_place else "event.left_waiting"
     return t(key, number=number, title=event.title)
 
 
-async def _tell_promoted(context: Ctx, group: Group, event: Event, uid: int, name: str) -> None:
-    """The person who moved up from the waiting list hears it privately (or, if the bot
-    cannot write to them, in the group)."""
-    async with context.read() as session:
-        member = await get_member(session, uid)
-    code = member.language_code if member is not None else None
+def _promotion(context: Ctx, group: Group, event: Event, member: Member) -> Outgoing:
+    """The notice to the person who moved up from the waiting list: privately (or, if the
+    bot cannot write to them, in the group)."""
+    code = member.language_code
     t = for_language(language_from_code(code) if code else group.language)
     text = t("event.promoted", number=event.number, title=event.title, group=group.title)
-    await tell_privately(context, group, uid, name, text, "event.promoted_in_group")
+    return private_notice(context, group, member, text, "event.promoted_in_group")
 
 
 async def on_signup_button(update: Update, context: Ctx) -> None:

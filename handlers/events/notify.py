@@ -8,20 +8,22 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import JobQueue
 
 from domain.kinds import BULK_SEND
 from handlers.common import deep_link, fit
 from handlers.context import Ctx
-from handlers.events.keyboards import signup_keyboard
+from handlers.events.keyboards import link_button, signup_keyboard
 from handlers.events.views import announcement
 from handlers.i18n import Html, Translator, escape, for_language
+from handlers.outbox import outgoing
 from storage import events as store
 from storage.groups import get_group
 from storage.members import mark_unreachable
-from storage.models import Event, Group
+from storage.models import Event, Group, Member
+from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "event-announcement-"
@@ -109,29 +111,23 @@ async def unreachable(context: Ctx, user_id: int, error: TelegramError) -> bool:
     return gone
 
 
-async def tell_privately(
-    context: Ctx, group: Group, user_id: int, name: str, text: Html, fallback_key: str
-) -> bool:
-    """Send ``text`` to the person's private chat. A person who never pressed Start (or
-    blocked the bot) cannot be written to: the bot remembers that, and says
-    ``fallback_key`` in the group instead, naming them, with a Start button; any other
-    failure is logged and gets the same note in the group. Never raises: the change it
-    follows is already saved, and the person who made it gets their answer."""
-    try:
-        await context.bot.send_message(user_id, fit(text))
-        return True
-    except TelegramError as error:
-        if not await unreachable(context, user_id, error):
-            log.warning("private notice to %s failed: %s", user_id, error)
+def private_notice(
+    context: Ctx, group: Group, member: Member, text: Html, fallback_key: str
+) -> Outgoing:
+    """A private notice for the outbox (it goes out once the change it follows commits).
+    A person the bot cannot write to (never pressed Start, or blocked it) is named in the
+    group instead with ``fallback_key`` and a Start button — at once when that is known,
+    or by the sender when Telegram refuses the private message."""
     t = for_language(group.language)
-    mention = Html(f'<a href="tg://user?id={int(user_id)}">{escape(name)}</a>')
-    button = InlineKeyboardButton(t.plain("button.start_bot"), url=deep_link(context, "help"))
-    try:
-        await context.bot.send_message(
-            group.chat_id,
-            fit(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
-            reply_markup=InlineKeyboardMarkup([[button]]),
-        )
-    except TelegramError as error:
-        log.warning("the group note for %s failed too: %s", user_id, error)
-    return False
+    mention = Html(
+        f'<a href="tg://user?id={int(member.user_id)}">{escape(member.display_name)}</a>'
+    )
+    note = outgoing(
+        group.chat_id,
+        Html(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
+        link_button(t, "button.start_bot", deep_link(context, "help")),
+        group_id=group.id,
+    )
+    if not member.reachable:
+        return note
+    return outgoing(member.user_id, text, group_id=group.id, fallback=note)

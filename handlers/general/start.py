@@ -118,7 +118,7 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     await reply(update, context, context.t("error.unknown_command", command="/" + excerpt(name)))
 
 
-NOT_YET = frozenset(["briefing", "summary"])
+NOT_YET = frozenset(["summary"])
 
 
 async def edited_command(update: Update, context: Ctx) -> None:

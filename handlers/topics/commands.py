@@ -25,6 +25,7 @@ from handlers.common import reply, require_group
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator
 from handlers.invocation import Invocation
+from handlers.outbox import outgoing, send_later
 from handlers.people import named_person
 from handlers.topics.keyboards import claim_button, claim_keyboard
 from handlers.topics.views import (
@@ -140,8 +141,9 @@ async def on_claim_button(update: Update, context: Ctx) -> None:
     number = int(query.data.split(":")[1])
     async with context.transaction() as session:
         text = await _claim(session, context.t, group, query.from_user.id, number, context)
+        # the group hears of the claim once it commits (or after a crash)
+        await send_later(session, context, outgoing(group.chat_id, text, group_id=group.id))
     await query.answer(context.t.plain("topic.claimed_answer", number=number))
-    await context.bot.send_message(group.chat_id, text)
     if query.data.endswith(":list"):
         await _refresh_list(update, context, group)
 

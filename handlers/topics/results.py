@@ -19,8 +19,10 @@ from domain.parsing import (
 )
 from handlers.common import CAPTION, fit, reply, require_group, split_message
 from handlers.context import Ctx
+from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation, announce_with_photos
 from handlers.media import kick_downloads
+from handlers.outbox import outgoing, send_later
 from handlers.topics.keyboards import rating_keyboard
 from handlers.topics.views import (
     local,
@@ -147,6 +149,21 @@ async def reject_command(inv: Invocation) -> None:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.reject(session, topic, inv.user_id, reason, inv.context.clock.now())
         people = (await store.claimants(session, [topic.id])).get(topic.id, [])
+        for person in people:  # the reason, privately, once this commits (or after a crash)
+            if not person.reachable:
+                continue  # the group's announcement names them
+            code = person.language_code
+            theirs = for_language(language_from_code(code) if code else inv.group.language)
+            note = theirs(
+                "topic.rejected_private",
+                number=number,
+                title=topic.title,
+                reason=reason,
+                group=inv.group.title,
+            )
+            await send_later(
+                session, inv.context, outgoing(person.user_id, note, group_id=inv.group.id)
+            )
     await _close_rating(inv, topic)
     await inv.announce(
         inv.t(
@@ -157,20 +174,6 @@ async def reject_command(inv: Invocation) -> None:
             who=names(inv.t, people),
         )
     )
-    for person in people:
-        try:
-            await inv.context.bot.send_message(
-                person.user_id,
-                inv.t(
-                    "topic.rejected_private",
-                    number=number,
-                    title=topic.title,
-                    reason=reason,
-                    group=inv.group.title,
-                ),
-            )
-        except Exception:  # they never pressed Start, or blocked the bot: the group saw it
-            continue
 
 
 async def _close_rating(inv: Invocation, topic: Topic) -> None:

@@ -1,0 +1,312 @@
+"""The minute sweep: the database decides what is due.
+
+Every minute (and once at start) the sweep looks at each group the bot is in: once its
+local time has reached its briefing time, the group's morning is handled once — the
+``deliveries`` key ``morning:<group>:<date>`` is written in the same transaction as the
+briefing, the day's deadline reminders and the birthday greetings, which all go to the
+outbox under their own keys. So a restart, a second sweep in the same minute or a second
+bot process on the same database never sends a morning twice, and a morning missed while
+the bot was down is handled when it comes back: the briefing is still sent before 12:00
+local time (or within two hours of a briefing time after noon), otherwise skipped and
+logged. Events get their reminders 24 hours and 1 hour before they start. Nothing about
+the schedule lives in memory; time comes from the application's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, JobQueue
+
+from domain.kinds import MorningOutcome
+from domain.workdays import is_workday
+from handlers.common import deep_link
+from handlers.context import Ctx
+from handlers.events.keyboards import link_button
+from handlers.i18n import Html, Translator, for_language, language_from_code
+from handlers.outbox import deliver, outgoing
+from handlers.schedule.views import (
+    birthday_greeting,
+    deadline_reminder,
+    deadlines_in_group,
+    event_reminder,
+    render_briefing,
+    unreachable_line,
+)
+from storage.briefing import (
+    Day,
+    birthdays,
+    briefing,
+    due_issues,
+    due_milestones,
+    since_last_briefing,
+)
+from storage.models import Event, Group, Member
+from storage.outbox import enqueue
+from storage.schedule import (
+    active_groups,
+    claim_slot,
+    handled,
+    signed_up,
+    starting_between,
+    written,
+)
+
+log = logging.getLogger(__name__)
+SWEEP_JOB = "schedule"
+START_JOB = "schedule-start"
+CATCH_UP_UNTIL = time(12, 0)  # a missed morning briefing still goes out before this
+LATE_BRIEFING_GRACE = timedelta(hours=2)  # … or this long after a briefing time past noon
+REMINDER_CAP = 200  # deadline reminders of one group and day (the rest: the briefing)
+EVENT_MARKS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+
+
+def morning_key(group: Group, day: Day) -> str:
+    """The once-only key of the group's morning on ``day``."""
+    return f"morning:{group.id}:{day.today.isoformat()}"
+
+
+def _local(group: Group, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(group.timezone))
+
+
+def catch_up_until(briefing_time: time) -> time:
+    """Until when a missed briefing is still sent that day."""
+    if briefing_time < CATCH_UP_UNTIL:
+        return CATCH_UP_UNTIL
+    later = datetime.combine(datetime.min, briefing_time) + LATE_BRIEFING_GRACE
+    return later.time() if later.day == datetime.min.day else time(23, 59, 59)
+
+
+def outcome_of(group: Group, local: datetime) -> MorningOutcome:
+    """What becomes of the group's briefing at this local moment (its time has come)."""
+    if group.workdays_only and not is_workday(local.date()):
+        return MorningOutcome.DAY_OFF
+    if local.time() >= catch_up_until(group.briefing_time):
+        return MorningOutcome.LATE
+    return MorningOutcome.SENT
+
+
+async def run_sweep(context: Ctx) -> None:
+    """Write whatever has come due into the outbox, then send it."""
+    now = context.clock.now()
+    async with context.read() as session:
+        groups = await active_groups(session)
+        due = [
+            (g, Day.of(now, g.timezone)) for g in groups if _local(g, now).time() >= g.briefing_time
+        ]
+        done = await handled(session, [morning_key(g, d) for g, d in due])
+    for group, day in due:
+        if morning_key(group, day) in done:
+            continue
+        try:
+            await morning(context, group, day, now)
+        except Exception:  # one group's trouble never stops the others' mornings
+            log.exception("the morning of group %s could not be handled", group.id)
+    try:
+        await event_reminders(context, now)
+    except Exception:
+        log.exception("event reminders could not be written")
+    await deliver(context)
+
+
+async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> MorningOutcome | None:
+    """Handle the group's morning once: the briefing (unless it is a day off or too
+    late), the day's deadline reminders and birthday greetings. None when another sweep
+    handled it first."""
+    local = _local(group, now)
+    outcome = outcome_of(group, local)
+    t = for_language(group.language)
+    async with context.db.transaction() as session:
+        since = await since_last_briefing(session, group, now)
+        if not await claim_slot(session, morning_key(group, day), group.id, outcome, now):
+            return None
+        if outcome == MorningOutcome.SENT:
+            content = await briefing(session, group.id, day, since, now)
+            text = render_briefing(t, group, day.today, content)
+            message = outgoing(
+                group.chat_id,
+                text,
+                bulk=True,
+                key=f"briefing:{group.id}:{day.today.isoformat()}",
+                group_id=group.id,
+            )
+            await enqueue(session, message, now)
+        elif outcome == MorningOutcome.LATE:
+            log.warning(
+                "the briefing of group %s for %s is skipped: the bot came back at %s, after %s",
+                group.id,
+                day.today,
+                local.strftime("%H:%M"),
+                catch_up_until(group.briefing_time).strftime("%H:%M"),
+            )
+        await _deadline_reminders(session, context, group, day, now)
+        await _birthday_greetings(session, group, day, now)
+    return outcome
+
+
+def _their_language(member: Member, group: Group) -> Translator:
+    code = member.language_code
+    return for_language(language_from_code(code) if code else group.language)
+
+
+def _start_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
+    return link_button(t, "button.start_bot", deep_link(context, "help"))
+
+
+async def _deadline_reminders(
+    session: AsyncSession, context: Ctx, group: Group, day: Day, now: datetime
+) -> None:
+    """Milestones and issue deadlines due tomorrow or today: privately to the people
+    responsible; those the bot cannot write to are named in one note in the group."""
+    tomorrow = day.today + timedelta(days=1)
+    items = await due_milestones(session, group.id, day.today, tomorrow, REMINDER_CAP)
+    items += await due_issues(session, group.id, day.today, tomorrow, REMINDER_CAP)
+    t = for_language(group.language)
+    in_group: list[Html] = []
+    for item in items:
+        mark = "day" if item.due_on <= day.today else "eve"
+        for person in item.people:
+            if not person.reachable:
+                in_group.append(unreachable_line(t, person, item, day.today))
+                continue
+            theirs = _their_language(person, group)
+            stand_in = outgoing(
+                group.chat_id,
+                deadlines_in_group(t, [unreachable_line(t, person, item, day.today)]),
+                _start_button(context, t),
+                bulk=True,
+                group_id=group.id,
+            )
+            key = f"{item.kind}:{item.subject_id}:{mark}:{person.user_id}"
+            await enqueue(
+                session,
+                outgoing(
+                    person.user_id,
+                    deadline_reminder(theirs, group.title, item, day.today),
+                    bulk=True,
+                    key=key,
+                    group_id=group.id,
+                    fallback=stand_in,
+                ),
+                now,
+            )
+    if in_group:
+        await enqueue(
+            session,
+            outgoing(
+                group.chat_id,
+                deadlines_in_group(t, in_group),
+                _start_button(context, t),
+                bulk=True,
+                key=f"deadlines:{group.id}:{day.today.isoformat()}",
+                group_id=group.id,
+            ),
+            now,
+        )
+
+
+async def _birthday_greetings(session: AsyncSession, group: Group, day: Day, now: datetime) -> None:
+    """A private greeting to each member whose political birthday is today (once per
+    person and day, whichever of their groups gets there first)."""
+    for member, years in await birthdays(session, group.id, day.today):
+        if not member.reachable:
+            continue  # the briefing names them in the group
+        t = _their_language(member, group)
+        await enqueue(
+            session,
+            outgoing(
+                member.user_id,
+                birthday_greeting(t, group, member, years),
+                bulk=True,
+                key=f"birthday:{member.user_id}:{day.today.isoformat()}",
+                group_id=group.id,
+            ),
+            now,
+        )
+
+
+def event_marks(event: Event, now: datetime) -> list[str]:
+    """Which reminders of the event are due now: "24h" from a day before until an hour
+    before, "1h" in its last hour; none the event was created too late for."""
+    found = []
+    for mark, ahead in EVENT_MARKS.items():
+        moment = event.starts_at - ahead
+        if event.created_at > moment or now < moment:
+            continue
+        if mark == "24h" and now >= event.starts_at - EVENT_MARKS["1h"]:
+            continue  # an hour before, only the 1 h reminder is worth sending
+        found.append(mark)
+    return found
+
+
+async def event_reminders(context: Ctx, now: datetime) -> None:
+    """The events starting within a day: their 24 h and 1 h reminders, once in the
+    group and privately to each person with a place."""
+    async with context.read() as session:
+        soon = await starting_between(session, now, now + EVENT_MARKS["24h"])
+        keys = {f"event:{e.id}:{m}": (e, g, m) for e, g in soon for m in event_marks(e, now)}
+        done = await written(session, keys)
+    for key, (event, group, mark) in keys.items():
+        if key in done:
+            continue
+        t = for_language(group.language)
+        async with context.db.transaction() as session:
+            first = await enqueue(
+                session,
+                outgoing(
+                    group.chat_id,
+                    event_reminder(t, group, event, mark, private=False),
+                    bulk=True,
+                    key=key,
+                    group_id=group.id,
+                ),
+                now,
+            )
+            if first is None:
+                continue  # another sweep wrote this reminder
+            for person in await signed_up(session, event.id):
+                if not person.reachable:
+                    continue  # they see the group's reminder
+                theirs = _their_language(person, group)
+                await enqueue(
+                    session,
+                    outgoing(
+                        person.user_id,
+                        event_reminder(theirs, group, event, mark, private=True),
+                        bulk=True,
+                        key=f"{key}:{person.user_id}",
+                        group_id=group.id,
+                    ),
+                    now,
+                )
+
+
+async def sweep(context: Ctx) -> None:
+    """The job: a sweep, unless scheduling is switched off (tests that sweep by hand)."""
+    if context.bot_data.db is None or not context.bot_data.scheduling:
+        return
+    await run_sweep(context)
+
+
+def register_jobs(app: Application) -> None:  # type: ignore[type-arg]
+    """A sweep right after start (what was missed while the bot was down), then one at
+    the start of every minute."""
+    job_queue: JobQueue[Ctx] | None = app.job_queue
+    assert job_queue is not None
+    # however long the start takes (migrations), the first sweep runs: no misfire limit
+    job_queue.run_once(sweep, when=1.0, name=START_JOB, job_kwargs={"misfire_grace_time": None})
+    now = datetime.now().astimezone()
+    to_next_minute = 60 - now.second - now.microsecond / 1_000_000 + 0.5
+    job_queue.run_repeating(
+        sweep,
+        interval=60,
+        first=to_next_minute,
+        name=SWEEP_JOB,
+        # a late or busy minute is swept late, once, never skipped or run twice at once
+        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
+    )

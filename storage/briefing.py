@@ -1,0 +1,304 @@
+"""What a group's morning briefing and the day's reminders are made of: events of today
+and tomorrow, political birthdays, milestones and issue deadlines with the people
+responsible, issue counts, topic progress since the last briefing, volunteer hours of
+the month. Reads only; each part is one or two indexed queries, capped in length."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, extract, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.kinds import MorningOutcome, TopicEventKind, TopicStatus
+from storage.hours import Period, group_total
+from storage.issue_reads import COUNT_CAP, IssueCounts, counts
+from storage.members import members_by_id
+from storage.models import (
+    Delivery,
+    Event,
+    Group,
+    Issue,
+    Member,
+    Membership,
+    Milestone,
+    Topic,
+    TopicEvent,
+)
+from storage.topics import claimants
+
+LIST_CAP = 10  # lines of one section; the rest is counted
+_UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
+PROGRESS_KINDS = (
+    TopicEventKind.CLAIMED,
+    TopicEventKind.MILESTONE,
+    TopicEventKind.PROGRESS,
+    TopicEventKind.SUBMITTED,
+    TopicEventKind.APPROVED,
+)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A group's local day as UTC bounds: today's start, tomorrow's, the day after's."""
+
+    today: date
+    start: datetime
+    tomorrow: datetime
+    after: datetime
+    month_start: datetime
+
+    @classmethod
+    def of(cls, now: datetime, zone: str) -> Day:
+        """The local day of ``now`` in the time zone ``zone``."""
+        tz = ZoneInfo(zone)
+        today = now.astimezone(tz).date()
+
+        def start_of(day: date) -> datetime:
+            return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+        return cls(
+            today=today,
+            start=start_of(today),
+            tomorrow=start_of(today + timedelta(days=1)),
+            after=start_of(today + timedelta(days=2)),
+            month_start=start_of(today.replace(day=1)),
+        )
+
+
+@dataclass
+class Due:
+    """A milestone or an issue deadline that is due (or overdue), and who must act."""
+
+    kind: str  # "milestone" | "issue"
+    number: int  # the topic's or the issue's number
+    text: str  # the milestone's text, the issue's description
+    due_on: date
+    people: list[Member] = field(default_factory=list)
+    subject_id: int = 0  # the milestone's or the issue's row
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What happened to one topic since the last briefing."""
+
+    number: int
+    title: str
+    progress: int
+    status: str
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class Briefing:
+    """Everything one morning briefing says."""
+
+    events: list[Event]
+    birthdays: list[tuple[Member, int]]
+    due: list[Due]
+    due_more: int
+    issues: IssueCounts
+    new_issues: int
+    progress: list[Progress]
+    hours_minutes: int
+    hours_people: int
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to say today (no section would be shown)."""
+        return not (
+            self.events
+            or self.birthdays
+            or self.due
+            or self.issues.total
+            or self.progress
+            or self.hours_minutes
+        )
+
+
+async def briefing(
+    session: AsyncSession, group_id: int, day: Day, since: datetime, now: datetime
+) -> Briefing:
+    """The group's briefing for ``day`` (what changed counts from ``since``)."""
+    events = list(
+        await session.scalars(
+            select(Event)
+            .where(
+                Event.group_id == group_id,
+                Event.starts_at >= day.start,
+                Event.starts_at < day.after,
+            )
+            .order_by(Event.starts_at, Event.number)
+            .limit(2 * LIST_CAP)
+        )
+    )
+    milestones = await due_milestones(session, group_id, None, day.today, LIST_CAP + 1)
+    issues = await due_issues(session, group_id, None, day.today, LIST_CAP + 1)
+    due = sorted(milestones + issues, key=lambda d: (d.due_on, d.kind, d.number))
+    new_issues = await session.scalar(
+        select(func.count()).select_from(
+            select(Issue.id)
+            .where(Issue.group_id == group_id, Issue.created_at >= since)
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+    )
+    minutes, people = await group_total(session, group_id, Period(day.month_start, None), now)
+    return Briefing(
+        events=events,
+        birthdays=await birthdays(session, group_id, day.today),
+        due=due[:LIST_CAP],
+        due_more=max(len(due) - LIST_CAP, 0),
+        issues=await counts(session, group_id, day.today),
+        new_issues=int(new_issues or 0),
+        progress=await progress_since(session, group_id, since),
+        hours_minutes=minutes,
+        hours_people=people,
+    )
+
+
+def _anniversary(today: date) -> ColumnElement[bool]:
+    """Whose party anniversary is ``today`` (29 February is kept on the 28th in other
+    years)."""
+    month = extract("month", Member.party_joined_on)
+    day = extract("day", Member.party_joined_on)
+    same = and_(month == today.month, day == today.day)
+    if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
+        return or_(same, and_(month == 2, day == 29))
+    return same
+
+
+async def birthdays(session: AsyncSession, group_id: int, today: date) -> list[tuple[Member, int]]:
+    """The group's members whose political birthday (入党纪念日) is today, with the
+    years since they joined the Party."""
+    rows = await session.scalars(
+        select(Member)
+        .join(Membership, Membership.user_id == Member.user_id)
+        .where(
+            Membership.group_id == group_id,
+            Membership.active.is_(True),
+            Member.party_joined_on.is_not(None),
+            Member.party_joined_on < today,
+            _anniversary(today),
+        )
+        .order_by(Member.party_joined_on, Member.user_id)
+        .limit(5 * LIST_CAP)
+    )
+    found = []
+    for member in rows:
+        joined = member.party_joined_on
+        assert joined is not None
+        if today.year - joined.year >= 1:
+            found.append((member, today.year - joined.year))
+    return found
+
+
+async def due_milestones(
+    session: AsyncSession, group_id: int, first: date | None, last: date, limit: int
+) -> list[Due]:
+    """Milestones not done of the group's unfinished topics, due from ``first`` (None:
+    any time before) to ``last``, earliest first, with the topic's claimants."""
+    where = [
+        Topic.group_id == group_id,
+        Topic.status != TopicStatus.DONE.value,
+        Milestone.done_at.is_(None),
+        Milestone.due_on <= last,
+    ]
+    if first is not None:
+        where.append(Milestone.due_on >= first)
+    rows = list(
+        await session.execute(
+            select(Milestone, Topic.number)
+            .join(Topic, Topic.id == Milestone.topic_id)
+            .where(*where)
+            .order_by(Milestone.due_on, Topic.number, Milestone.id)
+            .limit(limit)
+        )
+    )
+    people = await claimants(session, sorted({m.topic_id for m, _ in rows}))
+    return [
+        Due("milestone", number, m.text, m.due_on, list(people.get(m.topic_id, [])), m.id)
+        for m, number in rows
+    ]
+
+
+async def due_issues(
+    session: AsyncSession, group_id: int, first: date | None, last: date, limit: int
+) -> list[Due]:
+    """Unresolved issues of the group whose deadline is from ``first`` (None: any time
+    before) to ``last``, earliest first, with the person assigned (read on the overdue
+    index)."""
+    where = [Issue.group_id == group_id, _UNRESOLVED, Issue.deadline <= last]
+    if first is not None:
+        where.append(Issue.deadline >= first)
+    rows = list(
+        await session.scalars(
+            select(Issue).where(*where).order_by(Issue.deadline, Issue.number).limit(limit)
+        )
+    )
+    people = await members_by_id(session, {i.assignee_id for i in rows if i.assignee_id})
+    found = []
+    for issue in rows:
+        assert issue.deadline is not None
+        assignee = people.get(issue.assignee_id) if issue.assignee_id else None
+        found.append(
+            Due(
+                "issue",
+                issue.number,
+                issue.description,
+                issue.deadline,
+                [assignee] if assignee else [],
+                issue.id,
+            )
+        )
+    return found
+
+
+async def progress_since(session: AsyncSession, group_id: int, since: datetime) -> list[Progress]:
+    """The group's topics that moved since ``since`` (claimed, a milestone, progress,
+    a result submitted or approved), in the order they last moved."""
+    rows = list(
+        await session.execute(
+            select(TopicEvent.topic_id, TopicEvent.kind, Topic)
+            .join(Topic, Topic.id == TopicEvent.topic_id)
+            .where(
+                Topic.group_id == group_id,
+                TopicEvent.at >= since,
+                TopicEvent.kind.in_([k.value for k in PROGRESS_KINDS]),
+            )
+            .order_by(TopicEvent.at, TopicEvent.id)
+            .limit(20 * LIST_CAP)
+        )
+    )
+    kinds: dict[int, list[str]] = {}
+    topics: dict[int, Topic] = {}
+    for topic_id, kind, topic in rows:
+        topics[topic_id] = topic
+        if kind not in kinds.setdefault(topic_id, []):
+            kinds[topic_id].append(kind)
+    return [
+        Progress(t.number, t.title, t.progress, t.status, tuple(kinds[t.id]))
+        for t in list(topics.values())[:LIST_CAP]
+    ]
+
+
+FIRST_LOOK_BACK = timedelta(days=7)  # a first briefing reports changes this far back
+
+
+async def since_last_briefing(session: AsyncSession, group: Group, now: datetime) -> datetime:
+    """When the group's last briefing was written (a day off or a skipped morning does
+    not count, so Monday's briefing covers the weekend); before the first one, since the
+    bot joined the group, a week at most."""
+    found = await session.scalar(
+        select(func.max(Delivery.at)).where(
+            Delivery.group_id == group.id,
+            Delivery.at < now,
+            Delivery.outcome == MorningOutcome.SENT.value,
+        )
+    )
+    if isinstance(found, datetime):
+        return found
+    return max(group.created_at, now - FIRST_LOOK_BACK)

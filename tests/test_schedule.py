@@ -1,0 +1,480 @@
+"""The schedule, by moving the clock: the morning briefing at its minute and once, the
+catch-up after a downtime, workdays, reminders of events, milestones, deadlines and
+political birthdays, /briefing, and two bot processes sweeping one database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from domain.workdays import is_workday
+from emulator.scenario import Chat, Person
+from handlers.context import Ctx
+from handlers.schedule.sweep import run_sweep
+from storage.groups import get_group
+from storage.models import Delivery, OutboxMessage
+from tests.conftest import Cast, Harness, build_test_app
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(day: date, hhmm: str, seconds: int = 0) -> datetime:
+    """A moment in the group's time zone."""
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute, seconds), SHANGHAI)
+
+
+def tomorrow(harness: Harness, days: int = 1) -> date:
+    return harness.clock.now().astimezone(SHANGHAI).date() + timedelta(days=days)
+
+
+async def steps(chat: Chat, said: list[tuple[Person, str]]) -> None:
+    """Each person says their line, and the bot answers each."""
+    for person, text in said:
+        await chat.say(person, text)
+        await chat.next_reply()
+
+
+async def sweep(harness: Harness) -> None:
+    """One sweep of the schedule at the clock's time, and the sends it starts."""
+    await run_sweep(Ctx(harness.app))
+    await harness.world.settle()
+    await asyncio.sleep(0.2)  # the outbox sends in tasks of their own
+
+
+async def outbox(harness: Harness, prefix: str = "") -> list[OutboxMessage]:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [r for r in rows if (r.key or "").startswith(prefix)]
+
+
+async def mornings(harness: Harness) -> list[Delivery]:
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        return list(await session.scalars(select(Delivery).order_by(Delivery.at)))
+
+
+async def test_the_briefing_comes_at_its_minute_not_before_and_once(
+    harness: Harness, cast: Cast
+) -> None:
+    day = tomorrow(harness)
+    harness.clock.set(local(day, "07:59", 59))
+    await sweep(harness)
+    await cast.group.expect_silence()
+    harness.clock.set(local(day, "08:00"))
+    await sweep(harness)
+    briefing = await cast.group.next_reply()
+    assert "养护一班 晨报" in briefing.text and day.isoformat() in briefing.text
+    harness.clock.set(local(day, "08:00", 30))  # the same minute, swept again
+    await sweep(harness)
+    await sweep(harness)
+    await cast.group.expect_silence()
+    [row] = await outbox(harness, "briefing:")
+    assert row.sent_at is not None and row.message_id == briefing.message_id
+    [done] = await mornings(harness)
+    assert done.outcome == "sent"
+
+
+async def test_a_briefing_missed_while_down_goes_out_before_noon(
+    harness: Harness, cast: Cast
+) -> None:
+    day = tomorrow(harness)
+    await harness.runner.stop()  # down from before 08:00 …
+    harness.clock.set(local(day, "09:30"))
+    harness.app = build_test_app(harness.config, harness.emulator, harness.clock)
+    from bot.runner import Runner
+
+    harness.runner = Runner(harness.app, harness.config, poll_timeout=5)
+    await harness.runner.start()  # … back at 09:30
+    await sweep(harness)
+    assert "晨报" in (await cast.group.next_reply()).text
+    await harness.restart()  # and a restart after it sends nothing again
+    await sweep(harness)
+    await cast.group.expect_silence()
+
+
+async def test_a_briefing_missed_until_after_noon_is_skipped_and_logged(
+    harness: Harness, cast: Cast, caplog: pytest.LogCaptureFixture
+) -> None:
+    day = tomorrow(harness)
+    harness.clock.set(local(day, "12:30"))
+    with caplog.at_level(logging.WARNING):
+        await sweep(harness)
+    await cast.group.expect_silence()
+    assert any("skipped" in r.getMessage() and "12:30" in r.getMessage() for r in caplog.records)
+    [done] = await mornings(harness)
+    assert done.outcome == "late"
+    await cast.group.say(cast.captain, "/briefing status")
+    status = await cast.group.next_reply()
+    assert "晨报未发" in status.text
+    harness.clock.set(local(day, "13:00"))
+    await sweep(harness)  # logged once, not every minute
+    await cast.group.expect_silence()
+    assert len(await mornings(harness)) == 1
+
+
+async def test_the_briefing_says_what_the_day_holds(harness: Harness, cast: Cast) -> None:
+    base = tomorrow(harness)
+    harness.clock.set(local(base, "10:00"))  # the day before
+    day = base + timedelta(days=1)
+    group = cast.group
+    await group.say(
+        cast.captain, f"/newevent volunteer {day.isoformat()} 10:00-11:00 护路宣传 @ 明翠社区"
+    )
+    await group.next_reply()
+    await steps(
+        group,
+        [
+            (cast.captain, "/newtopic S272 K93+520 路口非机动车道改造"),
+            (cast.worker, "/claim 1"),
+            (cast.worker, f"/milestone 1 {day.isoformat()} 完成方案设计"),
+            (cast.worker, "/report S272 K93+600 护栏缺损 cat:guardrail"),
+            (cast.captain, f"/assign 1 @zhang_gong {base.isoformat()}"),
+        ],
+    )
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await private.say(cast.worker, "/profile joined 2001-" + day.strftime("%m-%d"))
+    await private.next_reply()
+    harness.clock.set(local(day, "08:00"))
+    await sweep(harness)
+    # the event was announced exactly a day ahead: its reminder (a day late) comes too
+    posted = sorted((m.text for m in await group.replies(2)), key=lambda t: "晨报" not in t)
+    text = posted[0]
+    assert "活动提醒" in posted[1]
+    assert "今明两天的活动" in text and "护路宣传" in text
+    assert "政治生日" in text and f"入党 {day.year - 2001} 周年" in text
+    assert "里程碑「完成方案设计」今天到期" in text
+    assert "问题 #1" in text and "已逾期 1 天" in text and "张工" in text
+    assert "待整改 1" in text and "新增 1" in text
+    assert "领题进展" in text and "被认领" in text
+    # the worker also hears privately: the milestone due today, the greeting
+    got = [m.text for m in await private.replies(2)]
+    assert any("今天到期" in t and "完成方案设计" in t for t in got)
+    assert any("政治生日" in t for t in got)
+    await private.expect_silence()
+
+
+async def test_an_empty_day_says_so_in_one_line(harness: Harness, cast: Cast) -> None:
+    day = tomorrow(harness)
+    harness.clock.set(local(day, "08:00"))
+    await sweep(harness)
+    text = (await cast.group.next_reply()).text
+    assert text.count("\n") == 1 and "今天没有活动" in text
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2025, 1, 26), True),  # a Sunday worked for the Spring Festival (调休)
+        (date(2025, 1, 29), False),  # Spring Festival, a Wednesday
+        (date(2025, 10, 1), False),  # National Day
+        (date(2025, 10, 11), True),  # a Saturday worked for National Day
+        (date(2026, 2, 14), True),  # a Saturday worked for the Spring Festival
+        (date(2026, 2, 16), False),  # the Spring Festival, a Monday
+        (date(2026, 10, 1), False),
+        (date(2026, 10, 10), True),  # a Saturday worked
+        (date(2026, 12, 5), False),  # a plain Saturday
+        (date(2026, 12, 7), True),  # a plain Monday
+    ],
+)
+def test_the_workday_calendar(day: date, working: bool) -> None:
+    assert is_workday(day) is working
+
+
+def test_a_year_the_calendar_lacks_is_monday_to_friday_logged_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert is_workday(date(2031, 1, 6)) is True  # a Monday
+        assert is_workday(date(2031, 1, 4)) is False  # a Saturday
+        assert is_workday(date(2031, 1, 1)) is True  # New Year's Day, unknown yet
+    assert sum("2031" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_workdays_only_skips_holidays_and_keeps_adjusted_workdays(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.captain, "/settings workdays on")
+    await cast.group.next_reply()
+    harness.clock.set(local(date(2026, 10, 1), "08:00"))  # National Day
+    await sweep(harness)
+    await cast.group.expect_silence()
+    harness.clock.set(local(date(2026, 10, 10), "08:00"))  # a Saturday worked (调休)
+    await sweep(harness)
+    assert "2026-10-10" in (await cast.group.next_reply()).text
+    outcomes = [d.outcome for d in await mornings(harness)]
+    assert outcomes == ["day_off", "sent"]
+
+
+async def test_settings_warn_when_the_calendar_lacks_the_year(harness: Harness, cast: Cast) -> None:
+    await cast.group.say(cast.captain, "/settings workdays on")
+    await cast.group.next_reply()
+    harness.clock.set(local(date(2031, 1, 6), "07:00"))
+    await cast.group.say(cast.captain, "/briefing status")
+    assert "没有 2031 年" in (await cast.group.next_reply()).text
+
+
+async def test_event_reminders_a_day_and_an_hour_before(harness: Harness, cast: Cast) -> None:
+    group = cast.group
+    day = tomorrow(harness, 3)
+    await group.say(cast.captain, "/settings briefing 23:30")  # no briefing in the way
+    await group.next_reply()
+    await group.say(
+        cast.captain, f"/newevent lesson {day.isoformat()} 09:00-11:00 主题党课 @ 党员活动室"
+    )
+    await group.next_reply()
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await group.say(cast.worker, "/join 1")
+    await group.next_reply()
+    await group.say(cast.driver, "/join 1")  # never pressed Start: the group's reminder
+    await group.next_reply()
+    start = local(day, "09:00")
+    harness.clock.set(start - timedelta(hours=24, seconds=1))
+    await sweep(harness)
+    await group.expect_silence()
+    harness.clock.set(start - timedelta(hours=24))
+    await sweep(harness)
+    assert "活动提醒" in (await group.next_reply()).text
+    assert "主题党课" in (await private.next_reply()).text
+    harness.clock.set(start - timedelta(hours=1, seconds=1))
+    await sweep(harness)
+    await group.expect_silence()
+    await private.expect_silence()
+    harness.clock.set(start - timedelta(minutes=59))
+    await sweep(harness)
+    await sweep(harness)
+    assert "一小时后开始" in (await group.next_reply()).text
+    assert "/checkin 1" in (await private.next_reply()).text
+    await group.expect_silence()
+    await private.expect_silence()
+    keys = sorted(r.key or "" for r in await outbox(harness, "event:"))
+    assert len(keys) == 4
+
+
+async def test_an_event_announced_less_than_a_day_ahead_gets_only_the_hour(
+    harness: Harness, cast: Cast
+) -> None:
+    day = tomorrow(harness)
+    harness.clock.set(local(day, "00:00"))
+    await cast.group.say(cast.captain, "/settings briefing 23:30")
+    await cast.group.next_reply()
+    await cast.group.say(cast.captain, f"/newevent study {day.isoformat()} 20:00-21:00 学习会")
+    await cast.group.next_reply()
+    harness.clock.set(local(day, "19:00"))
+    await sweep(harness)
+    assert "一小时后开始" in (await cast.group.next_reply()).text
+    await cast.group.expect_silence()
+
+
+async def test_two_bot_processes_sweeping_one_database_brief_each_group_once(
+    harness: Harness, cast: Cast
+) -> None:
+    world = harness.world
+    others = []
+    for n in range(3):
+        chief = world.person(f"队长{n}")
+        other = world.group(f"养护{n + 2}班", creator=chief)
+        await other.add_bot(by=chief)
+        await other.next_reply()
+        others.append(other)
+    second = build_test_app(harness.config, harness.emulator, harness.clock)
+    await second.initialize()
+    assert second.post_init is not None
+    await second.post_init(second)
+    await second.start()
+    try:
+        harness.clock.set(local(tomorrow(harness), "08:00"))
+        await asyncio.gather(
+            *(run_sweep(Ctx(app)) for app in (harness.app, second, harness.app, second))
+        )
+        await world.settle()
+        for chat in (cast.group, *others):
+            assert "晨报" in (await chat.next_reply()).text
+            await chat.expect_silence()
+        assert len(await outbox(harness, "briefing:")) == 4
+        assert len(await mornings(harness)) == 4
+    finally:
+        await second.stop()
+        await second.shutdown()
+        assert second.post_shutdown is not None
+        await second.post_shutdown(second)
+
+
+async def test_a_group_the_bot_left_gets_nothing(harness: Harness, cast: Cast) -> None:
+    await cast.group.remove_bot(by=cast.secretary)
+    await harness.world.settle()
+    harness.clock.set(local(tomorrow(harness), "08:00"))
+    await sweep(harness)
+    await cast.group.expect_silence()
+    assert await outbox(harness, "briefing:") == []
+
+
+async def test_briefing_posts_for_an_admin_and_previews_privately_for_others(
+    harness: Harness, cast: Cast
+) -> None:
+    group = cast.group
+    await group.say(cast.captain, "/briefing")
+    assert "晨报" in (await group.next_reply()).text
+    await group.say(cast.worker, "/briefing")  # never pressed Start
+    assert "私信" in (await group.next_reply()).text
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await group.say(cast.worker, "/briefing")
+    assert "预览已私信" in (await group.next_reply()).text
+    assert "预览" in (await private.next_reply()).text
+    await private.say(cast.worker, "/briefing")
+    assert "预览" in (await private.next_reply()).text
+    await group.say(cast.worker, "/briefing now please")
+    assert "/briefing [status]" in (await group.next_reply()).text
+    await group.say(cast.worker, "/briefing status")
+    assert "管理员" in (await group.next_reply()).text
+    assert await mornings(harness) == []  # posting now does not stand in for the morning
+
+
+async def test_group_time_zone_and_briefing_time_apply_on_the_next_sweep(
+    harness: Harness, cast: Cast
+) -> None:
+    day = tomorrow(harness)
+    await cast.group.say(cast.captain, "/settings briefing 07:30")
+    await cast.group.next_reply()
+    harness.clock.set(local(day, "07:30"))
+    await sweep(harness)
+    assert "晨报" in (await cast.group.next_reply()).text
+    await cast.group.say(cast.captain, "/settings timezone Asia/Urumqi")  # two hours behind
+    await cast.group.next_reply()
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        row = await get_group(session, cast.group.id)
+    assert row is not None and row.timezone == "Asia/Urumqi"
+    urumqi = ZoneInfo("Asia/Urumqi")
+    next_day = day + timedelta(days=1)
+    harness.clock.set(datetime.combine(next_day, time(7, 29), urumqi))
+    await sweep(harness)
+    await cast.group.expect_silence()
+    harness.clock.set(datetime.combine(next_day, time(7, 30), urumqi))
+    await sweep(harness)
+    assert next_day.isoformat() in (await cast.group.next_reply()).text
+
+
+async def test_deadlines_are_reminded_the_day_before_and_on_the_day(
+    harness: Harness, cast: Cast
+) -> None:
+    group = cast.group
+    base = tomorrow(harness)
+    harness.clock.set(local(base, "10:00"))
+    due = base + timedelta(days=2)
+    await group.say(cast.captain, "/settings briefing 07:00")
+    await group.next_reply()
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await steps(
+        group,
+        [
+            (cast.captain, "/newtopic 中东桥加固"),
+            (cast.worker, "/claim 1"),
+            (cast.worker, f"/milestone 1 {due.isoformat()} 提交加固方案"),
+            (cast.worker, "/report S272 K93+520 坑槽 cat:pothole"),
+        ],
+    )
+    await group.say(cast.driver, "/help")  # known to the bot, but never pressed Start
+    await group.next_reply()
+    await group.say(cast.captain, f"/assign 1 @chen_d {due.isoformat()}")
+    assert "Chen Driver" in (await group.next_reply()).text
+
+    harness.clock.set(local(due - timedelta(days=1), "07:00"))
+    await sweep(harness)
+    posted = {("晨报" in m.text): m for m in await group.replies(2)}
+    note = posted[False]
+    assert "到期提醒" in note.text and "Chen Driver" in note.text and "#1" in note.text
+    assert note.buttons  # a Start button for the one who never pressed Start
+    reminder = await private.next_reply()
+    assert "明天" in reminder.text and "提交加固方案" in reminder.text
+
+    harness.clock.set(local(due, "07:00"))
+    await sweep(harness)
+    posted = {("晨报" in m.text): m for m in await group.replies(2)}
+    assert "today" in posted[False].text or "今天" in posted[False].text
+    assert "今天到期" in (await private.next_reply()).text
+    await private.expect_silence()
+
+
+async def test_a_private_reminder_to_someone_who_blocked_the_bot_goes_to_the_group(
+    harness: Harness, cast: Cast
+) -> None:
+    group = cast.group
+    base = tomorrow(harness)
+    harness.clock.set(local(base, "10:00"))
+    due = base + timedelta(days=1)
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await group.say(cast.worker, "/report S272 K93+520 坑槽 cat:pothole")
+    await group.next_reply()
+    await group.say(cast.captain, f"/assign 1 @zhang_gong {due.isoformat()}")
+    await group.next_reply()
+    private.block()
+    harness.clock.set(local(due, "08:00"))
+    await sweep(harness)
+    first = await group.next_reply()
+    assert "晨报" in first.text
+    harness.clock.advance(timedelta(seconds=5))
+    await sweep(harness)  # the stand-in is sent by the next pass of the sender
+    note = await group.next_reply(timeout=5)
+    assert "到期提醒" in note.text and "张工" in note.text
+    await group.say(cast.captain, "/briefing status")
+    status = (await group.next_reply()).text
+    assert "发送失败 1 条" in status and "张工" in status and "blocked" in status
+
+
+async def test_a_flood_wait_in_the_middle_of_a_broadcast_loses_nothing(
+    harness: Harness, cast: Cast
+) -> None:
+    group = cast.group
+    world = harness.world
+    day = tomorrow(harness, 3)
+    await group.say(cast.captain, "/settings briefing 23:30")
+    await group.next_reply()
+    await group.say(cast.captain, f"/newevent volunteer {day.isoformat()} 09:00-11:00 护路宣传")
+    await group.next_reply()
+    people = [world.person(f"队员{n}") for n in range(20)]
+    chats = []
+    for person in people:
+        await group.join(person)
+        await group.next_reply()  # the welcome
+        chat = person.private()
+        await chat.start()
+        await chat.next_reply()
+        await group.say(person, "/join 1")
+        await group.next_reply()
+        chats.append(chat)
+    harness.emulator.fail("sendMessage", 429, retry_after=1, after=8, times=3)
+    harness.clock.set(local(day, "09:00") - timedelta(hours=24))
+    await sweep(harness)
+    for _ in range(10):  # the flood waits pass; the sender picks the rest up
+        await asyncio.sleep(0.5)
+        harness.clock.advance(timedelta(seconds=3))
+        await run_sweep(Ctx(harness.app))
+    assert "活动提醒" in (await group.next_reply()).text
+    for chat in chats:
+        assert "护路宣传" in (await chat.next_reply(timeout=10)).text
+        await chat.expect_silence()
+    await group.expect_silence()
+    rows = await outbox(harness, "event:")
+    assert len(rows) == 21 and all(r.sent_at is not None for r in rows)
+    floods = [c for c in harness.emulator.calls if c.error is not None and c.error.code == 429]
+    assert len(floods) == 3  # the flood waits did happen, in the middle of the broadcast
