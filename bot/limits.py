@@ -59,6 +59,11 @@ MESSAGE_METHODS = frozenset(
 )
 
 
+# the share of the overall allowance (5 of Telegram's 30 a second) that a broadcast (bulk
+# sends) leaves free, so a reply that arrives just after a burst need not wait a second
+BULK_RESERVE_SHARE = 6
+
+
 class Window:
     """At most ``limit`` events in any ``period`` seconds (a sliding log of times)."""
 
@@ -67,12 +72,14 @@ class Window:
         self.period = period
         self._times: deque[float] = deque()
 
-    def delay(self, now: float, cost: int = 1) -> float:
-        """Seconds until ``cost`` more events fit (0: they fit now)."""
+    def delay(self, now: float, cost: int = 1, reserve: int = 0) -> float:
+        """Seconds until ``cost`` more events fit (0: they fit now), keeping ``reserve``
+        places free for others."""
         while self._times and now - self._times[0] >= self.period:
             self._times.popleft()
-        cost = min(cost, self.limit)
-        excess = len(self._times) + cost - self.limit
+        limit = max(self.limit - reserve, 1)
+        cost = min(cost, limit)
+        excess = len(self._times) + cost - limit
         if excess <= 0:
             return 0.0
         return self._times[excess - 1] + self.period - now
@@ -216,8 +223,8 @@ class ChatRateLimiter(BaseRateLimiter[str]):
             while True:
                 wait = 0.0
                 async with self._overall_lock:  # never held while a bulk send sleeps
-                    if not self._urgent:
-                        wait = self._try_overall(cost)
+                    if not self._urgent:  # and a few places a second stay free for replies
+                        wait = self._try_overall(cost, self._overall.limit // BULK_RESERVE_SHARE)
                         if wait <= 0:
                             return
                 await asyncio.sleep(wait)
@@ -229,11 +236,11 @@ class ChatRateLimiter(BaseRateLimiter[str]):
                 return
             await asyncio.sleep(wait)  # a time to wait for, not an event
 
-    def _try_overall(self, cost: int) -> float:
+    def _try_overall(self, cost: int, reserve: int = 0) -> float:
         """Take the overall allowance if it is there (0), else the seconds to wait."""
         assert self._overall is not None
         now = asyncio.get_running_loop().time()
-        wait = max(self._overall_paused_until - now, self._overall.delay(now, cost))
+        wait = max(self._overall_paused_until - now, self._overall.delay(now, cost, reserve))
         if wait <= 0:
             self._overall.take(now, cost)
         return wait

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -71,7 +70,8 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     parser.close()
     if parser.stack:
         raise EntityError(f'Can\'t parse entities: unclosed tag "{parser.stack[-1][0]}"')
-    return unescape(parser.text), sorted(parser.entities, key=lambda e: e["offset"])
+    # the parser has already decoded character references (convert_charrefs): once only
+    return parser.text, sorted(parser.entities, key=lambda e: e["offset"])
 
 
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")

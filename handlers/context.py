@@ -50,8 +50,11 @@ class BotData:
     code_failures: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
     outbox_sending: set[int] = field(default_factory=set)  # outbox messages being sent
     outbox_renewed_at: float = 0.0  # when their leases were last renewed (monotonic)
-    # stand-ins for answers that went out, until the delivery settles them in one go
+    # stand-ins for answers that went out, until the delivery settles them in one go; and
+    # for answers that failed after the change, to be sent (released) instead
     answered: list[int] = field(default_factory=list)
+    owed: list[int] = field(default_factory=list)
+    held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
     scheduling: bool = True  # the minute sweep runs (tests that sweep by hand turn it off)
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
 
@@ -74,7 +77,6 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         self._claimed = False  # this update's id is recorded (its writes committed)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self.acknowledged = False  # its answer is in the outbox with the change
-        self.owed_reply: int | None = None  # the outbox stand-in for its answer
 
     @classmethod
     def from_update(
@@ -137,37 +139,45 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
                 if claiming and not await record_update(session, update_id or 0, self.clock.now()):
                     raise DuplicateUpdate(update_id or 0)
                 yield session
-                if claiming:
-                    await self._owe_reply(session)
+                update = self.current_update
+                message = update.message if isinstance(update, Update) else None
+                if claiming and message is not None:
+                    said = (message.text or message.caption or "").strip()
+                    await self.owe_reply(session, message.chat_id, message.message_id, said)
         except BaseException:
             self.rolled_back()
             raise
         if claiming:
             self._claimed = True
-        if self.owed_reply is not None:  # renewed while the update runs, settled after it
-            self.bot_data.outbox_sending.add(self.owed_reply)
         await self.committed()
 
-    async def _owe_reply(self, session: AsyncSession) -> None:
+    async def owe_reply(
+        self, session: AsyncSession, chat_id: int, message_id: int, said: str
+    ) -> None:
         """A command that changed something owes its sender an answer. Its real reply is
         sent after the commit; should the process die before that (the reply may wait a
-        minute in a busy group's rate limit), this stand-in, written with the change,
-        is sent instead by the next process: "✅ done: /claim 1"."""
-        update = self.current_update
-        message = update.message if isinstance(update, Update) else None
-        if message is None or self.acknowledged:
-            return
-        said = (message.text or message.caption or "").strip()
-        if not said.startswith("/"):
+        minute in a busy group's rate limit), this stand-in, written with the change, is
+        sent instead by the next process: "✅ done: /claim 1". Nothing is owed for text
+        that is no command, or when the answer itself went to the outbox."""
+        if self.acknowledged or not said.startswith("/"):
             return
         stand_in = Outgoing(
-            chat_id=message.chat_id,
+            chat_id=chat_id,
             text=self.t("ack.after_restart", command=excerpt(said.splitlines()[0], 60)),
-            reply_to=message.message_id,
-            key=f"ack:{message.chat_id}:{message.message_id}",
+            reply_to=message_id,
+            key=f"ack:{chat_id}:{message_id}",
             group_id=self.group.id if self.group is not None else None,
         )
-        self.owed_reply = await enqueue(session, stand_in, self.clock.now(), held=True)
+        owed = await enqueue(session, stand_in, self.clock.now(), held=True)
+        if owed is not None:
+            self.after_commit(lambda: self._hold(owed))
+
+    async def _hold(self, owed: int) -> None:
+        """The stand-in is committed: renewed while the update runs, settled after it
+        (or sent, if the update fails before its answer)."""
+        self.bot_data.outbox_sending.add(owed)
+        if self.update_id is not None:
+            self.bot_data.held[self.update_id] = owed
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Do ``action`` once the write transaction now open has committed (sending the

@@ -95,6 +95,13 @@ async def on_error(update: object, context: Ctx) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return
+    held = context.bot_data.held
+    if update.update_id in held and not isinstance(error, UserError):
+        # the change was made but its answer not given: the stand-in says it was done
+        context.bot_data.owed.append(held.pop(update.update_id))
+        if isinstance(error, TelegramError):  # the answer could not be sent: nothing broke
+            log.warning("update %s: its answer failed (%s)", update.update_id, error)
+            return
     await _mark_answered(update, context)
     t = await translator_for(update, context)
     markup = None

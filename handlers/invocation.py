@@ -198,11 +198,16 @@ class Invocation:
             async with self.context.transaction() as session:
                 yield session
             return
+        claiming = not self._claimed
         try:
             async with self.context.db.transaction() as session:
-                if not self._claimed:
+                if claiming:
                     await self._claim(session)
                 yield session
+                if claiming and self.pending_id is not None:  # picked: the change is now
+                    await self.context.owe_reply(
+                        session, self.chat_id, self.message_id, f"/{self.command} {self.rest}"
+                    )
         except BaseException:
             self.context.rolled_back()
             raise
@@ -358,6 +363,7 @@ async def _private_group(
         return groups[0], await is_admin(context, groups[0], uid)
     async with context.transaction() as session:
         pending_id = await save_pending(session, uid, update_id, payload, context.clock.now())
+        context.acknowledged = True  # nothing is done yet: its answer is the question below
     buttons = [
         [
             InlineKeyboardButton(

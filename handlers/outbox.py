@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, ReplyParameters, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, JobQueue
 
 from domain.clock import as_seconds
@@ -31,6 +31,7 @@ from handlers.context import Ctx
 from storage.members import mark_unreachable
 from storage.models import OutboxMessage
 from storage.outbox import (
+    PAGE_BREAK,
     RENEW,
     Outgoing,
     due_ids,
@@ -51,7 +52,7 @@ SWEEP_EVERY = 2.0  # seconds: what is due is picked up at least this often
 
 def outgoing(
     chat_id: int,
-    text: str,
+    text: str | Sequence[str],
     markup: InlineKeyboardMarkup | None = None,
     *,
     reply_to: int | None = None,
@@ -63,10 +64,12 @@ def outgoing(
     """A message for the outbox: one message's worth of Telegram HTML, its inline
     buttons, the message it answers, its once-only key, the group it concerns (whose
     admins see it if it fails) and, for a private message, the group note sent instead
-    when the person cannot be written to."""
+    when the person cannot be written to. ``text`` may be several pages (a long
+    briefing): they are sent in order, as one message of the outbox."""
+    pages = [text] if isinstance(text, str) else list(text)
     return Outgoing(
         chat_id=chat_id,
-        text=fit(text),
+        text=PAGE_BREAK.join(fit(page.replace(PAGE_BREAK, " ")) for page in pages),
         markup=json.dumps(markup.to_dict(), ensure_ascii=False) if markup is not None else None,
         reply_to=reply_to,
         bulk=bulk,
@@ -143,28 +146,34 @@ Outcome = Callable[[AsyncSession], Awaitable[None]]
 
 
 async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
-    """Send the message; what to record about it."""
+    """Send the message (page by page, from the first one not sent yet: a long briefing
+    keeps its order through a retry); what to record about it."""
     now = context.clock.now()
+    pages = message.text.split(PAGE_BREAK)
+    done_pages = message.pages_sent
     markup = (
         InlineKeyboardMarkup.de_json(json.loads(message.markup), context.bot)
         if message.markup
         else None
     )
     try:
-        sent = await context.bot.send_message(
-            message.chat_id,
-            message.text,
-            reply_markup=markup,
-            reply_parameters=ReplyParameters(message.reply_to, allow_sending_without_reply=True)
-            if message.reply_to
-            else None,
-            # the context's bot is typed without rate-limiter arguments; ours takes this
-            rate_limit_args=BULK_SEND if message.bulk else None,  # type: ignore[arg-type]
-        )
-    except RetryAfter as error:
-        return _retry(
-            message, str(error), now + timedelta(seconds=as_seconds(error.retry_after) + 1)
-        )
+        for page in range(message.pages_sent, len(pages)):
+            sent = await context.bot.send_message(
+                message.chat_id,
+                pages[page],
+                reply_markup=markup if page == len(pages) - 1 else None,
+                reply_parameters=ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                if message.reply_to and page == 0
+                else None,
+                # the context's bot is typed without rate-limiter arguments; ours takes this
+                rate_limit_args=BULK_SEND if message.bulk else None,  # type: ignore[arg-type]
+            )
+            done_pages = page + 1
+    except RetryAfter as error:  # Telegram's flood wait: honoured, and not a try used up
+        wait = timedelta(seconds=as_seconds(error.retry_after) + 1)
+        return _retry(message, str(error), now + wait, free=True, pages=done_pages)
+    except ChatMigrated as error:  # the group became a supergroup: send it there
+        return _retry(message, str(error), now, chat_id=error.new_chat_id, pages=done_pages)
     except Forbidden as error:
         return _failed(message, error.message, now, unreachable=message.chat_id > 0)
     except BadRequest as error:  # "chat not found": a person who never pressed Start
@@ -172,8 +181,9 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
         return _failed(message, error.message, now, unreachable=gone)
     except TelegramError as error:  # the network, Telegram's own trouble: later
         if message.attempts >= MAX_TRIES:
-            return _failed(message, f"{MAX_TRIES} tries: {error}", now)
-        return _retry(message, str(error), now + timedelta(seconds=5 * 2**message.attempts))
+            return _failed(message, f"{MAX_TRIES} tries: {error}", now, tries_used=True)
+        later = now + timedelta(seconds=5 * 2**message.attempts)
+        return _retry(message, str(error), later, pages=done_pages)
     sent_as = sent.message_id
 
     async def done(session: AsyncSession) -> None:
@@ -182,22 +192,39 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
     return done
 
 
-def _retry(message: OutboxMessage, error: str, when: datetime) -> Outcome:
+def _retry(
+    message: OutboxMessage,
+    error: str,
+    when: datetime,
+    *,
+    free: bool = False,
+    chat_id: int | None = None,
+    pages: int = 0,
+) -> Outcome:
     async def retry(session: AsyncSession) -> None:
         log.info("outbox message %s: %s; again at %s", message.id, error, when)
-        await mark_retry(session, message.id, error, when)
+        await mark_retry(
+            session, message.id, error, when, free=free, chat_id=chat_id, pages_sent=pages
+        )
 
     return retry
 
 
 def _failed(
-    message: OutboxMessage, error: str, now: datetime, *, unreachable: bool = False
+    message: OutboxMessage,
+    error: str,
+    now: datetime,
+    *,
+    unreachable: bool = False,
+    tries_used: bool = False,
 ) -> Outcome:
     async def failed(session: AsyncSession) -> None:
         log.warning("outbox message %s to %s failed: %s", message.id, message.chat_id, error)
         if unreachable:  # a private chat: the person never pressed Start, or blocked us
             await mark_unreachable(session, message.chat_id, now)
-        if message.fallback:  # say it in the group instead: the next sweep sends it
+        if message.fallback and (unreachable or tries_used):
+            # say it in the group instead (the next sweep sends it); not for a refusal of
+            # the message itself, which would name someone the bot can write to
             await enqueue(session, Outgoing.from_json(message.fallback), now)
         await mark_failed(session, message.id, error, now)
 

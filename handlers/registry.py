@@ -28,7 +28,7 @@ from storage.members import (
     touch_membership,
 )
 from storage.models import Group, Member
-from storage.outbox import settle
+from storage.outbox import release, settle
 from storage.registry import Known, known
 from storage.updates import prune_stale, record_updates
 
@@ -207,8 +207,9 @@ async def mark_processed(update: Update, context: Ctx) -> None:
     does before it tells Telegram that the updates are done."""
     if not context.claimed:
         context.bot_data.unrecorded.append(update.update_id)
-    if context.owed_reply is not None:  # the answer went out: its stand-in is not needed
-        context.bot_data.answered.append(context.owed_reply)
+    owed = context.bot_data.held.pop(update.update_id, None)
+    if owed is not None:  # the answer went out: its stand-in is not needed
+        context.bot_data.answered.append(owed)
 
 
 async def record_processed(app: Application) -> None:  # type: ignore[type-arg]
@@ -216,19 +217,22 @@ async def record_processed(app: Application) -> None:  # type: ignore[type-arg]
     answers that went out (one statement each for all of them); on failure they are
     kept for the next call."""
     data: BotData = app.bot_data
-    if not (data.unrecorded or data.answered) or data.db is None:
+    if not (data.unrecorded or data.answered or data.owed) or data.db is None:
         return
     ids, data.unrecorded = data.unrecorded, []
     answered, data.answered = data.answered, []
+    owed, data.owed = data.owed, []
     try:
         async with data.db.transaction() as session:
             await record_updates(session, ids, data.clock.now())
             await settle(session, answered, data.clock.now())
+            await release(session, owed)
     except BaseException:
         data.unrecorded = ids + data.unrecorded
         data.answered = answered + data.answered
+        data.owed = owed + data.owed
         raise
-    data.outbox_sending.difference_update(answered)
+    data.outbox_sending.difference_update(answered + owed)
 
 
 async def housekeeping(context: Ctx) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, extract, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, extract, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import MorningOutcome, TopicEventKind, TopicStatus
@@ -28,9 +29,11 @@ from storage.models import (
     Topic,
     TopicEvent,
 )
+from storage.schedule import mornings_of
 from storage.topics import claimants
 
 LIST_CAP = 10  # lines of one section; the rest is counted
+BIRTHDAYS_CAP = 2000  # political birthdays of one group and day (all are greeted)
 _UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
 PROGRESS_KINDS = (
     TopicEventKind.CLAIMED,
@@ -94,10 +97,13 @@ class Progress:
 
 @dataclass
 class Briefing:
-    """Everything one morning briefing says."""
+    """Everything one morning briefing says (each list capped; ``*_more``: how many
+    more there are, counted up to ``COUNT_CAP``)."""
 
     events: list[Event]
+    events_more: int
     birthdays: list[tuple[Member, int]]
+    birthdays_more: int
     due: list[Due]
     due_more: int
     issues: IssueCounts
@@ -105,6 +111,7 @@ class Briefing:
     progress: list[Progress]
     hours_minutes: int
     hours_people: int
+    first: bool = False  # no briefing before: "new" counts from the bot's arrival
 
     @property
     def empty(self) -> bool:
@@ -119,45 +126,81 @@ class Briefing:
         )
 
 
+async def _count(session: AsyncSession, query: Select[Any]) -> int:
+    """Rows of ``query``, counted up to ``COUNT_CAP + 1``."""
+    found = await session.scalar(
+        select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())
+    )
+    return int(found or 0)
+
+
 async def briefing(
-    session: AsyncSession, group_id: int, day: Day, since: datetime, now: datetime
+    session: AsyncSession,
+    group_id: int,
+    day: Day,
+    since: tuple[datetime, bool],
+    now: datetime,
 ) -> Briefing:
-    """The group's briefing for ``day`` (what changed counts from ``since``)."""
+    """The group's briefing for ``day`` (what changed counts from ``since``: the last
+    briefing's time, and whether this is the first)."""
+    since_at, first = since
+    in_window = (
+        Event.group_id == group_id,
+        Event.starts_at >= day.start,
+        Event.starts_at < day.after,
+    )
     events = list(
         await session.scalars(
-            select(Event)
-            .where(
-                Event.group_id == group_id,
-                Event.starts_at >= day.start,
-                Event.starts_at < day.after,
-            )
-            .order_by(Event.starts_at, Event.number)
-            .limit(2 * LIST_CAP)
+            select(Event).where(*in_window).order_by(Event.starts_at, Event.number).limit(LIST_CAP)
         )
     )
-    milestones = await due_milestones(session, group_id, None, day.today, LIST_CAP + 1)
-    issues = await due_issues(session, group_id, None, day.today, LIST_CAP + 1)
-    due = sorted(milestones + issues, key=lambda d: (d.due_on, d.kind, d.number))
-    new_issues = await session.scalar(
-        select(func.count()).select_from(
-            select(Issue.id)
-            .where(Issue.group_id == group_id, Issue.created_at >= since)
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
+    events_total = await _count(session, select(Event.id).where(*in_window))
+    due = await _due_today_then_overdue(session, group_id, day.today)
+    due_total = await _count(
+        session, _milestones_due(group_id, None, day.today).with_only_columns(Milestone.id)
+    ) + await _count(session, _issues_due(group_id, None, day.today).with_only_columns(Issue.id))
+    new_issues = await _count(
+        session,
+        select(Issue.id).where(
+            Issue.group_id == group_id,
+            Issue.created_at >= since_at,
+            Issue.duplicate_of_id.is_(None),
+        ),
     )
+    anniversaries = await birthdays(session, group_id, day.today)
     minutes, people = await group_total(session, group_id, Period(day.month_start, None), now)
     return Briefing(
         events=events,
-        birthdays=await birthdays(session, group_id, day.today),
-        due=due[:LIST_CAP],
-        due_more=max(len(due) - LIST_CAP, 0),
+        events_more=max(events_total - len(events), 0),
+        birthdays=anniversaries[:LIST_CAP],
+        birthdays_more=max(len(anniversaries) - LIST_CAP, 0),
+        due=due,
+        due_more=max(due_total - len(due), 0),
         issues=await counts(session, group_id, day.today),
-        new_issues=int(new_issues or 0),
-        progress=await progress_since(session, group_id, since),
+        new_issues=new_issues,
+        progress=await progress_since(session, group_id, since_at),
         hours_minutes=minutes,
         hours_people=people,
+        first=first,
     )
+
+
+async def _due_today_then_overdue(session: AsyncSession, group_id: int, today: date) -> list[Due]:
+    """Up to ``LIST_CAP`` items: those due today first, then the most recently overdue
+    (long-forgotten ones are counted, not listed)."""
+    found = sorted(
+        await due_milestones(session, group_id, today, today, LIST_CAP)
+        + await due_issues(session, group_id, today, today, LIST_CAP),
+        key=lambda d: (d.kind, d.number),
+    )[:LIST_CAP]
+    if len(found) < LIST_CAP:
+        yesterday = today - timedelta(days=1)
+        late = await due_milestones(
+            session, group_id, None, yesterday, LIST_CAP, latest_first=True
+        ) + await due_issues(session, group_id, None, yesterday, LIST_CAP, latest_first=True)
+        late.sort(key=lambda d: (-d.due_on.toordinal(), d.kind, d.number))
+        found += late[: LIST_CAP - len(found)]
+    return found
 
 
 def _anniversary(today: date) -> ColumnElement[bool]:
@@ -171,7 +214,9 @@ def _anniversary(today: date) -> ColumnElement[bool]:
     return same
 
 
-async def birthdays(session: AsyncSession, group_id: int, today: date) -> list[tuple[Member, int]]:
+async def birthdays(
+    session: AsyncSession, group_id: int, today: date, limit: int = BIRTHDAYS_CAP
+) -> list[tuple[Member, int]]:
     """The group's members whose political birthday (入党纪念日) is today, with the
     years since they joined the Party."""
     rows = await session.scalars(
@@ -185,7 +230,7 @@ async def birthdays(session: AsyncSession, group_id: int, today: date) -> list[t
             _anniversary(today),
         )
         .order_by(Member.party_joined_on, Member.user_id)
-        .limit(5 * LIST_CAP)
+        .limit(limit)
     )
     found = []
     for member in rows:
@@ -196,11 +241,7 @@ async def birthdays(session: AsyncSession, group_id: int, today: date) -> list[t
     return found
 
 
-async def due_milestones(
-    session: AsyncSession, group_id: int, first: date | None, last: date, limit: int
-) -> list[Due]:
-    """Milestones not done of the group's unfinished topics, due from ``first`` (None:
-    any time before) to ``last``, earliest first, with the topic's claimants."""
+def _milestones_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
     where = [
         Topic.group_id == group_id,
         Topic.status != TopicStatus.DONE.value,
@@ -209,12 +250,33 @@ async def due_milestones(
     ]
     if first is not None:
         where.append(Milestone.due_on >= first)
+    return select(Milestone, Topic.number).join(Topic, Topic.id == Milestone.topic_id).where(*where)
+
+
+def _issues_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
+    where = [Issue.group_id == group_id, _UNRESOLVED, Issue.deadline <= last]
+    if first is not None:
+        where.append(Issue.deadline >= first)
+    return select(Issue).where(*where)
+
+
+async def due_milestones(
+    session: AsyncSession,
+    group_id: int,
+    first: date | None,
+    last: date,
+    limit: int,
+    *,
+    latest_first: bool = False,
+) -> list[Due]:
+    """Milestones not done of the group's unfinished topics, due from ``first`` (None:
+    any time before) to ``last``, earliest (or latest) first, with the topic's
+    claimants."""
+    due = Milestone.due_on.desc() if latest_first else Milestone.due_on
     rows = list(
         await session.execute(
-            select(Milestone, Topic.number)
-            .join(Topic, Topic.id == Milestone.topic_id)
-            .where(*where)
-            .order_by(Milestone.due_on, Topic.number, Milestone.id)
+            _milestones_due(group_id, first, last)
+            .order_by(due, Topic.number, Milestone.id)
             .limit(limit)
         )
     )
@@ -226,17 +288,21 @@ async def due_milestones(
 
 
 async def due_issues(
-    session: AsyncSession, group_id: int, first: date | None, last: date, limit: int
+    session: AsyncSession,
+    group_id: int,
+    first: date | None,
+    last: date,
+    limit: int,
+    *,
+    latest_first: bool = False,
 ) -> list[Due]:
     """Unresolved issues of the group whose deadline is from ``first`` (None: any time
-    before) to ``last``, earliest first, with the person assigned (read on the overdue
-    index)."""
-    where = [Issue.group_id == group_id, _UNRESOLVED, Issue.deadline <= last]
-    if first is not None:
-        where.append(Issue.deadline >= first)
+    before) to ``last``, earliest (or latest) first, with the person assigned (read on
+    the overdue index)."""
+    due = Issue.deadline.desc() if latest_first else Issue.deadline
     rows = list(
         await session.scalars(
-            select(Issue).where(*where).order_by(Issue.deadline, Issue.number).limit(limit)
+            _issues_due(group_id, first, last).order_by(due, Issue.number).limit(limit)
         )
     )
     people = await members_by_id(session, {i.assignee_id for i in rows if i.assignee_id})
@@ -288,17 +354,19 @@ async def progress_since(session: AsyncSession, group_id: int, since: datetime) 
 FIRST_LOOK_BACK = timedelta(days=7)  # a first briefing reports changes this far back
 
 
-async def since_last_briefing(session: AsyncSession, group: Group, now: datetime) -> datetime:
+async def since_last_briefing(
+    session: AsyncSession, group: Group, now: datetime
+) -> tuple[datetime, bool]:
     """When the group's last briefing was written (a day off or a skipped morning does
     not count, so Monday's briefing covers the weekend); before the first one, since the
-    bot joined the group, a week at most."""
+    bot joined the group, a week at most — and whether there was none before."""
     found = await session.scalar(
         select(func.max(Delivery.at)).where(
-            Delivery.group_id == group.id,
+            mornings_of(group.id),
             Delivery.at < now,
             Delivery.outcome == MorningOutcome.SENT.value,
         )
     )
     if isinstance(found, datetime):
-        return found
-    return max(group.created_at, now - FIRST_LOOK_BACK)
+        return found, False
+    return max(group.created_at, now - FIRST_LOOK_BACK), True

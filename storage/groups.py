@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
-from storage.models import Counter, Event, Group
+from storage.models import Counter, Event, Group, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,16 @@ async def migrate_group(
     # message there, so it is forgotten (``/event n`` posts a new one)
     await session.execute(
         update(Event).where(Event.group_id == old.id).values(announce_message_id=None)
+    )
+    # what waits to be sent to the group goes to the supergroup (as new messages)
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+        )
+        .values(chat_id=new_chat_id, reply_to=None)
     )
     await session.refresh(old)
     return old

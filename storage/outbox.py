@@ -23,6 +23,7 @@ from storage.models import OutboxMessage
 # the leases of what it still holds every RENEW seconds, so a message may wait in the rate
 # limiter for minutes, while one a killed process held is sent again within the lease)
 LEASE = timedelta(seconds=30)
+PAGE_BREAK = "\x1e"  # between the pages of one message (stored text never holds it)
 RENEW = timedelta(seconds=10)
 ERROR_LENGTH = 300
 
@@ -145,6 +146,17 @@ async def mark_sent(
     )
 
 
+async def release(session: AsyncSession, ids: list[int]) -> None:
+    """Stand-ins whose real answers failed: due now, for the sender to send."""
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(sorted(ids)), _PENDING)
+            .values(lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def settle(session: AsyncSession, ids: list[int], now: datetime) -> None:
     """Stand-ins no longer needed (the real replies went out): never sent."""
     if ids:
@@ -156,12 +168,32 @@ async def settle(session: AsyncSession, ids: list[int], now: datetime) -> None:
         )
 
 
-async def mark_retry(session: AsyncSession, message_id: int, error: str, when: datetime) -> None:
-    """Sending failed for now (a network error, a flood wait): due again at ``when``."""
+async def mark_retry(
+    session: AsyncSession,
+    message_id: int,
+    error: str,
+    when: datetime,
+    *,
+    free: bool = False,
+    chat_id: int | None = None,
+    pages_sent: int = 0,
+) -> None:
+    """Sending failed for now (a network error, a flood wait): due again at ``when``.
+    ``free``: the try does not count (Telegram asked us to wait); ``chat_id``: the chat
+    moved (a group that became a supergroup), send it there, as a new message;
+    ``pages_sent``: how many of its pages went out already."""
+    values: dict[str, object] = {
+        "due_at": when,
+        "lease_until": None,
+        "error": error[:ERROR_LENGTH],
+        "pages_sent": pages_sent,  # a long message resumes after the pages that went out
+    }
+    if free:
+        values["attempts"] = OutboxMessage.attempts - 1
+    if chat_id is not None:
+        values.update(chat_id=chat_id, reply_to=None)
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(due_at=when, lease_until=None, error=error[:ERROR_LENGTH])
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
     )
 
 

@@ -7,14 +7,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import SignupStatus
 from storage.dialect import insert
-from storage.models import Delivery, Event, EventSignup, Group, Member, OutboxMessage
+from storage.models import (
+    Delivery,
+    Event,
+    EventSignup,
+    Group,
+    Member,
+    Membership,
+    OutboxMessage,
+)
 
 FAILED_SHOWN = 10
+
+
+def mornings_of(group_id: int) -> ColumnElement[bool]:
+    """The group's morning slots among its deliveries (``morning:<group>:<date>``; its
+    event reminders' slots are ``event:…``), read on the key."""
+    return and_(Delivery.key >= f"morning:{group_id}:", Delivery.key < f"morning:{group_id};")
 
 
 async def active_groups(session: AsyncSession) -> list[Group]:
@@ -44,16 +58,6 @@ async def claim_slot(
     return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
-async def written(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """Which of these outbox keys were written already."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return set()
-    return set(
-        await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(wanted)))
-    )
-
-
 async def starting_between(
     session: AsyncSession, after: datetime, until: datetime
 ) -> list[tuple[Event, Group]]:
@@ -68,22 +72,59 @@ async def starting_between(
     return [(event, group) for event, group in rows]
 
 
-async def signed_up(session: AsyncSession, event_id: int) -> list[Member]:
-    """The people with a place at the event, in the order they signed up."""
+async def signed_up(session: AsyncSession, event: Event) -> list[Member]:
+    """The people with a place at the event who are still in its group, in the order
+    they signed up."""
     rows = await session.scalars(
         select(Member)
         .join(EventSignup, EventSignup.user_id == Member.user_id)
-        .where(EventSignup.event_id == event_id, EventSignup.status == SignupStatus.IN.value)
+        .join(
+            Membership,
+            and_(Membership.user_id == Member.user_id, Membership.group_id == event.group_id),
+        )
+        .where(
+            EventSignup.event_id == event.id,
+            EventSignup.status == SignupStatus.IN.value,
+            Membership.active.is_(True),
+        )
         .order_by(EventSignup.seq)
     )
     return list(rows)
 
 
-async def last_handled(session: AsyncSession, group_id: int) -> Delivery | None:
-    """The group's latest morning, whatever became of it."""
-    return await session.scalar(
-        select(Delivery).where(Delivery.group_id == group_id).order_by(Delivery.at.desc()).limit(1)
+async def still_members(session: AsyncSession, group_id: int, user_ids: Iterable[int]) -> set[int]:
+    """Which of these people are still in the group (reminders go to them only)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(Membership.user_id).where(
+            Membership.group_id == group_id,
+            Membership.user_id.in_(wanted),
+            Membership.active.is_(True),
+        )
     )
+    return set(rows)
+
+
+async def last_handled(
+    session: AsyncSession, group_id: int
+) -> tuple[Delivery, OutboxMessage | None] | None:
+    """The group's latest morning, whatever became of it, and its briefing's (first)
+    message (None when it wrote none: a day off, too late)."""
+    last = await session.scalar(
+        select(Delivery)
+        .where(Delivery.group_id == group_id, mornings_of(group_id))
+        .order_by(Delivery.at.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    day = last.key.rsplit(":", 1)[-1]
+    message = await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.key == f"briefing:{group_id}:{day}")
+    )
+    return last, message
 
 
 async def failed_messages(

@@ -366,3 +366,10 @@ def test_flood_limits_refuse_past_telegrams_windows() -> None:
     now[0] = 60.0
     assert limits.check("sendMessage", "-100") is None
     assert limits.refused == 3
+
+
+def test_html_entities_are_decoded_once() -> None:
+    assert parse_html("&amp;lt;b&amp;gt; &amp;amp; <b>&lt;</b>") == (
+        "&lt;b&gt; &amp; <",
+        [{"type": "bold", "offset": 16, "length": 1}],
+    )

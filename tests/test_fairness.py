@@ -147,6 +147,23 @@ async def test_replies_to_people_overtake_waiting_bulk_sends() -> None:
     assert order.index("reply") == 2
 
 
+async def test_a_broadcast_leaves_room_for_a_reply_that_comes_after_its_burst() -> None:
+    limiter = ChatRateLimiter(Limits(overall=(12, 0.5)))  # a sixth (2) kept for replies
+    order: list[str] = []
+    bulk = [
+        asyncio.create_task(_send(limiter, 1000 + i, order, f"bulk{i}", bulk=True))
+        for i in range(20)
+    ]
+    await asyncio.sleep(0.05)  # ten bulk sends went; the rest wait for the next window
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await _send(limiter, 1, order, "reply")
+    waited = loop.time() - began
+    await asyncio.gather(*bulk)
+    assert order.index("reply") == 10
+    assert waited < 0.25  # not held until the broadcast's window ends (0.5 s)
+
+
 async def test_window_allows_the_limit_then_waits_for_the_oldest() -> None:
     window = Window(3, 1.0)
     for t in (0.0, 0.1, 0.2):

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.runner import Runner
+from handlers.outbox import outgoing
 from storage import outbox as store
 from storage.db import Database
 from storage.groups import get_group
@@ -29,14 +30,14 @@ async def rows(harness: Harness) -> list[OutboxMessage]:
 
 
 async def first_row_when(harness: Harness, ready: Callable[[OutboxMessage], bool]) -> OutboxMessage:
-    """The outbox's one message, once ``ready`` holds for it (the sender works in the
-    background: a sweep every two seconds)."""
+    """The outbox's first message for which ``ready`` holds, once it does (the sender
+    works in the background: a sweep every two seconds)."""
     for _ in range(100):
-        found = await rows(harness)
-        if found and ready(found[0]):
+        found = [r for r in await rows(harness) if ready(r)]
+        if found:
             return found[0]
         await asyncio.sleep(0.1)
-    raise AssertionError(f"the outbox never got there: {found!r}")
+    raise AssertionError(f"the outbox never got there: {await rows(harness)!r}")
 
 
 async def write(harness: Harness, chat_id: int, text: str, key: str | None = None) -> None:
@@ -169,3 +170,64 @@ async def test_a_command_that_changed_something_leaves_a_stand_in_settled_after_
     harness.clock.advance(timedelta(minutes=5))  # long past its lease
     await asyncio.sleep(2.5)  # a sweep or more
     await cast.group.expect_silence()
+
+
+async def test_a_message_in_pages_keeps_its_order_through_a_retry(
+    harness: Harness, cast: Cast
+) -> None:
+    db = harness.app.bot_data.db
+    assert db is not None
+    harness.emulator.fail("sendMessage", 502, after=1)  # the second page fails once
+    async with db.transaction() as session:
+        await store.enqueue(
+            session, outgoing(cast.group.id, ["第一页", "第二页", "第三页"]), harness.clock.now()
+        )
+    assert "第一页" in await cast.group.next_reply(timeout=10)
+    row = await first_row_when(harness, lambda r: r.error is not None)
+    assert row.pages_sent == 1 and row.sent_at is None
+    harness.clock.advance(timedelta(seconds=11))  # its back-off has passed
+    assert "第二页" in await cast.group.next_reply(timeout=10)
+    assert "第三页" in await cast.group.next_reply(timeout=10)
+    row = await first_row_when(harness, lambda r: r.sent_at is not None)
+    await cast.group.expect_silence()  # the first page was not sent again
+
+
+async def test_an_answer_that_fails_after_its_change_is_replaced_by_its_stand_in(
+    harness: Harness, cast: Cast
+) -> None:
+    harness.emulator.fail("sendMessage", 502)
+    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
+    said = await cast.group.next_reply(timeout=10)  # no apology: the topic was made
+    assert "已完成：/newtopic 中东桥加固" in said.text
+    await cast.group.say(cast.captain, "/topics")
+    assert "中东桥加固" in await cast.group.next_reply()
+
+
+async def test_a_command_waiting_for_its_group_owes_nothing_until_the_pick(
+    harness: Harness, cast: Cast
+) -> None:
+    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.worker,))
+    await other.add_bot(by=cast.captain)
+    await other.next_reply()
+    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
+    await cast.group.next_reply()
+    for group in (cast.group, other):  # the worker is seen in both groups
+        await group.say(cast.worker, "/help")
+        await group.next_reply()
+    private = cast.worker.private()
+    await private.start()
+    await private.next_reply()
+    await private.send("/claim 1")
+    question = await private.next_reply()
+    await harness.world.settle()
+    assert not [r for r in await rows(harness) if r.chat_id == cast.worker.id]
+    await private.press(cast.worker, question, "养护一班")
+    assert "认领" in (await cast.group.next_reply()).text
+    assert "已发到" in (await private.next_reply()).text
+    await harness.world.settle()
+    mine = [r for r in await rows(harness) if r.chat_id == cast.worker.id]
+    assert len(mine) == 1 and (mine[0].key or "").startswith("ack:")
+    row = await first_row_when(
+        harness, lambda r: r.chat_id == cast.worker.id and r.sent_at is not None
+    )
+    assert row.message_id is None  # settled: the real answer went out

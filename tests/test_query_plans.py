@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event
 
+from handlers.context import Ctx
+from handlers.schedule.sweep import run_sweep
 from storage.db import Database
 from storage.photos import pending_downloads
 from tests.conftest import Cast, Harness
@@ -36,7 +39,9 @@ BIG_TABLES = (
     "events",
     "event_signups",
     "outbox",
+    "deliveries",
 )
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SKIPPED = re.compile(
     r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|SET|SHOW|select pg_)", re.I
 )
@@ -134,6 +139,7 @@ COMMANDS = [
     pytest.param("/hours", id="hours"),
     pytest.param("/hours all", id="hours-all"),
     pytest.param("/hours @wang_shuji", id="hours-person"),
+    pytest.param("/briefing", id="briefing"),
 ]
 
 
@@ -167,6 +173,31 @@ async def test_main_commands_never_scan_a_growing_table(
         seen = statements.take()
     assert seen, "the command ran no SQL at all: the recorder is not attached"
     assert await full_scans(db, seen) == []
+
+
+async def test_the_morning_sweep_never_scans_a_growing_table(harness: Harness, cast: Cast) -> None:
+    await seed(harness, cast)
+    await cast.group.say(cast.secretary, "/assign 1 me " + _days_ahead(harness, 1))
+    await cast.group.next_reply()
+    db = harness.app.bot_data.db
+    assert db is not None
+    morning = datetime.combine(
+        harness.clock.now().astimezone(SHANGHAI).date() + timedelta(days=1), time(8), SHANGHAI
+    )
+    harness.clock.set(morning - timedelta(hours=1))  # the event's reminders, then the morning
+    with recording(db) as statements:
+        await run_sweep(Ctx(harness.app))
+        harness.clock.set(morning)
+        await run_sweep(Ctx(harness.app))
+        await harness.world.settle()
+        seen = statements.take()
+    assert any("INSERT INTO deliveries" in s for s, _ in seen)
+    assert await full_scans(db, seen) == []
+    harness.emulator.mark_all_read()
+
+
+def _days_ahead(harness: Harness, days: int) -> str:
+    return (harness.clock.now().astimezone(SHANGHAI).date() + timedelta(days=days)).isoformat()
 
 
 @pytest.mark.parametrize(

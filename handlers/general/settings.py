@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application
@@ -16,6 +17,7 @@ from handlers.context import Ctx
 from handlers.general.views import render_settings
 from handlers.i18n import LANGUAGES, Html, for_language
 from storage.groups import get_group, update_settings
+from storage.models import Group
 
 
 async def settings(update: Update, context: Ctx) -> None:
@@ -23,7 +25,7 @@ async def settings(update: Update, context: Ctx) -> None:
     group = await require_admin(update, context)
     args = context.args or []
     if not args:
-        await reply(update, context, render_settings(context.t, group))
+        await reply(update, context, render_settings(context.t, group, _today(context, group)))
         return
     if len(args) != 2:
         raise UsageError("settings")
@@ -63,7 +65,12 @@ async def settings(update: Update, context: Ctx) -> None:
             workdays_only=workdays,
         )
     t = for_language(fresh.language)
-    await reply(update, context, Html(t("settings.saved") + "\n\n" + render_settings(t, fresh)))
+    shown = render_settings(t, fresh, _today(context, fresh))
+    await reply(update, context, Html(t("settings.saved") + "\n\n" + shown))
+
+
+def _today(context: Ctx, group: Group) -> date:
+    return context.clock.now().astimezone(ZoneInfo(group.timezone)).date()
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

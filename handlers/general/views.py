@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from domain.events import hours_text
+from domain.workdays import covers
 from handlers.commands import SECTIONS, CommandSpec, visible
 from handlers.common import (
     split_message,
@@ -146,12 +147,23 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
     )
 
 
-def render_settings(t: Translator, group: Group) -> Html:
-    """The four settings of the group, and how to change them."""
-    return t(
+def calendar_note(t: Translator, group: Group, today: date) -> Html | None:
+    """A warning when workdays are on and the holiday calendar does not cover this
+    year (Monday–Friday is used)."""
+    if group.workdays_only and not covers(today.year):
+        return t("settings.calendar_uncovered", year=today.year)
+    return None
+
+
+def render_settings(t: Translator, group: Group, today: date) -> Html:
+    """The four settings of the group, how to change them, and a warning when the
+    holiday calendar lacks this year."""
+    shown = t(
         "settings.show",
         briefing=group.briefing_time.strftime("%H:%M"),
         timezone=group.timezone,
         language=t.plain(f"language.{group.language}"),
         workdays=t.plain("settings.on" if group.workdays_only else "settings.off"),
     )
+    note = calendar_note(t, group, today)
+    return Html(f"{shown}\n\n{note}") if note else shown

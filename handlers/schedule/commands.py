@@ -12,11 +12,11 @@ from domain.errors import UsageError
 from handlers.common import deep_link
 from handlers.events.keyboards import link_button
 from handlers.events.notify import unreachable
-from handlers.i18n import for_language
+from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation
 from handlers.schedule.views import render_briefing, render_status
 from storage.briefing import Day, briefing, since_last_briefing
-from storage.members import members_by_id
+from storage.members import get_member, members_by_id
 from storage.schedule import failed_messages, last_handled, waiting_messages
 
 FAILED_WINDOW = timedelta(days=7)  # how far back /briefing status shows failures
@@ -37,15 +37,21 @@ async def briefing_command(inv: Invocation) -> None:
     async with inv.context.read() as session:
         since = await since_last_briefing(session, group, now)
         content = await briefing(session, group.id, day, since, now)
+        member = await get_member(session, inv.user_id)
     if inv.is_admin and not inv.private:
-        await inv.reply(render_briefing(for_language(group.language), group, day.today, content))
+        for page in render_briefing(for_language(group.language), group, day.today, content):
+            await inv.reply(page)
         return
-    text = render_briefing(inv.t, group, day.today, content, preview=True)
+    code = member.language_code if member is not None else None
+    t = for_language(language_from_code(code)) if code else inv.t  # the reader's language
+    pages = render_briefing(t, group, day.today, content, preview=True)
     if inv.private:
-        await inv.reply(text)
+        for page in pages:
+            await inv.reply(page)
         return
     try:
-        await inv.context.bot.send_message(inv.user_id, text)
+        for page in pages:
+            await inv.context.bot.send_message(inv.user_id, page)
     except (Forbidden, BadRequest) as error:
         if not await unreachable(inv.context, inv.user_id, error):
             raise

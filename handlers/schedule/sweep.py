@@ -19,12 +19,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, JobQueue
 
 from domain.kinds import MorningOutcome
 from domain.workdays import is_workday
-from handlers.common import deep_link
+from handlers.common import deep_link, split_message
 from handlers.context import Ctx
 from handlers.events.keyboards import link_button
 from handlers.i18n import Html, Translator, for_language, language_from_code
@@ -39,6 +38,7 @@ from handlers.schedule.views import (
 )
 from storage.briefing import (
     Day,
+    Due,
     birthdays,
     briefing,
     due_issues,
@@ -53,7 +53,7 @@ from storage.schedule import (
     handled,
     signed_up,
     starting_between,
-    written,
+    still_members,
 )
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,11 @@ def _local(group: Group, now: datetime) -> datetime:
 
 
 def catch_up_until(briefing_time: time) -> time:
-    """Until when a missed briefing is still sent that day."""
+    """Until when a missed briefing is still sent that day (the day's end at most)."""
     if briefing_time < CATCH_UP_UNTIL:
         return CATCH_UP_UNTIL
     later = datetime.combine(datetime.min, briefing_time) + LATE_BRIEFING_GRACE
-    return later.time() if later.day == datetime.min.day else time(23, 59, 59)
+    return later.time() if later.day == datetime.min.day else time.max
 
 
 def outcome_of(group: Group, local: datetime) -> MorningOutcome:
@@ -96,9 +96,13 @@ async def run_sweep(context: Ctx) -> None:
     now = context.clock.now()
     async with context.read() as session:
         groups = await active_groups(session)
-        due = [
-            (g, Day.of(now, g.timezone)) for g in groups if _local(g, now).time() >= g.briefing_time
-        ]
+        due = []
+        for group in groups:
+            try:
+                if _local(group, now).time() >= group.briefing_time:
+                    due.append((group, Day.of(now, group.timezone)))
+            except Exception:  # a zone the tz database lost: that group only
+                log.exception("group %s: its morning cannot be placed in time", group.id)
         done = await handled(session, [morning_key(g, d) for g, d in due])
     for group, day in due:
         if morning_key(group, day) in done:
@@ -127,10 +131,9 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Mornin
             return None
         if outcome == MorningOutcome.SENT:
             content = await briefing(session, group.id, day, since, now)
-            text = render_briefing(t, group, day.today, content)
             message = outgoing(
                 group.chat_id,
-                text,
+                render_briefing(t, group, day.today, content),  # its pages, in order
                 bulk=True,
                 key=f"briefing:{group.id}:{day.today.isoformat()}",
                 group_id=group.id,
@@ -154,54 +157,43 @@ def _their_language(member: Member, group: Group) -> Translator:
     return for_language(language_from_code(code) if code else group.language)
 
 
-def _start_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
-    return link_button(t, "button.start_bot", deep_link(context, "help"))
-
-
 async def _deadline_reminders(
     session: AsyncSession, context: Ctx, group: Group, day: Day, now: datetime
 ) -> None:
-    """Milestones and issue deadlines due tomorrow or today: privately to the people
-    responsible; those the bot cannot write to are named in one note in the group."""
+    """Milestones and issue deadlines due tomorrow or today: one private message to each
+    person responsible (still in the group) listing theirs; those the bot cannot write
+    to are named in one note in the group. A deadline moved later is reminded again on
+    its new dates (the keys carry the day)."""
     tomorrow = day.today + timedelta(days=1)
     items = await due_milestones(session, group.id, day.today, tomorrow, REMINDER_CAP)
     items += await due_issues(session, group.id, day.today, tomorrow, REMINDER_CAP)
+    members = await still_members(session, group.id, (p.user_id for d in items for p in d.people))
     t = for_language(group.language)
     in_group: list[Html] = []
+    theirs: dict[int, tuple[Member, list[Due]]] = {}
     for item in items:
-        mark = "day" if item.due_on <= day.today else "eve"
         for person in item.people:
+            if person.user_id not in members:
+                continue  # left the group: its reminders are no business of theirs
             if not person.reachable:
                 in_group.append(unreachable_line(t, person, item, day.today))
                 continue
-            theirs = _their_language(person, group)
-            stand_in = outgoing(
-                group.chat_id,
-                deadlines_in_group(t, [unreachable_line(t, person, item, day.today)]),
-                _start_button(context, t),
-                bulk=True,
-                group_id=group.id,
-            )
-            key = f"{item.kind}:{item.subject_id}:{mark}:{person.user_id}"
-            await enqueue(
-                session,
-                outgoing(
-                    person.user_id,
-                    deadline_reminder(theirs, group.title, item, day.today),
-                    bulk=True,
-                    key=key,
-                    group_id=group.id,
-                    fallback=stand_in,
-                ),
-                now,
-            )
+            theirs.setdefault(person.user_id, (person, []))[1].append(item)
+    for person, own in theirs.values():
+        text = deadline_reminder(_their_language(person, group), group, own, day.today)
+        key = f"deadlines:{group.id}:{day.today.isoformat()}:{person.user_id}"
+        await enqueue(
+            session,
+            outgoing(person.user_id, text, bulk=True, key=key, group_id=group.id),
+            now,
+        )
     if in_group:
         await enqueue(
             session,
             outgoing(
                 group.chat_id,
                 deadlines_in_group(t, in_group),
-                _start_button(context, t),
+                link_button(t, "button.start_bot", deep_link(context, "help")),
                 bulk=True,
                 key=f"deadlines:{group.id}:{day.today.isoformat()}",
                 group_id=group.id,
@@ -245,31 +237,38 @@ def event_marks(event: Event, now: datetime) -> list[str]:
 
 
 async def event_reminders(context: Ctx, now: datetime) -> None:
-    """The events starting within a day: their 24 h and 1 h reminders, once in the
-    group and privately to each person with a place."""
+    """The events starting within a day: their 24 h and 1 h reminders, privately to each
+    person with a place and in the group — one message for all the group's events due
+    a reminder at once. Each reminder's slot (``event:<id>:24h``) is written once."""
     async with context.read() as session:
         soon = await starting_between(session, now, now + EVENT_MARKS["24h"])
         keys = {f"event:{e.id}:{m}": (e, g, m) for e, g in soon for m in event_marks(e, now)}
-        done = await written(session, keys)
+        done = await handled(session, keys)
+    by_group: dict[int, list[tuple[str, Event, Group, str]]] = {}
     for key, (event, group, mark) in keys.items():
-        if key in done:
-            continue
-        t = for_language(group.language)
-        async with context.db.transaction() as session:
-            first = await enqueue(
-                session,
-                outgoing(
-                    group.chat_id,
-                    event_reminder(t, group, event, mark, private=False),
-                    bulk=True,
-                    key=key,
-                    group_id=group.id,
-                ),
-                now,
-            )
-            if first is None:
+        if key not in done:
+            by_group.setdefault(group.id, []).append((key, event, group, mark))
+    for due in by_group.values():
+        try:
+            await _remind_group(context, due, now)
+        except Exception:  # one group's trouble never stops the others' reminders
+            log.exception("event reminders of group %s could not be written", due[0][2].id)
+
+
+async def _remind_group(
+    context: Ctx, due: list[tuple[str, Event, Group, str]], now: datetime
+) -> None:
+    group = due[0][2]
+    t = for_language(group.language)
+    async with context.db.transaction() as session:
+        said: list[str] = []
+        claimed: list[str] = []
+        for key, event, _, mark in due:
+            if not await claim_slot(session, key, group.id, "sent", now):
                 continue  # another sweep wrote this reminder
-            for person in await signed_up(session, event.id):
+            claimed.append(key)
+            said.append(event_reminder(t, group, event, mark, private=False))
+            for person in await signed_up(session, event):
                 if not person.reachable:
                     continue  # they see the group's reminder
                 theirs = _their_language(person, group)
@@ -284,6 +283,29 @@ async def event_reminders(context: Ctx, now: datetime) -> None:
                     ),
                     now,
                 )
+        if not said:
+            return
+        await enqueue(
+            session,
+            outgoing(
+                group.chat_id,
+                split_message(_spaced(said)),  # its pages, in order
+                bulk=True,
+                key=f"{claimed[0]}:group",
+                group_id=group.id,
+            ),
+            now,
+        )
+
+
+def _spaced(texts: list[str]) -> list[str]:
+    """Several messages' texts as the lines of one, a blank line between them."""
+    lines: list[str] = []
+    for text in texts:
+        if lines:
+            lines.append("")
+        lines.append(text)
+    return lines
 
 
 async def sweep(context: Ctx) -> None:

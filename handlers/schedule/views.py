@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 from domain.events import hours_text
 from domain.kinds import MorningOutcome
 from domain.text import excerpt
-from domain.workdays import covers
+from handlers.common import split_message
 from handlers.events.views import list_line, when_text
+from handlers.general.views import calendar_note
 from handlers.i18n import Html, Translator, escape, plain_text
 from storage.briefing import Briefing, Due, Progress
 from storage.models import Delivery, Event, Group, Member, OutboxMessage
 
 EXCERPT = 60  # characters of a milestone's or an issue's text in a line
+REMINDED = 15  # items in one person's reminder; the rest are counted
+NAMED = 25  # items in the group's note on people who cannot be written to
 
 
 def mention(member: Member) -> Html:
@@ -61,9 +64,9 @@ def _progress_line(t: Translator, item: Progress) -> Html:
 
 def render_briefing(
     t: Translator, group: Group, today: date, content: Briefing, *, preview: bool = False
-) -> Html:
-    """The morning briefing: only the sections with something to say; an empty day in
-    one line."""
+) -> list[Html]:
+    """The morning briefing, in as many messages as it takes: only the sections with
+    something to say; an empty day in one line."""
     weekday = t.plain(f"weekday.{today.weekday()}")
     lines: list[str] = [
         t("briefing.title", group=group.title, date=today.isoformat(), weekday=weekday)
@@ -72,16 +75,20 @@ def render_briefing(
         lines.append(t("briefing.preview"))
     if content.empty:
         lines.append(t("briefing.empty"))
-        return Html("\n".join(lines))
+        return split_message(lines)
     if content.events:
         lines += ["", t("briefing.events")]
         lines += [list_line(t, group, e) for e in content.events]
+        if content.events_more:
+            lines.append(t("briefing.events_more", count=content.events_more))
     if content.birthdays:
         lines += ["", t("briefing.birthdays")]
         lines += [
             t("briefing.birthday_line", who=mention(m), years=years)
             for m, years in content.birthdays
         ]
+        if content.birthdays_more:
+            lines.append(t("briefing.birthdays_more", count=content.birthdays_more))
     if content.due:
         lines += ["", t("briefing.due")]
         lines += [due_line(t, d, today) for d in content.due]
@@ -92,7 +99,7 @@ def render_briefing(
         lines += [
             "",
             t(
-                "briefing.issues",
+                "briefing.issues_first" if content.first else "briefing.issues",
                 open=counts.found - counts.fixed,
                 fixed=counts.fixed - counts.verified,
                 verified=counts.verified,
@@ -100,7 +107,7 @@ def render_briefing(
             ),
         ]
     if content.progress:
-        lines += ["", t("briefing.progress")]
+        lines += ["", t("briefing.progress_first" if content.first else "briefing.progress")]
         lines += [_progress_line(t, p) for p in content.progress]
     if content.hours_minutes:
         lines += [
@@ -111,7 +118,7 @@ def render_briefing(
                 people=content.hours_people,
             ),
         ]
-    return Html("\n".join(lines))
+    return split_message(lines)
 
 
 def event_reminder(t: Translator, group: Group, event: Event, mark: str, *, private: bool) -> Html:
@@ -128,30 +135,38 @@ def event_reminder(t: Translator, group: Group, event: Event, mark: str, *, priv
     )
 
 
-def deadline_reminder(t: Translator, group_title: str, item: Due, today: date) -> Html:
-    """A private reminder of a milestone or an issue deadline (tomorrow or today)."""
+def deadline_line(t: Translator, item: Due, today: date) -> Html:
+    """``milestone "…" of topic #1: due tomorrow (2026-12-02)``."""
     day = "day" if item.due_on <= today else "eve"
     return t(
         f"reminder.{item.kind}_{day}",
         number=item.number,
         text=excerpt(item.text, EXCERPT),
-        group=group_title,
         date=item.due_on.isoformat(),
     )
 
 
+def deadline_reminder(t: Translator, group: Group, items: Sequence[Due], today: date) -> Html:
+    """One person's private reminder of what they must finish today or tomorrow."""
+    lines = [t("reminder.deadlines_private", group=group.title)]
+    lines += [t("reminder.line", what=deadline_line(t, d, today)) for d in items[:REMINDED]]
+    if len(items) > REMINDED:
+        lines.append(t("reminder.more", count=len(items) - REMINDED))
+    return Html("\n".join(lines))
+
+
 def deadlines_in_group(t: Translator, lines: list[Html]) -> Html:
-    """The group's note for the people responsible who cannot be written to."""
-    return Html("\n".join([t("reminder.group_title"), *lines, t("private.unreachable_hint")]))
+    """The group's note for the people responsible who cannot be written to (the first
+    ``NAMED`` items, and how many more)."""
+    shown = lines[:NAMED]
+    if len(lines) > NAMED:
+        shown.append(t("reminder.more", count=len(lines) - NAMED))
+    return Html("\n".join([t("reminder.group_title"), *shown, t("private.unreachable_hint")]))
 
 
 def unreachable_line(t: Translator, member: Member, item: Due, today: date) -> Html:
     """``@person: milestone … is due tomorrow``."""
-    return t(
-        "reminder.group_line",
-        who=mention(member),
-        what=deadline_reminder(t, "", item, today),
-    )
+    return t("reminder.group_line", who=mention(member), what=deadline_line(t, item, today))
 
 
 def birthday_greeting(t: Translator, group: Group, member: Member, years: int) -> Html:
@@ -159,19 +174,39 @@ def birthday_greeting(t: Translator, group: Group, member: Member, years: int) -
     return t("reminder.birthday", name=member.display_name, years=years, group=group.title)
 
 
-def calendar_note(t: Translator, group: Group, today: date) -> Html | None:
-    """A warning when workdays are on and the holiday calendar does not cover this
-    year (Monday–Friday is used)."""
-    if group.workdays_only and not covers(today.year):
-        return t("settings.calendar_uncovered", year=today.year)
-    return None
+ERRORS = {  # what Telegram said → what admins read
+    "blocked": "status.error.blocked",
+    "initiate": "status.error.never_started",
+    "chat not found": "status.error.never_started",
+    "kicked": "status.error.not_in_group",
+    "not a member": "status.error.not_in_group",
+    "too long": "status.error.too_long",
+}
+
+
+def _error_text(t: Translator, error: str) -> str:
+    lowered = error.lower()
+    for fragment, key in ERRORS.items():
+        if fragment in lowered:
+            return t.plain(key)
+    return excerpt(error, EXCERPT)
+
+
+def _morning_text(t: Translator, outcome: str, message: OutboxMessage | None) -> str:
+    if outcome != MorningOutcome.SENT or message is None:
+        return t.plain(f"status.outcome.{MorningOutcome(outcome).value}")
+    if message.sent_at is not None:
+        return t.plain("status.outcome.sent")
+    if message.failed_at is not None:
+        return t.plain("status.outcome.failed")
+    return t.plain("status.outcome.waiting")
 
 
 def render_status(
     t: Translator,
     group: Group,
     now: datetime,
-    last: Delivery | None,
+    last: tuple[Delivery, OutboxMessage | None] | None,
     waiting: int,
     failed: list[OutboxMessage],
     failed_total: int,
@@ -180,7 +215,7 @@ def render_status(
     """``/briefing status``: the schedule, the last morning, and what could not be sent."""
     zone = ZoneInfo(group.timezone)
     today = now.astimezone(zone).date()
-    lines: list[str] = [
+    lines = [
         t("status.title"),
         t(
             "status.schedule",
@@ -190,11 +225,12 @@ def render_status(
         ),
     ]
     if last is not None:
+        morning, message = last
         lines.append(
             t(
                 "status.last",
-                when=last.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                outcome=t.plain(f"status.outcome.{MorningOutcome(last.outcome).value}"),
+                when=morning.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                outcome=_morning_text(t, morning.outcome, message),
             )
         )
     note = calendar_note(t, group, today)
@@ -217,7 +253,7 @@ def render_status(
                 "status.failed_line",
                 when=message.failed_at.astimezone(zone).strftime("%m-%d %H:%M"),
                 to=to,
-                error=excerpt(message.error or "", EXCERPT),
+                error=_error_text(t, message.error or ""),
                 text=excerpt(plain_text(message.text), 30),
             )
         )

@@ -7,7 +7,8 @@ Create Date: 2026-11-29 11:00:00
 ``deliveries`` holds what the minute sweep did with a group's morning (briefing sent,
 skipped as too late, not a workday): its unique key makes a second morning impossible,
 also with two bot processes on one database. ``outbox.fallback`` is the group note sent
-instead of a private message the person cannot receive. The indexes serve the sweep
+instead of a private message the person cannot receive; ``outbox.pages_sent`` lets a long
+message (a briefing in pages) resume after the pages that went out. The indexes serve the sweep
 (events starting soon, milestones due), the briefing (issues new since yesterday) and the
 housekeeping (old outbox messages).
 """
@@ -43,6 +44,9 @@ def upgrade() -> None:
     op.create_index("ix_deliveries_group_at", "deliveries", ["group_id", "at"])
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("fallback", sa.Text(), nullable=True))
+        batch.add_column(
+            sa.Column("pages_sent", sa.Integer(), nullable=False, server_default=sa.text("0"))
+        )
     op.create_index("ix_outbox_created", "outbox", ["created_at"])
     op.create_index("ix_events_start", "events", ["starts_at"])
     op.create_index("ix_milestones_due", "milestones", ["due_on"])
@@ -57,5 +61,6 @@ def downgrade() -> None:
     op.drop_index("ix_events_start", "events")
     op.drop_index("ix_outbox_created", "outbox")
     with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("pages_sent")
         batch.drop_column("fallback")
     op.drop_table("deliveries")
