@@ -45,6 +45,7 @@ from handlers.i18n import Html, Translator
 from handlers.people import with_mentions
 from handlers.prompts import AlbumSent
 from storage.albums import (
+    album_parts,
     finish_album,
     finished_album,
     save_pending,
@@ -221,6 +222,14 @@ class Invocation:
             if not await take_pending(session, self.pending_id):
                 raise DuplicateUpdate(self.update_id or 0)
         elif self.album is not None:
+            # photos of the album that arrived after it was read for this command (a slow
+            # moment between its parts) join it too, instead of being dropped with the parts
+            known = {p.message_id for p in self.photos}
+            self.photos += [
+                PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
+                for p in await album_parts(session, *self.album)
+                if p.message_id not in known
+            ]
             album = await finish_album(session, self.album[0], self.album[1], now)
             if album is None:
                 raise DuplicateUpdate(self.update_id or 0)
