@@ -5,6 +5,7 @@
                                       # VANGUARD_TEST_PG_URL is set)
     python -m bench --quick           # small sizes, a smoke run of every case
     python -m bench --only data,export --db postgresql
+    python -m bench --only summary --db sqlite --out /tmp/summary.json
 
 Sizes can also be set by environment variables ``BENCH_<SIZE>`` (``BENCH_UPDATES=1000``,
 ``BENCH_BIG_ISSUES=20000`` …; see :class:`bench.common.Settings`).
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bigdata, broadcast, claims, fairness, startup, throughput
+from bench import bigdata, broadcast, claims, fairness, startup, summary, throughput
 from bench.common import ROOT, Settings, git_commit, outcome
 from bench.report import render
 
@@ -39,6 +40,7 @@ CASES: dict[str, tuple[Case, bool]] = {
     "data": (bigdata.run, True),
     "broadcast": (broadcast.run, False),
     "claims": (claims.run, True),
+    "summary": (summary.run, True),
 }
 HERE = Path(__file__).resolve().parent
 

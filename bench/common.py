@@ -66,6 +66,10 @@ class Settings:
     small_issues: int = 100  # ×1000 case: issues of the small group
     data_samples: int = 5  # ×1000 case: timed samples per command
     export_repeats: int = 3
+    summary_issues: int = 2_000  # /summary: issues reported in the month
+    summary_photos: int = 300  # /summary: photos the report places (real JPEG files)
+    summary_events: int = 100  # /summary: events held in the month
+    summary_repeats: int = 3  # /summary: runs of each format, each in a fresh process
     private_messages: int = 1000  # broadcast: private chats
     group_messages: int = 200  # broadcast: groups
     startup_repeats: int = 3
@@ -92,6 +96,10 @@ class Settings:
             small_issues=30,
             data_samples=2,
             export_repeats=1,
+            summary_issues=500,
+            summary_photos=60,
+            summary_events=20,
+            summary_repeats=1,
             private_messages=60,
             group_messages=30,
             startup_repeats=1,
@@ -113,6 +121,10 @@ class Settings:
             "small_issues",
             "data_samples",
             "export_repeats",
+            "summary_issues",
+            "summary_photos",
+            "summary_events",
+            "summary_repeats",
             "private_messages",
             "group_messages",
             "startup_repeats",

@@ -172,6 +172,8 @@ def render(doc: dict[str, Any]) -> str:
             rows,
         )
         out.append("")
+    if "summary" in by_case:
+        out += _summary(by_case["summary"])
     if "broadcast" in by_case:
         out += ["**Broadcast at Telegram's limits** (production rate limiter)", ""]
         rows = [
@@ -225,3 +227,56 @@ def render(doc: dict[str, Any]) -> str:
         out += [f"- {case} {db}: {why}" for case, db, why in failures]
         out.append("")
     return "\n".join(out)
+
+
+def _summary(rows: list[dict[str, Any]]) -> list[str]:
+    """The monthly report's table: each format's time, peak RSS, what the document
+    holds, and the other group's /help meanwhile, against the requirement."""
+    first = next((r for r in rows if not _failed(r)), None)
+    if first is None:
+        return []
+    out = [
+        f"**`/summary`**: a month of {first['issues']:,} issues, {first['events']:,} events "
+        f"and {first['photos']:,} photos placed (a process of its own; required: under 30 s "
+        "and 300 MB peak RSS)",
+        "",
+    ]
+    table = []
+    for r in rows:
+        if _failed(r):
+            continue
+        seconds = fmt(r["seconds"], 1)
+        if not r["ok"] and r.get("failed_after_s", {}).get("n"):
+            seconds = "failed after " + fmt(r["failed_after_s"], 1)
+        errors = "; ".join(e for e in r["errors"] if e)[:160]
+        table.append(
+            [
+                r["database"],
+                r["format"],
+                f"{r['ok']}/{r['runs']}",
+                seconds,
+                fmt(r["peak_rss_mb"], 0),
+                fmt(r["document_mb"], 1),
+                fmt(r["pictures"], 0) if r["format"] == "docx" else fmt(r["charts"], 0),
+                fmt(r["other_help_max_s"], 2),
+                "yes" if r["meets"] else "**no**",
+                errors or "—",
+            ]
+        )
+    out += _table(
+        [
+            "db",
+            "format",
+            "ok",
+            "seconds",
+            "peak RSS MB",
+            "file MB",
+            "pictures / charts",
+            "other group /help max s",
+            "meets",
+            "failure",
+        ],
+        table,
+    )
+    out.append("")
+    return out

@@ -94,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a scripted day against the built-in emulator")
     demo.add_argument("--db", help="SQLite file to use (default: a temporary one)")
-    demo.add_argument("--out", default="demo-output", help="where photos and exports go")
+    demo.add_argument("--out", default="demo-output", help="where files go")
     demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -7,6 +7,7 @@ our poller, a SQLite file); the script plays the people; the transcript is print
 from __future__ import annotations
 
 import asyncio
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -171,7 +172,8 @@ async def event_life(
     waiting list who moves up; that morning's briefing (with the captain's political
     birthday) and the reminders an hour before; check-in in private by live location,
     by code and by QR code, one refused just outside the radius, check-out, attendance
-    and hours; /briefing as a preview and its status."""
+    and hours; /briefing as a preview and its status; the month's work report (/summary)
+    as a Word document and its .xlsx appendix."""
     day = clock.now().astimezone(SHANGHAI).date() + timedelta(days=1)
     while not is_workday(day):  # the group has its briefing on workdays only
         day += timedelta(days=1)
@@ -264,6 +266,9 @@ async def event_life(
     await _step(group, secretary, "/export hours")
     await _step(worker.private(), worker, "/briefing")  # a preview, privately
     await _step(group, captain, "/briefing status")
+    month = f"{day:%Y-%m}"
+    await _step(group, secretary, f"/summary {month}")  # the month's work report (Word)
+    await _step(group, secretary, f"/summary {month} xlsx")  # its appendix with charts
 
 
 def _qr_caption(world: World, admin: Person) -> str:
@@ -309,3 +314,7 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
             await server.stop()
         for path in sorted((out / "media").glob("*/exports/*.xlsx")):
             print(f"\nexport file written: {path} ({path.stat().st_size} bytes)")
+        for path in sorted((out / "media").glob("*/reports/*")):
+            copy = out / path.name  # the month's report, where a newcomer looks first
+            shutil.copyfile(path, copy)
+            print(f"\nreport file written: {copy} ({copy.stat().st_size} bytes)")

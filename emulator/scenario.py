@@ -13,12 +13,15 @@ fails a test that leaves one unread.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from PIL import Image
 
 from emulator.core import Call, EChat, EUser, TelegramEmulator
 
@@ -448,8 +451,16 @@ class World:
         return GroupChat(self, chat)
 
     def fake_jpeg(self, size: int = 2048) -> bytes:
-        """Bytes that start like a JPEG (enough for downloads and file sizes)."""
-        return b"\xff\xd8\xff\xe0" + os.urandom(max(size - 6, 0)) + b"\xff\xd9"
+        """A real JPEG picture (a colour band of its own, so reports can show it),
+        padded with random bytes after its end to about ``size`` bytes (so every photo is
+        a different file)."""
+        shade = os.urandom(3)
+        image = Image.new("RGB", (320, 240), (shade[0], shade[1], shade[2]))
+        image.paste((255 - shade[0], 255 - shade[1], 255 - shade[2]), (0, 160, 320, 240))
+        data = io.BytesIO()
+        image.save(data, "JPEG", quality=60)
+        picture = data.getvalue()
+        return picture + os.urandom(max(size - len(picture), 16))
 
     async def settle(self, timeout: float | None = None) -> None:
         """Wait until the bot has confirmed (so: processed) every update sent so far."""

@@ -5,7 +5,7 @@ Order matters:
    admins, chooses the translator. Every later handler relies on it.
 2. group 0, the features (only the first matching handler of a group runs): general,
    topics, inspections (its guided report before its one-message /report), events,
-   export, schedule; then
+   export, schedule, summary; then
    ``prompts`` (/cancel, and locations and private text for what a person is in the
    middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
 3. group 0, last: the reply to unknown commands and buttons, so it never shadows a real one.
@@ -15,7 +15,8 @@ Order matters:
 
 ``outbox`` adds no handler: it schedules the sender of the messages that handlers write
 with their changes (``handlers.outbox.send_later``); ``schedule`` adds /briefing and the
-minute sweep that writes briefings and reminders to the outbox.
+minute sweep that writes briefings and reminders to the outbox; ``summary`` adds
+/summary and the maker of the monthly reports the sweep sends on the first working day.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from handlers import (
     prompts,
     registry,
     schedule,
+    summary,
     topics,
 )
 
@@ -48,6 +50,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     events.register(app)
     export.register(app)
     schedule.register(app)  # /briefing, and the minute sweep
+    summary.register(app)  # /summary, and the maker of the reports the sweep sends
     prompts.register(app)  # /cancel; locations and private text go to the person's prompt
     albums.register(app)  # an album's photos, before single photos
     photos.register(app)

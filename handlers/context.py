@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,19 @@ from storage.db import Database
 from storage.models import Group, Member
 from storage.outbox import Outgoing, enqueue
 from storage.updates import record_update
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the outbox sends: where it is and the name the person sees."""
+
+    path: Path
+    filename: str
+
+
+# makes the file an outbox message names: (context, what follows the kind in
+# ``outbox.document``, the message's group)
+DocumentMaker = Callable[["Ctx", str, int | None], Awaitable[Attachment]]
 
 
 @dataclass
@@ -57,6 +71,11 @@ class BotData:
     held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
     scheduling: bool = True  # the minute sweep runs (tests that sweep by hand turn it off)
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
+    reports: set[int] = field(default_factory=set)  # groups whose /summary is being made
+    report_slots: asyncio.Semaphore | None = None  # reports made at once (first use)
+    report_locks: dict[int, asyncio.Lock] = field(default_factory=dict)  # by group: made once
+    # the makers of files sent through the outbox, by the kind in ``outbox.document``
+    documents: dict[str, DocumentMaker] = field(default_factory=dict)
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, JobQueue
 
 from domain.clock import as_seconds
 from domain.kinds import BULK_SEND
-from handlers.common import fit
+from handlers.common import CAPTION, UPLOAD_LIMIT, fit
 from handlers.context import Ctx
 from storage.members import mark_unreachable
 from storage.models import OutboxMessage
@@ -60,6 +60,7 @@ def outgoing(
     key: str | None = None,
     group_id: int | None = None,
     fallback: Outgoing | None = None,
+    document: str | None = None,
 ) -> Outgoing:
     """A message for the outbox: one message's worth of Telegram HTML, its inline
     buttons, the message it answers, its once-only key, the group it concerns (whose
@@ -76,6 +77,7 @@ def outgoing(
         key=key,
         group_id=group_id,
         fallback=fallback,
+        document=document,
     )
 
 
@@ -157,7 +159,9 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
         else None
     )
     try:
-        for page in range(message.pages_sent, len(pages)):
+        if message.document:
+            sent = await _send_document(context, message)
+        for page in range(message.pages_sent if not message.document else len(pages), len(pages)):
             sent = await context.bot.send_message(
                 message.chat_id,
                 pages[page],
@@ -179,7 +183,9 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
     except BadRequest as error:  # "chat not found": a person who never pressed Start
         gone = message.chat_id > 0 and "chat not found" in error.message.lower()
         return _failed(message, error.message, now, unreachable=gone)
-    except TelegramError as error:  # the network, Telegram's own trouble: later
+    except TooBig as error:
+        return _failed(message, str(error), now)
+    except (TelegramError, NotMade) as error:  # the network, Telegram's own trouble: later
         if message.attempts >= MAX_TRIES:
             return _failed(message, f"{MAX_TRIES} tries: {error}", now, tries_used=True)
         later = now + timedelta(seconds=5 * 2**message.attempts)
@@ -190,6 +196,39 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
         await mark_sent(session, message.id, sent_as, now)
 
     return done
+
+
+class NotMade(Exception):
+    """The file of a message could not be made (this time)."""
+
+
+class TooBig(Exception):
+    """The file of a message is larger than Telegram takes from a bot."""
+
+
+async def _send_document(context: Ctx, message: OutboxMessage) -> Message:
+    """Make the message's file (by its kind's maker) and send it, the text as caption."""
+    assert message.document is not None
+    kind, _, spec = message.document.partition(":")
+    maker = context.bot_data.documents.get(kind)
+    if maker is None:
+        raise TooBig(f"no maker of {kind!r} files")  # never sendable by this bot
+    try:
+        found = await maker(context, spec, message.group_id)
+    except Exception as error:
+        log.exception("outbox message %s: its file could not be made", message.id)
+        raise NotMade(f"the file could not be made: {type(error).__name__}") from error
+    size = found.path.stat().st_size
+    if size > UPLOAD_LIMIT:
+        raise TooBig(f"the file is {size / 1024 / 1024:.0f} MB, over Telegram's 50 MB")
+    with found.path.open("rb") as file:
+        return await context.bot.send_document(
+            message.chat_id,
+            file,
+            filename=found.filename,
+            caption=fit(message.text.split(PAGE_BREAK)[0], CAPTION),
+            rate_limit_args=BULK_SEND if message.bulk else None,  # type: ignore[arg-type]
+        )
 
 
 def _retry(

@@ -157,8 +157,8 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
         context.member = seen.member
     assert group is not None
     context.sender_is_admin = membership is not None and membership.role in ADMIN_ROLES
-    if group.active and _admins_stale(context, group, now):
-        group = await _refresh_admins(context, group, now) or group
+    if group.active and admins_stale(context, group, now):
+        group = await refresh_admins(context, group, now) or group
         if user is not None:
             async with context.db.read() as session:
                 context.sender_is_admin = await is_admin(session, group.id, user.id)
@@ -168,7 +168,7 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
         context.sender_is_admin = True
 
 
-def _admins_stale(context: Ctx, group: Group, now: datetime) -> bool:
+def admins_stale(context: Ctx, group: Group, now: datetime) -> bool:
     """Whether to ask Telegram for the admins: the stored list is older than the TTL, and
     no attempt failed within the last minute (a failing call is not repeated per message)."""
     refreshed = group.admins_refreshed_at
@@ -178,7 +178,7 @@ def _admins_stale(context: Ctx, group: Group, now: datetime) -> bool:
     return failed is None or now - failed >= ADMINS_RETRY
 
 
-async def _refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | None:
+async def refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | None:
     """Ask Telegram for the group's admins and store their roles."""
     try:
         admins = await context.bot.get_chat_administrators(group.chat_id)

@@ -153,7 +153,7 @@ class IssueDetail:
 
 async def issue_detail(session: AsyncSession, issue: Issue) -> IssueDetail:
     """The issue with its history, people and before/after photos."""
-    return (await _details(session, [issue]))[0]
+    return (await details(session, [issue]))[0]
 
 
 EXPORT_CHUNK = 500  # issues per read: a few short statements each, whatever the total
@@ -172,10 +172,10 @@ async def export_chunk(
             .limit(size)
         )
     )
-    return await _details(session, issues)
+    return await details(session, issues)
 
 
-async def _details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueDetail]:
+async def details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueDetail]:
     """History, people and photos of many issues in a fixed number of queries."""
     ids = [i.id for i in issues]
     events: dict[int, list[IssueEvent]] = {i: [] for i in ids}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
@@ -218,3 +218,21 @@ async def mark_unreachable(session: AsyncSession, user_id: int, now: datetime) -
     await session.execute(
         update(Member).where(Member.user_id == user_id).values(blocked_at=now, updated_at=now)
     )
+
+
+async def group_admins(
+    session: AsyncSession, group_id: int, extra: Iterable[int] = ()
+) -> list[Member]:
+    """The group's admins as Telegram last reported them, and the configured admins
+    (``extra``) who are members of it."""
+    rows = await session.scalars(
+        select(Member)
+        .join(Membership, Membership.user_id == Member.user_id)
+        .where(
+            Membership.group_id == group_id,
+            Membership.active.is_(True),
+            or_(Membership.role.in_(ADMIN_ROLES), Membership.user_id.in_(sorted(set(extra)))),
+        )
+        .order_by(Member.user_id)
+    )
+    return list(rows)

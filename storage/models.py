@@ -422,6 +422,8 @@ Index(
 )
 Index("ix_issues_reporter_recent", Issue.reporter_id, Issue.chat_id, Issue.created_at)
 Index("ix_issues_group_created", Issue.group_id, Issue.created_at)  # new since yesterday
+Index("ix_issues_group_fixed", Issue.group_id, Issue.fixed_at)  # the monthly report
+Index("ix_issues_group_verified", Issue.group_id, Issue.verified_at)
 
 
 class IssueTally(Base):
@@ -567,6 +569,9 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     pages_sent: Mapped[int] = mapped_column(Integer, default=0)  # of a message in pages
+    # a file made when it is sent ("summary:2026-11": that month's report), ``text`` its
+    # caption
+    document: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

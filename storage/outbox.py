@@ -41,6 +41,7 @@ class Outgoing:
     key: str | None = None
     group_id: int | None = None
     fallback: Outgoing | None = None  # sent instead when the person cannot be written to
+    document: str | None = None  # a file made when sent ("summary:2026-11"); text: caption
 
     def to_json(self) -> str:
         """The message as JSON (a fallback is kept so, beside the message it stands in
@@ -76,6 +77,7 @@ async def enqueue(
             lease_until=now + LEASE if held else None,
             attempts=0,
             fallback=message.fallback.to_json() if message.fallback is not None else None,
+            document=message.document,
         )
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboxMessage.id)

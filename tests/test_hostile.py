@@ -659,10 +659,10 @@ async def test_guided_report_without_a_group_says_so_at_once(harness: Harness) -
     assert "不在任何" in await private.next_reply()
 
 
-@pytest.mark.parametrize("command", ["/summary 2026-11"])
-async def test_commands_not_built_yet_say_so(harness: Harness, cast: Cast, command: str) -> None:
+@pytest.mark.parametrize("command", ["/summary 2026-11", "/summary", "/summary 2026-11 xlsx"])
+async def test_the_monthly_report_is_for_admins(harness: Harness, cast: Cast, command: str) -> None:
     await cast.group.say(cast.worker, command)
-    assert "还没有上线" in await cast.group.next_reply()
+    assert "管理员" in await cast.group.next_reply()
 
 
 async def test_plain_text_and_photos_in_private_get_a_hint(harness: Harness, cast: Cast) -> None:

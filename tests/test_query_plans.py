@@ -240,3 +240,22 @@ async def test_the_photo_download_queue_reads_an_index(database: Database) -> No
             await pending_downloads(session)
         seen = statements.take()
     assert seen and await full_scans(database, seen) == []
+
+
+@pytest.mark.parametrize("text", ["/summary {month}", "/summary {month} xlsx"])
+async def test_the_monthly_report_never_scans_a_growing_table(
+    harness: Harness, cast: Cast, text: str
+) -> None:
+    await seed(harness, cast)
+    await cast.group.say(cast.secretary, "/assign 1 me " + _days_ahead(harness, 0))
+    await cast.group.next_reply()
+    db = harness.app.bot_data.db
+    assert db is not None
+    month = harness.clock.now().astimezone(SHANGHAI).strftime("%Y-%m")
+    with recording(db) as statements:
+        await cast.group.say(cast.secretary, text.format(month=month))
+        assert "document" in (await cast.group.next_reply()).raw
+        await harness.world.settle()
+        seen = statements.take()
+    assert any("issues" in s for s, _ in seen)
+    assert await full_scans(db, seen) == []

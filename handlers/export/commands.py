@@ -17,6 +17,7 @@ from pathlib import Path
 from telegram import Update
 
 from domain.errors import Refused, UsageError
+from handlers.common import UPLOAD_LIMIT
 from handlers.export import sheets
 from handlers.i18n import Translator, for_language
 from handlers.inspections.views import local_day
@@ -27,7 +28,6 @@ from storage import topics as topic_store
 
 log = logging.getLogger(__name__)
 
-UPLOAD_LIMIT = 50 * 1024 * 1024  # what Telegram accepts from a bot
 NOTICE_AFTER = 1.5  # seconds: a register taking longer gets a "working on it" note
 MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
 
@@ -53,7 +53,7 @@ async def export_command(inv: Invocation) -> None:
         size = await asyncio.to_thread(
             sheets.topic_list, path, t, topics, claimants, ratings, inv.group.timezone
         )
-        await _send(inv, t, path, size, t.plain("export.topics.caption", date=day))
+        await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
         return
     running = inv.context.bot_data.exports
     if inv.group.id in running:
@@ -97,7 +97,7 @@ async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) 
             after = chunk[-1].issue.number
         size = await asyncio.to_thread(register.close)
     log.info("issue register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
-    await _send(inv, t, path, size, t.plain("export.issues.caption", date=day))
+    await send_file(inv, t, path, size, t.plain("export.issues.caption", date=day))
 
 
 async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
@@ -115,7 +115,7 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
                 break
         size = await asyncio.to_thread(register.close)
     log.info("hours register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
-    await _send(inv, t, path, size, t.plain("export.hours.caption", date=day))
+    await send_file(inv, t, path, size, t.plain("export.hours.caption", date=day))
 
 
 def _slots(inv: Invocation) -> asyncio.Semaphore:
@@ -125,10 +125,18 @@ def _slots(inv: Invocation) -> asyncio.Semaphore:
     return data.export_slots
 
 
-async def _send(inv: Invocation, t: Translator, path: Path, size: int, caption: str) -> None:
-    """Send the file, or say why not (past Telegram's 50 MB)."""
+async def send_file(
+    inv: Invocation,
+    t: Translator,
+    path: Path,
+    size: int,
+    caption: str,
+    too_big: str = "export.too_big",
+) -> None:
+    """Send the file, or say why not (past Telegram's 50 MB: ``too_big``, the reply
+    naming the file kept on the server)."""
     if size > UPLOAD_LIMIT:
-        await inv.reply(t("export.too_big", size=f"{size / 1024 / 1024:.0f}", name=path.name))
+        await inv.reply(t(too_big, size=f"{size / 1024 / 1024:.0f}", name=path.name))
         return
     with path.open("rb") as file:
         await inv.context.bot.send_document(inv.chat_id, file, filename=path.name, caption=caption)

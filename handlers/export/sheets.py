@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -91,6 +92,23 @@ def safe_text(value: str) -> str:
     return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
+def safe_cell(sheet: Any, value: object, wrap: Alignment) -> object:
+    """A value as a streamed sheet's cell holds it: text cleaned of what Excel refuses,
+    and text that starts like a formula (``=``, ``+``, ``-``, ``@``) kept as text with
+    Excel's quote prefix; text with line breaks wrapped."""
+    if not isinstance(value, str):
+        return value
+    text = safe_text(value)
+    if not text.startswith(FORMULA_STARTS) and "\n" not in text:
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    cell.alignment = wrap
+    return cell
+
+
 class Register:
     """An .xlsx file written row by row (openpyxl's write-only mode): memory stays flat
     however many rows go in. Text is always text: a value that starts like a formula
@@ -120,17 +138,7 @@ class Register:
             self.rows += 1
 
     def _cell(self, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        text = safe_text(value)
-        if not text.startswith(FORMULA_STARTS) and "\n" not in text:
-            return text
-        cell = WriteOnlyCell(self._sheet, value=text)
-        cell.data_type = "s"
-        if text.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-        cell.alignment = self._wrap
-        return cell
+        return safe_cell(self._sheet, value, self._wrap)
 
     def close(self) -> int:
         """Finish the file (written aside under a name of its own, then moved into place:

@@ -110,15 +110,9 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     ours = target.lower() == (context.bot.username or "").lower()
     if target and not ours:
         return  # addressed to another bot
-    if name.lower() in NOT_YET:
-        await reply(update, context, context.t("error.not_yet", command="/" + name.lower()))
-        return
     if is_group_chat(update) and not ours:
         return  # in a group, a command addressed to nobody in particular may be another bot's
     await reply(update, context, context.t("error.unknown_command", command="/" + excerpt(name)))
-
-
-NOT_YET = frozenset(["summary"])
 
 
 async def edited_command(update: Update, context: Ctx) -> None:

@@ -28,6 +28,7 @@ from handlers.context import Ctx
 from handlers.events.keyboards import link_button
 from handlers.i18n import Html, Translator, for_language, language_from_code
 from handlers.outbox import deliver, outgoing
+from handlers.registry import admins_stale, refresh_admins
 from handlers.schedule.views import (
     birthday_greeting,
     deadline_reminder,
@@ -36,6 +37,8 @@ from handlers.schedule.views import (
     render_briefing,
     unreachable_line,
 )
+from handlers.summary.delivery import queue_monthly_report, report_due
+from handlers.summary.views import report_line
 from storage.briefing import (
     Day,
     Due,
@@ -108,6 +111,8 @@ async def run_sweep(context: Ctx) -> None:
         if morning_key(group, day) in done:
             continue
         try:
+            if report_due(group, day.today) is not None and admins_stale(context, group, now):
+                await refresh_admins(context, group, now)  # the report goes to today's admins
             await morning(context, group, day, now)
         except Exception:  # one group's trouble never stops the others' mornings
             log.exception("the morning of group %s could not be handled", group.id)
@@ -120,8 +125,9 @@ async def run_sweep(context: Ctx) -> None:
 
 async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> MorningOutcome | None:
     """Handle the group's morning once: the briefing (unless it is a day off or too
-    late), the day's deadline reminders and birthday greetings. None when another sweep
-    handled it first."""
+    late), the day's deadline reminders and birthday greetings, and on the month's first
+    working day last month's report to the admins. None when another sweep handled it
+    first."""
     local = _local(group, now)
     outcome = outcome_of(group, local)
     t = for_language(group.language)
@@ -129,11 +135,13 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Mornin
         since = await since_last_briefing(session, group, now)
         if not await claim_slot(session, morning_key(group, day), group.id, outcome, now):
             return None
+        report = await queue_monthly_report(session, context, group, day.today, now)
         if outcome == MorningOutcome.SENT:
             content = await briefing(session, group.id, day, since, now)
+            notes = [report_line(t, report)] if report is not None else []
             message = outgoing(
                 group.chat_id,
-                render_briefing(t, group, day.today, content),  # its pages, in order
+                render_briefing(t, group, day.today, content, notes=notes),  # its pages
                 bulk=True,
                 key=f"briefing:{group.id}:{day.today.isoformat()}",
                 group_id=group.id,

@@ -63,10 +63,17 @@ def _progress_line(t: Translator, item: Progress) -> Html:
 
 
 def render_briefing(
-    t: Translator, group: Group, today: date, content: Briefing, *, preview: bool = False
+    t: Translator,
+    group: Group,
+    today: date,
+    content: Briefing,
+    *,
+    preview: bool = False,
+    notes: Sequence[str] = (),
 ) -> list[Html]:
     """The morning briefing, in as many messages as it takes: only the sections with
-    something to say; an empty day in one line."""
+    something to say; an empty day in one line; ``notes`` (the monthly report sent) at
+    the end."""
     weekday = t.plain(f"weekday.{today.weekday()}")
     lines: list[str] = [
         t("briefing.title", group=group.title, date=today.isoformat(), weekday=weekday)
@@ -75,7 +82,7 @@ def render_briefing(
         lines.append(t("briefing.preview"))
     if content.empty:
         lines.append(t("briefing.empty"))
-        return split_message(lines)
+        return split_message([*lines, *_notes(notes)])
     if content.events:
         lines += ["", t("briefing.events")]
         lines += [list_line(t, group, e) for e in content.events]
@@ -118,7 +125,11 @@ def render_briefing(
                 people=content.hours_people,
             ),
         ]
-    return split_message(lines)
+    return split_message([*lines, *_notes(notes)])
+
+
+def _notes(notes: Sequence[str]) -> list[str]:
+    return ["", *notes] if notes else []
 
 
 def event_reminder(t: Translator, group: Group, event: Event, mark: str, *, private: bool) -> Html:
@@ -181,6 +192,8 @@ ERRORS = {  # what Telegram said → what admins read
     "kicked": "status.error.not_in_group",
     "not a member": "status.error.not_in_group",
     "too long": "status.error.too_long",
+    "over telegram's 50 mb": "status.error.too_big",
+    "could not be made": "status.error.not_made",
 }
 
 

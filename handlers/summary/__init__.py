@@ -1,0 +1,23 @@
+"""Monthly report — 工作简报: ``/summary`` drafts the group's month as an editable Word
+document (``document``) or an .xlsx appendix with charts (``workbook``), from the
+month's rows (``storage.summary``) in the group's words (``views``), made off the event
+loop (``make``); ``delivery`` sends last month's report to the admins on the first
+working day. ``register(app)`` installs the command and the outbox's maker of reports."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers.commands import CommandSpec, add
+from handlers.context import BotData
+from handlers.invocation import register_command
+from handlers.summary.commands import summary_command
+from handlers.summary.delivery import KIND, report_file
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Install /summary and the maker of the reports the scheduler sends."""
+    add(app, CommandSpec("summary", "any", admin=True, section="briefing"))
+    register_command(app, "summary", summary_command)
+    data: BotData = app.bot_data
+    data.documents[KIND] = report_file

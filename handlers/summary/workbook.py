@@ -1,0 +1,91 @@
+"""The report's .xlsx appendix: one sheet per section, streamed (openpyxl's write-only
+mode, so thousands of issues need little memory), with native Excel charts — issues
+opened and rectified per week, volunteer hours per member — that Excel and WPS draw
+themselves (no image, no fonts needed). Text cells are cleaned and formulas defused as
+in the registers. Called from a worker thread."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from handlers.export.sheets import safe_cell, safe_text
+
+
+class Sheet:
+    """One sheet of the appendix, written row by row."""
+
+    def __init__(self, sheet: Any, headers: Sequence[str], widths: Sequence[int]):
+        """Header row in bold, columns sized, the header frozen."""
+        self._sheet = sheet
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        self.rows = 0
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
+        head = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=safe_text(header))
+            cell.font = Font(bold=True)
+            head.append(cell)
+        sheet.append(head)
+
+    def add(self, rows: Sequence[Sequence[object]]) -> None:
+        """Append rows (text cleaned, formulas defused)."""
+        for row in rows:
+            self._sheet.append([safe_cell(self._sheet, value, self._wrap) for value in row])
+            self.rows += 1
+
+    def bar_chart(self, title: str, columns: int, anchor: str, *, y_title: str = "") -> None:
+        """A clustered column chart of the data columns 2..``columns`` against the first
+        column, from the rows written so far (none: no chart)."""
+        if not self.rows:
+            return
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = title
+        chart.y_axis.title = y_title
+        chart.x_axis.delete = False  # openpyxl 3.1 hides the axes from Excel otherwise
+        chart.y_axis.delete = False
+        chart.width, chart.height = 18, 9
+        data = Reference(self._sheet, min_col=2, max_col=columns, min_row=1, max_row=self.rows + 1)
+        labels = Reference(self._sheet, min_col=1, min_row=2, max_row=self.rows + 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(labels)
+        self._sheet.add_chart(chart, anchor)
+
+
+class Appendix:
+    """The appendix workbook: sheets in the order they are added."""
+
+    def __init__(self) -> None:
+        self._book = Workbook(write_only=True)
+        self._titles: set[str] = set()
+
+    def sheet(self, title: str, headers: Sequence[str], widths: Sequence[int]) -> Sheet:
+        """A new sheet (its title cut to Excel's 31 characters, without the characters
+        Excel refuses in titles)."""
+        name = "".join(c for c in safe_text(title) if c not in "[]:*?/\\")[:31] or "-"
+        while name in self._titles:
+            name = name[:29] + f"_{len(self._titles)}"
+        self._titles.add(name)
+        return Sheet(self._book.create_sheet(name), headers, widths)
+
+    def save(self, path: Path) -> int:
+        """Write the file (aside, then moved into place); its size in bytes."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            self._book.save(part)
+            part.replace(path)
+        finally:
+            part.unlink(missing_ok=True)
+        return path.stat().st_size
