@@ -32,6 +32,13 @@ async def _step(chat: Chat, person: Person, text: str, replies: int = 1) -> None
     await chat.replies(replies)
 
 
+async def _report(chat: Chat, person: Person, text: str) -> None:
+    """A /summary: its file (after an "on its way" note when it takes a moment)."""
+    await chat.say(person, text)
+    while "document" not in (await chat.next_reply(timeout=120)).raw:
+        pass
+
+
 Sweep = Callable[[], Awaitable[None]]
 
 
@@ -267,8 +274,8 @@ async def event_life(
     await _step(worker.private(), worker, "/briefing")  # a preview, privately
     await _step(group, captain, "/briefing status")
     month = f"{day:%Y-%m}"
-    await _step(group, secretary, f"/summary {month}")  # the month's work report (Word)
-    await _step(group, secretary, f"/summary {month} xlsx")  # its appendix with charts
+    await _report(group, secretary, f"/summary {month}")  # the month's work report (Word)
+    await _report(group, secretary, f"/summary {month} xlsx")  # its appendix with charts
 
 
 def _qr_caption(world: World, admin: Person) -> str:

@@ -122,21 +122,6 @@ class Overview:
             return None
         return round(100 * self.reported_fixed / self.issues_reported)
 
-    @property
-    def empty(self) -> bool:
-        """Nothing happened in the month."""
-        return not (
-            self.topics_claimed
-            or self.topics_submitted
-            or self.topics_approved
-            or self.issues_reported
-            or self.issues_fixed
-            or self.issues_verified
-            or self.events_by_kind
-            or self.volunteer_minutes
-            or self.new_members
-        )
-
 
 async def _count(session: AsyncSession, query: object) -> int:
     return int(await session.scalar(query) or 0)  # type: ignore[call-overload]

@@ -31,6 +31,13 @@ from tests.conftest import Cast, Harness
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command waits for its file (no "on its way" note first, however loaded the
+    machine); tests of what happens while a report is being made ask for the note."""
+    monkeypatch.setattr("handlers.summary.commands.NOTICE_AFTER", 60)
+
+
 def local(day: str, hhmm: str) -> datetime:
     """A moment of the group's time zone."""
     return datetime.combine(date.fromisoformat(day), time.fromisoformat(hhmm), SHANGHAI)

@@ -28,6 +28,18 @@ from tests.test_summary import december, headings, local
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command waits for its file (no "on its way" note first, however loaded the
+    machine); tests of what happens while a report is being made ask for the note."""
+    monkeypatch.setattr("handlers.summary.commands.NOTICE_AFTER", 60)
+
+
+def notice_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The "on its way" note at once: the update ends while its report is being made."""
+    monkeypatch.setattr("handlers.summary.commands.NOTICE_AFTER", 0)
+
+
 async def documents_settled(harness: Harness, timeout: float = 120) -> None:
     """Wait until every report the outbox holds was sent, failed, or is waiting for a
     retry (its error recorded): whatever the machine's load."""
@@ -536,8 +548,9 @@ def documents_in(harness: Harness, chat_id: int) -> list[dict[str, Any]]:
 
 
 async def test_two_at_once_in_one_group_give_one_file_and_a_being_made_reply(
-    harness: Harness, cast: Cast
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    notice_at_once(monkeypatch)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -560,8 +573,9 @@ async def test_two_at_once_in_one_group_give_one_file_and_a_being_made_reply(
 
 
 async def test_same_month_other_format_while_one_is_being_made(
-    harness: Harness, cast: Cast
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    notice_at_once(monkeypatch)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -590,7 +604,10 @@ async def test_redelivered_summary_update_gives_one_file(harness: Harness, cast:
     await cast.group.expect_silence()
 
 
-async def test_redelivered_while_it_is_being_made(harness: Harness, cast: Cast) -> None:
+async def test_redelivered_while_it_is_being_made(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notice_at_once(monkeypatch)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -605,7 +622,10 @@ async def test_redelivered_while_it_is_being_made(harness: Harness, cast: Cast) 
     assert len([m for m in out if "document" in m]) == 1, [m.get("text") for m in out]
 
 
-async def test_restart_while_a_report_is_being_made(harness: Harness, cast: Cast) -> None:
+async def test_restart_while_a_report_is_being_made(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notice_at_once(monkeypatch)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -613,8 +633,7 @@ async def test_restart_while_a_report_is_being_made(harness: Harness, cast: Cast
     await cast.group.say(cast.captain, "/summary 2026-11")
     await asyncio.sleep(0.3)
     await harness.restart()
-    await harness.world.settle(timeout=60)
-    await asyncio.sleep(10)
+    await document_in(harness, cast.group.id)
     out = [m for cid, m in harness.emulator.bot_output() if cid == cast.group.id]
     harness.emulator.mark_all_read()
     texts = [m.get("text") or m.get("caption") for m in out]
