@@ -10,7 +10,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -188,6 +188,10 @@ async def event_life(
     def at(hhmm: str) -> datetime:
         return datetime.fromisoformat(f"{day}T{hhmm}:00").replace(tzinfo=SHANGHAI)
 
+    # announced less than a day ahead, whatever the hour the demo runs at: the script
+    # shows the reminder an hour before (one a day before would be a catch-up at 07:30)
+    day_before = (at("10:00") - timedelta(days=1)).astimezone(UTC)
+    clock.set(max(clock.now(), day_before))
     await group.say(
         captain,
         f"/newevent 志愿服务 {day} 09:00-11:30 潔城綠生活 @ 明翠社区 cap:12"
@@ -288,6 +292,18 @@ def _qr_caption(world: World, admin: Person) -> str:
     return str(max(photos, key=lambda m: int(m["message_id"]))["caption"])
 
 
+def _start() -> datetime:
+    """Now; or, in a month's last days, the next month's first morning, so that the whole
+    scripted day (up to its event on the next working day) falls in one month, the month
+    /summary reports on."""
+    now = datetime.now(UTC)
+    local = now.astimezone(SHANGHAI)
+    if (local.date() + timedelta(days=10)).month == local.month:
+        return now
+    first = (local.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+    return datetime.combine(first, time(9), SHANGHAI).astimezone(UTC)
+
+
 async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output")) -> None:
     """Run the scripted day and print the transcript; photos and exported registers are
     left in ``out``."""
@@ -308,9 +324,11 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
         )
         # our own emulator does not throttle, so the demo need not wait on Telegram's limits
         unthrottled = ChatRateLimiter(None, max_retries=2)
-        clock = FrozenClock(datetime.now(UTC))  # the events scene moves it to the event
+        clock = FrozenClock(_start())  # the events scene moves it to the event
         app = build_application(config, rate_limiter=unthrottled, clock=clock)
         app.bot_data.scheduling = False  # the script sweeps at the moments it shows
+        # its morning may be a month's first working day: the report is shown by /summary
+        app.bot_data.monthly_reports = False
         runner = Runner(app, config, poll_timeout=2)
         world = World(emulator, echo=True)
         try:

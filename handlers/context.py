@@ -70,6 +70,9 @@ class BotData:
     owed: list[int] = field(default_factory=list)
     held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
     scheduling: bool = True  # the minute sweep runs (tests that sweep by hand turn it off)
+    # last month's report to the admins on the first working day (tests of other mornings,
+    # and the demo, turn it off: their mornings may fall on any date)
+    monthly_reports: bool = True
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
     reports: set[int] = field(default_factory=set)  # groups whose /summary is being made
     report_slots: asyncio.Semaphore | None = None  # reports made at once (first use)

@@ -114,6 +114,11 @@ class Harness:
         await self.runner.start()
 
 
+# last month's report on the first working day: off, since other tests' mornings fall on
+# whatever date the machine has (tests/test_summary*.py turn it on)
+MONTHLY_REPORTS = False
+
+
 def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | None) -> VanguardApp:
     """The production composition root, on the in-process emulator, without throttling."""
     app = build_application(
@@ -127,6 +132,7 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     app.bot_data.announce_delay = timedelta(seconds=0.1)
     app.bot_data.announce_interval = timedelta(seconds=0.2)
     app.bot_data.scheduling = False  # tests of the schedule sweep by hand, on their clock
+    app.bot_data.monthly_reports = MONTHLY_REPORTS  # the summary tests turn it on
     return app
 
 

@@ -32,6 +32,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
+def monthly_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first working day's report is on here (other tests turn it off)."""
+    monkeypatch.setattr("tests.conftest.MONTHLY_REPORTS", True)
+
+
+@pytest.fixture(autouse=True)
 def patient(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command waits for its file (no "on its way" note first, however loaded the
     machine); tests of what happens while a report is being made ask for the note."""

@@ -4,8 +4,9 @@ permissions, isolation between groups, bad input."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -19,8 +20,13 @@ from storage.models import Photo
 from tests.conftest import Cast, Harness
 
 
+def local_today() -> date:
+    """Today in the groups' time zone (Asia/Shanghai), not the machine's."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 def future(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (local_today() + timedelta(days=days)).isoformat()
 
 
 async def new_topic(cast: Cast, text: str = "中东桥加固工程") -> BotMessage:
@@ -462,7 +468,7 @@ async def test_wall_lists_done_topics_with_rating_and_first_photo(
     wall = await cast.group.next_reply()
     assert "#1 护栏修复" in wall and "中东桥" not in wall
     assert "张工、Chen Driver" in wall and "护栏全部修复，通行恢复" in wall
-    assert "★ 4.0（1 人）" in wall and date.today().isoformat() in wall
+    assert "★ 4.0（1 人）" in wall and local_today().isoformat() in wall
     photo = await cast.group.next_reply()
     assert photo.raw.get("photo") and "#1 护栏修复" in photo.text
 

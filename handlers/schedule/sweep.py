@@ -111,7 +111,8 @@ async def run_sweep(context: Ctx) -> None:
         if morning_key(group, day) in done:
             continue
         try:
-            if report_due(group, day.today) is not None and admins_stale(context, group, now):
+            reports = context.bot_data.monthly_reports
+            if reports and report_due(group, day.today) and admins_stale(context, group, now):
                 await refresh_admins(context, group, now)  # the report goes to today's admins
             await morning(context, group, day, now)
         except Exception:  # one group's trouble never stops the others' mornings

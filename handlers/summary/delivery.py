@@ -61,7 +61,7 @@ async def queue_monthly_report(
 ) -> ReportNote | None:
     """On the first working day: last month's report to each admin privately, once (in
     the morning's transaction); what to say about it in the briefing."""
-    month = report_due(group, today)
+    month = report_due(group, today) if context.bot_data.monthly_reports else None
     if month is None:
         return None
     key = f"{KIND}:{group.id}:{month.label}"
