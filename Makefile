@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run lint bench clean
+.PHONY: demo test test-dates run lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/pytest
+
+# the date-sensitive tests under faketime at four moments (needs Debian's faketime)
+test-dates: $(STAMP)
+	tests/dated.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

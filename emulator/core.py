@@ -234,8 +234,10 @@ class TelegramEmulator:
         token: str = "1000001:EMULATOR-TOKEN",
         bot_username: str = "vanguard_bot",
         bot_name: str = "先锋助手",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.token = token
+        self.clock = clock  # seconds since the epoch: the dates of the messages it makes
         bot_id = int(token.split(":", 1)[0])
         self.bot = EUser(bot_id, bot_name, username=bot_username, is_bot=True)
         self.users: dict[int, EUser] = {bot_id: self.bot}
@@ -405,7 +407,7 @@ class TelegramEmulator:
     # ------------------------------------------------------------------ helpers
 
     def _now(self) -> int:
-        return int(time.time())
+        return int(self.clock())
 
     def _new_unique(self, prefix: str) -> tuple[str, str]:
         n = next(self._unique)

@@ -128,7 +128,6 @@ def fit(text: str, limit: int = MAX_MESSAGE) -> Html:
 
 
 CAPTION = 1000  # under Telegram's 1024
-UPLOAD_LIMIT = 50 * 1024 * 1024  # bytes: the largest file Telegram takes from a bot
 
 
 def args_text(context: Ctx, skip: int = 0) -> str:

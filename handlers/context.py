@@ -73,6 +73,10 @@ class BotData:
     # last month's report to the admins on the first working day (tests of other mornings,
     # and the demo, turn it off: their mornings may fall on any date)
     monthly_reports: bool = True
+    # a file (register, report) taking longer than this gets an "on its way" note first
+    notice_after: timedelta = timedelta(seconds=1.5)
+    # bytes: the largest file Telegram takes from a bot; larger ones are kept on the server
+    upload_limit: int = 50 * 1024 * 1024
     export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
     reports: set[int] = field(default_factory=set)  # groups whose /summary is being made
     report_slots: asyncio.Semaphore | None = None  # reports made at once (first use)

@@ -26,7 +26,7 @@ from telegram.ext import Application, JobQueue
 
 from domain.clock import as_seconds
 from domain.kinds import BULK_SEND
-from handlers.common import CAPTION, UPLOAD_LIMIT, fit
+from handlers.common import CAPTION, fit
 from handlers.context import Ctx
 from storage.members import mark_unreachable
 from storage.models import OutboxMessage
@@ -219,7 +219,7 @@ async def _send_document(context: Ctx, message: OutboxMessage) -> Message:
         log.exception("outbox message %s: its file could not be made", message.id)
         raise NotMade(f"the file could not be made: {type(error).__name__}") from error
     size = found.path.stat().st_size
-    if size > UPLOAD_LIMIT:
+    if size > context.bot_data.upload_limit:
         raise TooBig(f"the file is {size / 1024 / 1024:.0f} MB, over Telegram's 50 MB")
     with found.path.open("rb") as file:
         return await context.bot.send_document(

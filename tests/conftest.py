@@ -1,18 +1,23 @@
 """Fixtures: a real database (SQLite file; PostgreSQL when VANGUARD_TEST_PG_URL is set)
-and a running bot talking to the in-process Telegram emulator."""
+and a running bot talking to the in-process Telegram emulator, on a clock of its own."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -25,6 +30,9 @@ from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret
 from emulator import TelegramEmulator
 from emulator.scenario import GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
+from handlers.context import Ctx
+from handlers.outbox import deliver
+from handlers.schedule.sweep import run_sweep
 from storage.db import Database
 from storage.groups import get_group
 from storage.migrate import upgrade
@@ -33,10 +41,26 @@ from storage.models import Issue
 PG_URL = os.environ.get("VANGUARD_TEST_PG_URL", "")
 NO_PG = "VANGUARD_TEST_PG_URL is not set: PostgreSQL runs of this test are skipped"
 
+# Every test starts at this instant (10:00 on Tuesday 10 November 2026 in Shanghai, a
+# working day) and derives every date from the harness clock, so the suite gives the same
+# answer on any day, at any hour, in any time zone (.ci/run checks it under faketime).
+START = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="pg", marks=pytest.mark.skipif(not PG_URL, reason=NO_PG)),
 ]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say in one line why the PostgreSQL half was skipped, instead of a reason per test."""
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    if not PG_URL and skipped:
+        terminalreporter.write_line(
+            f"{skipped} skipped: the PostgreSQL runs (set VANGUARD_TEST_PG_URL, e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test, or run .ci/run)"
+        )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -45,30 +69,112 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _worker(config: pytest.Config) -> str:
+    """This pytest-xdist worker's name ("main" without xdist): its databases are its own."""
+    return str(getattr(config, "workerinput", {}).get("workerid", "main"))
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db.engine)
+    finally:
+        await db.dispose()
+
+
+async def _pg_admin(statement: str) -> None:
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+def _pg_url(database: str | None = None, schema: str | None = None) -> str:
+    url = make_url(PG_URL)
+    if database is not None:
+        url = url.set(database=database)
+    if schema is not None:
+        url = url.update_query_dict({"search_path": schema})
+    return url.render_as_string(hide_password=False)
+
+
+@contextlib.asynccontextmanager
+async def _pg_schema() -> AsyncIterator[str]:
+    """A new, empty schema on the test PostgreSQL (dropped afterwards): its URL."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _pg_url(schema=schema)
+    finally:
+        await _pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per worker, copied for each test (migrating takes 0.2 s)."""
+    path = tmp_path_factory.mktemp("template") / "vanguard-template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(request: pytest.FixtureRequest) -> str | None:
+    """A migrated PostgreSQL database per worker that each test's database is copied from
+    (CREATE DATABASE … TEMPLATE); None where the test user may not create databases (each
+    test then migrates a schema of its own)."""
+    if not PG_URL:
+        return None
+    name = f"vanguard_template_{_worker(request.config)}"
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    try:
+        asyncio.run(_pg_admin(drop))
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except Exception:  # no CREATEDB right: a schema per test instead
+        return None
+    request.addfinalizer(lambda: asyncio.run(_pg_admin(drop)))
+    asyncio.run(_migrate(_pg_url(database=name)))
+    return name
+
+
 @pytest_asyncio.fixture
-async def db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+async def empty_db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh, empty database: a SQLite file, or a new schema on the test PostgreSQL."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'vanguard-test.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    async with _pg_schema() as url:
+        yield url
+
+
+@pytest_asyncio.fixture
+async def db_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_template: str | None
+) -> AsyncIterator[str]:
+    """A fresh database at the newest migration, copied from the worker's template."""
+    if backend == "sqlite":
+        path = tmp_path / "vanguard-test.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if pg_template is None:
+        async with _pg_schema() as url:
+            await _migrate(url)
+            yield url
+        return
+    name = f"vanguard_t_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
     try:
-        url = make_url(PG_URL).update_query_dict({"search_path": schema})
-        yield url.render_as_string(hide_password=False)
+        yield _pg_url(database=name)
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest_asyncio.fixture
 async def database(db_url: str) -> AsyncIterator[Database]:
     """A migrated database for storage tests."""
     db = Database(db_url)
-    await upgrade(db.engine)
     try:
         yield db
     finally:
@@ -89,34 +195,96 @@ def make_config(db_url: str, tmp_path: Path, emulator: TelegramEmulator, **bot: 
     )
 
 
+RESIDENT = {
+    # what a running bot always has waiting: the poller and its long poll, PTB's update
+    # fetcher, and the bare waits of the poller's and the emulator's helper tasks (the
+    # tasks that wait on them are counted)
+    "ConfirmingPoller._run",
+    "VanguardBot.get_updates_after",
+    "Application._update_fetcher",
+    "Event.wait",
+    "Condition.wait",
+}
+
+
+def working(apps: list[VanguardApp]) -> list[str]:
+    """What the bots still have in hand: tasks (updates, outbox sends, files being made,
+    jobs running) and one-off jobs not yet run. Empty when idle."""
+    me = asyncio.current_task()
+    busy = [
+        task.get_name()
+        for task in asyncio.all_tasks()
+        if task is not me
+        and not task.done()
+        and getattr(task.get_coro(), "__qualname__", "") not in RESIDENT
+    ]
+    for app in apps:
+        if app.job_queue is not None and app.running:
+            busy += [
+                f"job {job.name}"
+                for job in app.job_queue.jobs()
+                if isinstance(job.job.trigger, DateTrigger)
+            ]
+    return busy
+
+
+async def wait_idle(world: World, apps: list[VanguardApp], timeout: float = 120) -> None:
+    """Wait until every update sent so far is confirmed and ``apps`` have nothing in hand
+    (see :func:`working`); ``timeout`` is a ceiling, never the thing asserted."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet = 0
+    while quiet < 3:  # idle at three looks in a row, with turns of the loop between them
+        await world.settle(timeout=max(deadline - loop.time(), 0.1))
+        busy = working(apps)
+        quiet = 0 if busy else quiet + 1
+        if busy and loop.time() > deadline:
+            raise AssertionError(f"the bot was still busy after {timeout} s: {busy}")
+        await asyncio.sleep(0.01 if busy else 0)
+
+
 @dataclass
 class Harness:
-    """A running bot, its emulator, and the people of the scenario."""
+    """A running bot, its emulator, the people of the scenario, and the clock."""
 
     emulator: TelegramEmulator
     world: World
     app: VanguardApp
     runner: Runner
     config: Config
-
-    @property
-    def clock(self) -> FrozenClock:
-        """The bot's clock."""
-        clock = self.app.bot_data.clock
-        assert isinstance(clock, FrozenClock)
-        return clock
+    clock: FrozenClock
 
     async def restart(self) -> None:
-        """Stop the bot and start a new one on the same database and emulator."""
+        """Stop the bot and start a new one on the same database, emulator and clock."""
         await self.runner.stop()
-        self.app = build_test_app(self.config, self.emulator, self.app.bot_data.clock)
+        self.app = build_test_app(self.config, self.emulator, self.clock)
         self.runner = Runner(self.app, self.config, poll_timeout=5)
         await self.runner.start()
 
+    def today(self, zone: ZoneInfo = SHANGHAI) -> date:
+        """The date on the harness clock in ``zone`` (the test group's by default)."""
+        return self.clock.now().astimezone(zone).date()
 
-# last month's report on the first working day: off, since other tests' mornings fall on
-# whatever date the machine has (tests/test_summary*.py turn it on)
-MONTHLY_REPORTS = False
+    def day(self, days: int = 0) -> str:
+        """The Shanghai date ``days`` after the harness clock's, as a command takes it."""
+        return (self.today() + timedelta(days=days)).isoformat()
+
+    async def idle(self, timeout: float = 120) -> None:
+        """Wait until the bot has nothing in hand: every update sent so far confirmed, no
+        update, outbox send, file being made or one-off job (an album's quiet time, an
+        announcement edit, a download) left. Repeating jobs (the sweeps) are not waited
+        for: tests run them by hand (:meth:`sweep`, :meth:`sweep_outbox`)."""
+        await wait_idle(self.world, [self.app], timeout)
+
+    async def sweep(self) -> None:
+        """The schedule's minute sweep at the clock's time, and everything it starts."""
+        await run_sweep(Ctx(self.app))
+        await self.idle()
+
+    async def sweep_outbox(self) -> None:
+        """The outbox sweep at the clock's time, and the sends it starts."""
+        await deliver(Ctx(self.app))
+        await self.idle()
 
 
 def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | None) -> VanguardApp:
@@ -131,25 +299,40 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     app.bot_data.album_debounce = timedelta(seconds=0.4)
     app.bot_data.announce_delay = timedelta(seconds=0.1)
     app.bot_data.announce_interval = timedelta(seconds=0.2)
-    app.bot_data.scheduling = False  # tests of the schedule sweep by hand, on their clock
-    app.bot_data.monthly_reports = MONTHLY_REPORTS  # the summary tests turn it on
+    app.bot_data.scheduling = False  # tests run the schedule sweep by hand, on their clock
+    # a command waits for its file (no "on its way" note first, however loaded the
+    # machine); tests of what happens while a file is being made set it to zero
+    app.bot_data.notice_after = timedelta(seconds=120)
     return app
 
 
-async def start_harness(config: Config, emulator: TelegramEmulator) -> Harness:
+def new_emulator(clock: FrozenClock) -> TelegramEmulator:
+    """An emulator whose messages are dated by ``clock``."""
+    return TelegramEmulator(clock=lambda: clock.now().timestamp())
+
+
+async def start_harness(
+    config: Config, emulator: TelegramEmulator, clock: FrozenClock | None = None
+) -> Harness:
     """Start a bot on ``config`` against ``emulator``, on a clock the test can move."""
-    app = build_test_app(config, emulator, FrozenClock(datetime.now(UTC)))
+    clock = clock or FrozenClock(START)
+    app = build_test_app(config, emulator, clock)
     runner = Runner(app, config, poll_timeout=5)
     world = World(emulator)
     await runner.start()
-    return Harness(emulator, world, app, runner, config)
+    return Harness(emulator, world, app, runner, config, clock)
 
 
 @pytest_asyncio.fixture
-async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    """A bot running against the in-process emulator; every bot message must be read."""
-    emulator = TelegramEmulator()
-    h = await start_harness(make_config(db_url, tmp_path, emulator), emulator)
+async def harness(
+    db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """A bot running against the in-process emulator; every bot message must be read.
+    Its clock starts at START, or where the test's ``@pytest.mark.start(moment)`` says."""
+    marker = request.node.get_closest_marker("start")
+    clock = FrozenClock(marker.args[0] if marker else START)
+    emulator = new_emulator(clock)
+    h = await start_harness(make_config(db_url, tmp_path, emulator), emulator, clock)
     try:
         yield h
     finally:
@@ -182,11 +365,17 @@ async def cast(harness: Harness) -> Cast:
     return Cast(secretary, captain, worker, driver, group)
 
 
+def local(day: str | date, hhmm: str, second: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:
+    """``day`` at ``hhmm`` (and ``second``) in ``zone``, as an aware moment."""
+    moment = datetime.fromisoformat(f"{day}T{hhmm}").replace(second=second, tzinfo=zone)
+    return moment
+
+
 async def seed_issues(harness: Harness, cast: Cast, count: int) -> None:
     """``count`` issues in the cast's group, written in one go."""
     db = harness.app.bot_data.db
     assert db is not None
-    now = datetime.now(UTC)
+    now = harness.clock.now()
     async with db.transaction() as session:
         group = await get_group(session, cast.group.id)
         assert group is not None

@@ -4,7 +4,6 @@ isolation between groups and bad input."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import datetime, timedelta
 from typing import Any
@@ -710,8 +709,7 @@ async def test_after_a_supergroup_migration_no_other_message_becomes_the_announc
     help_reply = await supergroup.next_reply()
     await supergroup.say(cast.worker, "/join 1")
     assert "已报名活动 #1" in await supergroup.next_reply()
-    await harness.world.settle()
-    await asyncio.sleep(0.5)  # any edit of the announcement would have happened
+    await harness.idle()  # any edit of the announcement would have happened
     assert (
         "志愿服务" not in harness.emulator.messages[(supergroup.id, help_reply.message_id)]["text"]
     )
@@ -765,7 +763,7 @@ async def test_a_failing_private_notice_leaves_the_leaver_answered_and_shows_for
     assert "已取消报名" in (await cast.group.next_reply()).text
     # refused for a reason of its own, the notice is not turned into a note in the group
     # naming someone the bot can write to; admins see it failed in /briefing status
-    await asyncio.sleep(0.5)
+    await harness.idle()
     await cast.group.expect_silence()
     await cast.group.say(cast.captain, "/briefing status")
     assert "发送失败 1 条" in (await cast.group.next_reply()).text

@@ -5,12 +5,11 @@ Telegram's 50 MB upload limit."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
-import pytest
 from openpyxl import load_workbook
 
 from bot.delivery import ConfirmingPoller
-from handlers.export import commands as export
 from storage.issue_reads import EXPORT_CHUNK
 from tests.conftest import Cast, Harness, seed_issues
 
@@ -18,12 +17,12 @@ MANY = EXPORT_CHUNK * 2 + 37  # three chunks, the last one short
 
 
 async def test_register_streams_every_issue_and_says_it_is_working(
-    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, cast: Cast
 ) -> None:
     await cast.group.say(cast.worker, "/help")  # the worker is a member
     await cast.group.next_reply()
     await seed_issues(harness, cast, MANY)
-    monkeypatch.setattr(export, "NOTICE_AFTER", 0)
+    harness.app.bot_data.notice_after = timedelta(0)
     await cast.group.say(cast.captain, "/export issues")
     assert "台账正在生成" in await cast.group.next_reply()
     sent = await cast.group.next_reply(timeout=30)
@@ -37,12 +36,12 @@ async def test_register_streams_every_issue_and_says_it_is_working(
 
 
 async def test_a_register_past_telegrams_limit_is_kept_and_explained(
-    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, cast: Cast
 ) -> None:
     await cast.group.say(cast.worker, "/help")
     await cast.group.next_reply()
     await seed_issues(harness, cast, 5)
-    monkeypatch.setattr(export, "UPLOAD_LIMIT", 100)
+    harness.app.bot_data.upload_limit = 100
     await cast.group.say(cast.captain, "/export issues")
     reply = await cast.group.next_reply()
     assert "50 MB" in reply and ".xlsx" in reply
@@ -52,12 +51,12 @@ async def test_a_register_past_telegrams_limit_is_kept_and_explained(
 
 
 async def test_another_group_is_answered_while_a_register_is_made(
-    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, cast: Cast
 ) -> None:
     await cast.group.say(cast.worker, "/help")
     await cast.group.next_reply()
     await seed_issues(harness, cast, MANY)
-    monkeypatch.setattr(export, "NOTICE_AFTER", 0)
+    harness.app.bot_data.notice_after = timedelta(0)
     other = harness.world.group("养护二班", creator=cast.driver, members=(cast.secretary,))
     await other.add_bot(by=cast.driver)
     await other.next_reply()
@@ -69,12 +68,11 @@ async def test_another_group_is_answered_while_a_register_is_made(
 
 
 async def test_an_export_cut_short_by_a_restart_is_not_made_twice(
-    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, cast: Cast
 ) -> None:
     await cast.group.say(cast.worker, "/help")
     await cast.group.next_reply()
     await seed_issues(harness, cast, MANY)
-    monkeypatch.setattr(export, "NOTICE_AFTER", 30)  # the request waits for the register
     poller = harness.runner.transport
     assert isinstance(poller, ConfirmingPoller)
     poller.stop_grace = 0.05
@@ -84,5 +82,5 @@ async def test_an_export_cut_short_by_a_restart_is_not_made_twice(
     )
     await harness.restart()  # the request is cut short; the register still goes out
     assert "document" in (await cast.group.next_reply(timeout=30)).raw
-    await harness.world.settle()  # the request came again: recognised, not made twice
+    await harness.idle()  # the request came again: recognised, not made twice
     await cast.group.expect_silence()

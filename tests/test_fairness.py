@@ -19,17 +19,17 @@ from bot.app import build_application
 from bot.delivery import ConfirmingPoller
 from bot.limits import BULK, ChatRateLimiter, Limits, Window
 from bot.runner import Runner
-from emulator import TelegramEmulator
+from domain.clock import FrozenClock
 from emulator.scenario import GroupChat, World
 from emulator.transport import EmulatorRequest
 from handlers.context import Ctx
 from storage.updates import parked_updates
-from tests.conftest import Cast, Harness, make_config
+from tests.conftest import START, Cast, Harness, make_config, new_emulator
 
 
-async def test_another_group_is_answered_while_one_update_is_still_running(
-    harness: Harness, cast: Cast
-) -> None:
+async def hold_the_group(harness: Harness, cast: Cast) -> asyncio.Event:
+    """The worker says something whose handling waits until the returned event is set:
+    the group's later updates wait behind it."""
     entered, release = asyncio.Event(), asyncio.Event()
 
     async def slow(update: Update, context: Ctx) -> None:
@@ -38,8 +38,15 @@ async def test_another_group_is_answered_while_one_update_is_still_running(
 
     harness.app.add_handler(MessageHandler(filters.Regex("^稍等$"), slow), group=1)
     await cast.group.say(cast.worker, "稍等")
-    held = harness.emulator.last_update_id()
     await asyncio.wait_for(entered.wait(), 5)
+    return release
+
+
+async def test_another_group_is_answered_while_one_update_is_still_running(
+    harness: Harness, cast: Cast
+) -> None:
+    release = await hold_the_group(harness, cast)
+    held = harness.emulator.last_update_id()
     other = harness.world.group("养护二班", creator=cast.captain, members=(cast.driver,))
     await other.add_bot(by=cast.captain)
     await other.next_reply()
@@ -55,10 +62,18 @@ async def test_another_group_is_answered_while_one_update_is_still_running(
 async def test_updates_of_one_chat_still_run_in_order_while_others_pass(
     harness: Harness, cast: Cast
 ) -> None:
-    await cast.group.say(cast.secretary, "/newtopic 中东桥加固")
-    await cast.group.say(cast.worker, "/claim 1")
-    assert "中东桥加固" in await cast.group.next_reply()
-    assert "中东桥加固" in await cast.group.next_reply()
+    release = await hold_the_group(harness, cast)
+    await cast.group.say(cast.secretary, "/newtopic 中东桥加固")  # queued behind it
+    await cast.group.say(cast.worker, "/claim 1")  # … and behind the topic it claims
+    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.driver,))
+    await other.add_bot(by=cast.captain)
+    await other.next_reply()
+    await other.say(cast.driver, "/help")
+    assert "/members" in await other.next_reply()  # the other group passes
+    assert harness.emulator.take_unread(cast.group.id) is None  # this one waits its turn
+    release.set()
+    assert "新题目" in await cast.group.next_reply()  # in the order they were said
+    assert "认领" in await cast.group.next_reply()
 
 
 async def test_a_button_press_does_not_wait_behind_the_groups_messages(
@@ -67,15 +82,7 @@ async def test_a_button_press_does_not_wait_behind_the_groups_messages(
     day = (harness.clock.now() + timedelta(days=1)).date().isoformat()
     await cast.group.say(cast.captain, f"/newevent volunteer {day} 09:00 清扫")
     post = await cast.group.next_reply()
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow(update: Update, context: Ctx) -> None:
-        entered.set()
-        await release.wait()
-
-    harness.app.add_handler(MessageHandler(filters.Regex("^稍等$"), slow), group=1)
-    await cast.group.say(cast.worker, "稍等")  # the group's messages now wait behind this
-    await asyncio.wait_for(entered.wait(), 5)
+    release = await hold_the_group(harness, cast)  # the group's messages wait behind it
     answer = await cast.group.press(cast.driver, post, "✋ 报名")
     assert "已报名活动 #1" in answer["text"]
     release.set()
@@ -134,6 +141,15 @@ async def _send(
     )
 
 
+async def _went(order: list[str], count: int) -> None:
+    """Wait until ``count`` sends went (a ceiling of 10 s, never the point)."""
+    for _ in range(1000):
+        if len(order) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"only {len(order)} sends went")
+
+
 async def test_replies_to_people_overtake_waiting_bulk_sends() -> None:
     limiter = ChatRateLimiter(Limits(overall=(2, 0.3)))
     order: list[str] = []
@@ -141,27 +157,30 @@ async def test_replies_to_people_overtake_waiting_bulk_sends() -> None:
         asyncio.create_task(_send(limiter, 1000 + i, order, f"bulk{i}", bulk=True))
         for i in range(6)
     ]
-    await asyncio.sleep(0.05)  # two bulk sends went; the rest wait for the next window
+    await _went(order, 2)  # two bulk sends went; the rest wait for the next window
     await _send(limiter, 1, order, "reply")
     await asyncio.gather(*bulk)
     assert order.index("reply") == 2
 
 
 async def test_a_broadcast_leaves_room_for_a_reply_that_comes_after_its_burst() -> None:
-    limiter = ChatRateLimiter(Limits(overall=(12, 0.5)))  # a sixth (2) kept for replies
+    # a window of 30 s: a reply held until the broadcast's window ends would miss the
+    # 10 s ceiling below by far, whatever the machine's load
+    limiter = ChatRateLimiter(Limits(overall=(12, 30.0)))  # a sixth (2) kept for replies
     order: list[str] = []
     bulk = [
         asyncio.create_task(_send(limiter, 1000 + i, order, f"bulk{i}", bulk=True))
         for i in range(20)
     ]
-    await asyncio.sleep(0.05)  # ten bulk sends went; the rest wait for the next window
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    await _send(limiter, 1, order, "reply")
-    waited = loop.time() - began
-    await asyncio.gather(*bulk)
-    assert order.index("reply") == 10
-    assert waited < 0.25  # not held until the broadcast's window ends (0.5 s)
+    try:
+        await _went(order, 10)  # ten bulk sends went; the rest wait for the next window
+        await asyncio.wait_for(_send(limiter, 1, order, "reply"), 10)
+        assert order.index("reply") == 10
+        assert len(order) == 11  # the broadcast still waits for its window
+    finally:
+        for task in bulk:
+            task.cancel()
+        await asyncio.gather(*bulk, return_exceptions=True)
 
 
 async def test_window_allows_the_limit_then_waits_for_the_oldest() -> None:
@@ -179,14 +198,17 @@ async def test_window_allows_the_limit_then_waits_for_the_oldest() -> None:
 @pytest_asyncio.fixture
 async def parking_bot(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[World, Runner]]:
     """A throttled bot (2 messages per 30 s in a group) that parks updates after 0.3 s."""
-    emulator = TelegramEmulator()
+    clock = FrozenClock(START)
+    emulator = new_emulator(clock)
     config = make_config(db_url, tmp_path, emulator)
     app = build_application(
         config,
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
+        clock=clock,
         rate_limiter=ChatRateLimiter(Limits(group=(2, 30.0)), max_retries=2),
     )
+    app.bot_data.scheduling = False
     runner = Runner(app, config, poll_timeout=5)
     world = World(emulator)
     await runner.start()
@@ -246,8 +268,10 @@ async def test_a_parked_update_is_processed_after_a_restart(
         config,
         request=EmulatorRequest(emulator),
         get_updates_request=EmulatorRequest(emulator),
+        clock=runner.app.bot_data.clock,
         rate_limiter=ChatRateLimiter(None),
     )
+    app.bot_data.scheduling = False
     again = Runner(app, config, poll_timeout=5)
     await again.start()
     try:

@@ -6,7 +6,6 @@ commands addressed to another bot. Each test first reproduced the fault it guard
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -22,9 +21,6 @@ from tests.conftest import Cast, Harness
 
 LONG = "长" * 4080
 
-
-def future(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
 
 
 async def second_group(harness: Harness, cast: Cast) -> tuple[GroupChat, Person]:
@@ -53,7 +49,7 @@ async def rows(harness: Harness, model: type[Issue] | type[Topic], chat_id: int)
         assert group is not None
         if model is Issue:
             found = await issue_reads.list_page(
-                session, group.id, "all", 0, date.today(), offset=0, limit=10**6
+                session, group.id, "all", 0, harness.today(), offset=0, limit=10**6
             )
             return [issue for issue, _ in found]
         return list(await topic_store.list_topics(session, group.id))
@@ -175,7 +171,7 @@ async def test_overlong_milestone_is_refused_with_usage_and_limit(
 ) -> None:
     await cast.group.say(cast.captain, "/newtopic 中东桥加固")
     await cast.group.next_reply()
-    await cast.group.say(cast.captain, f"/milestone 1 {future(3)} {'步' * 4070}")
+    await cast.group.say(cast.captain, f"/milestone 1 {harness.day(3)} {'步' * 4070}")
     reply = (await cast.group.next_reply()).text
     assert f"最多 {LIMITS['milestone']} 个字" in reply and "用法：/milestone" in reply
     await cast.group.say(cast.captain, "/topic 1")
@@ -208,7 +204,7 @@ async def test_views_of_the_longest_stored_texts_fit_in_messages(
     await cast.group.say(cast.worker, "/claim 1")
     await cast.group.next_reply()
     for _ in range(6):
-        await cast.group.say(cast.worker, f"/milestone 1 {future(5)} {'步' * LIMITS['milestone']}")
+        await cast.group.say(cast.worker, f"/milestone 1 {harness.day(5)} {'步' * LIMITS['milestone']}")
         await cast.group.next_reply()
         await cast.group.say(cast.worker, f"/progress 1 10% {'进' * LIMITS['note']}")
         await cast.group.next_reply()
@@ -239,7 +235,7 @@ async def test_text_stored_before_the_limits_still_shows(harness: Harness, cast:
         topic.description = "<说明>&" * 1400  # 5,600 characters on one line
         for _ in range(20):  # 300 is what the column holds; twenty of them fill two pages
             await milestone_store.add_milestone(
-                session, topic, date.today(), "步" * 300, cast.captain.id, harness.clock.now()
+                session, topic, harness.today(), "步" * 300, cast.captain.id, harness.clock.now()
             )
     await cast.group.say(cast.worker, "/topic 1")
     await harness.world.settle()
@@ -454,13 +450,13 @@ async def test_a_milestone_nobody_completed_is_not_ticked(harness: Harness, cast
     await cast.group.next_reply()
     await cast.group.say(cast.worker, "/claim 1")
     await cast.group.next_reply()
-    await cast.group.say(cast.worker, f"/milestone 1 {future(3)} 完成加固")
+    await cast.group.say(cast.worker, f"/milestone 1 {harness.day(3)} 完成加固")
     await cast.group.next_reply()
     await cast.group.say(cast.worker, "/done 1 已完成")
     await cast.group.next_reply()
     await cast.group.say(cast.worker, "/topic 1")
     page = (await cast.group.next_reply()).text
-    assert f"○ {future(3)} 完成加固" in page and "✔" not in page
+    assert f"○ {harness.day(3)} 完成加固" in page and "✔" not in page
 
 
 async def test_chinese_names_take_no_space_and_others_do(harness: Harness, cast: Cast) -> None:
@@ -582,7 +578,7 @@ async def test_a_mention_of_a_name_of_several_words_names_that_person(
     await cast.group.next_reply()
     await cast.group.say(cast.worker, "/report S272 K1+000 坑槽")
     await cast.group.next_reply()
-    text = f"/assign 1 Li Ming Wei {future(3)}"
+    text = f"/assign 1 Li Ming Wei {harness.day(3)}"
     entities = [
         {"type": "bot_command", "offset": 0, "length": 7},
         {"type": "text_mention", "offset": 10, "length": 11, "user": li.user.to_api()},
@@ -623,12 +619,12 @@ async def test_an_album_of_image_files_keeps_every_file(harness: Harness, cast: 
 async def test_a_member_cannot_take_someone_elses_assignment(harness: Harness, cast: Cast) -> None:
     await cast.group.say(cast.worker, "/report S272 K1+000 坑槽")
     await cast.group.next_reply()
-    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(5)}")
+    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {harness.day(5)}")
     await cast.group.next_reply()
     await cast.group.say(cast.driver, "/assign 1 me")
     assert "只有管理员可以改派" in await cast.group.next_reply()
     await cast.group.say(cast.captain, "/assign 1 @li_duizhang")
-    assert future(5) in await cast.group.next_reply()  # the deadline stays
+    assert harness.day(5) in await cast.group.next_reply()  # the deadline stays
 
 
 async def test_a_member_replying_with_release_gives_up_their_own_claim(

@@ -4,7 +4,7 @@ duplicates, the life cycle with evidence, lists, the register export, bad input.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -15,10 +15,6 @@ from storage import issues as store
 from storage.groups import get_group
 from storage.issue_reads import IssueDetail
 from tests.conftest import Cast, Harness, seed_issues
-
-
-def future(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
 
 
 async def detail_of(harness: Harness, group: GroupChat, number: int) -> IssueDetail:
@@ -37,9 +33,9 @@ async def count_issues(harness: Harness, group: GroupChat) -> int:
     async with db.transaction() as session:
         row = await get_group(session, group.id)
         assert row is not None
-        head = await issue_reads.counts(session, row.id, date.today())
+        head = await issue_reads.counts(session, row.id, harness.today())
         found = await issue_reads.list_page(
-            session, row.id, "all", 0, date.today(), offset=0, limit=10**6
+            session, row.id, "all", 0, harness.today(), offset=0, limit=10**6
         )
         assert len(found) == head.total  # the tallies agree with the rows
         return len(found)
@@ -270,7 +266,7 @@ async def test_assign_fix_with_asked_photo_verify(harness: Harness, cast: Cast) 
     await reported(cast)
     await cast.group.say(cast.driver, "/assign 1 @zhang_gong")
     assert "只有本群管理员" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(3)}")
+    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {harness.day(3)}")
     assert "已指派给 张工" in await cast.group.next_reply()
     await cast.group.say(cast.driver, "/fixed 1")
     assert "只有整改人、上报人或管理员" in await cast.group.next_reply()
@@ -289,7 +285,7 @@ async def test_assign_fix_with_asked_photo_verify(harness: Harness, cast: Cast) 
     detail = await detail_of(harness, cast.group, 1)
     assert [e.kind for e in detail.events] == ["reported", "assigned", "fixed", "verified"]
     assert [p.file_unique_id for p in detail.after] == [after["photo"][-1]["file_unique_id"]]
-    assert detail.issue.deadline is not None and detail.issue.deadline.isoformat() == future(3)
+    assert detail.issue.deadline is not None and detail.issue.deadline.isoformat() == harness.day(3)
 
 
 async def test_fixed_with_the_after_photo_as_caption_and_reopen(
@@ -371,7 +367,7 @@ async def test_issues_list_counts_filters_and_pages(harness: Harness, cast: Cast
     for index in range(25):
         await cast.group.say(cast.worker, f"/report S272 K{index}+000 问题{index}")
     await cast.group.replies(25)
-    await cast.group.say(cast.captain, f"/assign 3 @zhang_gong {future(1)}")
+    await cast.group.say(cast.captain, f"/assign 3 @zhang_gong {harness.day(1)}")
     await cast.group.next_reply()
     await cast.group.say(cast.driver, "/issues")
     page = await cast.group.next_reply()
@@ -400,7 +396,7 @@ async def test_issues_list_counts_filters_and_pages(harness: Harness, cast: Cast
 async def test_export_issue_register(harness: Harness, cast: Cast) -> None:
     await cast.group.send_album(cast.worker, 2, "/report S272 K93+520 护栏缺损 cat:guardrail sev:2")
     await cast.group.next_reply()
-    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {future(2)}")
+    await cast.group.say(cast.captain, f"/assign 1 @zhang_gong {harness.day(2)}")
     await cast.group.next_reply()
     await cast.group.send_photo(cast.worker, "/fixed 1")
     await cast.group.next_reply()

@@ -14,8 +14,8 @@ async def table_names(db: Database) -> set[str]:
         return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-async def test_stairway_upgrade_downgrade_upgrade(db_url: str) -> None:
-    db = Database(db_url)
+async def test_stairway_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
     try:
         previous = "base"
         for revision in revisions():
@@ -30,8 +30,8 @@ async def test_stairway_upgrade_downgrade_upgrade(db_url: str) -> None:
         await db.dispose()
 
 
-async def test_head_matches_the_models(db_url: str) -> None:
-    db = Database(db_url)
+async def test_head_matches_the_models(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
     try:
         await upgrade(db.engine)
         assert set(Base.metadata.tables) <= await table_names(db)
@@ -72,8 +72,8 @@ SEED_0003 = [
 ]
 
 
-async def test_upgrade_keeps_photos_attached_and_waits_waiting(db_url: str) -> None:
-    db = Database(db_url)
+async def test_upgrade_keeps_photos_attached_and_waits_waiting(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
     try:
         await upgrade(db.engine, "0003")
         async with db.engine.begin() as conn:

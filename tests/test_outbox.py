@@ -30,14 +30,13 @@ async def rows(harness: Harness) -> list[OutboxMessage]:
 
 
 async def first_row_when(harness: Harness, ready: Callable[[OutboxMessage], bool]) -> OutboxMessage:
-    """The outbox's first message for which ``ready`` holds, once it does (the sender
-    works in the background: a sweep every two seconds)."""
-    for _ in range(100):
-        found = [r for r in await rows(harness) if ready(r)]
-        if found:
-            return found[0]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the outbox never got there: {await rows(harness)!r}")
+    """The outbox's first message for which ``ready`` holds once the bot is idle and
+    the outbox swept at the clock's time (the sender's background sweep is not waited
+    for)."""
+    await harness.sweep_outbox()
+    found = [r for r in await rows(harness) if ready(r)]
+    assert found, f"no outbox message is so: {await rows(harness)!r}"
+    return found[0]
 
 
 async def write(harness: Harness, chat_id: int, text: str, key: str | None = None) -> None:
@@ -85,7 +84,8 @@ async def test_a_network_error_is_retried_and_a_flood_wait_honoured(
     assert row.sent_at is None and row.attempts == 1
     assert harness.emulator.take_unread(cast.group.id) is None
     harness.clock.advance(timedelta(seconds=11))  # its back-off has passed
-    assert "第一次会失败" in await cast.group.next_reply(timeout=10)
+    await harness.sweep_outbox()
+    assert "第一次会失败" in await cast.group.next_reply()
     row = await first_row_when(harness, lambda r: r.sent_at is not None)
     assert row.attempts == 2
 
@@ -105,7 +105,7 @@ async def test_a_person_who_never_pressed_start_is_recorded_and_not_retried(
         group = await get_group(session, cast.group.id)
     assert member is not None and member.blocked_at is not None and group is not None
     harness.clock.advance(timedelta(hours=1))
-    await asyncio.sleep(2.5)  # a sweep or more
+    await harness.sweep_outbox()
     [row] = await rows(harness)
     assert row.attempts == 1  # failed for good: never tried again
 
@@ -168,7 +168,7 @@ async def test_a_command_that_changed_something_leaves_a_stand_in_settled_after_
     assert (row.key or "").startswith("ack:") and row.message_id is None  # settled, not sent
     assert len(await rows(harness)) == 1
     harness.clock.advance(timedelta(minutes=5))  # long past its lease
-    await asyncio.sleep(2.5)  # a sweep or more
+    await harness.sweep_outbox()
     await cast.group.expect_silence()
 
 
@@ -185,7 +185,8 @@ async def test_a_message_in_pages_keeps_its_order_through_a_retry(
     assert "第一页" in await cast.group.next_reply(timeout=10)
     row = await first_row_when(harness, lambda r: r.error is not None)
     assert row.pages_sent == 1 and row.sent_at is None
-    harness.clock.advance(timedelta(seconds=11))  # its back-off has passed
+    harness.clock.advance(timedelta(minutes=1))  # its back-off and any lease have passed
+    await harness.sweep_outbox()
     assert "第二页" in await cast.group.next_reply(timeout=10)
     assert "第三页" in await cast.group.next_reply(timeout=10)
     row = await first_row_when(harness, lambda r: r.sent_at is not None)

@@ -4,11 +4,11 @@ person meant it, and nothing is taken from an earlier moment."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from emulator.scenario import BotMessage, PrivateChat
 from handlers.albums import sweep_albums
+from handlers.context import Ctx
 from storage import issue_reads
 from storage.groups import get_group
 from storage.models import Issue
@@ -48,11 +48,11 @@ async def test_an_album_sent_before_the_wait_is_no_after_photo(
 ) -> None:
     await reported(cast)
     await cast.group.send_album(cast.worker, 2)  # no caption: kept a while, then dropped
-    await asyncio.sleep(0.6)
+    await harness.idle()  # its quiet time has passed
     await cast.group.say(cast.worker, "/fixed 1")
     assert "整改后照片" in await cast.group.next_reply()
-    harness.app.job_queue.run_once(sweep_albums, 0)  # type: ignore[union-attr]
-    await asyncio.sleep(0.6)
+    await sweep_albums(Ctx(harness.app))
+    await harness.idle()
     await cast.group.expect_silence()
     assert (await issue(harness, cast, 1)).issue.status == "open"
 

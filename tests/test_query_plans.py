@@ -244,9 +244,8 @@ async def test_the_photo_download_queue_reads_an_index(database: Database) -> No
 
 @pytest.mark.parametrize("text", ["/summary {month}", "/summary {month} xlsx"])
 async def test_the_monthly_report_never_scans_a_growing_table(
-    harness: Harness, cast: Cast, text: str, monkeypatch: pytest.MonkeyPatch
+    harness: Harness, cast: Cast, text: str
 ) -> None:
-    monkeypatch.setattr("handlers.summary.commands.NOTICE_AFTER", 60)  # the file, no note
     await seed(harness, cast)
     await cast.group.say(cast.secretary, "/assign 1 me " + _days_ahead(harness, 0))
     await cast.group.next_reply()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, time, timedelta
+import os
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +18,7 @@ from sqlalchemy import select
 from domain.text import visible_len
 from domain.workdays import is_workday
 from emulator.scenario import Chat, Person
+from emulator.server import EmulatorServer
 from handlers.context import Ctx
 from handlers.i18n import for_language
 from handlers.schedule.sweep import run_sweep
@@ -24,6 +28,7 @@ from storage.groups import get_group
 from storage.issue_reads import IssueCounts
 from storage.models import Delivery, Event, Group, Member, OutboxMessage
 from tests.conftest import Cast, Harness, build_test_app
+from tests.test_process import write_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -45,13 +50,6 @@ async def steps(chat: Chat, said: list[tuple[Person, str]]) -> None:
         await chat.next_reply()
 
 
-async def sweep(harness: Harness) -> None:
-    """One sweep of the schedule at the clock's time, and the sends it starts."""
-    await run_sweep(Ctx(harness.app))
-    await harness.world.settle()
-    await asyncio.sleep(0.2)  # the outbox sends in tasks of their own
-
-
 async def outbox(harness: Harness, prefix: str = "") -> list[OutboxMessage]:
     db = harness.app.bot_data.db
     assert db is not None
@@ -64,7 +62,8 @@ async def mornings(harness: Harness) -> list[Delivery]:
     db = harness.app.bot_data.db
     assert db is not None
     async with db.read() as session:
-        return list(await session.scalars(select(Delivery).order_by(Delivery.at)))
+        rows = await session.scalars(select(Delivery).order_by(Delivery.at, Delivery.key))
+        return [r for r in rows if r.key.startswith("morning:")]
 
 
 async def test_the_briefing_comes_at_its_minute_not_before_and_once(
@@ -72,15 +71,15 @@ async def test_the_briefing_comes_at_its_minute_not_before_and_once(
 ) -> None:
     day = tomorrow(harness)
     harness.clock.set(local(day, "07:59", 59))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
     harness.clock.set(local(day, "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     briefing = await cast.group.next_reply()
     assert "养护一班 晨报" in briefing.text and day.isoformat() in briefing.text
     harness.clock.set(local(day, "08:00", 30))  # the same minute, swept again
-    await sweep(harness)
-    await sweep(harness)
+    await harness.sweep()
+    await harness.sweep()
     await cast.group.expect_silence()
     [row] = await outbox(harness, "briefing:")
     assert row.sent_at is not None and row.message_id == briefing.message_id
@@ -99,10 +98,10 @@ async def test_a_briefing_missed_while_down_goes_out_before_noon(
 
     harness.runner = Runner(harness.app, harness.config, poll_timeout=5)
     await harness.runner.start()  # … back at 09:30
-    await sweep(harness)
+    await harness.sweep()
     assert "晨报" in (await cast.group.next_reply()).text
     await harness.restart()  # and a restart after it sends nothing again
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
 
 
@@ -112,7 +111,7 @@ async def test_a_briefing_missed_until_after_noon_is_skipped_and_logged(
     day = tomorrow(harness)
     harness.clock.set(local(day, "12:30"))
     with caplog.at_level(logging.WARNING):
-        await sweep(harness)
+        await harness.sweep()
     await cast.group.expect_silence()
     assert any("skipped" in r.getMessage() and "12:30" in r.getMessage() for r in caplog.records)
     [done] = await mornings(harness)
@@ -121,7 +120,7 @@ async def test_a_briefing_missed_until_after_noon_is_skipped_and_logged(
     status = await cast.group.next_reply()
     assert "晨报未发" in status.text
     harness.clock.set(local(day, "13:00"))
-    await sweep(harness)  # logged once, not every minute
+    await harness.sweep()  # logged once, not every minute
     await cast.group.expect_silence()
     assert len(await mornings(harness)) == 1
 
@@ -151,7 +150,7 @@ async def test_the_briefing_says_what_the_day_holds(harness: Harness, cast: Cast
     await private.say(cast.worker, "/profile joined 2001-" + day.strftime("%m-%d"))
     await private.next_reply()
     harness.clock.set(local(day, "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     # the event was announced exactly a day ahead: its reminder (a day late) comes too
     posted = sorted((m.text for m in await group.replies(2)), key=lambda t: "晨报" not in t)
     text = posted[0]
@@ -172,7 +171,7 @@ async def test_the_briefing_says_what_the_day_holds(harness: Harness, cast: Cast
 async def test_an_empty_day_says_so_in_one_line(harness: Harness, cast: Cast) -> None:
     day = tomorrow(harness)
     harness.clock.set(local(day, "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     text = (await cast.group.next_reply()).text
     assert text.count("\n") == 1 and "今天没有活动" in text
 
@@ -206,16 +205,17 @@ def test_a_year_the_calendar_lacks_is_monday_to_friday_logged_once(
     assert sum("2031" in r.getMessage() for r in caplog.records) == 1
 
 
+@pytest.mark.start(datetime(2026, 9, 28, 2, 0, tzinfo=UTC))  # the week before National Day
 async def test_workdays_only_skips_holidays_and_keeps_adjusted_workdays(
     harness: Harness, cast: Cast
 ) -> None:
     await cast.group.say(cast.captain, "/settings workdays on")
     await cast.group.next_reply()
     harness.clock.set(local(date(2026, 10, 1), "08:00"))  # National Day
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
     harness.clock.set(local(date(2026, 10, 10), "08:00"))  # a Saturday worked (调休)
-    await sweep(harness)
+    await harness.sweep()
     assert "2026-10-10" in (await cast.group.next_reply()).text
     outcomes = [d.outcome for d in await mornings(harness)]
     assert outcomes == ["day_off", "sent"]
@@ -247,19 +247,19 @@ async def test_event_reminders_a_day_and_an_hour_before(harness: Harness, cast: 
     await group.next_reply()
     start = local(day, "09:00")
     harness.clock.set(start - timedelta(hours=24, seconds=1))
-    await sweep(harness)
+    await harness.sweep()
     await group.expect_silence()
     harness.clock.set(start - timedelta(hours=24))
-    await sweep(harness)
+    await harness.sweep()
     assert "活动提醒" in (await group.next_reply()).text
     assert "主题党课" in (await private.next_reply()).text
     harness.clock.set(start - timedelta(hours=1, seconds=1))
-    await sweep(harness)
+    await harness.sweep()
     await group.expect_silence()
     await private.expect_silence()
     harness.clock.set(start - timedelta(minutes=59))
-    await sweep(harness)
-    await sweep(harness)
+    await harness.sweep()
+    await harness.sweep()
     assert "即将开始" in (await group.next_reply()).text
     assert "/checkin 1" in (await private.next_reply()).text
     await group.expect_silence()
@@ -278,13 +278,13 @@ async def test_an_event_announced_less_than_a_day_ahead_gets_only_the_hour(
     await cast.group.say(cast.captain, f"/newevent study {day.isoformat()} 20:00-21:00 学习会")
     await cast.group.next_reply()
     harness.clock.set(local(day, "19:00"))
-    await sweep(harness)
+    await harness.sweep()
     assert "即将开始" in (await cast.group.next_reply()).text
     await cast.group.expect_silence()
 
 
 async def test_two_bot_processes_sweeping_one_database_brief_each_group_once(
-    harness: Harness, cast: Cast
+    harness: Harness, cast: Cast, tmp_path: Path
 ) -> None:
     world = harness.world
     others = []
@@ -294,34 +294,35 @@ async def test_two_bot_processes_sweeping_one_database_brief_each_group_once(
         await other.add_bot(by=chief)
         await other.next_reply()
         others.append(other)
-    second = build_test_app(harness.config, harness.emulator, harness.clock)
-    await second.initialize()
-    assert second.post_init is not None
-    await second.post_init(second)
-    await second.start()
+    server = EmulatorServer(harness.emulator)  # the same Telegram, over HTTP for the other
+    await server.start()
     try:
-        harness.clock.set(local(tomorrow(harness), "08:00"))
-        await asyncio.gather(
-            *(run_sweep(Ctx(app)) for app in (harness.app, second, harness.app, second))
+        config = write_config(tmp_path, harness.emulator, server, harness.config.database.url)
+        morning = local(tomorrow(harness), "08:00")
+        harness.clock.set(morning)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.sweeper", str(config), morning.isoformat(), "2",
+            stdout=asyncio.subprocess.PIPE, env=env, cwd=Path(__file__).parent.parent,
         )
-        await world.settle()
+        await asyncio.gather(run_sweep(Ctx(harness.app)), run_sweep(Ctx(harness.app)))
+        out, _ = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0 and b"swept" in out
+        await harness.idle()
         for chat in (cast.group, *others):
             assert "晨报" in (await chat.next_reply()).text
             await chat.expect_silence()
         assert len(await outbox(harness, "briefing:")) == 4
         assert len(await mornings(harness)) == 4
     finally:
-        await second.stop()
-        await second.shutdown()
-        assert second.post_shutdown is not None
-        await second.post_shutdown(second)
+        await server.stop()
 
 
 async def test_a_group_the_bot_left_gets_nothing(harness: Harness, cast: Cast) -> None:
     await cast.group.remove_bot(by=cast.secretary)
     await harness.world.settle()
     harness.clock.set(local(tomorrow(harness), "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
     assert await outbox(harness, "briefing:") == []
 
@@ -356,7 +357,7 @@ async def test_group_time_zone_and_briefing_time_apply_on_the_next_sweep(
     await cast.group.say(cast.captain, "/settings briefing 07:30")
     await cast.group.next_reply()
     harness.clock.set(local(day, "07:30"))
-    await sweep(harness)
+    await harness.sweep()
     assert "晨报" in (await cast.group.next_reply()).text
     await cast.group.say(cast.captain, "/settings timezone Asia/Urumqi")  # two hours behind
     await cast.group.next_reply()
@@ -368,10 +369,10 @@ async def test_group_time_zone_and_briefing_time_apply_on_the_next_sweep(
     urumqi = ZoneInfo("Asia/Urumqi")
     next_day = day + timedelta(days=1)
     harness.clock.set(datetime.combine(next_day, time(7, 29), urumqi))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
     harness.clock.set(datetime.combine(next_day, time(7, 30), urumqi))
-    await sweep(harness)
+    await harness.sweep()
     assert next_day.isoformat() in (await cast.group.next_reply()).text
 
 
@@ -402,7 +403,7 @@ async def test_deadlines_are_reminded_the_day_before_and_on_the_day(
     assert "Chen Driver" in (await group.next_reply()).text
 
     harness.clock.set(local(due - timedelta(days=1), "07:00"))
-    await sweep(harness)
+    await harness.sweep()
     posted = {("晨报" in m.text): m for m in await group.replies(2)}
     note = posted[False]
     assert "到期提醒" in note.text and "Chen Driver" in note.text and "#1" in note.text
@@ -411,7 +412,7 @@ async def test_deadlines_are_reminded_the_day_before_and_on_the_day(
     assert "明天" in reminder.text and "提交加固方案" in reminder.text
 
     harness.clock.set(local(due, "07:00"))
-    await sweep(harness)
+    await harness.sweep()
     posted = {("晨报" in m.text): m for m in await group.replies(2)}
     assert "today" in posted[False].text or "今天" in posted[False].text
     assert "今天到期" in (await private.next_reply()).text
@@ -434,13 +435,13 @@ async def test_someone_who_blocked_the_bot_is_named_in_the_group_the_next_mornin
     await group.next_reply()
     private.block()
     harness.clock.set(local(due - timedelta(days=1), "08:00"))
-    await sweep(harness)  # the private reminder is refused: recorded, shown to admins
+    await harness.sweep()  # the private reminder is refused: recorded, shown to admins
     assert "晨报" in (await group.next_reply()).text
     await group.say(cast.captain, "/briefing status")
     status = (await group.next_reply()).text
     assert "发送失败 1 条" in status and "张工" in status and "对方已屏蔽机器人" in status
     harness.clock.set(local(due, "08:00"))
-    await sweep(harness)  # now known unreachable: named in one note in the group
+    await harness.sweep()  # now known unreachable: named in one note in the group
     posted = {("晨报" in m.text): m for m in await group.replies(2)}
     assert "到期提醒" in posted[False].text and "张工" in posted[False].text
     await private.expect_silence()
@@ -469,11 +470,10 @@ async def test_a_flood_wait_in_the_middle_of_a_broadcast_loses_nothing(
         chats.append(chat)
     harness.emulator.fail("sendMessage", 429, retry_after=1, after=8, times=3)
     harness.clock.set(local(day, "09:00") - timedelta(hours=24))
-    await sweep(harness)
-    for _ in range(10):  # the flood waits pass; the sender picks the rest up
-        await asyncio.sleep(0.5)
+    await harness.sweep()
+    for _ in range(4):  # each flood wait passes on the clock; the sender picks the rest up
         harness.clock.advance(timedelta(seconds=3))
-        await run_sweep(Ctx(harness.app))
+        await harness.sweep_outbox()
     assert "活动提醒" in (await group.next_reply()).text
     for chat in chats:
         assert "护路宣传" in (await chat.next_reply(timeout=10)).text
@@ -490,12 +490,12 @@ async def test_a_briefing_waiting_when_the_group_becomes_a_supergroup_goes_there
 ) -> None:
     harness.emulator.fail("sendMessage", 500)  # the first try fails: it waits for a retry
     harness.clock.set(local(tomorrow(harness), "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.expect_silence()
     supergroup = await cast.group.migrate(by=cast.secretary)
     await harness.world.settle()
     harness.clock.advance(timedelta(minutes=1))
-    await sweep(harness)
+    await harness.sweep()
     assert "晨报" in (await supergroup.next_reply(timeout=10)).text
     [row] = await outbox(harness, "briefing:")
     assert row.chat_id == supergroup.id and row.sent_at is not None
@@ -521,17 +521,17 @@ async def test_a_deadline_moved_later_is_reminded_on_its_new_dates(
         ],
     )
     harness.clock.set(local(first, "23:00"))
-    await sweep(harness)
+    await harness.sweep()
     await group.next_reply()  # the briefing
     assert "今天整改到期" in (await private.next_reply()).text
     await group.say(cast.captain, f"/assign 1 @zhang_gong {later.isoformat()}")
     await group.next_reply()
     harness.clock.set(local(later - timedelta(days=1), "23:00"))
-    await sweep(harness)
+    await harness.sweep()
     await group.next_reply()
     assert "明天" in (await private.next_reply()).text
     harness.clock.set(local(later, "23:00"))
-    await sweep(harness)
+    await harness.sweep()
     await group.next_reply()
     assert "今天整改到期" in (await private.next_reply()).text
 
@@ -557,10 +557,10 @@ async def test_people_who_left_the_group_get_none_of_its_reminders(
     await group.leave(cast.worker)
     await harness.world.settle()
     harness.clock.set(local(day, "09:00") - timedelta(hours=24))
-    await sweep(harness)
+    await harness.sweep()
     assert "活动提醒" in (await group.next_reply()).text
     harness.clock.set(local(day, "23:30"))
-    await sweep(harness)
+    await harness.sweep()
     await group.next_reply()  # the briefing
     await private.expect_silence()
 
@@ -600,7 +600,7 @@ async def test_a_long_briefing_goes_out_whole_in_several_messages(
         await cast.group.say(cast.captain, f"/assign {n + 1} me {day.isoformat()}")
         await cast.group.next_reply()
     harness.clock.set(local(day + timedelta(days=2), "06:00"))
-    await sweep(harness)
+    await harness.sweep()
     await harness.world.settle()
     pages = []
     while (page := harness.emulator.take_unread(cast.group.id)) is not None:
@@ -628,7 +628,7 @@ async def test_every_political_birthday_is_greeted_and_the_list_counted(
         await chat.say(person, f"/profile joined 2001-{day:%m-%d}")
         await chat.next_reply()
     harness.clock.set(local(day, "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     text = (await group.next_reply()).text
     assert text.count("入党") == 10 and "另有 2 位" in text
     for person in people:
@@ -649,7 +649,7 @@ async def test_a_group_whose_time_zone_is_lost_does_not_stop_the_others(
         assert row is not None
         row.timezone = "Mars/Olympus_Mons"  # gone from the tz database after an upgrade
     harness.clock.set(local(tomorrow(harness), "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     assert "养护二班 晨报" in (await other.next_reply()).text
     await cast.group.expect_silence()
 
@@ -657,7 +657,7 @@ async def test_a_group_whose_time_zone_is_lost_does_not_stop_the_others(
 async def test_status_says_when_the_briefing_itself_failed(harness: Harness, cast: Cast) -> None:
     harness.emulator.fail("sendMessage", 403, "Forbidden: bot was kicked from the group chat")
     harness.clock.set(local(tomorrow(harness), "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.say(cast.captain, "/briefing status")
     status = (await cast.group.next_reply()).text
     assert "晨报发送失败" in status and "机器人已不在群里" in status
@@ -719,7 +719,7 @@ async def test_one_person_with_many_deadlines_gets_one_message_with_a_count(
         await group.say(cast.worker, f"/assign {n + 1} me {due.isoformat()}")
         await group.next_reply()
     harness.clock.set(local(due, "23:00"))
-    await sweep(harness)
+    await harness.sweep()
     await group.next_reply()  # the briefing
     text = (await private.next_reply()).text
     assert text.count("今天整改到期") == 15 and "另有 2 项" in text

@@ -5,9 +5,8 @@ arguments, and the report the scheduler sends to the admins on the first working
 
 from __future__ import annotations
 
-import asyncio
 import io
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,32 +20,12 @@ from PIL import Image
 from sqlalchemy import select, update
 
 from emulator.scenario import BotMessage, Chat, Person
-from handlers.context import Ctx
-from handlers.schedule.sweep import run_sweep
 from handlers.summary.commands import parse_args
 from storage.models import EventSignup, OutboxMessage, Photo
 from storage.summary import Month
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, local
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def monthly_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first working day's report is on here (other tests turn it off)."""
-    monkeypatch.setattr("tests.conftest.MONTHLY_REPORTS", True)
-
-
-@pytest.fixture(autouse=True)
-def patient(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command waits for its file (no "on its way" note first, however loaded the
-    machine); tests of what happens while a report is being made ask for the note."""
-    monkeypatch.setattr("handlers.summary.commands.NOTICE_AFTER", 60)
-
-
-def local(day: str, hhmm: str) -> datetime:
-    """A moment of the group's time zone."""
-    return datetime.combine(date.fromisoformat(day), time.fromisoformat(hhmm), SHANGHAI)
 
 
 def jpeg(shade: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
@@ -112,8 +91,7 @@ async def december(harness: Harness, cast: Cast) -> None:
     private = cast.worker.private()
     await private.send("/profile joined 2010-12-20")
     await private.next_reply()
-    await harness.world.settle()
-    await asyncio.sleep(1.0)  # the photos are downloaded in the background
+    await harness.idle()  # the photos are downloaded in the background
 
 
 async def the_document(reply: BotMessage, harness: Harness) -> Document:
@@ -331,13 +309,6 @@ async def test_in_private_an_admin_picks_the_group_and_gets_the_file_there(
     assert "中东桥加固" in "\n".join(headings(document))
 
 
-async def sweep(harness: Harness) -> None:
-    """One sweep of the schedule at the clock's time, and the sends it starts."""
-    await run_sweep(Ctx(harness.app))
-    await harness.world.settle()
-    await asyncio.sleep(0.2)
-
-
 async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_once(
     harness: Harness, cast: Cast
 ) -> None:
@@ -346,10 +317,10 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     await captain.send("/start")
     await captain.next_reply()
     harness.clock.set(local("2026-11-30", "08:00"))  # a Monday, but not in December
-    await sweep(harness)
+    await harness.sweep()
     assert "工作简报" not in (await cast.group.next_reply()).text
     harness.clock.set(local("2026-12-01", "08:00"))  # Tuesday: December's first working day
-    await sweep(harness)
+    await harness.sweep()
     briefing = await cast.group.next_reply()
     assert "2026年11月工作简报已私信发给 1 位管理员" in briefing.text
     assert "王书记 还没有私聊过机器人" in briefing.text  # the creator never pressed Start
@@ -359,10 +330,10 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     document = await the_document(sent, harness)
     assert "自查发现问题 1 个" in text_of(document)
     harness.clock.set(local("2026-12-02", "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     assert "工作简报" not in (await cast.group.next_reply()).text
     await harness.restart()
-    await sweep(harness)
+    await harness.sweep()
     await captain.expect_silence()
     db = harness.app.bot_data.db
     assert db is not None
@@ -409,7 +380,7 @@ async def test_a_report_that_cannot_be_made_is_retried_and_kept_for_the_admins(
 
     monkeypatch.setattr("handlers.summary.delivery.make", broken)
     harness.clock.set(local("2026-12-01", "08:00"))
-    await sweep(harness)
+    await harness.sweep()
     await cast.group.next_reply()  # the briefing
     await captain.expect_silence()
     db = harness.app.bot_data.db

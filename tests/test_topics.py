@@ -4,9 +4,8 @@ permissions, isolation between groups, bad input."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,15 +17,6 @@ from storage import topics as store
 from storage.groups import get_group
 from storage.models import Photo
 from tests.conftest import Cast, Harness
-
-
-def local_today() -> date:
-    """Today in the groups' time zone (Asia/Shanghai), not the machine's."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def future(days: int) -> str:
-    return (local_today() + timedelta(days=days)).isoformat()
 
 
 async def new_topic(cast: Cast, text: str = "中东桥加固工程") -> BotMessage:
@@ -56,13 +46,13 @@ async def test_newtopic_by_admin_with_description_due_and_slots(
     harness: Harness, cast: Cast
 ) -> None:
     reply = await new_topic(
-        cast, f"省道S272线K93+520平交非机动车道整治工程 | 施划标线 due:{future(30)} slots:2"
+        cast, f"省道S272线K93+520平交非机动车道整治工程 | 施划标线 due:{harness.day(30)} slots:2"
     )
     assert "#1" in reply and "省道S272线K93+520平交非机动车道整治工程" in reply and "2 人" in reply
     assert reply.button("认领 #1").callback_data == "claim:1"
     detail = await stored_topic(harness, cast.group, 1)
     assert detail.topic.description == "施划标线" and detail.topic.slots == 2
-    assert detail.topic.due_on is not None and detail.topic.due_on.isoformat() == future(30)
+    assert detail.topic.due_on is not None and detail.topic.due_on.isoformat() == harness.day(30)
 
 
 async def test_newtopic_refused_to_members(cast: Cast) -> None:
@@ -227,11 +217,12 @@ async def test_release_by_reply_to_the_claimants_message(cast: Cast) -> None:
 async def test_milestones_progress_and_the_topic_page(harness: Harness, cast: Cast) -> None:
     await new_topic(cast, "S272 K93+520 平交口整治 | 施划标线")
     await claimed(cast)
-    await cast.group.say(cast.worker, f"/milestone 1 {future(5)} 完成标线施划")
+    first, second = harness.day(5), harness.day(9)
+    await cast.group.say(cast.worker, f"/milestone 1 {first} 完成标线施划")
     assert "新里程碑" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, f"/milestone 1 {future(9)} 护栏到货")
+    await cast.group.say(cast.captain, f"/milestone 1 {second} 护栏到货")
     await cast.group.next_reply()
-    await cast.group.say(cast.driver, f"/milestone 1 {future(9)} 我不是认领人")
+    await cast.group.say(cast.driver, f"/milestone 1 {second} 我不是认领人")
     assert "只有题目 #1 的认领人" in await cast.group.next_reply()
     await cast.group.say(cast.worker, "/progress 1 60% 标线完成一半")
     posted = await cast.group.next_reply()
@@ -242,8 +233,8 @@ async def test_milestones_progress_and_the_topic_page(harness: Harness, cast: Ca
     await cast.group.say(cast.driver, "/topic 1")
     page = (await cast.group.next_reply()).text
     assert "认领人：张工" in page and "▓▓▓▓▓▓░░░░ 60%" in page and "施划标线" in page
-    assert f"✔ {future(5)} 完成标线施划" in page
-    assert f"⚠️ {future(9)} 护栏到货（已逾期 3 天）" in page
+    assert f"✔ {first} 完成标线施划" in page
+    assert f"⚠️ {second} 护栏到货（已逾期 3 天）" in page
     assert "60% 标线完成一半" in page
     for what in ("发布了题目", "认领了题目", "添加了里程碑", "报告了进度"):
         assert what in page
@@ -337,9 +328,9 @@ async def test_album_photo_arriving_after_the_entry_joins_it(harness: Harness, c
     assert sorted(await album_photos(harness, cast.group, "progress")) == expected
 
 
-async def test_album_without_a_command_is_ignored(cast: Cast) -> None:
+async def test_album_without_a_command_is_ignored(harness: Harness, cast: Cast) -> None:
     await cast.group.send_album(cast.worker, 3, "今天的现场照片")
-    await asyncio.sleep(0.6)
+    await harness.idle()  # its quiet time has passed and the album was looked at
     await cast.group.expect_silence()
 
 
@@ -468,7 +459,7 @@ async def test_wall_lists_done_topics_with_rating_and_first_photo(
     wall = await cast.group.next_reply()
     assert "#1 护栏修复" in wall and "中东桥" not in wall
     assert "张工、Chen Driver" in wall and "护栏全部修复，通行恢复" in wall
-    assert "★ 4.0（1 人）" in wall and local_today().isoformat() in wall
+    assert "★ 4.0（1 人）" in wall and harness.today().isoformat() in wall
     photo = await cast.group.next_reply()
     assert photo.raw.get("photo") and "#1 护栏修复" in photo.text
 

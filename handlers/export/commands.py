@@ -17,7 +17,6 @@ from pathlib import Path
 from telegram import Update
 
 from domain.errors import Refused, UsageError
-from handlers.common import UPLOAD_LIMIT
 from handlers.export import sheets
 from handlers.i18n import Translator, for_language
 from handlers.inspections.views import local_day
@@ -28,7 +27,6 @@ from storage import topics as topic_store
 
 log = logging.getLogger(__name__)
 
-NOTICE_AFTER = 1.5  # seconds: a register taking longer gets a "working on it" note
 MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
 
 
@@ -55,7 +53,8 @@ async def export_command(inv: Invocation) -> None:
         )
         await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
         return
-    running = inv.context.bot_data.exports
+    data = inv.context.bot_data
+    running = data.exports
     if inv.group.id in running:
         raise Refused("export.busy")
     # claimed before the work starts: the register may outlive this update (its
@@ -72,7 +71,7 @@ async def export_command(inv: Invocation) -> None:
     )
     task.add_done_callback(lambda _: running.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
-    done, _ = await asyncio.wait({task}, timeout=NOTICE_AFTER)
+    done, _ = await asyncio.wait({task}, timeout=data.notice_after.total_seconds())
     if not done:
         await inv.reply(t("export.working"))
 
@@ -135,7 +134,7 @@ async def send_file(
 ) -> None:
     """Send the file, or say why not (past Telegram's 50 MB: ``too_big``, the reply
     naming the file kept on the server)."""
-    if size > UPLOAD_LIMIT:
+    if size > inv.context.bot_data.upload_limit:
         await inv.reply(t(too_big, size=f"{size / 1024 / 1024:.0f}", name=path.name))
         return
     with path.open("rb") as file:

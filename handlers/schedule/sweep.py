@@ -85,6 +85,16 @@ def catch_up_until(briefing_time: time) -> time:
     return later.time() if later.day == datetime.min.day else time.max
 
 
+def morning_has_come(group: Group, local: datetime) -> bool:
+    """Whether the group's morning is due at this local moment: its briefing time has
+    come today, and the bot was in the group by then (a group it joined later gets its
+    first morning the next day, not a briefing right after the welcome)."""
+    if local.time() < group.briefing_time:
+        return False
+    briefing = datetime.combine(local.date(), group.briefing_time, local.tzinfo)
+    return group.created_at <= briefing
+
+
 def outcome_of(group: Group, local: datetime) -> MorningOutcome:
     """What becomes of the group's briefing at this local moment (its time has come)."""
     if group.workdays_only and not is_workday(local.date()):
@@ -102,7 +112,7 @@ async def run_sweep(context: Ctx) -> None:
         due = []
         for group in groups:
             try:
-                if _local(group, now).time() >= group.briefing_time:
+                if morning_has_come(group, _local(group, now)):
                     due.append((group, Day.of(now, group.timezone)))
             except Exception:  # a zone the tz database lost: that group only
                 log.exception("group %s: its morning cannot be placed in time", group.id)

@@ -18,7 +18,7 @@ from telegram import Update
 
 from domain.errors import Refused, UsageError
 from handlers.context import BotData
-from handlers.export.commands import NOTICE_AFTER, send_file
+from handlers.export.commands import send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from handlers.media import download_pending
@@ -96,7 +96,7 @@ async def summary_command(inv: Invocation) -> None:
     )
     task.add_done_callback(lambda _: data.reports.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
-    done, _ = await asyncio.wait({task}, timeout=NOTICE_AFTER)
+    done, _ = await asyncio.wait({task}, timeout=data.notice_after.total_seconds())
     if not done:
         await inv.reply(t("summary.working", month=month.label))
 

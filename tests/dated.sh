@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The suite's answer must not depend on the day, hour or time zone it runs in: the
+# date-sensitive tests again with the machine's clock (libfaketime) and zone set to
+# moments that once broke them or could. SQLite only; `make test` covers PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v faketime >/dev/null 2>&1; then
+  echo "faketime is not installed (Debian: apt-get install faketime); dated runs skipped" >&2
+  exit 1
+fi
+
+FILES=(  # every file whose tests move the clock or read dates
+  tests/test_schedule.py tests/test_summary.py tests/test_topics.py tests/test_events.py
+  tests/test_inspections.py tests/test_outbox.py tests/test_hostile.py
+)
+
+run() {  # zone, moment (in that zone)
+  echo "== the machine's clock at $2 ($1)"
+  TZ="$1" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f "@$2" \
+    .venv/bin/pytest -q -p no:cacheprovider -k "not pg" "${FILES[@]}"
+}
+
+run Asia/Shanghai "2026-12-31 23:30:00"     # the year's last half hour in the groups' zone
+run Asia/Shanghai "2027-01-01 00:30:00"     # a new year the holiday package does not know
+run UTC "2028-02-29 12:00:00"               # a leap day
+run America/New_York "2027-03-14 01:30:00"  # half an hour before the clocks go forward
