@@ -15,13 +15,20 @@ FILES=(  # every file whose tests move the clock or read dates
   tests/test_inspections.py tests/test_outbox.py tests/test_hostile.py
 )
 
-run() {  # zone, moment (in that zone)
-  echo "== the machine's clock at $2 ($1)"
-  TZ="$1" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -m -f "@$2" \
-    .venv/bin/pytest -q -p no:cacheprovider -k "not pg" "${FILES[@]}"
+run() {  # zone, moment (in that zone); one process each (libfaketime and xdist's workers
+  # do not mix), the four side by side
+  TZ="$1" FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$2" \
+    .venv/bin/pytest -q -p no:cacheprovider -n 0 -k "not pg" "${FILES[@]}" \
+    > "$LOGS/$3.log" 2>&1 && echo "passed: the machine's clock at $2 ($1)" \
+    || { echo "FAILED: the machine's clock at $2 ($1)"; tail -40 "$LOGS/$3.log"; return 1; }
 }
 
-run Asia/Shanghai "2026-12-31 23:30:00"     # the year's last half hour in the groups' zone
-run Asia/Shanghai "2027-01-01 00:30:00"     # a new year the holiday package does not know
-run UTC "2028-02-29 12:00:00"               # a leap day
-run America/New_York "2027-03-14 01:30:00"  # half an hour before the clocks go forward
+LOGS=$(mktemp -d)
+run Asia/Shanghai "2026-12-31 23:30:00" year-end &     # the year's last half hour there
+run Asia/Shanghai "2027-01-01 00:30:00" new-year &     # a year the holiday package lacks
+run UTC "2028-02-29 12:00:00" leap-day &               # a leap day
+run America/New_York "2027-03-14 01:30:00" dst &       # before New York's clocks go forward
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=1; done
+grep -h "passed\|failed" "$LOGS"/*.log | tail -4
+exit $failed
