@@ -70,8 +70,8 @@ class BotData:
     owed: list[int] = field(default_factory=list)
     held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
     scheduling: bool = True  # the minute sweep runs (tests that sweep by hand turn it off)
-    # last month's report to the admins on the first working day (tests of other mornings,
-    # and the demo, turn it off: their mornings may fall on any date)
+    # last month's report to the admins on the first working day (the demo turns it off:
+    # its morning may fall on any date)
     monthly_reports: bool = True
     # a file (register, report) taking longer than this gets an "on its way" note first
     notice_after: timedelta = timedelta(seconds=1.5)
