@@ -107,7 +107,8 @@ async def due_ids(session: AsyncSession, now: datetime, limit: int, skip: set[in
 async def lease(session: AsyncSession, ids: list[int], now: datetime) -> list[OutboxMessage]:
     """Take the messages for sending, in one conditional update: of two bot processes
     only one gets a message (PostgreSQL re-checks the condition on each row it waited
-    for); the ones this caller got, oldest first."""
+    for), and one put off since the caller read it as due (another sender's try failed
+    and set it later) is left for later; the ones this caller got, oldest first."""
     if not ids:
         return []
     leased = await session.scalars(
@@ -115,6 +116,7 @@ async def lease(session: AsyncSession, ids: list[int], now: datetime) -> list[Ou
         .where(
             OutboxMessage.id.in_(ids),
             _PENDING,
+            OutboxMessage.due_at <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
         )
         .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)

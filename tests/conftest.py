@@ -28,11 +28,11 @@ from bot.runner import Runner
 from domain.clock import Clock, FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from emulator import TelegramEmulator
-from emulator.scenario import GroupChat, Person, World
+from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from handlers.context import Ctx
 from handlers.outbox import deliver
-from handlers.schedule.sweep import run_sweep
+from handlers.schedule.sweep import START_JOB, run_sweep
 from storage.db import Database
 from storage.groups import get_group
 from storage.migrate import upgrade
@@ -53,6 +53,13 @@ BACKENDS = [
 ]
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers a core. A test spends about half its time waiting (for
+    the bot's debounces, rate limits and restarts, which run on real time), so a core
+    has room for a second one."""
+    return 2 * (os.cpu_count() or 1)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say in one line why the PostgreSQL half was skipped, instead of a reason per test."""
     skipped = len(terminalreporter.stats.get("skipped", []))
@@ -67,11 +74,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def backend(request: pytest.FixtureRequest) -> str:
     """Which database the test runs on."""
     return str(request.param)
-
-
-def _worker(config: pytest.Config) -> str:
-    """This pytest-xdist worker's name ("main" without xdist): its databases are its own."""
-    return str(getattr(config, "workerinput", {}).get("workerid", "main"))
 
 
 async def _migrate(url: str) -> None:
@@ -119,23 +121,42 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_template(request: pytest.FixtureRequest) -> str | None:
+class PgTemplate:
     """A migrated PostgreSQL database per worker that each test's database is copied from
-    (CREATE DATABASE … TEMPLATE); None where the test user may not create databases (each
-    test then migrates a schema of its own)."""
-    if not PG_URL:
-        return None
-    name = f"vanguard_template_{_worker(request.config)}"
-    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    try:
-        asyncio.run(_pg_admin(drop))
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except Exception:  # no CREATEDB right: a schema per test instead
-        return None
-    request.addfinalizer(lambda: asyncio.run(_pg_admin(drop)))
-    asyncio.run(_migrate(_pg_url(database=name)))
-    return name
+    (CREATE DATABASE … TEMPLATE), made the first time a PostgreSQL test asks for it."""
+
+    def __init__(self) -> None:
+        # by process id: runs side by side on one server (the dated runs) keep theirs
+        # apart, and one a killed run left behind under the same id is dropped here
+        self.name = f"vanguard_template_{os.getpid()}"
+        self.state: str | None = None  # "made", or "refused" (no CREATEDB right)
+
+    async def made(self) -> str | None:
+        """The template's name; None where the test user may not create databases (each
+        test then migrates a schema of its own)."""
+        if self.state is None:
+            try:
+                await _pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                await _pg_admin(f'CREATE DATABASE "{self.name}"')
+            except Exception:
+                self.state = "refused"
+            else:
+                await _migrate(_pg_url(database=self.name))
+                self.state = "made"
+        return self.name if self.state == "made" else None
+
+    def drop(self) -> None:
+        """Drop the template at the end of the run."""
+        if self.state == "made":
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_template(request: pytest.FixtureRequest) -> PgTemplate:
+    """This worker's PostgreSQL template (see :class:`PgTemplate`)."""
+    template = PgTemplate()
+    request.addfinalizer(template.drop)
+    return template
 
 
 @pytest_asyncio.fixture
@@ -150,7 +171,7 @@ async def empty_db_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest_asyncio.fixture
 async def db_url(
-    backend: str, tmp_path: Path, sqlite_template: Path, pg_template: str | None
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_template: PgTemplate
 ) -> AsyncIterator[str]:
     """A fresh database at the newest migration, copied from the worker's template."""
     if backend == "sqlite":
@@ -158,13 +179,14 @@ async def db_url(
         shutil.copyfile(sqlite_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    if pg_template is None:
+    template = await pg_template.made()
+    if template is None:
         async with _pg_schema() as url:
             await _migrate(url)
             yield url
         return
     name = f"vanguard_t_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _pg_url(database=name)
     finally:
@@ -300,6 +322,9 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     app.bot_data.announce_delay = timedelta(seconds=0.1)
     app.bot_data.announce_interval = timedelta(seconds=0.2)
     app.bot_data.scheduling = False  # tests run the schedule sweep by hand, on their clock
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(START_JOB):  # so not its one-off first sweep
+        job.schedule_removal()  # either (a second's wait for every test that waits idle)
     # a command waits for its file (no "on its way" note first, however loaded the
     # machine); tests of what happens while a file is being made set it to zero
     app.bot_data.notice_after = timedelta(seconds=120)
@@ -363,6 +388,15 @@ async def cast(harness: Harness) -> Cast:
     await group.add_bot(by=secretary)
     await group.next_reply()
     return Cast(secretary, captain, worker, driver, group)
+
+
+async def dialogue(chat: Chat, lines: list[tuple[Person, str, str]]) -> None:
+    """Each person says their line and the bot's next answer in ``chat`` holds the
+    expected words."""
+    for person, said, expected in lines:
+        await chat.say(person, said)
+        answer = await chat.next_reply()
+        assert expected in answer, f"{said!r} was answered {answer.text!r}"
 
 
 def local(day: str | date, hhmm: str, second: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:

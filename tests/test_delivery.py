@@ -16,6 +16,7 @@ from telegram.ext import MessageHandler, filters
 from bot.delivery import ConfirmingPoller, WebhookServer
 from domain.config import Secret, WebhookConfig
 from emulator import TelegramEmulator
+from emulator.core import Call
 from handlers.common import reply
 from handlers.context import Ctx
 from storage.groups import get_group, next_number
@@ -46,11 +47,31 @@ async def test_update_is_confirmed_only_after_it_was_processed(
     harness: Harness, cast: Cast
 ) -> None:
     gate = install_gate(harness, "稍等")
+    emulator = harness.emulator
+    poller = harness.runner.transport
+    assert isinstance(poller, ConfirmingPoller)
+    poller.park_after = 3600  # not parked here: the mark can pass it only by confirming it
+    before = len(emulator.calls)
     await cast.group.say(cast.worker, "稍等")
-    update_id = harness.emulator.last_update_id()
+    update_id = emulator.last_update_id()
     await asyncio.wait_for(gate.entered.wait(), 5)
-    await asyncio.sleep(0.2)  # the poller would have asked for more by now if it did not wait
-    assert harness.emulator.confirmed_offset <= update_id
+
+    def polls_since() -> list[Call]:  # the polls after the one that brought the update
+        polls = [c for c in emulator.calls[before:] if c.method == "getUpdates"]
+        fetched = [
+            n
+            for n, c in enumerate(polls)
+            if c.finished and update_id in [u["update_id"] for u in c.result]
+        ]
+        return polls[fetched[0] + 1 :] if fetched else []
+
+    for _ in range(1000):  # a ceiling: the poller keeps fetching while updates run
+        if polls_since():
+            break
+        await asyncio.sleep(0.01)
+    assert polls_since(), "the poller never asked for more while the update ran"
+    assert all(int(c.params.get("offset", 0)) <= update_id for c in polls_since())
+    assert emulator.confirmed_offset <= update_id
     assert harness.emulator.pending_updates() >= 1
     gate.open.set()
     await harness.world.settle()
@@ -65,6 +86,7 @@ async def test_stop_finishes_the_batch_in_hand_and_confirms_it(
     update_id = harness.emulator.last_update_id()
     await asyncio.wait_for(gate.entered.wait(), 5)
     stopping = asyncio.create_task(harness.runner.stop())
+    # real time: a stop that did not wait for the update in hand ends within this
     await asyncio.sleep(0.2)
     assert not stopping.done()
     gate.open.set()

@@ -199,7 +199,7 @@ async def test_long_poll_wakes_on_push_and_offset_confirms(
     chat = emulator.private_chat(user)
 
     async def later() -> None:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # real time: the long poll must be waiting when it comes
         emulator.push("message", emulator.user_message(chat, user, text="/start"))
 
     pusher = asyncio.create_task(later())

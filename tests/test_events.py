@@ -262,7 +262,7 @@ async def test_twenty_simultaneous_joins_for_twelve_places(harness: Harness, cas
     post = await new_event(harness, cast)
     people = members(harness, cast, 20)
     await joined_the_group(cast, people)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()  # the welcomes
     queries = [harness.emulator.callback_query(p.user, post.raw, "ev:join:1")[0] for p in people]
     await harness.emulator.wait_for(
@@ -564,7 +564,7 @@ async def test_photos_by_caption_and_by_reply_to_the_announcement(
     assert "活动照片 7 张" in detail
     album = await cast.group.next_reply()
     assert album.raw.get("media_group_id") or album.raw.get("photo")
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
 
 
@@ -703,7 +703,7 @@ async def test_after_a_supergroup_migration_no_other_message_becomes_the_announc
 ) -> None:
     await new_event(harness, cast)
     supergroup = await cast.group.migrate(by=cast.secretary)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     await supergroup.say(cast.worker, "/help")
     help_reply = await supergroup.next_reply()

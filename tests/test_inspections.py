@@ -14,7 +14,7 @@ from storage import issue_reads
 from storage import issues as store
 from storage.groups import get_group
 from storage.issue_reads import IssueDetail
-from tests.conftest import Cast, Harness, seed_issues
+from tests.conftest import Cast, Harness, dialogue, seed_issues
 
 
 async def detail_of(harness: Harness, group: GroupChat, number: int) -> IssueDetail:
@@ -296,12 +296,14 @@ async def test_fixed_with_the_after_photo_as_caption_and_reopen(
     assert "已指派给 Chen Driver" in await cast.group.next_reply()
     await cast.group.send_photo(cast.driver, "/fixed 1 清理完毕")
     assert "已整改" in await cast.group.next_reply()
-    await cast.group.say(cast.driver, "/fixed 1")
-    assert "现在是“已整改”" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, "/reopen 1 立柱仍然松动")
-    assert "重新打开：立柱仍然松动" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, "/reopen 1")
-    assert "用法：/reopen" in await cast.group.next_reply()
+    await dialogue(
+        cast.group,
+        [
+            (cast.driver, "/fixed 1", "现在是“已整改”"),
+            (cast.captain, "/reopen 1 立柱仍然松动", "重新打开：立柱仍然松动"),
+            (cast.captain, "/reopen 1", "用法：/reopen"),
+        ],
+    )
     assert (await detail_of(harness, cast.group, 1)).issue.status == "open"
 
 

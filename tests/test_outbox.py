@@ -82,6 +82,7 @@ async def test_a_network_error_is_retried_and_a_flood_wait_honoured(
     await write(harness, cast.group.id, "第一次会失败")
     row = await first_row_when(harness, lambda r: r.error is not None)
     assert row.sent_at is None and row.attempts == 1
+    assert row.error == "Internal Server Error"  # the emulated failure, nothing else
     assert harness.emulator.take_unread(cast.group.id) is None
     harness.clock.advance(timedelta(seconds=11))  # its back-off has passed
     await harness.sweep_outbox()
@@ -137,6 +138,28 @@ async def test_a_key_is_written_once_and_a_message_leased_once(database: Databas
         later = now + store.LEASE + timedelta(seconds=1)
         assert len(await store.due_ids(session, later, 100, set())) == 11  # lease ran out
         assert await store.pending_count(session) == 11
+
+
+async def test_a_message_put_off_by_one_sender_is_not_taken_by_another_that_saw_it_due(
+    database: Database,
+) -> None:
+    """Two senders read the same due message; the first's try fails and puts it off for
+    its back-off; the second, leasing what it read, must not send it before then."""
+    now = datetime(2026, 3, 12, 0, 0, tzinfo=UTC)
+    async with database.transaction() as session:
+        written = await store.enqueue(session, store.Outgoing(-1, "晨报"), now)
+    assert written is not None
+    async with database.read() as session:
+        seen_by_second = await store.due_ids(session, now, 100, set())
+    assert seen_by_second == [written]
+    async with database.transaction() as session:  # the first sender: taken, failed
+        assert [m.id for m in await store.lease(session, [written], now)] == [written]
+        await store.mark_retry(session, written, "Bad Gateway", now + timedelta(seconds=10))
+    async with database.transaction() as session:  # the second sender, a moment later
+        assert await store.lease(session, seen_by_second, now + timedelta(seconds=1)) == []
+    async with database.transaction() as session:  # its back-off over: taken again
+        later = now + timedelta(seconds=10)
+        assert [m.id for m in await store.lease(session, [written], later)] == [written]
 
 
 async def test_a_change_that_rolls_back_sends_nothing(

@@ -173,7 +173,7 @@ async def test_unreachable_telegram_or_database_is_one_line_and_retried(
         sys.executable, "-m", "bot", "run", stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path
     )
     try:
-        await asyncio.sleep(4)  # attempts after 0, 1 and 3 seconds
+        await asyncio.sleep(4)  # real time is what is tested: attempts after 0, 1 and 3 s
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 10)
         assert process.stderr is not None

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from domain.text import visible_len
 from domain.workdays import is_workday
-from emulator.scenario import Chat, Person
+from emulator.scenario import Chat, Person, PrivateChat
 from emulator.server import EmulatorServer
 from handlers.context import Ctx
 from handlers.i18n import for_language
@@ -41,6 +41,21 @@ def local(day: date, hhmm: str, seconds: int = 0) -> datetime:
 
 def tomorrow(harness: Harness, days: int = 1) -> date:
     return harness.clock.now().astimezone(SHANGHAI).date() + timedelta(days=days)
+
+
+def morning_tomorrow(harness: Harness) -> date:
+    """Tomorrow in Shanghai, the clock set to 10:00 on it."""
+    base = tomorrow(harness)
+    harness.clock.set(local(base, "10:00"))
+    return base
+
+
+async def pressed_start(person: Person) -> PrivateChat:
+    """The person's private chat with the bot, after they pressed Start."""
+    private = person.private()
+    await private.start()
+    await private.next_reply()
+    return private
 
 
 async def steps(chat: Chat, said: list[tuple[Person, str]]) -> None:
@@ -144,9 +159,7 @@ async def test_the_briefing_says_what_the_day_holds(harness: Harness, cast: Cast
             (cast.captain, f"/assign 1 @zhang_gong {base.isoformat()}"),
         ],
     )
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await private.say(cast.worker, "/profile joined 2001-" + day.strftime("%m-%d"))
     await private.next_reply()
     harness.clock.set(local(day, "08:00"))
@@ -238,9 +251,7 @@ async def test_event_reminders_a_day_and_an_hour_before(harness: Harness, cast: 
         cast.captain, f"/newevent lesson {day.isoformat()} 09:00-11:00 主题党课 @ 党员活动室"
     )
     await group.next_reply()
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await group.say(cast.worker, "/join 1")
     await group.next_reply()
     await group.say(cast.driver, "/join 1")  # never pressed Start: the group's reminder
@@ -335,9 +346,7 @@ async def test_briefing_posts_for_an_admin_and_previews_privately_for_others(
     assert "晨报" in (await group.next_reply()).text
     await group.say(cast.worker, "/briefing")  # never pressed Start
     assert "私信" in (await group.next_reply()).text
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await group.say(cast.worker, "/briefing")
     assert "预览已私信" in (await group.next_reply()).text
     assert "预览" in (await private.next_reply()).text
@@ -380,14 +389,11 @@ async def test_deadlines_are_reminded_the_day_before_and_on_the_day(
     harness: Harness, cast: Cast
 ) -> None:
     group = cast.group
-    base = tomorrow(harness)
-    harness.clock.set(local(base, "10:00"))
+    base = morning_tomorrow(harness)
     due = base + timedelta(days=2)
     await group.say(cast.captain, "/settings briefing 07:00")
     await group.next_reply()
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await steps(
         group,
         [
@@ -423,12 +429,9 @@ async def test_someone_who_blocked_the_bot_is_named_in_the_group_the_next_mornin
     harness: Harness, cast: Cast
 ) -> None:
     group = cast.group
-    base = tomorrow(harness)
-    harness.clock.set(local(base, "10:00"))
+    base = morning_tomorrow(harness)
     due = base + timedelta(days=2)
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await group.say(cast.worker, "/report S272 K93+520 坑槽 cat:pothole")
     await group.next_reply()
     await group.say(cast.captain, f"/assign 1 @zhang_gong {due.isoformat()}")
@@ -505,11 +508,8 @@ async def test_a_deadline_moved_later_is_reminded_on_its_new_dates(
     harness: Harness, cast: Cast
 ) -> None:
     group = cast.group
-    base = tomorrow(harness)
-    harness.clock.set(local(base, "10:00"))
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    base = morning_tomorrow(harness)
+    private = await pressed_start(cast.worker)
     first = base + timedelta(days=1)
     later = base + timedelta(days=5)
     await steps(
@@ -541,9 +541,7 @@ async def test_people_who_left_the_group_get_none_of_its_reminders(
 ) -> None:
     group = cast.group
     day = tomorrow(harness, 3)
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await steps(
         group,
         [
@@ -705,12 +703,9 @@ async def test_one_person_with_many_deadlines_gets_one_message_with_a_count(
     harness: Harness, cast: Cast
 ) -> None:
     group = cast.group
-    base = tomorrow(harness)
-    harness.clock.set(local(base, "10:00"))
+    base = morning_tomorrow(harness)
     due = base + timedelta(days=1)
-    private = cast.worker.private()
-    await private.start()
-    await private.next_reply()
+    private = await pressed_start(cast.worker)
     await group.say(cast.captain, "/settings briefing 23:00")
     await group.next_reply()
     for n in range(17):

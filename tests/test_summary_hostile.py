@@ -236,7 +236,7 @@ async def hostile_month(harness: Harness, cast: Cast) -> None:
         "=1+2" + NASTY[:20], last_name="@SUM(A1)\u202e", username="weird_one"
     )
     await group.join(weird)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     long_title = "桥" * 140 + NASTY
     long_desc = ("描述" + NASTY) * 18
@@ -269,7 +269,7 @@ async def hostile_month(harness: Harness, cast: Cast) -> None:
     await private.next_reply()
     await private.send("/profile joined 2001-11-15")
     await private.next_reply()
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     harness.clock.set(local("2026-11-29", "12:00"))
 
@@ -1035,7 +1035,7 @@ async def test_report_after_the_group_became_a_supergroup(harness: Harness, cast
     await cast.group.say(cast.worker, "/report S272 K1+000 迁移前的问题")
     await cast.group.next_reply()
     new = await cast.group.migrate(by=cast.secretary)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     await new.say(cast.captain, f"/summary {harness.clock.now().astimezone(SHANGHAI):%Y-%m}")
     d = doc_of(await new.next_reply(), harness)
@@ -1110,7 +1110,7 @@ async def test_a_member_who_left_the_group_has_no_birthday_in_its_report(
     await harness.world.settle()
     await profile_joined(cast.worker, "2010-12-20")
     await cast.group.leave(cast.worker)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     harness.clock.set(local("2027-01-04", "09:00"))
     await cast.group.say(cast.captain, "/summary 2026-12")
@@ -1154,7 +1154,7 @@ async def test_same_numbers_in_group_b_do_not_pull_group_a_photos(
         await other.next_reply()
     await other.say(mate, "/fixed 1 修好了")
     await other.next_reply()
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     harness.clock.set(local("2027-01-04", "09:00"))
     await other.say(chief, "/summary 2026-12")
@@ -1169,7 +1169,7 @@ async def test_same_numbers_in_group_b_do_not_pull_group_a_photos(
     bt = book_text(book)
     for leak in ("中东桥", "S272", "张工", "清扫路面", "G325"):
         assert leak not in bt, leak
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
 
 
@@ -1218,7 +1218,7 @@ async def test_an_admin_who_left_the_group_gets_no_report(harness: Harness, cast
     await cast.group.next_reply()
     await started(cast.captain)
     await cast.group.leave(cast.captain)
-    await harness.world.settle()
+    await harness.idle()
     harness.emulator.mark_all_read()
     harness.clock.set(local("2026-12-01", "08:00"))
     await harness.sweep()

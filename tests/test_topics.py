@@ -16,7 +16,7 @@ from storage import topic_reads
 from storage import topics as store
 from storage.groups import get_group
 from storage.models import Photo
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, dialogue
 
 
 async def new_topic(cast: Cast, text: str = "中东桥加固工程") -> BotMessage:
@@ -190,16 +190,16 @@ async def test_release_by_claimant_and_by_admin(cast: Cast) -> None:
     await new_topic(cast, "护栏修复 slots:2")
     await claimed(cast, 1, cast.worker)
     await claimed(cast, 1, cast.driver)
-    await cast.group.say(cast.driver, "/release 1")
-    assert "Chen Driver 放弃了题目 #1" in await cast.group.next_reply()
-    await cast.group.say(cast.driver, "/release 1 @zhang_gong")
-    assert "只有本群管理员" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, "/release 1 @zhang_gong")
-    assert "管理员收回了 张工" in await cast.group.next_reply()
-    await cast.group.say(cast.worker, "/release 1")
-    assert "只有题目 #1 的认领人" in await cast.group.next_reply()
-    await cast.group.say(cast.captain, "/release 1 @nobody_here")
-    assert "不认识 @nobody_here" in await cast.group.next_reply()
+    await dialogue(
+        cast.group,
+        [
+            (cast.driver, "/release 1", "Chen Driver 放弃了题目 #1"),
+            (cast.driver, "/release 1 @zhang_gong", "只有本群管理员"),
+            (cast.captain, "/release 1 @zhang_gong", "管理员收回了 张工"),
+            (cast.worker, "/release 1", "只有题目 #1 的认领人"),
+            (cast.captain, "/release 1 @nobody_here", "不认识 @nobody_here"),
+        ],
+    )
 
 
 async def test_release_by_reply_to_the_claimants_message(cast: Cast) -> None:
