@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/vanguard demo
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=20
 
 # the date-sensitive tests under faketime at four moments (needs Debian's faketime)
 test-dates: $(STAMP)
