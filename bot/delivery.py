@@ -38,8 +38,8 @@ from bot.limits import retry_seconds
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-WINDOW = 100  # the most updates one getUpdates returns, counted from the offset
-WINDOW_PRESSURE = 80  # this many running and not parked: the window is nearly full
+WINDOW_PRESSURE = 80  # this many running and not parked: Telegram's window of 100
+# updates a getUpdates returns, counted from the offset, is nearly full
 PRESSED_PARK_AFTER = 0.2  # seconds an update runs before it is parked under pressure
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

@@ -97,11 +97,3 @@ class CheckinMethod(StrEnum):
     PIN = "pin"
     CODE = "code"
     QR = "qr"
-
-
-class MorningOutcome(StrEnum):
-    """What became of a group's morning (its briefing) on one day."""
-
-    SENT = "sent"  # the briefing went to the outbox
-    LATE = "late"  # the bot came back after the catch-up window: skipped, logged
-    DAY_OFF = "day_off"  # workdays only, and this is a weekend or a public holiday

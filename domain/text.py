@@ -16,6 +16,7 @@ from domain.errors import InvalidValue
 
 MESSAGE_LIMIT = 4096  # Telegram: characters (UTF-16 units) after entity parsing
 CAPTION_LIMIT = 1024
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file a bot may download from Telegram
 EXCERPT = 40  # how much of a bad value an error reply quotes
 
 # The longest text each field takes, in characters. Chosen so that the longest record

@@ -16,7 +16,7 @@ from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
 from domain.errors import GroupOnly, NotAdmin, PrivateOnly
-from domain.text import shorten_html, visible_len
+from domain.text import CAPTION_LIMIT, MESSAGE_LIMIT, shorten_html, visible_len
 from handlers.context import Ctx
 from handlers.i18n import Html
 from storage.members import is_admin as stored_is_admin
@@ -102,7 +102,7 @@ def deep_link(context: Ctx, payload: str) -> str:
     return f"https://t.me/{context.bot.username}?start={payload}"
 
 
-MAX_MESSAGE = 4000  # under Telegram's 4096, leaving room for a page line
+MAX_MESSAGE = MESSAGE_LIMIT - 96  # room for a page line
 
 
 def split_message(lines: Sequence[str]) -> list[Html]:
@@ -127,7 +127,7 @@ def fit(text: str, limit: int = MAX_MESSAGE) -> Html:
     return Html(shorten_html(text, limit))
 
 
-CAPTION = 1000  # under Telegram's 1024
+CAPTION = CAPTION_LIMIT - 24  # room for a page line
 
 
 def args_text(context: Ctx, skip: int = 0) -> str:

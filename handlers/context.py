@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from domain import slots
 from domain.clock import Clock
 from domain.config import Config
 from domain.errors import DuplicateUpdate
@@ -191,7 +192,7 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
             chat_id=chat_id,
             text=self.t("ack.after_restart", command=excerpt(said.splitlines()[0], 60)),
             reply_to=message_id,
-            key=f"ack:{chat_id}:{message_id}",
+            key=slots.acknowledgement(chat_id, message_id),
             group_id=self.group.id if self.group is not None else None,
         )
         owed = await enqueue(session, stand_in, self.clock.now(), held=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 from telegram.error import TelegramError
 from telegram.ext import JobQueue
 
+from domain.text import DOWNLOAD_LIMIT
 from handlers.context import Ctx
 from storage.photos import mark_download_failed, mark_downloaded, pending_downloads
 
 log = logging.getLogger(__name__)
 JOB_NAME = "photo-downloads"
-MAX_BYTES = 20 * 1024 * 1024
 
 
 def media_path(media_dir: Path, group_id: int, file_unique_id: str) -> Path:
@@ -37,7 +37,7 @@ async def download_pending(context: Ctx) -> None:
             target = media_path(media_dir, photo.group_id, photo.file_unique_id)
             try:
                 file = await context.bot.get_file(photo.file_id)
-                if file.file_size and file.file_size > MAX_BYTES:
+                if file.file_size and file.file_size > DOWNLOAD_LIMIT:
                     raise ValueError("file is over 20 MB")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 await file.download_to_drive(target)

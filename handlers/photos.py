@@ -13,13 +13,12 @@ from telegram.ext import Application, MessageHandler, filters
 
 from domain.errors import Refused
 from domain.parsing import MAX_NUMBER, storable
+from domain.text import DOWNLOAD_LIMIT
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
 from handlers.invocation import COMMAND_CAPTION, _start, parse_caption
 from handlers.prompts import take_photo, take_reply
 from storage.photos import PhotoInfo
-
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
 def largest(sizes: tuple[PhotoSize, ...], message_id: int) -> PhotoInfo:
@@ -109,7 +108,7 @@ def photo_of(message: Message, *, refuse: bool) -> PhotoInfo | None:
         )
     else:
         return None
-    if photo.file_size is not None and photo.file_size > MAX_PHOTO_BYTES:
+    if photo.file_size is not None and photo.file_size > DOWNLOAD_LIMIT:
         if refuse:
             raise Refused("photo.too_big", size=photo.file_size // (1024 * 1024))
         return None

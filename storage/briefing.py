@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, extract, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.kinds import MorningOutcome, TopicEventKind, TopicStatus
+from domain.kinds import TopicEventKind, TopicStatus
+from domain.slots import Outcome
 from storage.hours import Period, group_total
 from storage.issue_reads import COUNT_CAP, IssueCounts, counts
 from storage.members import members_by_id
@@ -364,7 +365,7 @@ async def since_last_briefing(
         select(func.max(Delivery.at)).where(
             mornings_of(group.id),
             Delivery.at < now,
-            Delivery.outcome == MorningOutcome.SENT.value,
+            Delivery.outcome == Outcome.SENT.value,
         )
     )
     if isinstance(found, datetime):

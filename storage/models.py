@@ -593,5 +593,5 @@ class Delivery(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
     )
-    outcome: Mapped[str] = mapped_column(String(16))  # domain.kinds.MorningOutcome
+    outcome: Mapped[str] = mapped_column(String(16))  # domain.slots.Outcome
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

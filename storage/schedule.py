@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import slots
 from domain.kinds import SignupStatus
 from storage.dialect import insert
 from storage.models import (
@@ -26,9 +27,10 @@ FAILED_SHOWN = 10
 
 
 def mornings_of(group_id: int) -> ColumnElement[bool]:
-    """The group's morning slots among its deliveries (``morning:<group>:<date>``; its
-    event reminders' slots are ``event:…``), read on the key."""
-    return and_(Delivery.key >= f"morning:{group_id}:", Delivery.key < f"morning:{group_id};")
+    """The group's morning slots among its deliveries (not its event reminders' and
+    reports'), read on the key."""
+    first, after = slots.mornings(group_id)
+    return and_(Delivery.key >= first, Delivery.key < after)
 
 
 async def active_groups(session: AsyncSession) -> list[Group]:
@@ -120,9 +122,13 @@ async def last_handled(
     )
     if last is None:
         return None
-    day = last.key.rsplit(":", 1)[-1]
-    message = await session.scalar(
-        select(OutboxMessage).where(OutboxMessage.key == f"briefing:{group_id}:{day}")
+    first, after = slots.briefings(group_id)
+    message = await session.scalar(  # written with the morning, in its transaction
+        select(OutboxMessage).where(
+            OutboxMessage.key >= first,
+            OutboxMessage.key < after,
+            OutboxMessage.created_at == last.at,
+        )
     )
     return last, message
 

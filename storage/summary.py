@@ -324,14 +324,6 @@ async def topic_page(
 # --- 自查问题清单 ---------------------------------------------------------------------------
 
 
-def _issue_in_month(month: Month) -> ColumnElement[bool]:
-    return or_(
-        month.within(Issue.created_at),
-        month.within(Issue.fixed_at),
-        month.within(Issue.verified_at),
-    )
-
-
 async def issue_ids(session: AsyncSession, group_id: int, month: Month) -> list[int]:
     """The month's issues — reported, rectified or verified in it, duplicates apart — in
     the order of the list (road, then stake): ids only, for :func:`issue_page`."""

@@ -1,7 +1,7 @@
 """Events — messages that follow a change: the announcement edited in place as people
-join, leave and check in (at most about once a second per event, behind replies to
-people), and private notices (moving up from the waiting list) with a fallback in the
-group for people the bot cannot write to."""
+join, leave and check in (a second after the presses stop, then at most every 10
+seconds per event, behind replies to people), and private notices (moving up from the
+waiting list) with a fallback in the group for people the bot cannot write to."""
 
 from __future__ import annotations
 

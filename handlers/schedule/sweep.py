@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, JobQueue
 
-from domain.kinds import MorningOutcome
+from domain import slots
+from domain.slots import Outcome
 from domain.workdays import is_workday
 from handlers.common import deep_link, split_message
 from handlers.context import Ctx
@@ -68,11 +69,6 @@ REMINDER_CAP = 200  # deadline reminders of one group and day (the rest: the bri
 EVENT_MARKS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 
 
-def morning_key(group: Group, day: Day) -> str:
-    """The once-only key of the group's morning on ``day``."""
-    return f"morning:{group.id}:{day.today.isoformat()}"
-
-
 def _local(group: Group, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(group.timezone))
 
@@ -95,13 +91,13 @@ def morning_has_come(group: Group, local: datetime) -> bool:
     return group.created_at <= briefing
 
 
-def outcome_of(group: Group, local: datetime) -> MorningOutcome:
+def outcome_of(group: Group, local: datetime) -> Outcome:
     """What becomes of the group's briefing at this local moment (its time has come)."""
     if group.workdays_only and not is_workday(local.date()):
-        return MorningOutcome.DAY_OFF
+        return Outcome.DAY_OFF
     if local.time() >= catch_up_until(group.briefing_time):
-        return MorningOutcome.LATE
-    return MorningOutcome.SENT
+        return Outcome.LATE
+    return Outcome.SENT
 
 
 async def run_sweep(context: Ctx) -> None:
@@ -116,9 +112,9 @@ async def run_sweep(context: Ctx) -> None:
                     due.append((group, Day.of(now, group.timezone)))
             except Exception:  # a zone the tz database lost: that group only
                 log.exception("group %s: its morning cannot be placed in time", group.id)
-        done = await handled(session, [morning_key(g, d) for g, d in due])
+        done = await handled(session, [slots.morning(g.id, d.today) for g, d in due])
     for group, day in due:
-        if morning_key(group, day) in done:
+        if slots.morning(group.id, day.today) in done:
             continue
         try:
             reports = context.bot_data.monthly_reports
@@ -134,7 +130,7 @@ async def run_sweep(context: Ctx) -> None:
     await deliver(context)
 
 
-async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> MorningOutcome | None:
+async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcome | None:
     """Handle the group's morning once: the briefing (unless it is a day off or too
     late), the day's deadline reminders and birthday greetings, and on the month's first
     working day last month's report to the admins. None when another sweep handled it
@@ -144,21 +140,22 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Mornin
     t = for_language(group.language)
     async with context.db.transaction() as session:
         since = await since_last_briefing(session, group, now)
-        if not await claim_slot(session, morning_key(group, day), group.id, outcome, now):
+        key = slots.morning(group.id, day.today)
+        if not await claim_slot(session, key, group.id, outcome, now):
             return None
         report = await queue_monthly_report(session, context, group, day.today, now)
-        if outcome == MorningOutcome.SENT:
+        if outcome == Outcome.SENT:
             content = await briefing(session, group.id, day, since, now)
             notes = [report_line(t, report)] if report is not None else []
             message = outgoing(
                 group.chat_id,
                 render_briefing(t, group, day.today, content, notes=notes),  # its pages
                 bulk=True,
-                key=f"briefing:{group.id}:{day.today.isoformat()}",
+                key=slots.briefing(group.id, day.today),
                 group_id=group.id,
             )
             await enqueue(session, message, now)
-        elif outcome == MorningOutcome.LATE:
+        elif outcome == Outcome.LATE:
             log.warning(
                 "the briefing of group %s for %s is skipped: the bot came back at %s, after %s",
                 group.id,
@@ -200,7 +197,7 @@ async def _deadline_reminders(
             theirs.setdefault(person.user_id, (person, []))[1].append(item)
     for person, own in theirs.values():
         text = deadline_reminder(_their_language(person, group), group, own, day.today)
-        key = f"deadlines:{group.id}:{day.today.isoformat()}:{person.user_id}"
+        key = slots.deadlines(group.id, day.today, person.user_id)
         await enqueue(
             session,
             outgoing(person.user_id, text, bulk=True, key=key, group_id=group.id),
@@ -214,7 +211,7 @@ async def _deadline_reminders(
                 deadlines_in_group(t, in_group),
                 link_button(t, "button.start_bot", deep_link(context, "help")),
                 bulk=True,
-                key=f"deadlines:{group.id}:{day.today.isoformat()}",
+                key=slots.deadlines(group.id, day.today),
                 group_id=group.id,
             ),
             now,
@@ -234,7 +231,7 @@ async def _birthday_greetings(session: AsyncSession, group: Group, day: Day, now
                 member.user_id,
                 birthday_greeting(t, group, member, years),
                 bulk=True,
-                key=f"birthday:{member.user_id}:{day.today.isoformat()}",
+                key=slots.birthday(member.user_id, day.today),
                 group_id=group.id,
             ),
             now,
@@ -261,7 +258,9 @@ async def event_reminders(context: Ctx, now: datetime) -> None:
     a reminder at once. Each reminder's slot (``event:<id>:24h``) is written once."""
     async with context.read() as session:
         soon = await starting_between(session, now, now + EVENT_MARKS["24h"])
-        keys = {f"event:{e.id}:{m}": (e, g, m) for e, g in soon for m in event_marks(e, now)}
+        keys = {
+            slots.event_reminder(e.id, m): (e, g, m) for e, g in soon for m in event_marks(e, now)
+        }
         done = await handled(session, keys)
     by_group: dict[int, list[tuple[str, Event, Group, str]]] = {}
     for key, (event, group, mark) in keys.items():
@@ -283,7 +282,7 @@ async def _remind_group(
         said: list[str] = []
         claimed: list[str] = []
         for key, event, _, mark in due:
-            if not await claim_slot(session, key, group.id, "sent", now):
+            if not await claim_slot(session, key, group.id, Outcome.SENT, now):
                 continue  # another sweep wrote this reminder
             claimed.append(key)
             said.append(event_reminder(t, group, event, mark, private=False))
@@ -341,7 +340,7 @@ def register_jobs(app: Application) -> None:  # type: ignore[type-arg]
     assert job_queue is not None
     # however long the start takes (migrations), the first sweep runs: no misfire limit
     job_queue.run_once(sweep, when=1.0, name=START_JOB, job_kwargs={"misfire_grace_time": None})
-    now = datetime.now().astimezone()
+    now = app.bot_data.clock.now()  # (minutes begin together in every zone)
     to_next_minute = 60 - now.second - now.microsecond / 1_000_000 + 0.5
     job_queue.run_repeating(
         sweep,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from domain.events import hours_text
-from domain.kinds import MorningOutcome
+from domain.slots import Outcome
 from domain.text import excerpt
 from handlers.common import split_message
 from handlers.events.views import list_line, when_text
@@ -206,8 +206,8 @@ def _error_text(t: Translator, error: str) -> str:
 
 
 def _morning_text(t: Translator, outcome: str, message: OutboxMessage | None) -> str:
-    if outcome != MorningOutcome.SENT or message is None:
-        return t.plain(f"status.outcome.{MorningOutcome(outcome).value}")
+    if outcome != Outcome.SENT or message is None:
+        return t.plain(f"status.outcome.{Outcome(outcome).value}")
     if message.sent_at is not None:
         return t.plain("status.outcome.sent")
     if message.failed_at is not None:

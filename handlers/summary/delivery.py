@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import slots as slot_keys
+from domain.slots import Outcome
 from domain.workdays import is_workday
 from handlers.context import Attachment, Ctx
 from handlers.i18n import for_language
@@ -64,8 +66,8 @@ async def queue_monthly_report(
     month = report_due(group, today) if context.bot_data.monthly_reports else None
     if month is None:
         return None
-    key = f"{KIND}:{group.id}:{month.label}"
-    if not await claim_slot(session, key, group.id, "sent", now):
+    key = slot_keys.monthly_report(group.id, month.label)
+    if not await claim_slot(session, key, group.id, Outcome.SENT, now):
         return None
     t = for_language(group.language)
     note = ReportNote(month)
@@ -105,6 +107,7 @@ async def report_file(context: Ctx, spec: str, group_id: int | None) -> Attachme
     name = views.filename(t, month, "docx")
     lock = context.bot_data.report_locks.setdefault(group.id, asyncio.Lock())
     async with lock:
+        # (the file's age: the file system's own time, not the application's clock)
         if path.exists() and time.time() - path.stat().st_mtime < FRESH:
             return Attachment(path, name)
         async with slots(context.bot_data):

@@ -38,7 +38,6 @@ HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 PIXELS = 1000  # longest side of a photo in the document (enough for print at its size)
 QUALITY = 80
-WIDE = Cm(15)  # the text width of an A4 page with 3 cm margins
 SIDE_BY_SIDE = Cm(7.3)
 THIRD = Cm(4.8)
 TALLEST = Cm(12)  # a photo's height on the page (half the text height)
