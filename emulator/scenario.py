@@ -158,16 +158,20 @@ class Chat:
         With ``split`` the bot gets them in two getUpdates batches; with ``reply_to``
         every photo replies to that message (as Telegram sends an album reply)."""
         group_id = str(next(self.world.album_ids))
+        # the photos are made first: Telegram sends an album's parts back to back
+        photos = [self.world.emulator.photo_payload(self.world.fake_jpeg()) for _ in range(count)]
         sent = []
-        for index in range(count):
+        for index, photo in enumerate(photos):
             if split and index == count // 2:
                 await self.world.settle()
+            caption_here = caption if index == 0 else None
             sent.append(
-                await self.send_photo(
+                await self._send(
                     person,
-                    caption if index == 0 else None,
-                    media_group_id=group_id,
+                    caption=caption_here,
                     reply_to=reply_to,
+                    photo=photo,
+                    media_group_id=group_id,
                 )
             )
         return sent

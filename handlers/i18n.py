@@ -98,6 +98,14 @@ def _translator(language: str) -> Translator:
     return Translator(language)
 
 
+def for_person(language_code: str | None, group_language: str) -> Translator:
+    """The translator for a message to one person: their Telegram app's language where
+    they have one, else their group's."""
+    if not language_code:
+        return for_language(group_language)
+    return for_language(language_from_code(language_code))
+
+
 def language_from_code(code: str | None) -> str:
     """A Telegram ``language_code`` → our language: exact, then base language, else zh."""
     if not code:

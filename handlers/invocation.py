@@ -189,6 +189,13 @@ class Invocation:
         if not self.is_admin:
             raise NotAdmin()
 
+    async def claim(self) -> None:
+        """Claim the command's update now, writing nothing else: for work that outlives
+        the update (a file made in the background), so that a redelivery does not start
+        it twice (it raises DuplicateUpdate instead)."""
+        async with self.transaction():
+            pass
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """The command's write transaction: the first claims the idempotency key (so doing

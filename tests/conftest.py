@@ -318,7 +318,9 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
         clock=clock,
         rate_limiter=ChatRateLimiter(None, max_retries=2),
     )
-    app.bot_data.album_debounce = timedelta(seconds=0.4)
+    # the production quiet time: a loaded machine's slow turn between two parts of an
+    # album (or between its two batches) must not split it
+    app.bot_data.album_debounce = timedelta(seconds=1.5)
     app.bot_data.announce_delay = timedelta(seconds=0.1)
     app.bot_data.announce_interval = timedelta(seconds=0.2)
     app.bot_data.scheduling = False  # tests run the schedule sweep by hand, on their clock

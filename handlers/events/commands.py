@@ -36,7 +36,7 @@ from handlers.events.views import (
     render_detail,
     render_list,
 )
-from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
+from handlers.i18n import Html, Translator, for_language, for_person, plain_text
 from handlers.invocation import Invocation
 from handlers.media import kick_downloads
 from handlers.outbox import send_later
@@ -308,8 +308,7 @@ async def _leave(
 def _promotion(context: Ctx, group: Group, event: Event, member: Member) -> Outgoing:
     """The notice to the person who moved up from the waiting list: privately (or, if the
     bot cannot write to them, in the group)."""
-    code = member.language_code
-    t = for_language(language_from_code(code) if code else group.language)
+    t = for_person(member.language_code, group.language)
     text = t("event.promoted", number=event.number, title=event.title, group=group.title)
     return private_notice(context, group, member, text, "event.promoted_in_group")
 

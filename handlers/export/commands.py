@@ -59,8 +59,7 @@ async def export_command(inv: Invocation) -> None:
         raise Refused("export.busy")
     # claimed before the work starts: the register may outlive this update (its
     # update ends after the notice), and a redelivery must not make a second one
-    async with inv.transaction():
-        pass
+    await inv.claim()
     running.add(inv.group.id)
     update = inv.context.current_update
     make = _hours_register if what == "hours" else _issue_register

@@ -27,7 +27,7 @@ from domain.workdays import is_workday
 from handlers.common import deep_link, split_message
 from handlers.context import Ctx
 from handlers.events.keyboards import link_button
-from handlers.i18n import Html, Translator, for_language, language_from_code
+from handlers.i18n import Html, for_language, for_person
 from handlers.outbox import deliver, outgoing
 from handlers.registry import admins_stale, refresh_admins
 from handlers.schedule.views import (
@@ -168,11 +168,6 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
     return outcome
 
 
-def _their_language(member: Member, group: Group) -> Translator:
-    code = member.language_code
-    return for_language(language_from_code(code) if code else group.language)
-
-
 async def _deadline_reminders(
     session: AsyncSession, context: Ctx, group: Group, day: Day, now: datetime
 ) -> None:
@@ -196,7 +191,8 @@ async def _deadline_reminders(
                 continue
             theirs.setdefault(person.user_id, (person, []))[1].append(item)
     for person, own in theirs.values():
-        text = deadline_reminder(_their_language(person, group), group, own, day.today)
+        theirs_t = for_person(person.language_code, group.language)
+        text = deadline_reminder(theirs_t, group, own, day.today)
         key = slots.deadlines(group.id, day.today, person.user_id)
         await enqueue(
             session,
@@ -224,7 +220,7 @@ async def _birthday_greetings(session: AsyncSession, group: Group, day: Day, now
     for member, years in await birthdays(session, group.id, day.today):
         if not member.reachable:
             continue  # the briefing names them in the group
-        t = _their_language(member, group)
+        t = for_person(member.language_code, group.language)
         await enqueue(
             session,
             outgoing(
@@ -289,7 +285,7 @@ async def _remind_group(
             for person in await signed_up(session, event):
                 if not person.reachable:
                     continue  # they see the group's reminder
-                theirs = _their_language(person, group)
+                theirs = for_person(person.language_code, group.language)
                 await enqueue(
                     session,
                     outgoing(

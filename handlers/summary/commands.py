@@ -84,8 +84,7 @@ async def summary_command(inv: Invocation) -> None:
         raise Refused("summary.busy")
     # claimed before the work starts: the report may outlive this update, and a
     # redelivery must not make a second one
-    async with inv.transaction():
-        pass
+    await inv.claim()
     data.reports.add(inv.group.id)
     path = report_path(inv.context.config.media.dir, inv.group, t, month, kind)
     update = inv.context.current_update

@@ -19,7 +19,7 @@ from domain.parsing import (
 )
 from handlers.common import CAPTION, fit, reply, require_group, split_message
 from handlers.context import Ctx
-from handlers.i18n import for_language, language_from_code
+from handlers.i18n import for_person
 from handlers.invocation import Invocation, announce_with_photos
 from handlers.media import kick_downloads
 from handlers.outbox import outgoing, send_later
@@ -152,8 +152,7 @@ async def reject_command(inv: Invocation) -> None:
         for person in people:  # the reason, privately, once this commits (or after a crash)
             if not person.reachable:
                 continue  # the group's announcement names them
-            code = person.language_code
-            theirs = for_language(language_from_code(code) if code else inv.group.language)
+            theirs = for_person(person.language_code, inv.group.language)
             note = theirs(
                 "topic.rejected_private",
                 number=number,
