@@ -38,6 +38,8 @@ class Attachment:
 # makes the file an outbox message names: (context, what follows the kind in
 # ``outbox.document``, the message's group)
 DocumentMaker = Callable[["Ctx", str, int | None], Awaitable[Attachment]]
+# claims a piece of work in the transaction that does it; raises DuplicateUpdate if done
+Claim = Callable[[AsyncSession], Awaitable[None]]
 
 
 @dataclass
@@ -104,6 +106,8 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         self._claimed = False  # this update's id is recorded (its writes committed)
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self.acknowledged = False  # its answer is in the outbox with the change
+        self._claim: Claim | None = None  # claims the work instead of the update id
+        self._owed: tuple[int, int, str] | None = None
 
     @classmethod
     def from_update(
@@ -153,30 +157,69 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         """The id of the update being handled (None in jobs)."""
         return self.current_update.update_id if isinstance(self.current_update, Update) else None
 
+    def claim_by(self, claim: Claim, owed: tuple[int, int, str] | None = None) -> None:
+        """From now on this context's work is claimed by ``claim`` instead of its update's
+        id: an album (claimed once, by whichever sweep finishes it) or a command sent in
+        private chat and run when its group was picked. ``owed``: (chat, message, what was
+        said) when that message is owed an answer after the change."""
+        self._claim, self._owed = claim, owed
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The update's write transaction. The first one to commit records the update's
-        id, so a redelivered update raises :class:`DuplicateUpdate` instead of writing
-        twice; a later call in the same update reuses that claim (it is safe to write in
-        two steps, e.g. the reply's message id after the reply)."""
+        """The update's write transaction. The first one to commit claims the work — the
+        update's id, or what :meth:`claim_by` set — so doing it twice (a redelivered update,
+        a second album sweep, a double press) raises :class:`DuplicateUpdate` instead of
+        writing twice; a later call in the same update reuses that claim (it is safe to
+        write in two steps, e.g. the reply's message id after the reply)."""
+        claiming = not self._claimed and (self._claim is not None or self.update_id is not None)
         try:
             async with self.db.transaction() as session:
-                update_id = self.update_id
-                claiming = update_id is not None and not self._claimed
-                if claiming and not await record_update(session, update_id or 0, self.clock.now()):
-                    raise DuplicateUpdate(update_id or 0)
+                if claiming:
+                    await self._take_claim(session)
                 yield session
-                update = self.current_update
-                message = update.message if isinstance(update, Update) else None
-                if claiming and message is not None:
-                    said = (message.text or message.caption or "").strip()
-                    await self.owe_reply(session, message.chat_id, message.message_id, said)
+                if claiming:
+                    await self._owe_for_claim(session)
         except BaseException:
             self.rolled_back()
             raise
         if claiming:
             self._claimed = True
         await self.committed()
+
+    async def claim(self) -> None:
+        """Claim the work now, writing nothing else: for work that outlives the update (a
+        file made in the background), so that a redelivery does not start it twice (it
+        raises DuplicateUpdate instead)."""
+        async with self.transaction():
+            pass
+
+    @asynccontextmanager
+    async def write_unclaimed(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction that claims nothing: bookkeeping that is right however often
+        it runs (the registry's rows, the outbox, downloads, the sweep's once-only slots,
+        an error's record), so it never makes a redelivery look done. Nothing waits for
+        its commit (:meth:`after_commit` belongs to :meth:`transaction`)."""
+        async with self.db.transaction() as session:
+            yield session
+
+    async def _take_claim(self, session: AsyncSession) -> None:
+        if self._claim is not None:
+            await self._claim(session)
+            return
+        update_id = self.update_id or 0
+        if not await record_update(session, update_id, self.clock.now()):
+            raise DuplicateUpdate(update_id)
+
+    async def _owe_for_claim(self, session: AsyncSession) -> None:
+        if self._claim is not None:
+            if self._owed is not None:
+                await self.owe_reply(session, *self._owed)
+            return
+        update = self.current_update
+        message = update.message if isinstance(update, Update) else None
+        if message is not None:
+            said = (message.text or message.caption or "").strip()
+            await self.owe_reply(session, message.chat_id, message.message_id, said)
 
     async def owe_reply(
         self, session: AsyncSession, chat_id: int, message_id: int, said: str

@@ -1,31 +1,117 @@
-"""What the features register with one Application, kept in its BotData: the command
-table (help, menus, usage lines), the numbered commands and which of them take photos,
-the takers of each kind of prompt (what to do with a photo, album, location or text sent
-without a command), what a photo or location replying to one of the bot's messages does,
-and the deep-link payloads.
+"""What the features register with one Application, kept in its BotData, and the shapes
+they register: the command table (each :class:`CommandSpec` carries its handler; help,
+menus and usage lines read the same rows), the takers of each kind of prompt (what to
+do with a photo, album, location or text sent without a command), what a photo or
+location replying to one of the bot's messages does, and the deep-link payloads.
 
 Nothing is registered in module globals, so two applications built in one process (as
 the tests do) never see each other's registrations, and building again adds nothing
-twice.
+twice. This module imports no other handler module: every other one may import it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from handlers.i18n import Translator
+from storage.photos import PhotoInfo
+from storage.prompts import Waiting
 
 if TYPE_CHECKING:
     from telegram import Update
     from telegram.ext import Application
 
-    from handlers.commands import CommandSpec
-    from handlers.prompts import Taker
+Where = Literal["any", "group", "private"]
+SECTIONS = ("general", "topics", "inspections", "events", "briefing")  # as in the spec
+# the handler of a command: ``async def f(inv: Invocation) -> None`` (typed where a
+# command is declared, ``handlers.commands.command``; here only its shape)
+CommandFunc = Callable[[Any], Awaitable[None]]
 
-CommandFunc = Callable[[Any], Awaitable[None]]  # async def f(inv: Invocation) -> None
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: its handler, where it works, whether it is admin-only, whether it
+    may be the caption of photos, and whether it is about a group (``grouped``: in
+    private chat it asks which group when the person is in several).
+
+    Its menu description is the catalog key ``cmd.<name>``, its usage line ``usage.<name>``.
+    """
+
+    name: str
+    where: Where
+    run: CommandFunc = field(compare=False, repr=False)
+    admin: bool = False
+    section: str = "general"
+    photos: bool = False
+    grouped: bool = True
+
+    @property
+    def description_key(self) -> str:
+        """Catalog key of the one-line description."""
+        return f"cmd.{self.name}"
+
+    @property
+    def usage_key(self) -> str:
+        """Catalog key of the usage line."""
+        return f"usage.{self.name}"
+
+
+def visible(
+    table: Sequence[CommandSpec], chat: Literal["group", "private"], is_admin: bool
+) -> list[CommandSpec]:
+    """The commands of ``table`` a person may use in this kind of chat, by section."""
+    usable = [
+        c
+        for c in table
+        if c.where in ("any", chat) and (is_admin or not c.admin or chat == "private")
+    ]
+    return sorted(usable, key=lambda c: SECTIONS.index(c.section))
+
+
+@dataclass(frozen=True)
+class AlbumSent:
+    """A complete album: who sent it where, its photos, and the language to answer in
+    (the group's, or in private chat the sender's)."""
+
+    chat_id: int
+    user_id: int
+    message_id: int
+    media_group_id: str
+    since: datetime  # when its first photo arrived
+    photos: list[PhotoInfo]
+    t: Translator
+    reply_to: int | None = None  # the bot's message the album replies to, if any
+
+    @property
+    def private(self) -> bool:
+        """Whether it was sent in the private chat with the bot."""
+        return self.chat_id == self.user_id
+
+
+# the context argument of these is the update's ``handlers.context.Ctx``
+PhotoTaker = Callable[["Update", Any, PhotoInfo, Waiting], Awaitable[bool]]
+AlbumTaker = Callable[[Any, AlbumSent, Waiting], Awaitable[bool]]
+MessageTaker = Callable[["Update", Any, Waiting], Awaitable[bool]]
+Fallback = Callable[["Update", Any], Awaitable[None]]
+ReplyTaker = Callable[["Update", Any, PhotoInfo | None], Awaitable[bool]]
+AlbumReplyTaker = Callable[[Any, AlbumSent], Awaitable[bool]]
 PayloadHandler = Callable[["Update", Any, str], Awaitable[None]]
-Fallback = Callable[..., Awaitable[None]]
-ReplyTakerFunc = Callable[..., Awaitable[bool]]  # (update, context, photo or None) -> taken
+
+
+@dataclass(frozen=True)
+class Taker:
+    """What one kind of prompt does with each kind of message (True: it took it)."""
+
+    photo: PhotoTaker | None = None
+    album: AlbumTaker | None = None
+    location: MessageTaker | None = None
+    text: MessageTaker | None = None
+    expires: timedelta | None = None  # after this the prompt is forgotten
+    cancelled: str = "cancel.done"  # catalog key of the answer to /cancel
+    remove_keyboard: bool = False  # the prompt showed a reply keyboard
 
 
 @dataclass
@@ -33,19 +119,22 @@ class Features:
     """The registrations of one application."""
 
     commands: list[CommandSpec] = field(default_factory=list)
-    numbered: dict[str, CommandFunc] = field(default_factory=dict)
-    photo_commands: set[str] = field(default_factory=set)
     takers: dict[str, Taker] = field(default_factory=dict)  # by prompt kind
     location_fallback: Fallback | None = None  # a location no prompt waits for
     # what a photo or location sent in reply to one of the bot's messages does (an event's
     # announcement: its photos, its venue); each returns True when it took the message
-    reply_takers: list[ReplyTakerFunc] = field(default_factory=list)
-    album_reply_takers: list[ReplyTakerFunc] = field(default_factory=list)  # (context, album)
+    reply_takers: list[ReplyTaker] = field(default_factory=list)
+    album_reply_takers: list[AlbumReplyTaker] = field(default_factory=list)
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
 
     def command(self, name: str) -> CommandSpec | None:
         """The table row of command ``name``, if registered."""
         return next((c for c in self.commands if c.name == name), None)
+
+    @property
+    def photo_commands(self) -> set[str]:
+        """The commands that may be the caption of a photo or an album."""
+        return {c.name for c in self.commands if c.photos}
 
 
 def features_of(app: Application) -> Features:  # type: ignore[type-arg]

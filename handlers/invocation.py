@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Collection, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Collection
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,18 +32,15 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application
 
-from domain.errors import DuplicateUpdate, NotAdmin, Refused, UsageError, UserError
+from domain.errors import DuplicateUpdate, GroupOnly, NotAdmin, Refused, UsageError, UserError
 from domain.parsing import parse_int
 from domain.text import bounded
-from handlers.common import CAPTION, Markup, command, fit, is_admin, is_group_chat
+from handlers.common import CAPTION, Markup, fit, is_admin, is_group_chat
 from handlers.context import Ctx
 from handlers.errors import render_user_error
-from handlers.features import features_of
+from handlers.features import AlbumSent, CommandSpec
 from handlers.i18n import Html, Translator
-from handlers.people import with_mentions
-from handlers.prompts import AlbumSent
 from storage.albums import (
     album_parts,
     finish_album,
@@ -56,7 +53,6 @@ from storage.models import Group
 from storage.photos import PhotoInfo, SubjectRef
 
 log = logging.getLogger(__name__)
-CommandFunc = Callable[["Invocation"], Coroutine[Any, Any, None]]
 COMMAND_CAPTION = re.compile(
     r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL
 )
@@ -64,7 +60,7 @@ COMMAND_CAPTION = re.compile(
 
 @dataclass
 class Invocation:
-    """One numbered command, with the group it is about and how to answer it."""
+    """One command, with the group it is about and how to answer it."""
 
     context: Ctx
     command: str
@@ -73,15 +69,23 @@ class Invocation:
     private: bool
     user_id: int
     message_id: int
-    group: Group
+    target: Group | None  # the group it is about (None: a private chat, no group asked)
     is_admin: bool
     t: Translator
     photos: list[PhotoInfo] = field(default_factory=list)
     message: Message | None = None  # the command message itself (text and caption paths)
+    update: Update | None = None  # its update (text and caption paths)
     update_id: int | None = None
     album: tuple[int, str] | None = None
     pending_id: int | None = None
-    _claimed: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def group(self) -> Group:
+        """The group the command is about; a command about no group (one not
+        ``grouped``, sent in private chat) is refused as group-only."""
+        if self.target is None:
+            raise GroupOnly()
+        return self.target
 
     @classmethod
     def from_message(
@@ -90,7 +94,7 @@ class Invocation:
         context: Ctx,
         command: str,
         rest: str,
-        group: Group,
+        group: Group | None,
         is_admin: bool,
         photos: list[PhotoInfo] | None = None,
     ) -> Invocation:
@@ -106,11 +110,12 @@ class Invocation:
             private=not is_group_chat(update),
             user_id=user.id,
             message_id=message.message_id,
-            group=group,
+            target=group,
             is_admin=is_admin,
             t=context.t,
             photos=photos or [],
             message=message,
+            update=update,
             update_id=update.update_id,
         )
 
@@ -128,12 +133,12 @@ class Invocation:
             private=album.private,
             user_id=album.user_id,
             message_id=album.message_id,
-            group=group,
+            target=group,
             is_admin=admin,
             t=album.t,
             photos=album.photos,
             album=(album.chat_id, album.media_group_id),
-        )
+        ).claimed_by_itself()
 
     @classmethod
     def from_pick(
@@ -149,12 +154,21 @@ class Invocation:
             private=True,
             user_id=user_id,
             message_id=payload["message_id"],
-            group=group,
+            target=group,
             is_admin=admin,
             t=context.t,
             photos=[PhotoInfo(**p) for p in payload["photos"]],
             pending_id=int(payload["pending_id"]),
-        )
+        ).claimed_by_itself()
+
+    def claimed_by_itself(self) -> Invocation:
+        """The album or the pending command, not the update at hand, is what this
+        command's first transaction claims; a picked command owes its message an answer."""
+        owed = None
+        if self.pending_id is not None:
+            owed = (self.chat_id, self.message_id, f"/{self.command} {self.rest}")
+        self.context.claim_by(self._claim, owed)
+        return self
 
     @property
     def args(self) -> list[str]:
@@ -190,37 +204,16 @@ class Invocation:
             raise NotAdmin()
 
     async def claim(self) -> None:
-        """Claim the command's update now, writing nothing else: for work that outlives
-        the update (a file made in the background), so that a redelivery does not start
-        it twice (it raises DuplicateUpdate instead)."""
-        async with self.transaction():
-            pass
+        """Claim the command now, writing nothing else: for work that outlives the update
+        (a file made in the background), so that a redelivery does not start it twice (it
+        raises DuplicateUpdate instead)."""
+        await self.context.claim()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The command's write transaction: the first claims the idempotency key (so doing
-        the same thing twice raises DuplicateUpdate instead of writing twice); a later one
-        in the same command reuses the claim."""
-        if self.album is None and self.pending_id is None:
-            # a plain message: the update's own claim, shared with the rest of the update
-            async with self.context.transaction() as session:
-                yield session
-            return
-        claiming = not self._claimed
-        try:
-            async with self.context.db.transaction() as session:
-                if claiming:
-                    await self._claim(session)
-                yield session
-                if claiming and self.pending_id is not None:  # picked: the change is now
-                    await self.context.owe_reply(
-                        session, self.chat_id, self.message_id, f"/{self.command} {self.rest}"
-                    )
-        except BaseException:
-            self.context.rolled_back()
-            raise
-        self._claimed = True
-        await self.context.committed()
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The command's write transaction (the context's): the first claims the command —
+        its update, album or pending private-chat command — so doing the same thing twice
+        raises DuplicateUpdate instead of writing twice; a later one reuses the claim."""
+        return self.context.transaction()
 
     async def _claim(self, session: AsyncSession) -> None:
         """Claim the album or the pending private-chat command, once."""
@@ -295,30 +288,6 @@ async def announce_with_photos(
     return message.message_id
 
 
-def register_command(
-    app: Application,  # type: ignore[type-arg]
-    name: str,
-    func: CommandFunc,
-    *,
-    photos: bool = False,
-) -> None:
-    """Install a numbered command: as text (group or private) and, with ``photos``, as
-    the caption of a photo or an album."""
-    features_of(app).numbered[name] = func
-    if photos:
-        features_of(app).photo_commands.add(name)
-
-    async def from_text(update: Update, context: Ctx) -> None:
-        message = update.effective_message
-        assert message is not None and message.text is not None
-        words = with_mentions(message).split(None, 1)  # any whitespace, a newline too
-        rest = words[1] if len(words) > 1 else ""
-        await _start(update, context, name, rest, [])
-
-    from_text.__doc__ = f"/{name} as a text message."
-    app.add_handler(command(name, from_text))
-
-
 def parse_caption(
     caption: str | None, bot_username: str, commands: Collection[str]
 ) -> tuple[str, str] | None:
@@ -337,24 +306,27 @@ def parse_caption(
     return name, rest.strip()
 
 
-async def _start(
-    update: Update, context: Ctx, name: str, rest: str, photos: list[PhotoInfo]
+async def start_command(
+    update: Update, context: Ctx, spec: CommandSpec, rest: str, photos: list[PhotoInfo]
 ) -> None:
-    """Resolve the group (asking in private when there are several) and run."""
+    """Run ``spec`` for this message: in a group about that group; in private chat a
+    ``grouped`` command is about the person's group (asked with buttons when they are in
+    several), any other about no group."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and user is not None
     private = not is_group_chat(update)
-    if not private:
-        assert context.group is not None
-        group, admin = context.group, context.sender_is_admin
-    else:
+    group: Group | None = context.group
+    admin = context.sender_is_admin
+    if private:
+        group, admin = None, False
+    if private and spec.grouped:
         resolved = await _private_group(
             context,
             user.id,
             update.update_id,
             {
-                "command": name,
+                "command": spec.name,
                 "rest": rest,
                 "chat_id": message.chat_id,
                 "message_id": message.message_id,
@@ -364,8 +336,8 @@ async def _start(
         if resolved is None:
             return
         group, admin = resolved
-    inv = Invocation.from_message(update, context, name, rest, group, admin, photos)
-    await context.features.numbered[name](inv)
+    inv = Invocation.from_message(update, context, spec.name, rest, group, admin, photos)
+    await spec.run(inv)
 
 
 async def _private_group(
@@ -399,8 +371,10 @@ async def _private_group(
 async def run_safely(inv: Invocation) -> None:
     """Run an invocation outside python-telegram-bot's error handling (album sweeps,
     group picks): refusals are answered, bugs logged with an id and apologised for."""
+    spec = inv.context.features.command(inv.command)
+    assert spec is not None, inv.command
     try:
-        await inv.context.features.numbered[inv.command](inv)
+        await spec.run(inv)
     except DuplicateUpdate:
         log.info("/%s was already carried out; nothing done twice", inv.command)
     except UserError as error:

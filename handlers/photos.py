@@ -16,7 +16,7 @@ from domain.parsing import MAX_NUMBER, storable
 from domain.text import DOWNLOAD_LIMIT
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
-from handlers.invocation import COMMAND_CAPTION, _start, parse_caption
+from handlers.invocation import COMMAND_CAPTION, parse_caption, start_command
 from handlers.prompts import take_photo, take_reply
 from storage.photos import PhotoInfo
 
@@ -53,7 +53,9 @@ async def on_photo(update: Update, context: Ctx) -> None:
         return
     if parsed is not None:
         name, rest = parsed
-        await _start(update, context, name, rest, [photo])
+        spec = context.features.command(name)
+        assert spec is not None
+        await start_command(update, context, spec, rest, [photo])
         return
     other = caption_command(message.caption, context.bot.username or "")
     if other is not None:

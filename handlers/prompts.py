@@ -9,62 +9,26 @@ the person's prompt has.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from domain.errors import UsageError
 from domain.kinds import PromptKind
-from handlers.commands import CommandSpec, add
-from handlers.common import command, is_group_chat, reply
+from handlers.commands import add_commands, command
+from handlers.common import reply
 from handlers.context import Ctx
-from handlers.features import features_of
-from handlers.i18n import Translator
+from handlers.features import (
+    AlbumReplyTaker,
+    AlbumSent,
+    Fallback,
+    ReplyTaker,
+    Taker,
+    features_of,
+)
+from handlers.invocation import Invocation
 from storage.albums import drop_pending_of
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, get_prompt
-
-
-@dataclass(frozen=True)
-class AlbumSent:
-    """A complete album: who sent it where, its photos, and the language to answer in
-    (the group's, or in private chat the sender's)."""
-
-    chat_id: int
-    user_id: int
-    message_id: int
-    media_group_id: str
-    since: datetime  # when its first photo arrived
-    photos: list[PhotoInfo]
-    t: Translator
-    reply_to: int | None = None  # the bot's message the album replies to, if any
-
-    @property
-    def private(self) -> bool:
-        """Whether it was sent in the private chat with the bot."""
-        return self.chat_id == self.user_id
-
-
-PhotoTaker = Callable[[Update, Ctx, PhotoInfo, Waiting], Awaitable[bool]]
-AlbumTaker = Callable[[Ctx, AlbumSent, Waiting], Awaitable[bool]]
-MessageTaker = Callable[[Update, Ctx, Waiting], Awaitable[bool]]
-Fallback = Callable[[Update, Ctx], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Taker:
-    """What one kind of prompt does with each kind of message (True: it took it)."""
-
-    photo: PhotoTaker | None = None
-    album: AlbumTaker | None = None
-    location: MessageTaker | None = None
-    text: MessageTaker | None = None
-    expires: timedelta | None = None  # after this the prompt is forgotten
-    cancelled: str = "cancel.done"  # catalog key of the answer to /cancel
-    remove_keyboard: bool = False  # the prompt showed a reply keyboard
 
 
 def add_taker(app: Application, kind: PromptKind, taker: Taker) -> None:  # type: ignore[type-arg]
@@ -72,7 +36,6 @@ def add_taker(app: Application, kind: PromptKind, taker: Taker) -> None:  # type
     features_of(app).takers[kind] = taker
 
 
-ReplyTaker = Callable[[Update, Ctx, PhotoInfo | None], Awaitable[bool]]
 
 
 def add_reply_taker(app: Application, taker: ReplyTaker) -> None:  # type: ignore[type-arg]
@@ -94,7 +57,6 @@ async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> b
     return False
 
 
-AlbumReplyTaker = Callable[[Ctx, "AlbumSent"], Awaitable[bool]]
 
 
 def add_album_reply_taker(app: Application, taker: AlbumReplyTaker) -> None:  # type: ignore[type-arg]
@@ -193,29 +155,28 @@ async def on_private_text(update: Update, context: Ctx) -> None:
     await reply(update, context, context.t("private.hint"))
 
 
-async def cancel_command(update: Update, context: Ctx) -> None:
+async def cancel_command(inv: Invocation) -> None:
     """Stop what the person is in the middle of here (a guided report, a wait)."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    if context.args:
+    context, chat_id, user_id = inv.context, inv.chat_id, inv.user_id
+    if inv.args:
         raise UsageError("cancel")
-    found = await waiting(context, message.chat_id, user.id)
+    found = await waiting(context, chat_id, user_id)
     async with context.transaction() as session:
-        dropped = await drop_prompt(session, message.chat_id, user.id)
-        picks = not is_group_chat(update) and await drop_pending_of(session, user.id)
+        dropped = await drop_prompt(session, chat_id, user_id)
+        picks = inv.private and await drop_pending_of(session, user_id)
     if found is None or not dropped:
-        await reply(update, context, context.t("cancel.picks" if picks else "cancel.nothing"))
+        await inv.reply(inv.t("cancel.picks" if picks else "cancel.nothing"))
         return
     taker = found[1]
-    markup = ReplyKeyboardRemove() if taker.remove_keyboard and not is_group_chat(update) else None
-    await reply(update, context, context.t(taker.cancelled), markup)
+    markup = ReplyKeyboardRemove() if taker.remove_keyboard and inv.private else None
+    await inv.reply(inv.t(taker.cancelled), markup)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /cancel, the location router (live locations' updates in private chat
     too) and the private-text router."""
-    add(app, CommandSpec("cancel", "any", section="inspections"))
-    app.add_handler(command("cancel", cancel_command))
+    cancel = command("cancel", "any", cancel_command, section="inspections", grouped=False)
+    add_commands(app, cancel)
     app.add_handler(MessageHandler(filters.LOCATION & filters.UpdateType.MESSAGE, on_location))
     live = filters.LOCATION & filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(live, on_live_location))

@@ -12,8 +12,7 @@ from datetime import timedelta
 from telegram.ext import Application, CallbackQueryHandler
 
 from domain.kinds import PromptKind
-from handlers.commands import CommandSpec, add
-from handlers.common import command
+from handlers.commands import add_commands, command
 from handlers.events.checkin import (
     checkin_command,
     checkout_command,
@@ -35,9 +34,9 @@ from handlers.events.commands import (
 )
 from handlers.events.hours import hours_command
 from handlers.events.keyboards import SIGNUP_BUTTON
+from handlers.features import Taker
 from handlers.general.start import register_payload
-from handlers.invocation import register_command
-from handlers.prompts import Taker, add_album_reply_taker, add_reply_taker, add_taker
+from handlers.prompts import add_album_reply_taker, add_reply_taker, add_taker
 
 CHECKIN_WAIT = timedelta(hours=12)  # a check-in prompt nobody came back to is forgotten
 
@@ -46,27 +45,18 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the event commands, the Join / Leave buttons, the check-in deep links,
     what a location or code does while a check-in waits, and photos or a venue sent in
     reply to an announcement."""
-    add(
+    add_commands(
         app,
-        CommandSpec("newevent", "group", admin=True, section="events"),
-        CommandSpec("events", "group", section="events"),
-        CommandSpec("event", "group", section="events"),
-        CommandSpec("join", "group", section="events"),
-        CommandSpec("leave", "group", section="events"),
-        CommandSpec("checkin", "any", section="events"),
-        CommandSpec("checkout", "private", section="events"),
-        CommandSpec("attendance", "group", section="events"),
-        CommandSpec("hours", "group", section="events"),
+        command("newevent", "group", newevent, admin=True, section="events"),
+        command("events", "group", events_command, section="events", grouped=False),
+        command("event", "group", event_command, section="events", photos=True),
+        command("join", "group", join_command, section="events"),
+        command("leave", "group", leave_command, section="events"),
+        command("checkin", "any", checkin_command, section="events"),
+        command("checkout", "private", checkout_command, section="events"),
+        command("attendance", "group", attendance_command, section="events"),
+        command("hours", "group", hours_command, section="events", grouped=False),
     )
-    register_command(app, "newevent", newevent)
-    app.add_handler(command("events", events_command))
-    register_command(app, "event", event_command, photos=True)
-    register_command(app, "join", join_command)
-    register_command(app, "leave", leave_command)
-    register_command(app, "checkin", checkin_command)
-    register_command(app, "checkout", checkout_command)
-    register_command(app, "attendance", attendance_command)
-    app.add_handler(command("hours", hours_command))
     app.add_handler(CallbackQueryHandler(on_signup_button, pattern=SIGNUP_BUTTON))
     register_payload(app, "ev", on_link)
     register_payload(app, "qr", on_qr)

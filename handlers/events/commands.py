@@ -109,10 +109,10 @@ def _group_t(inv: Invocation) -> Translator:
     return for_language(inv.group.language)
 
 
-async def events_command(update: Update, context: Ctx) -> None:
+async def events_command(inv: Invocation) -> None:
     """Upcoming events with their counts; ``past``: the last ones with attendance."""
-    group = require_group(update, context)
-    args = [a.lower() for a in context.args or []]
+    group, context = inv.group, inv.context
+    args = [a.lower() for a in inv.args]
     if len(args) > 1 or (args and args[0] not in PAST_WORDS):
         raise UsageError("events")
     past = bool(args)
@@ -125,9 +125,9 @@ async def events_command(update: Update, context: Ctx) -> None:
             events = await store.list_upcoming(session, group.id, now, LISTED + 1)
             seen = {}
     more = len(events) > LISTED
-    chunks = render_list(context.t, group, events[:LISTED], past=past, attended=seen, more=more)
+    chunks = render_list(inv.t, group, events[:LISTED], past=past, attended=seen, more=more)
     for chunk in chunks:
-        await reply(update, context, chunk)
+        await inv.reply(chunk)
 
 
 async def event_command(inv: Invocation) -> None:

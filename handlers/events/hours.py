@@ -7,16 +7,13 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Update
-
 from domain.errors import UsageError
-from handlers.common import reply, require_group
-from handlers.context import Ctx
 from handlers.events.views import render_board, render_person
 from handlers.i18n import Html, Translator
+from handlers.invocation import Invocation
 from handlers.people import named_person
 from storage import hours as store
-from storage.models import Group, Member
+from storage.models import Member
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 WORDS = {
@@ -49,33 +46,32 @@ def year_period(year: int, zone: ZoneInfo) -> store.Period:
     return store.Period(_start(date(year, 1, 1), zone), _start(date(year + 1, 1, 1), zone))
 
 
-async def hours_command(update: Update, context: Ctx) -> None:
+async def hours_command(inv: Invocation) -> None:
     """The volunteer-hours leaderboard, or one person's hours."""
-    group = require_group(update, context)
-    message = update.effective_message
-    args = context.args or []
+    group, context, message = inv.group, inv.context, inv.message
+    args = inv.args
     if len(args) > 1:
         raise UsageError("hours")
     word = args[0] if args else None
     zone = ZoneInfo(group.timezone)
     now = context.clock.now()
     today = now.astimezone(zone).date()
-    t = context.t
+    t = inv.t
     choice = WORDS.get(word.lower()) if word else "month"
     if word is not None and word.startswith("@"):
         member = await named_person(context, group, message, word)
         if member is None:
             raise UsageError("hours")
-        await _person(update, context, group, member, today, zone)
+        await _person(inv, member, today, zone)
         return
     if word is None and message is not None and message.reply_to_message is not None:
         member = await named_person(context, group, message, None)
         if member is not None:
-            await _person(update, context, group, member, today, zone)
+            await _person(inv, member, today, zone)
             return
     if choice == "me":
         assert context.member is not None
-        await _person(update, context, group, context.member, today, zone)
+        await _person(inv, context.member, today, zone)
         return
     if choice == "month":
         period, heading = month_period(today.year, today.month, zone), _month(t, today)
@@ -94,16 +90,15 @@ async def hours_command(update: Update, context: Ctx) -> None:
     async with context.read() as session:
         board = await store.board(session, group.id, period, now)
     for chunk in render_board(t, heading, board):
-        await reply(update, context, chunk)
+        await inv.reply(chunk)
 
 
 def _month(t: Translator, day: date) -> Html:
     return t("hours.title_month", year=day.year, month=day.month)
 
 
-async def _person(
-    update: Update, context: Ctx, group: Group, member: Member, today: date, zone: ZoneInfo
-) -> None:
+async def _person(inv: Invocation, member: Member, today: date, zone: ZoneInfo) -> None:
+    group, context = inv.group, inv.context
     periods = [
         month_period(today.year, today.month, zone),
         year_period(today.year, zone),
@@ -113,4 +108,4 @@ async def _person(
         month, year, ever = await store.person_minutes(
             session, group.id, member.user_id, periods, context.clock.now()
         )
-    await reply(update, context, render_person(context.t, member.display_name, month, year, ever))
+    await inv.reply(render_person(inv.t, member.display_name, month, year, ever))

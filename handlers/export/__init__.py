@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers.commands import CommandSpec, add
+from handlers.commands import add_commands, command
 from handlers.export.commands import export_command
-from handlers.invocation import register_command
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /export."""
-    add(app, CommandSpec("export", "group", admin=True, section="inspections"))
-    register_command(app, "export", export_command)
+    add_commands(app, command("export", "group", export_command, admin=True, section="inspections"))

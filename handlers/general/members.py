@@ -8,11 +8,12 @@ from telegram.constants import ChatType
 from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from domain.errors import UsageError
-from handlers.commands import CommandSpec, add
-from handlers.common import command, deep_link, reply, require_group
+from handlers.commands import add_commands, command
+from handlers.common import deep_link, reply
 from handlers.context import Ctx
 from handlers.general.views import render_roster, short_help
 from handlers.i18n import Html, escape, for_language
+from handlers.invocation import Invocation
 from handlers.keyboards import open_private_chat
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
@@ -23,19 +24,19 @@ from storage.models import full_name
 from storage.topic_reads import claimed_by
 
 
-async def members(update: Update, context: Ctx) -> None:
+async def members(inv: Invocation) -> None:
     """The group's roster: each person's role, topics held, open issues assigned and
     volunteer hours."""
-    group = require_group(update, context)
-    if context.args:
+    group, context = inv.group, inv.context
+    if inv.args:
         raise UsageError("members")
     async with context.read() as session:
         rows = await roster(session, group.id)
         topics = await claimed_by(session, group.id)
         issues = await open_assigned(session, group.id)
         minutes = await minutes_by_person(session, group.id, context.clock.now())
-    for chunk in render_roster(context.t, rows, topics, issues, minutes):
-        await reply(update, context, chunk)
+    for chunk in render_roster(inv.t, rows, topics, issues, minutes):
+        await inv.reply(chunk)
 
 
 async def new_members(update: Update, context: Ctx) -> None:
@@ -119,8 +120,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /members and the join/leave/bot-membership handlers."""
-    add(app, CommandSpec("members", "group"))
-    app.add_handler(command("members", members))
+    add_commands(app, command("members", "group", members, grouped=False))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, new_members))
     app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left))
     app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -5,27 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Update
 from telegram.ext import Application
 
-from domain.errors import InvalidValue, UsageError
+from domain.errors import InvalidValue, PrivateOnly, UsageError
 from domain.parsing import parse_date
 from domain.text import LIMITS, clean_line, has_newline, is_blank
-from handlers.commands import CommandSpec, add
-from handlers.common import args_text, command, reply, require_private
+from handlers.commands import add_commands, command
 from handlers.context import Ctx
 from handlers.general.views import render_profile
 from handlers.i18n import Html
+from handlers.invocation import Invocation
 from storage.members import groups_of, set_party_joined, set_real_name
 
 PARTY_FOUNDED = date(1921, 7, 23)
 MAX_NAME = LIMITS["name"]
 
 
-def _name_argument(update: Update) -> str:
+def _name_argument(inv: Invocation) -> str:
     """What follows ``/profile name`` as typed (line breaks kept, so they can be refused);
     empty when only invisible characters were given."""
-    message = update.effective_message
+    message = inv.message
     text = message.text if message is not None and message.text else ""
     parts = text.split(None, 2)
     value = parts[2].strip() if len(parts) > 2 else ""
@@ -37,18 +36,20 @@ def _today(context: Ctx) -> date:
     return now.astimezone(ZoneInfo(context.config.bot.timezone)).date()
 
 
-async def profile(update: Update, context: Ctx) -> None:
+async def profile(inv: Invocation) -> None:
     """Shows the profile; ``/profile name 张三`` and ``/profile joined 2008-07-01`` set it."""
-    require_private(update)
+    if not inv.private:
+        raise PrivateOnly()
+    context = inv.context
     member = context.member
     assert member is not None
-    args = context.args or []
+    args = inv.args
     today = _today(context)
     if args:
         field = args[0].lower()
-        value = args_text(context, 1)
+        value = " ".join(args[1:]).strip()
         if field in ("name", "姓名"):
-            value = _name_argument(update)
+            value = _name_argument(inv)
         if not value:
             raise UsageError("profile")
         if field in ("name", "姓名"):
@@ -74,14 +75,13 @@ async def profile(update: Update, context: Ctx) -> None:
         text = Html(
             context.t("profile.saved") + "\n\n" + render_profile(context.t, member, groups, today)
         )
-        await reply(update, context, text)
+        await inv.reply(text)
         return
     async with context.read() as session:
         groups = await groups_of(session, member.user_id)
-    await reply(update, context, render_profile(context.t, member, groups, today))
+    await inv.reply(render_profile(inv.t, member, groups, today))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /profile."""
-    add(app, CommandSpec("profile", "private"))
-    app.add_handler(command("profile", profile))
+    add_commands(app, command("profile", "private", profile, grouped=False))

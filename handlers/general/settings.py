@@ -5,27 +5,27 @@ from __future__ import annotations
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
-from telegram import Update
 from telegram.ext import Application
 
 from domain.config import valid_timezone
 from domain.errors import InvalidValue, UsageError
 from domain.parsing import parse_switch, parse_time
-from handlers.commands import CommandSpec, add
-from handlers.common import command, reply, require_admin
+from handlers.commands import add_commands, command
 from handlers.context import Ctx
 from handlers.general.views import render_settings
 from handlers.i18n import LANGUAGES, Html, for_language
+from handlers.invocation import Invocation
 from storage.groups import get_group, update_settings
 from storage.models import Group
 
 
-async def settings(update: Update, context: Ctx) -> None:
+async def settings(inv: Invocation) -> None:
     """Shows the group's settings; ``/settings <name> <value>`` changes one (admins)."""
-    group = await require_admin(update, context)
-    args = context.args or []
+    group, context = inv.group, inv.context
+    inv.require_admin()
+    args = inv.args
     if not args:
-        await reply(update, context, render_settings(context.t, group, _today(context, group)))
+        await inv.reply(render_settings(inv.t, group, _today(context, group)))
         return
     if len(args) != 2:
         raise UsageError("settings")
@@ -66,7 +66,7 @@ async def settings(update: Update, context: Ctx) -> None:
         )
     t = for_language(fresh.language)
     shown = render_settings(t, fresh, _today(context, fresh))
-    await reply(update, context, Html(t("settings.saved") + "\n\n" + shown))
+    await inv.reply(Html(t("settings.saved") + "\n\n" + shown))
 
 
 def _today(context: Ctx, group: Group) -> date:
@@ -75,5 +75,4 @@ def _today(context: Ctx, group: Group) -> date:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /settings."""
-    add(app, CommandSpec("settings", "group", admin=True))
-    app.add_handler(command("settings", settings))
+    add_commands(app, command("settings", "group", settings, admin=True, grouped=False))

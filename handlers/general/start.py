@@ -10,12 +10,13 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from domain.errors import UsageError
 from domain.text import excerpt
-from handlers.commands import CommandSpec, add
-from handlers.common import command, deep_link, is_group_chat, reply
+from handlers.commands import add_commands, command
+from handlers.common import deep_link, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.features import features_of
 from handlers.general.views import full_help, help_lines, help_text, help_topic, short_help
 from handlers.i18n import Html
+from handlers.invocation import Invocation
 from handlers.keyboards import open_private_chat
 from storage.members import mark_started
 
@@ -31,72 +32,52 @@ def register_payload(
     features_of(app).payloads[prefix] = handler
 
 
-async def start(update: Update, context: Ctx) -> None:
+async def start(inv: Invocation) -> None:
     """Group: registers the group, shows help. Private: welcome or a deep-link action."""
-    t = context.t
-    if is_group_chat(update):
-        text = Html(
-            t("start.group")
-            + "\n\n"
-            + short_help(t, context.features.commands, context.sender_is_admin)
-        )
-        await reply(update, context, text, open_private_chat(t, deep_link(context, "help")))
+    t, context, table = inv.t, inv.context, inv.context.features.commands
+    if not inv.private:
+        text = Html(t("start.group") + "\n\n" + short_help(t, table, inv.is_admin))
+        await inv.reply(text, open_private_chat(t, deep_link(context, "help")))
         return
     if context.member is not None:
         # idempotent, so it does not claim the update: a deep link's handler may
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             await mark_started(session, context.member.user_id, context.clock.now())
-    payload = (context.args or [""])[0]
+    payload = (inv.args or [""])[0]
     if payload == "help":
-        await reply(
-            update,
-            context,
-            Html(t("start.private") + "\n\n" + full_help(t, context.features.commands)),
-        )
+        await inv.reply(Html(t("start.private") + "\n\n" + full_help(t, table)))
         return
     if payload:
         prefix = payload.split("-", 1)[0]
         handler = context.features.payloads.get(prefix)
-        if handler is not None and _PAYLOAD.fullmatch(payload):
-            await handler(update, context, payload)
+        if handler is not None and _PAYLOAD.fullmatch(payload) and inv.update is not None:
+            await handler(inv.update, context, payload)
             return
-        await reply(update, context, t("start.bad_link"))
-    await reply(
-        update,
-        context,
-        Html(
-            t("start.private") + "\n\n" + help_text(t, context.features.commands, "private", False)
-        ),
-    )
+        await inv.reply(t("start.bad_link"))
+    await inv.reply(Html(t("start.private") + "\n\n" + help_text(t, table, "private", False)))
 
 
-async def help_command(update: Update, context: Ctx) -> None:
+async def help_command(inv: Invocation) -> None:
     """The commands this person may use here, in their language: in a group the short
     list and a button to the full help; ``/help 领题`` one section, ``/help claim`` one
     command."""
-    t = context.t
-    if context.args:
-        if len(context.args) != 1:
+    t, table = inv.t, inv.context.features.commands
+    if inv.args:
+        if len(inv.args) != 1:
             raise UsageError("help")
-        table = context.features.commands
-        found = help_topic(table, context.args[0])
+        found = help_topic(table, inv.args[0])
         if found is None:
             raise UsageError("help")
         if isinstance(found, str):
-            await reply(update, context, full_help(t, table, found))
+            await inv.reply(full_help(t, table, found))
         else:
-            await reply(update, context, Html("\n".join(help_lines(t, [found], marked=True))))
+            await inv.reply(Html("\n".join(help_lines(t, [found], marked=True))))
         return
-    if is_group_chat(update):
-        markup = open_private_chat(t, deep_link(context, "help"))
-        await reply(
-            update,
-            context,
-            short_help(t, context.features.commands, context.sender_is_admin),
-            markup,
-        )
+    if not inv.private:
+        markup = open_private_chat(t, deep_link(inv.context, "help"))
+        await inv.reply(short_help(t, table, inv.is_admin), markup)
     else:
-        await reply(update, context, help_text(t, context.features.commands, "private", False))
+        await inv.reply(help_text(t, table, "private", False))
 
 
 async def unknown_command(update: Update, context: Ctx) -> None:
@@ -130,9 +111,11 @@ async def edited_command(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /start and /help."""
-    add(app, CommandSpec("start", "any"), CommandSpec("help", "any"))
-    app.add_handler(command("start", start))
-    app.add_handler(command("help", help_command))
+    add_commands(
+        app,
+        command("start", "any", start, grouped=False),
+        command("help", "any", help_command, grouped=False),
+    )
 
 
 async def stale_button(update: Update, context: Ctx) -> None:

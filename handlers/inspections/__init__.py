@@ -8,7 +8,8 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler
 
 from domain.kinds import PromptKind
-from handlers.commands import CommandSpec, add
+from handlers.commands import add_commands, command
+from handlers.features import Taker
 from handlers.inspections import guided
 from handlers.inspections.lifecycle import (
     FIX_PHOTO_WAIT,
@@ -21,8 +22,7 @@ from handlers.inspections.lifecycle import (
 )
 from handlers.inspections.lists import issue_command, issues_command, on_page_button
 from handlers.inspections.report import on_location, report_command
-from handlers.invocation import register_command
-from handlers.prompts import Taker, add_taker, set_location_fallback
+from handlers.prompts import add_taker, set_location_fallback
 
 PAGE_BUTTON = r"^iss:[A-Za-z0-9]{1,8}:[0-9]{1,6}(:-?[0-9]{1,20})?$"  # which, page[, chat]
 
@@ -32,23 +32,16 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     inspection commands, the page buttons, the wait for "after" photos, and what a
     location does when nothing waits for it."""
     guided.register(app)
-    add(
+    add_commands(
         app,
-        CommandSpec("report", "any", section="inspections"),
-        CommandSpec("issues", "group", section="inspections"),
-        CommandSpec("issue", "group", section="inspections"),
-        CommandSpec("assign", "group", section="inspections"),
-        CommandSpec("fixed", "any", section="inspections"),
-        CommandSpec("verify", "group", admin=True, section="inspections"),
-        CommandSpec("reopen", "group", admin=True, section="inspections"),
+        command("report", "any", report_command, section="inspections", photos=True),
+        command("issues", "group", issues_command, section="inspections"),
+        command("issue", "group", issue_command, section="inspections"),
+        command("assign", "group", assign_command, section="inspections"),
+        command("fixed", "any", fixed_command, section="inspections", photos=True),
+        command("verify", "group", verify_command, admin=True, section="inspections"),
+        command("reopen", "group", reopen_command, admin=True, section="inspections"),
     )
-    register_command(app, "report", report_command, photos=True)
-    register_command(app, "issues", issues_command)
-    register_command(app, "issue", issue_command)
-    register_command(app, "assign", assign_command)
-    register_command(app, "fixed", fixed_command, photos=True)
-    register_command(app, "verify", verify_command)
-    register_command(app, "reopen", reopen_command)
     app.add_handler(CallbackQueryHandler(on_page_button, pattern=PAGE_BUTTON))
     fix = Taker(
         photo=fix_photo, album=fix_album, expires=FIX_PHOTO_WAIT, cancelled="issue.fix_cancelled"

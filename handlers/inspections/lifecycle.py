@@ -14,6 +14,7 @@ from domain.kinds import PromptKind, Subject
 from domain.parsing import future_date, parse_int
 from handlers.common import is_admin
 from handlers.context import Ctx
+from handlers.features import AlbumSent
 from handlers.inspections.views import (
     local_day,
     where_text,
@@ -24,7 +25,6 @@ from handlers.invocation import (
 )
 from handlers.media import kick_downloads
 from handlers.people import named_person
-from handlers.prompts import AlbumSent
 from storage import issues as store
 from storage.members import get_member
 from storage.models import Group, Issue

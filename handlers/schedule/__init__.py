@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers.commands import CommandSpec, add
-from handlers.invocation import register_command
+from handlers.commands import add_commands, command
 from handlers.schedule.commands import briefing_command
 from handlers.schedule.sweep import register_jobs
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /briefing and the minute sweep."""
-    add(app, CommandSpec("briefing", "any", section="briefing"))
-    register_command(app, "briefing", briefing_command)
+    add_commands(app, command("briefing", "any", briefing_command, section="briefing"))
     register_jobs(app)

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers.commands import CommandSpec, add
+from handlers.commands import add_commands, command
 from handlers.context import BotData
-from handlers.invocation import register_command
 from handlers.summary.commands import summary_command
 from handlers.summary.delivery import KIND, report_file
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /summary and the maker of the reports the scheduler sends."""
-    add(app, CommandSpec("summary", "any", admin=True, section="briefing"))
-    register_command(app, "summary", summary_command)
+    add_commands(app, command("summary", "any", summary_command, admin=True, section="briefing"))
     data: BotData = app.bot_data
     data.documents[KIND] = report_file

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers.commands import CommandSpec, add
-from handlers.common import command
-from handlers.invocation import register_command
+from handlers.commands import add_commands, command
 from handlers.topics.commands import (
     claim_command,
     milestone_command,
@@ -30,30 +28,19 @@ from handlers.topics.results import (
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install the topic commands and buttons."""
-    add(
+    add_commands(
         app,
-        CommandSpec("newtopic", "group", admin=True, section="topics"),
-        CommandSpec("topics", "group", section="topics"),
-        CommandSpec("topic", "group", section="topics"),
-        CommandSpec("claim", "group", section="topics"),
-        CommandSpec("release", "group", section="topics"),
-        CommandSpec("milestone", "group", section="topics"),
-        CommandSpec("progress", "any", section="topics"),
-        CommandSpec("done", "any", section="topics"),
-        CommandSpec("approve", "group", admin=True, section="topics"),
-        CommandSpec("reject", "group", admin=True, section="topics"),
-        CommandSpec("wall", "group", section="topics"),
+        command("newtopic", "group", newtopic, admin=True, section="topics"),
+        command("topics", "group", topics_command, section="topics", grouped=False),
+        command("topic", "group", topic_command, section="topics"),
+        command("claim", "group", claim_command, section="topics"),
+        command("release", "group", release_command, section="topics"),
+        command("milestone", "group", milestone_command, section="topics"),
+        command("progress", "any", progress_command, section="topics", photos=True),
+        command("done", "any", done_command, section="topics", photos=True),
+        command("approve", "group", approve_command, admin=True, section="topics"),
+        command("reject", "group", reject_command, admin=True, section="topics"),
+        command("wall", "group", wall_command, section="topics", grouped=False),
     )
-    register_command(app, "newtopic", newtopic)
-    app.add_handler(command("topics", topics_command))
-    register_command(app, "topic", topic_command)
-    register_command(app, "claim", claim_command)
-    register_command(app, "release", release_command)
-    register_command(app, "milestone", milestone_command)
-    register_command(app, "progress", progress_command, photos=True)
-    register_command(app, "done", done_command, photos=True)
-    register_command(app, "approve", approve_command)
-    register_command(app, "reject", reject_command)
-    app.add_handler(command("wall", wall_command))
     app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:[0-9]{1,12}(:list)?$"))
     app.add_handler(CallbackQueryHandler(on_rate_button, pattern=r"^rate:[0-9]{1,12}:[1-5]$"))

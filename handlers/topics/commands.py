@@ -21,7 +21,7 @@ from domain.parsing import (
     parse_int,
     parse_newtopic,
 )
-from handlers.common import reply, require_group
+from handlers.common import require_group
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator
 from handlers.invocation import Invocation
@@ -68,14 +68,14 @@ async def newtopic(inv: Invocation) -> None:
     await inv.announce(text, InlineKeyboardMarkup([[claim_button(t, topic.number)]]))
 
 
-async def topics_command(update: Update, context: Ctx) -> None:
+async def topics_command(inv: Invocation) -> None:
     """The group's topics by status, with Claim buttons."""
-    group = require_group(update, context)
-    if context.args:
+    group = inv.group
+    if inv.args:
         raise UsageError("topics")
-    chunks, markup = await _list(context, group)
+    chunks, markup = await _list(inv.context, group)
     for index, chunk in enumerate(chunks):
-        await reply(update, context, chunk, markup if index == len(chunks) - 1 else None)
+        await inv.reply(chunk, markup if index == len(chunks) - 1 else None)
 
 
 async def _list(context: Ctx, group: Group) -> tuple[list[Html], InlineKeyboardMarkup | None]:

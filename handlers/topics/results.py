@@ -17,7 +17,7 @@ from domain.parsing import (
     parse_percent,
     progress_bar,
 )
-from handlers.common import CAPTION, fit, reply, require_group, split_message
+from handlers.common import CAPTION, fit, require_group, split_message
 from handlers.context import Ctx
 from handlers.i18n import for_person
 from handlers.invocation import Invocation, announce_with_photos
@@ -183,16 +183,16 @@ async def _close_rating(inv: Invocation, topic: Topic) -> None:
             )
 
 
-async def wall_command(update: Update, context: Ctx) -> None:
+async def wall_command(inv: Invocation) -> None:
     """The results wall: done topics with result, claimants, rating and first photo."""
-    group = require_group(update, context)
-    if context.args:
+    group, context = inv.group, inv.context
+    if inv.args:
         raise UsageError("wall")
     async with context.read() as session:
         entries = await topic_reads.wall(session, group.id)
-    t = context.t
+    t = inv.t
     if not entries:
-        await reply(update, context, t("wall.empty"))
+        await inv.reply(t("wall.empty"))
         return
     lines = [t("wall.title", count=len(entries))]
     for entry in entries:
@@ -210,7 +210,7 @@ async def wall_command(update: Update, context: Ctx) -> None:
             )
         )
     for chunk in split_message(lines):
-        await reply(update, context, chunk)
+        await inv.reply(chunk)
     photos = [(e.topic, e.first_photo) for e in entries if e.first_photo is not None][:10]
     if len(photos) == 1:
         topic, photo = photos[0]
