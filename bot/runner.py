@@ -15,7 +15,9 @@ from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller, WebhookServer
 from bot.parking import DatabaseParking
 from domain.config import Config
-from handlers.registry import record_processed
+from handlers.context import BotData
+from storage.outbox import release, settle
+from storage.updates import record_updates
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +132,26 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
         log.error("stopped: Telegram refused the token (check telegram.token)")
         return 2
     return 0
+
+
+async def record_processed(app: VanguardApp) -> None:
+    """Write the ids that :func:`mark_processed` kept, and settle the stand-ins of the
+    answers that went out (one statement each for all of them); on failure they are
+    kept for the next call."""
+    data: BotData = app.bot_data
+    if not (data.unrecorded or data.answered or data.owed) or data.db is None:
+        return
+    ids, data.unrecorded = data.unrecorded, []
+    answered, data.answered = data.answered, []
+    owed, data.owed = data.owed, []
+    try:
+        async with data.db.transaction() as session:
+            await record_updates(session, ids, data.clock.now())
+            await settle(session, answered, data.clock.now())
+            await release(session, owed)
+    except BaseException:
+        data.unrecorded = ids + data.unrecorded
+        data.answered = answered + data.answered
+        data.owed = owed + data.owed
+        raise
+    data.outbox_sending.difference_update(answered + owed)

@@ -203,7 +203,7 @@ async def sweep_albums(context: Ctx) -> None:
         waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
     for chat_id, media_group_id in waiting:
         await finish_album_command(context, chat_id, media_group_id)
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         await drop_album_parts(session, now - ALBUM_PART_TTL)
 
 

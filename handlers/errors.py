@@ -17,10 +17,10 @@ from telegram.ext import Application
 
 from domain.errors import DuplicateUpdate, InvalidValue, PrivateOnly, UsageError, UserError
 from domain.text import excerpt
-from handlers.common import deep_link, reply
+from handlers.common import reply
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
-from handlers.keyboards import open_private_chat
+from handlers.private import help_button
 from storage.groups import get_group, migrate_group
 from storage.updates import record_update
 
@@ -70,7 +70,7 @@ async def _mark_answered(update: Update, context: Ctx) -> None:
     """Record the update as processed, though nothing was written: its redelivery is then
     dropped by the registry step, so a refusal or an apology is given once."""
     try:
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             await record_update(session, update.update_id, context.clock.now())
     except Exception as exc:  # the database may be what failed
         log.warning("could not record update %s as answered: %s", update.update_id, exc)
@@ -83,7 +83,7 @@ async def on_error(update: object, context: Ctx) -> None:
         log.info("%s; nothing written twice", error)
         return
     if isinstance(error, ChatMigrated) and isinstance(update, Update) and update.effective_chat:
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             await migrate_group(
                 session, update.effective_chat.id, error.new_chat_id, context.clock.now()
             )
@@ -106,7 +106,7 @@ async def on_error(update: object, context: Ctx) -> None:
     t = await translator_for(update, context)
     markup = None
     if isinstance(error, PrivateOnly):
-        markup = open_private_chat(t, deep_link(context, "help"))
+        markup = help_button(context, t)
     if isinstance(error, UserError):
         text = render_user_error(t, error)
     else:

@@ -28,7 +28,7 @@ async def download_pending(context: Ctx) -> None:
     media_dir = context.config.media.dir
     tried: set[int] = set()  # a failure waits for the next run, not a tight loop
     while True:
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             batch = await pending_downloads(session, exclude=tried)
         if not batch:
             return
@@ -43,10 +43,10 @@ async def download_pending(context: Ctx) -> None:
                 await file.download_to_drive(target)
             except (TelegramError, OSError, ValueError) as exc:
                 log.warning("download of photo %s failed: %s", photo.id, exc)
-                async with context.db.transaction() as session:
+                async with context.write_unclaimed() as session:
                     await mark_download_failed(session, photo.id, str(exc))
                 continue
-            async with context.db.transaction() as session:
+            async with context.write_unclaimed() as session:
                 await mark_downloaded(session, photo.id, str(target))
 
 

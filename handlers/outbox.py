@@ -103,7 +103,7 @@ async def send_later(session: AsyncSession, context: Ctx, message: Outgoing) -> 
 async def deliver_now(context: Ctx, ids: list[int]) -> None:
     """Send these messages now, in order (the ones another sender has taken are left to
     it)."""
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         taken = await lease(session, ids, context.clock.now())
     for message in taken:
         context.bot_data.outbox_sending.add(message.id)
@@ -119,13 +119,13 @@ async def deliver(context: Ctx) -> None:
     now = context.clock.now()
     if data.outbox_sending and time.monotonic() - data.outbox_renewed_at >= RENEW.total_seconds():
         data.outbox_renewed_at = time.monotonic()
-        async with context.db.transaction() as session:  # still ours: not due elsewhere
+        async with context.write_unclaimed() as session:  # still ours: not due elsewhere
             await renew(session, set(data.outbox_sending), now)
     async with context.read() as session:  # most sweeps find nothing: no write lock
         ids = await due_ids(session, now, BATCH, data.outbox_sending)
     if not ids:
         return
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         taken = await lease(session, ids, now)
     for message in taken:
         data.outbox_sending.add(message.id)
@@ -136,7 +136,7 @@ async def _send(context: Ctx, message: OutboxMessage) -> None:
     """Send one message and record how it went."""
     try:
         outcome = await _attempt(context, message)
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             await outcome(session)
     except Exception:  # the database failed: the lease runs out and it is tried again
         log.exception("outbox message %s: its outcome could not be recorded", message.id)

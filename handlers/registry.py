@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 from domain.text import clean_line
-from handlers.context import BotData, Ctx
+from handlers.context import Ctx
 from handlers.i18n import for_language, language_from_code
 from storage.groups import GroupDefaults, ensure_group, get_group, migrate_group
 from storage.members import (
@@ -28,9 +28,8 @@ from storage.members import (
     touch_membership,
 )
 from storage.models import Group, Member
-from storage.outbox import release, settle
 from storage.registry import Known, known
-from storage.updates import prune_stale, record_updates
+from storage.updates import prune_stale
 
 LAST = 100  # the handler group that runs after every feature
 ADMINS_RETRY = timedelta(minutes=1)  # after a failed admin-list read
@@ -89,7 +88,7 @@ async def register_update(update: Update, context: Ctx) -> None:
     elif chat.type == ChatType.PRIVATE and user is not None and not user.is_bot:
         context.member = seen.member
         if seen.member is None or _changed(seen.member, person(user)):
-            async with context.db.transaction() as session:
+            async with context.write_unclaimed() as session:
                 context.member = await ensure_member(session, person(user), now)
         context.t = for_language(language_from_code(user.language_code))
 
@@ -141,7 +140,7 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
         or (sender is not None and (seen.member is None or _changed(seen.member, sender)))
         or (sender is not None and not seen.membership_is_fresh(now))
     ):
-        async with context.db.transaction() as session:
+        async with context.write_unclaimed() as session:
             if message is not None and message.migrate_to_chat_id:
                 await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
                 return
@@ -192,7 +191,7 @@ async def refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | N
         for a in admins
         if isinstance(a, ChatMemberOwner | ChatMemberAdministrator) and not a.user.is_bot
     ]
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         fresh = await get_group(session, group.chat_id)
         if fresh is None:
             return None
@@ -203,7 +202,7 @@ async def refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | N
 async def mark_processed(update: Update, context: Ctx) -> None:
     """After every handler: an update that wrote nothing (a list, a hint, a refusal
     shown without an exception) is recorded too, so its redelivery is silent. The ids
-    are kept until :func:`record_processed` writes them in one go, which the delivery
+    are kept until ``bot.runner.record_processed`` writes them in one go, which the delivery
     does before it tells Telegram that the updates are done."""
     if not context.claimed:
         context.bot_data.unrecorded.append(update.update_id)
@@ -212,32 +211,9 @@ async def mark_processed(update: Update, context: Ctx) -> None:
         context.bot_data.answered.append(owed)
 
 
-async def record_processed(app: Application) -> None:  # type: ignore[type-arg]
-    """Write the ids that :func:`mark_processed` kept, and settle the stand-ins of the
-    answers that went out (one statement each for all of them); on failure they are
-    kept for the next call."""
-    data: BotData = app.bot_data
-    if not (data.unrecorded or data.answered or data.owed) or data.db is None:
-        return
-    ids, data.unrecorded = data.unrecorded, []
-    answered, data.answered = data.answered, []
-    owed, data.owed = data.owed, []
-    try:
-        async with data.db.transaction() as session:
-            await record_updates(session, ids, data.clock.now())
-            await settle(session, answered, data.clock.now())
-            await release(session, owed)
-    except BaseException:
-        data.unrecorded = ids + data.unrecorded
-        data.answered = answered + data.answered
-        data.owed = owed + data.owed
-        raise
-    data.outbox_sending.difference_update(answered + owed)
-
-
 async def housekeeping(context: Ctx) -> None:
     """Hourly: prune old processed-update ids, abandoned picks and drafts."""
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         await prune_stale(session, context.clock.now())
 
 

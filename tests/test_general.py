@@ -376,7 +376,7 @@ async def test_deep_link_payloads_reach_the_registered_feature(
     harness: Harness, cast: Cast
 ) -> None:
     from handlers.common import reply
-    from handlers.general import start as start_module
+    from handlers.private import register_payload
 
     seen: list[str] = []
 
@@ -384,7 +384,7 @@ async def test_deep_link_payloads_reach_the_registered_feature(
         seen.append(payload)
         await reply(update, context, "签到成功")
 
-    start_module.register_payload(harness.app, "demo", on_payload)
+    register_payload(harness.app, "demo", on_payload)
     chat = cast.worker.private()
     await chat.start("demo-g1-e2")
     assert "签到成功" in await chat.next_reply()
@@ -412,7 +412,7 @@ def test_two_applications_keep_their_own_registrations() -> None:
     from bot.app import build_application
     from domain.config import Config, Secret, TelegramConfig
     from handlers.features import features_of
-    from handlers.general.start import register_payload
+    from handlers.private import register_payload
 
     config = Config(telegram=TelegramConfig(token=Secret("1:" + "a" * 20)))
     first, second = build_application(config), build_application(config)

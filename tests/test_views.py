@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from domain.kinds import IssueEventKind, IssueStatus, TopicEventKind, TopicStatus
 from handlers.events import views as event_views
 from handlers.i18n import for_language
-from handlers.inspections.views import issue_line, render_issue, where_text
+from handlers.inspections.views import issue_line, render_issue
+from handlers.places import where_text
 from handlers.topics.keyboards import claim_keyboard
 from handlers.topics.views import milestone_lines, render_detail, render_list
 from storage.hours import BoardLine

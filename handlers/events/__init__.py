@@ -35,7 +35,7 @@ from handlers.events.commands import (
 from handlers.events.hours import hours_command
 from handlers.events.keyboards import SIGNUP_BUTTON
 from handlers.features import Taker
-from handlers.general.start import register_payload
+from handlers.private import register_payload
 from handlers.prompts import add_album_reply_taker, add_reply_taker, add_taker
 
 CHECKIN_WAIT = timedelta(hours=12)  # a check-in prompt nobody came back to is forgotten

@@ -33,11 +33,12 @@ from domain.kinds import CheckinMethod, PromptKind
 from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
 from handlers.events.commands import Transaction, photo_reply
-from handlers.events.keyboards import link_button, location_keyboard
+from handlers.events.keyboards import location_keyboard
 from handlers.events.notify import checkin_url, refresh_soon
 from handlers.features import AlbumSent
 from handlers.i18n import Translator
 from handlers.invocation import Invocation, run_safely
+from handlers.private import link_button
 from storage import events as store
 from storage.groups import get_group
 from storage.members import group_member

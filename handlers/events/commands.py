@@ -23,12 +23,10 @@ from domain.kinds import SignupStatus, Subject
 from domain.parsing import ArgumentError, check_future, parse_switch
 from handlers.common import deep_link, reply, require_group
 from handlers.context import Ctx
-from handlers.events.keyboards import link_button
 from handlers.events.notify import (
     announcement_markup,
     private_notice,
     refresh_soon,
-    unreachable,
 )
 from handlers.events.views import (
     announcement,
@@ -40,6 +38,7 @@ from handlers.i18n import Html, Translator, for_language, for_person, plain_text
 from handlers.invocation import Invocation
 from handlers.media import kick_downloads
 from handlers.outbox import send_later
+from handlers.private import start_bot_button, unreachable
 from storage import events as store
 from storage.members import get_member
 from storage.models import Event, Group, Member
@@ -161,7 +160,7 @@ async def event_command(inv: Invocation) -> None:
     for index, chunk in enumerate(chunks):
         sent = await inv.reply(chunk, markup if index == len(chunks) - 1 else None)
     if markup is not None and event.announce_message_id is None:
-        async with inv.context.db.transaction() as session:
+        async with inv.context.write_unclaimed() as session:
             await store.set_announcement(session, event.id, sent.message_id)
     shown = photos[-MAX_SHOWN_PHOTOS:]
     try:
@@ -245,7 +244,7 @@ async def _send_qr(inv: Invocation, number: int) -> None:
             raise
         await inv.reply(
             t("event.qr_start_first", number=event.number),
-            link_button(t, "button.start_bot", deep_link(inv.context, "help")),
+            start_bot_button(inv.context, t),
         )
         return
     if not inv.private:

@@ -29,11 +29,6 @@ def signup_keyboard(t: Translator, number: int, checkin_url: str | None) -> Inli
     return InlineKeyboardMarkup(rows)
 
 
-def link_button(t: Translator, key: str, url: str) -> InlineKeyboardMarkup:
-    """One button that opens the private chat through a deep link."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t.plain(key), url=url)]])
-
-
 def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:
     """The private-chat keyboard whose one button sends the phone's location."""
     return ReplyKeyboardMarkup(

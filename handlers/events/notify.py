@@ -9,19 +9,19 @@ import logging
 import time
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import JobQueue
 
 from domain.kinds import BULK_SEND
 from handlers.common import deep_link, fit
 from handlers.context import Ctx
-from handlers.events.keyboards import link_button, signup_keyboard
+from handlers.events.keyboards import signup_keyboard
 from handlers.events.views import announcement
 from handlers.i18n import Html, Translator, escape, for_language
 from handlers.outbox import outgoing
+from handlers.private import start_bot_button
 from storage import events as store
 from storage.groups import get_group
-from storage.members import mark_unreachable
 from storage.models import Event, Group, Member
 from storage.outbox import Outgoing
 
@@ -98,19 +98,6 @@ async def refresh_announcement(context: Ctx) -> None:
         log.warning("announcement of event %s not edited: %s", event_id, error)
 
 
-async def unreachable(context: Ctx, user_id: int, error: TelegramError) -> bool:
-    """Whether ``error`` says the bot may not write to the person (they never pressed
-    Start, or blocked it); if so it is remembered (until they press Start)."""
-    gone = isinstance(error, Forbidden) or (
-        isinstance(error, BadRequest) and "chat not found" in error.message.lower()
-    )
-    if gone:
-        log.info("cannot write to %s privately: %s", user_id, error.message)
-        async with context.db.transaction() as session:
-            await mark_unreachable(session, user_id, context.clock.now())
-    return gone
-
-
 def private_notice(
     context: Ctx, group: Group, member: Member, text: Html, fallback_key: str
 ) -> Outgoing:
@@ -125,7 +112,7 @@ def private_notice(
     note = outgoing(
         group.chat_id,
         Html(t(fallback_key, who=mention) + "\n" + t("private.unreachable_hint")),
-        link_button(t, "button.start_bot", deep_link(context, "help")),
+        start_bot_button(context, t),
         group_id=group.id,
     )
     if not member.reachable:

@@ -5,55 +5,24 @@ localised Telegram HTML; no Telegram calls."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from domain.events import hours_text
 from domain.kinds import SignupStatus
 from handlers.common import split_message
+from handlers.event_lines import (
+    TYPE_ICONS,
+    counts_text,
+    list_line,
+    local_time,
+    type_text,
+    when_text,
+)
 from handlers.i18n import Html, Translator
 from storage.hours import BoardLine
 from storage.models import Event, EventSignup, Group, Member
 
-TYPE_ICONS = {
-    "lesson": "📕",
-    "talk": "💬",
-    "study": "📚",
-    "volunteer": "🤝",
-    "visit": "🏛",
-    "meeting": "🗳",
-}
 MAX_NAMES = 60  # people named in one list of the detail
 MAX_ATTENDANCE = 80  # people with a line of their own on the attendance sheet
-
-
-def type_text(t: Translator, kind: str) -> str:
-    """The event type's name: 志愿服务, party lesson, …"""
-    return t.plain(f"event.type.{kind}")
-
-
-def _local(moment: datetime, group: Group) -> datetime:
-    return moment.astimezone(ZoneInfo(group.timezone))
-
-
-def when_text(t: Translator, group: Group, event: Event) -> str:
-    """``2026-03-12 周四 09:00–11:30`` in the group's time zone."""
-    start, end = _local(event.starts_at, group), _local(event.ends_at, group)
-    weekday = t.plain(f"weekday.{start.weekday()}")
-    text = f"{start:%Y-%m-%d} {weekday} {start:%H:%M}"
-    if event.end_given:
-        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {end:%Y-%m-%d %H:%M}"
-    return text
-
-
-def counts_text(t: Translator, event: Event) -> Html:
-    """``已报名 5/12 · 候补 1`` (no limit: ``已报名 5``)."""
-    if event.cap is None:
-        text = t("event.count_open", joined=event.joined_count)
-    else:
-        text = t("event.count_cap", joined=event.joined_count, cap=event.cap)
-    if event.waiting_count:
-        text = Html(text + t("event.count_waiting", waiting=event.waiting_count))
-    return text
 
 
 def headline(t: Translator, event: Event) -> Html:
@@ -80,22 +49,6 @@ def announcement(t: Translator, group: Group, event: Event, checked_in: int, now
     else:
         lines.append(t("event.announce_hint", number=event.number))
     return Html("\n".join(lines))
-
-
-def list_line(t: Translator, group: Group, event: Event, attended: int | None = None) -> Html:
-    """One event in /events: number, type, title, when, count (past: attendance)."""
-    if attended is None:
-        count = counts_text(t, event)
-    else:
-        count = t("event.attended", attended=attended, joined=event.joined_count)
-    return t(
-        "event.line",
-        icon=TYPE_ICONS.get(event.kind, "📌"),
-        number=event.number,
-        title=event.title,
-        when=when_text(t, group, event),
-        count=count,
-    )
 
 
 def render_list(
@@ -174,7 +127,7 @@ def checkin_how(t: Translator, event: Event) -> str:
 
 
 def _time(moment: datetime | None, group: Group) -> str:
-    return _local(moment, group).strftime("%H:%M") if moment is not None else "—"
+    return local_time(moment, group).strftime("%H:%M") if moment is not None else "—"
 
 
 def render_attendance(

@@ -17,9 +17,10 @@ from pathlib import Path
 from telegram import Update
 
 from domain.errors import Refused, UsageError
+from handlers.days import local_day
 from handlers.export import sheets
+from handlers.files import send_file
 from handlers.i18n import Translator, for_language
-from handlers.inspections.views import local_day
 from handlers.invocation import Invocation
 from storage import hours as hours_store
 from storage import issue_reads
@@ -121,23 +122,6 @@ def _slots(inv: Invocation) -> asyncio.Semaphore:
     if data.export_slots is None:
         data.export_slots = asyncio.Semaphore(MAX_EXPORTS)
     return data.export_slots
-
-
-async def send_file(
-    inv: Invocation,
-    t: Translator,
-    path: Path,
-    size: int,
-    caption: str,
-    too_big: str = "export.too_big",
-) -> None:
-    """Send the file, or say why not (past Telegram's 50 MB: ``too_big``, the reply
-    naming the file kept on the server)."""
-    if size > inv.context.bot_data.upload_limit:
-        await inv.reply(t(too_big, size=f"{size / 1024 / 1024:.0f}", name=path.name))
-        return
-    with path.open("rb") as file:
-        await inv.context.bot.send_document(inv.chat_id, file, filename=path.name, caption=caption)
 
 
 def for_group(inv: Invocation) -> Translator:

@@ -7,20 +7,19 @@ register of 100,000 issues needs little memory; the handler sends that file.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from domain.roads import RoadPlace
+from handlers.cells import safe_cell, safe_text
 from handlers.i18n import Translator
 from storage.issue_reads import IssueDetail
 from storage.models import Event, EventSignup, Member, Topic
@@ -79,34 +78,6 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> str:
 def _name(people: dict[int, Member], user_id: int | None) -> str:
     member = people.get(user_id or 0)
     return member.display_name if member else ""
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-
-
-def safe_text(value: str) -> str:
-    """Text as a spreadsheet cell may hold it: characters Excel (or XML) refuses removed."""
-    return _NOT_XML.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
-
-
-def safe_cell(sheet: Any, value: object, wrap: Alignment) -> object:
-    """A value as a streamed sheet's cell holds it: text cleaned of what Excel refuses,
-    and text that starts like a formula (``=``, ``+``, ``-``, ``@``) kept as text with
-    Excel's quote prefix; text with line breaks wrapped."""
-    if not isinstance(value, str):
-        return value
-    text = safe_text(value)
-    if not text.startswith(FORMULA_STARTS) and "\n" not in text:
-        return text
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    cell.alignment = wrap
-    return cell
 
 
 class Register:

@@ -9,12 +9,12 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from domain.errors import UsageError
 from handlers.commands import add_commands, command
-from handlers.common import deep_link, reply
+from handlers.common import reply
 from handlers.context import Ctx
 from handlers.general.views import render_roster, short_help
 from handlers.i18n import Html, escape, for_language
 from handlers.invocation import Invocation
-from handlers.keyboards import open_private_chat
+from handlers.private import help_button
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
 from storage.hours import minutes_by_person
@@ -60,7 +60,7 @@ async def new_members(update: Update, context: Ctx) -> None:
         update,
         context,
         context.t("members.welcome", names=Html(names)),
-        open_private_chat(context.t, deep_link(context, "help")),
+        help_button(context, context.t),
     )
 
 
@@ -114,7 +114,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
         t = for_language(group.language)
         text = Html(t("start.group") + "\n\n" + short_help(t, context.features.commands, False))
         await context.bot.send_message(
-            change.chat.id, text, reply_markup=open_private_chat(t, deep_link(context, "help"))
+            change.chat.id, text, reply_markup=help_button(context, t)
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
@@ -11,25 +10,15 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from domain.errors import UsageError
 from domain.text import excerpt
 from handlers.commands import add_commands, command
-from handlers.common import deep_link, is_group_chat, reply
+from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
-from handlers.features import features_of
 from handlers.general.views import full_help, help_lines, help_text, help_topic, short_help
 from handlers.i18n import Html
 from handlers.invocation import Invocation
-from handlers.keyboards import open_private_chat
+from handlers.private import help_button
 from storage.members import mark_started
 
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def register_payload(
-    app: Application,  # type: ignore[type-arg]
-    prefix: str,
-    handler: Callable[[Update, Ctx, str], Awaitable[None]],
-) -> None:
-    """Let a feature act on ``/start <prefix>-<rest>`` deep links (e.g. check-in)."""
-    features_of(app).payloads[prefix] = handler
 
 
 async def start(inv: Invocation) -> None:
@@ -37,7 +26,7 @@ async def start(inv: Invocation) -> None:
     t, context, table = inv.t, inv.context, inv.context.features.commands
     if not inv.private:
         text = Html(t("start.group") + "\n\n" + short_help(t, table, inv.is_admin))
-        await inv.reply(text, open_private_chat(t, deep_link(context, "help")))
+        await inv.reply(text, help_button(context, t))
         return
     if context.member is not None:
         # idempotent, so it does not claim the update: a deep link's handler may
@@ -74,7 +63,7 @@ async def help_command(inv: Invocation) -> None:
             await inv.reply(Html("\n".join(help_lines(t, [found], marked=True))))
         return
     if not inv.private:
-        markup = open_private_chat(t, deep_link(inv.context, "help"))
+        markup = help_button(inv.context, t)
         await inv.reply(short_help(t, table, inv.is_admin), markup)
     else:
         await inv.reply(help_text(t, table, "private", False))

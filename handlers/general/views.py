@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from domain.events import hours_text
-from domain.workdays import covers
 from handlers.commands import SECTIONS, CommandSpec, visible
 from handlers.common import (
     split_message,
 )
+from handlers.days import calendar_note
 from handlers.i18n import Html, Translator, language_from_code
 from storage.models import Group, Member, Membership
 
@@ -145,14 +145,6 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
         groups=t.plain("list.separator").join(g.title for g in groups)
         or t.plain("profile.no_groups"),
     )
-
-
-def calendar_note(t: Translator, group: Group, today: date) -> Html | None:
-    """A warning when workdays are on and the holiday calendar does not cover this
-    year (Monday–Friday is used)."""
-    if group.workdays_only and not covers(today.year):
-        return t("settings.calendar_uncovered", year=today.year)
-    return None
 
 
 def render_settings(t: Translator, group: Group, today: date) -> Html:

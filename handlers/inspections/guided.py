@@ -35,9 +35,9 @@ from handlers.common import reply
 from handlers.context import Ctx
 from handlers.errors import render_user_error
 from handlers.features import AlbumSent, Taker
-from handlers.general.start import register_payload
 from handlers.inspections.report import announce_report
 from handlers.invocation import Invocation
+from handlers.private import register_payload
 from handlers.prompts import add_taker
 from storage import issues as store
 from storage.members import groups_of, is_admin

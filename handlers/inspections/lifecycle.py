@@ -14,17 +14,15 @@ from domain.kinds import PromptKind, Subject
 from domain.parsing import future_date, parse_int
 from handlers.common import is_admin
 from handlers.context import Ctx
+from handlers.days import local_day
 from handlers.features import AlbumSent
-from handlers.inspections.views import (
-    local_day,
-    where_text,
-)
 from handlers.invocation import (
     Invocation,
     run_safely,
 )
 from handlers.media import kick_downloads
 from handlers.people import named_person
+from handlers.places import where_text
 from storage import issues as store
 from storage.members import get_member
 from storage.models import Group, Issue

@@ -15,13 +15,10 @@ from domain.errors import Refused, UsageError
 from domain.roads import StakeError, is_road, parse_place
 from handlers.common import is_group_chat, split_message
 from handlers.context import Ctx
+from handlers.days import local_day
 from handlers.i18n import Html, Translator
 from handlers.inspections.keyboards import page_keyboard
-from handlers.inspections.views import (
-    issue_line,
-    local_day,
-    render_issue,
-)
+from handlers.inspections.views import issue_line, render_issue
 from handlers.invocation import (
     Invocation,
 )

@@ -17,16 +17,14 @@ from handlers.albums import finish_albums_of
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.i18n import Html
-from handlers.inspections.views import (
-    duplicates_text,
-    where_text,
-)
+from handlers.inspections.views import duplicates_text
 from handlers.invocation import (
     Invocation,
     announce_with_photos,
 )
 from handlers.media import kick_downloads
 from handlers.outbox import outgoing, send_later
+from handlers.places import where_text
 from storage import issues as store
 from storage.models import Issue
 

@@ -3,12 +3,13 @@ duplicates, places. Pure functions from data to localised Telegram HTML."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from domain.roads import RoadPlace, gap_metres
+from domain.roads import gap_metres
 from handlers.common import fit
 from handlers.i18n import Html, Translator
+from handlers.places import place_of, where_text
 from storage import issues as store
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Issue, Member
@@ -17,26 +18,6 @@ STATUS_ICONS = {"open": "🔴", "assigned": "🟠", "fixed": "🟢", "verified":
 
 
 LIST_LINE = 180  # visible characters of one line of the list
-
-
-def place_of(issue: Issue) -> RoadPlace:
-    """The issue's road and stake range."""
-    return RoadPlace(issue.road or "", issue.stake_from, issue.stake_to)
-
-
-def where_text(t: Translator, issue: Issue) -> str:
-    """``S272 K93+520`` or the shared location, or "no place given"."""
-    place = str(place_of(issue))
-    if place:
-        return place
-    if issue.latitude is not None and issue.longitude is not None:
-        return f"📍{issue.latitude:.5f},{issue.longitude:.5f}"
-    return t.plain("issue.no_place")
-
-
-def local_day(group: Group, moment: datetime) -> date:
-    """The date of ``moment`` in the group's time zone."""
-    return moment.astimezone(ZoneInfo(group.timezone)).date()
 
 
 def issue_line(t: Translator, issue: Issue, people: dict[int, Member], today: date) -> Html:

@@ -9,11 +9,9 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden
 
 from domain.errors import UsageError
-from handlers.common import deep_link
-from handlers.events.keyboards import link_button
-from handlers.events.notify import unreachable
 from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation
+from handlers.private import start_bot_button, unreachable
 from handlers.schedule.views import render_briefing, render_status
 from storage.briefing import Day, briefing, since_last_briefing
 from storage.members import get_member, members_by_id
@@ -57,7 +55,7 @@ async def briefing_command(inv: Invocation) -> None:
             raise
         await inv.reply(
             inv.t("briefing.start_first"),
-            link_button(inv.t, "button.start_bot", deep_link(inv.context, "help")),
+            start_bot_button(inv.context, inv.t),
         )
         return
     await inv.reply(inv.t("briefing.preview_sent"))

@@ -24,11 +24,11 @@ from telegram.ext import Application, JobQueue
 from domain import slots
 from domain.slots import Outcome
 from domain.workdays import is_workday
-from handlers.common import deep_link, split_message
+from handlers.common import split_message
 from handlers.context import Ctx
-from handlers.events.keyboards import link_button
 from handlers.i18n import Html, for_language, for_person
 from handlers.outbox import deliver, outgoing
+from handlers.private import start_bot_button
 from handlers.registry import admins_stale, refresh_admins
 from handlers.schedule.views import (
     birthday_greeting,
@@ -138,7 +138,7 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
     local = _local(group, now)
     outcome = outcome_of(group, local)
     t = for_language(group.language)
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         since = await since_last_briefing(session, group, now)
         key = slots.morning(group.id, day.today)
         if not await claim_slot(session, key, group.id, outcome, now):
@@ -205,7 +205,7 @@ async def _deadline_reminders(
             outgoing(
                 group.chat_id,
                 deadlines_in_group(t, in_group),
-                link_button(t, "button.start_bot", deep_link(context, "help")),
+                start_bot_button(context, t),
                 bulk=True,
                 key=slots.deadlines(group.id, day.today),
                 group_id=group.id,
@@ -274,7 +274,7 @@ async def _remind_group(
 ) -> None:
     group = due[0][2]
     t = for_language(group.language)
-    async with context.db.transaction() as session:
+    async with context.write_unclaimed() as session:
         said: list[str] = []
         claimed: list[str] = []
         for key, event, _, mark in due:

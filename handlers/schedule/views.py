@@ -11,8 +11,8 @@ from domain.events import hours_text
 from domain.slots import Outcome
 from domain.text import excerpt
 from handlers.common import split_message
-from handlers.events.views import list_line, when_text
-from handlers.general.views import calendar_note
+from handlers.days import calendar_note
+from handlers.event_lines import list_line, when_text
 from handlers.i18n import Html, Translator, escape, plain_text
 from storage.briefing import Briefing, Due, Progress
 from storage.models import Delivery, Event, Group, Member, OutboxMessage

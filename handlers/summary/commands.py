@@ -18,7 +18,7 @@ from telegram import Update
 
 from domain.errors import Refused, UsageError
 from handlers.context import BotData
-from handlers.export.commands import send_file
+from handlers.files import send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from handlers.media import download_pending

@@ -28,7 +28,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from handlers.export.sheets import safe_text
+from handlers.cells import safe_text
 from handlers.summary.views import Block, Pair, Picture
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from domain.events import hours_text
 from domain.kinds import EventType, IssueEventKind
 from handlers.i18n import Html, Translator
-from handlers.inspections.views import where_text
+from handlers.places import where_text
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member, Photo

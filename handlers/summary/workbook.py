@@ -17,7 +17,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from handlers.export.sheets import safe_cell, safe_text
+from handlers.cells import safe_cell, safe_text
 
 
 class Sheet:
