@@ -63,8 +63,6 @@ class BotData:
     # when reading a group's admins from Telegram last failed, by chat id
     admins_failed_at: dict[int, datetime] = field(default_factory=dict)
     exports: set[int] = field(default_factory=set)  # groups whose register is being made
-    # wrong check-in codes lately, by (person, event): guessing is cut off after a few
-    code_failures: dict[tuple[int, int], list[datetime]] = field(default_factory=dict)
     outbox_sending: set[int] = field(default_factory=set)  # outbox messages being sent
     outbox_renewed_at: float = 0.0  # when their leases were last renewed (monotonic)
     # stand-ins for answers that went out, until the delivery settles them in one go; and

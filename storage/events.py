@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.checkin import Window
+from domain.checkin import window as checkin_window
 from domain.errors import Refused, UnknownNumber
 from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
 from domain.kinds import CheckinMethod, EventType, SignupStatus
@@ -336,13 +338,14 @@ async def may_check_in(
 def checkin_refusal(event: Event, now: datetime, zone: str) -> Refused | None:
     """Why check-in to the event is not open at ``now`` (too early, or over); None
     while it is open."""
-    if now < checkin_opens(event.starts_at):
+    opened = checkin_window(event, now)
+    if opened is Window.NOT_YET:
         return Refused(
             "event.checkin_not_yet",
             number=event.number,
             opens=_local(checkin_opens(event.starts_at), zone),
         )
-    if now > event.ends_at:
+    if opened is Window.CLOSED:
         return Refused("event.checkin_closed", number=event.number)
     return None
 

@@ -535,6 +535,22 @@ class EventSignup(Base):
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # credited time
 
 
+class WrongCode(Base):
+    """A wrong check-in code a person tried for an event, one row each (so attempts made
+    at once by two processes all count); kept while they count, then pruned."""
+
+    __tablename__ = "wrong_codes"
+    __table_args__ = (
+        Index("ix_wrong_codes_person", "event_id", "user_id", "tried_at"),
+        Index("ix_wrong_codes_tried", "tried_at"),  # pruned once they no longer count
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    tried_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """A message that follows from a change, written in the change's transaction and
     sent afterwards by one sender (handlers/outbox.py): a crash can delay it or, rarely,

@@ -11,6 +11,7 @@ from storage.dialect import insert
 from storage.models import ParkedUpdate, PendingCommand, ProcessedUpdate
 from storage.outbox import prune_outbox
 from storage.prompts import prune_prompts
+from storage.wrong_codes import prune_wrong_codes
 
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -77,11 +78,12 @@ async def prune_updates(session: AsyncSession, before: datetime) -> int:
 
 async def prune_stale(session: AsyncSession, now: datetime) -> None:
     """Housekeeping: forget processed update ids after 3 days (Telegram redelivers for
-    24 h), abandoned group picks and prompts (guided reports, waits) after a day, and
-    messages sent or failed a month ago."""
+    24 h), abandoned group picks and prompts (guided reports, waits) after a day,
+    messages sent or failed a month ago, and wrong check-in codes that no longer count."""
     await prune_updates(session, now - timedelta(days=3))
     await session.execute(
         delete(PendingCommand).where(PendingCommand.created_at < now - timedelta(days=1))
     )
     await prune_prompts(session, now - timedelta(days=1))
     await prune_outbox(session, now)
+    await prune_wrong_codes(session, now)

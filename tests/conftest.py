@@ -333,6 +333,24 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     return app
 
 
+@contextlib.asynccontextmanager
+async def second_application(harness: Harness) -> AsyncIterator[VanguardApp]:
+    """A second bot process on the harness's database, emulator and clock, started but
+    not polling: the test runs its sweeps or hands it updates."""
+    app = build_test_app(harness.config, harness.emulator, harness.clock)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
 def new_emulator(clock: FrozenClock) -> TelegramEmulator:
     """An emulator whose messages are dated by ``clock``."""
     return TelegramEmulator(clock=lambda: clock.now().timestamp())

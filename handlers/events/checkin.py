@@ -20,15 +20,21 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
-import unicodedata
-from datetime import timedelta
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Location, Message, ReplyKeyboardRemove, Update
 
+from domain.checkin import (
+    Outcome,
+    SharedLocation,
+    Verdict,
+    code_matches,
+    codes_locked,
+    judge_location,
+    takes_code,
+    wrong_codes_since,
+)
 from domain.errors import NotAdmin, PrivateOnly, Refused, UsageError
 from domain.events import hours_text
-from domain.geo import distance_m, valid_position
 from domain.kinds import CheckinMethod, PromptKind
 from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
@@ -45,16 +51,9 @@ from storage.members import group_member
 from storage.models import Event, Group
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, drop_prompt, set_prompt
+from storage.wrong_codes import count_wrong_codes, forget_wrong_codes, record_wrong_code
 
 log = logging.getLogger(__name__)
-MAX_WRONG_CODES = 10  # wrong codes a person may try for one event within …
-CODE_COOL_DOWN = timedelta(minutes=30)  # … this long
-
-
-def _code(text: str) -> str:
-    """A typed code as stored: full-width letters and digits as ASCII, upper case, no
-    spaces or invisible characters."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()[:32]
 
 
 def _metres(value: float) -> str:
@@ -128,21 +127,19 @@ async def _with_code(
     code: str,
     transaction: Transaction,
 ) -> None:
-    if event.latitude is not None and not event.code_fallback:
+    if not takes_code(event):
         raise Refused("checkin.code_not_here", number=event.number)
     now = context.clock.now()
-    failures = context.bot_data.code_failures
-    key = (uid, event.id)
-    recent = [at for at in failures.get(key, []) if at > now - CODE_COOL_DOWN]
-    if len(recent) >= MAX_WRONG_CODES:
+    async with context.read() as session:
+        recent = await count_wrong_codes(session, event.id, uid, wrong_codes_since(now))
+    if codes_locked(recent):
         raise Refused("checkin.too_many_codes", number=event.number)
-    if not secrets.compare_digest(_code(code).encode(), event.checkin_code.encode()):
-        if len(failures) > 10_000:  # forget the old ones rather than grow for ever
-            failures.clear()
-        failures[key] = [*recent, now]
+    if not code_matches(code, event.checkin_code):
+        context.acknowledged = True  # nothing was done: no "✅ done" stand-in for it
+        async with transaction() as session:
+            await record_wrong_code(session, event.id, uid, now)
         log.info("wrong check-in code from %s for event %s", uid, event.id)
         raise Refused("checkin.bad_code", number=event.number)
-    failures.pop(key, None)
     await _check_in(context, t, group, event, uid, CheckinMethod.CODE, None, transaction)
 
 
@@ -160,6 +157,8 @@ async def _check_in(
     async with transaction() as session:
         await store.check_in(session, event, uid, now, method, group.timezone, distance=distance)
         await drop_prompt(session, uid, uid, PromptKind.CHECKIN)
+        if method is CheckinMethod.CODE:
+            await forget_wrong_codes(session, event.id, uid)
     refresh_soon(context, group.chat_id, event.id)
     key = "checkin.done_distance" if distance is not None else "checkin.done"
     await context.bot.send_message(
@@ -179,46 +178,69 @@ async def take_location(update: Update, context: Ctx, found: Waiting) -> bool:
     event, group = await _event_of(context, found)
     if event is None or group is None:
         return False
-    t = context.t
-    if event.latitude is None or event.longitude is None:
-        if not moved:
-            await reply(
-                update, context, t("checkin.ask_code", number=event.number, title=event.title)
-            )
-        return True
-    location = message.location
-    live = location.live_period is not None
+    shared = _shared(message, message.location)
     radius = context.config.bot.checkin_radius_m
-    where = (location.latitude, location.longitude)
-    distance = (
-        round(distance_m(*where, event.latitude, event.longitude)) if valid_position(*where) else 0
-    )
-    accuracy = location.horizontal_accuracy
-    problem: tuple[str, dict[str, object]] | None = None
-    if not valid_position(*where):
-        problem = ("checkin.imprecise", {"accuracy": "?", "radius": radius})
-    elif message.forward_origin is not None:
-        problem = ("checkin.forwarded", {})  # someone else's position
-    elif not live and not event.allow_pin:
-        problem = ("checkin.need_live", {})
-    elif accuracy is not None and not 0 <= accuracy <= radius:  # NaN fails too
-        problem = ("checkin.imprecise", {"accuracy": _metres(accuracy), "radius": radius})
-    elif distance > radius:
-        problem = ("checkin.too_far", {"distance": distance, "radius": radius})
-    if problem is not None:
-        if not moved:
-            await reply(update, context, t(problem[0], **problem[1]))
+    verdict = judge_location(event, shared, context.clock.now(), radius)
+    if verdict.method is None:
+        if not moved:  # a live location's updates are judged silently
+            await _refuse(update, context, verdict, shared, event, group)
         return True
-    method = CheckinMethod.LIVE if live else CheckinMethod.PIN
     try:
         await _check_in(
-            context, t, group, event, message.chat_id, method, distance, context.transaction
+            context,
+            context.t,
+            group,
+            event,
+            message.chat_id,
+            verdict.method,
+            verdict.distance,
+            context.transaction,
         )
     except Refused:
         if moved:  # a live location keeps moving: the refusal was given already
             return True
         raise
     return True
+
+
+def _shared(message: Message, location: Location) -> SharedLocation:
+    """The facts of a shared location that check-in judges."""
+    return SharedLocation(
+        latitude=location.latitude,
+        longitude=location.longitude,
+        live=location.live_period is not None,
+        forwarded=message.forward_origin is not None,
+        accuracy=location.horizontal_accuracy,
+    )
+
+
+async def _refuse(
+    update: Update,
+    context: Ctx,
+    verdict: Verdict,
+    shared: SharedLocation,
+    event: Event,
+    group: Group,
+) -> None:
+    """Tell the person why the location they shared did not check them in."""
+    radius = context.config.bot.checkin_radius_m
+    accuracy = "?" if shared.accuracy is None else _metres(shared.accuracy)
+    replies: dict[Outcome, tuple[str, dict[str, object]]] = {
+        Outcome.NO_VENUE: ("checkin.ask_code", {"number": event.number, "title": event.title}),
+        Outcome.INVALID: ("checkin.imprecise", {"accuracy": "?", "radius": radius}),
+        Outcome.FORWARDED: ("checkin.forwarded", {}),
+        Outcome.NEED_LIVE: ("checkin.need_live", {}),
+        Outcome.IMPRECISE: ("checkin.imprecise", {"accuracy": accuracy, "radius": radius}),
+        Outcome.TOO_FAR: ("checkin.too_far", {"distance": verdict.distance, "radius": radius}),
+    }
+    found = replies.get(verdict.outcome)
+    if found is not None:
+        await reply(update, context, context.t(found[0], **found[1]))
+        return
+    # the right place at the wrong time (NOT_YET, CLOSED): worded as every check-in's
+    refusal = store.checkin_refusal(event, context.clock.now(), group.timezone)
+    if refusal is not None:
+        raise refusal
 
 
 async def take_code(update: Update, context: Ctx, found: Waiting) -> bool:
