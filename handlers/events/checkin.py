@@ -38,7 +38,7 @@ from domain.events import hours_text
 from domain.kinds import CheckinMethod, PromptKind
 from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
-from handlers.events.commands import Transaction, photo_reply
+from handlers.events.commands import photo_reply
 from handlers.events.keyboards import location_keyboard
 from handlers.events.notify import checkin_url, refresh_soon
 from handlers.features import AlbumSent
@@ -83,7 +83,7 @@ async def checkin_command(inv: Invocation) -> None:
         )
         return
     code = "".join(inv.args[1:]) or None
-    await begin(inv.context, inv.t, inv.group, event, inv.user_id, code, inv.transaction)
+    await begin(inv.context, inv.t, inv.group, event, inv.user_id, code)
 
 
 async def begin(
@@ -93,7 +93,6 @@ async def begin(
     event: Event,
     uid: int,
     code: str | None,
-    transaction: Transaction,
 ) -> None:
     """Check the person in with ``code``, or ask for what this event needs: their live
     location (with a button to send it) or the code."""
@@ -101,9 +100,9 @@ async def begin(
     async with context.read() as session:
         await store.may_check_in(session, event, uid, now, group.timezone)
     if code is not None:
-        await _with_code(context, t, group, event, uid, code, transaction)
+        await _with_code(context, t, group, event, uid, code)
         return
-    async with transaction() as session:
+    async with context.transaction() as session:
         await set_prompt(session, uid, uid, PromptKind.CHECKIN, {"event": event.id}, now)
     if event.latitude is not None:
         radius = context.config.bot.checkin_radius_m
@@ -125,7 +124,6 @@ async def _with_code(
     event: Event,
     uid: int,
     code: str,
-    transaction: Transaction,
 ) -> None:
     if not takes_code(event):
         raise Refused("checkin.code_not_here", number=event.number)
@@ -136,11 +134,11 @@ async def _with_code(
         raise Refused("checkin.too_many_codes", number=event.number)
     if not code_matches(code, event.checkin_code):
         context.acknowledged = True  # nothing was done: no "✅ done" stand-in for it
-        async with transaction() as session:
+        async with context.transaction() as session:
             await record_wrong_code(session, event.id, uid, now)
         log.info("wrong check-in code from %s for event %s", uid, event.id)
         raise Refused("checkin.bad_code", number=event.number)
-    await _check_in(context, t, group, event, uid, CheckinMethod.CODE, None, transaction)
+    await _check_in(context, t, group, event, uid, CheckinMethod.CODE, None)
 
 
 async def _check_in(
@@ -151,10 +149,9 @@ async def _check_in(
     uid: int,
     method: CheckinMethod,
     distance: int | None,
-    transaction: Transaction,
 ) -> None:
     now = context.clock.now()
-    async with transaction() as session:
+    async with context.transaction() as session:
         await store.check_in(session, event, uid, now, method, group.timezone, distance=distance)
         await drop_prompt(session, uid, uid, PromptKind.CHECKIN)
         if method is CheckinMethod.CODE:
@@ -187,14 +184,7 @@ async def take_location(update: Update, context: Ctx, found: Waiting) -> bool:
         return True
     try:
         await _check_in(
-            context,
-            context.t,
-            group,
-            event,
-            message.chat_id,
-            verdict.method,
-            verdict.distance,
-            context.transaction,
+            context, context.t, group, event, message.chat_id, verdict.method, verdict.distance
         )
     except Refused:
         if moved:  # a live location keeps moving: the refusal was given already
@@ -250,9 +240,7 @@ async def take_code(update: Update, context: Ctx, found: Waiting) -> bool:
     event, group = await _event_of(context, found)
     if event is None or group is None:
         return False
-    await _with_code(
-        context, context.t, group, event, message.chat_id, message.text, context.transaction
-    )
+    await _with_code(context, context.t, group, event, message.chat_id, message.text)
     return True
 
 
@@ -268,7 +256,7 @@ async def on_link(update: Update, context: Ctx, payload: str) -> None:
     user = update.effective_user
     assert user is not None
     event, group = await _by_token(context, payload, user.id, qr=False)
-    await begin(context, context.t, group, event, user.id, None, context.transaction)
+    await begin(context, context.t, group, event, user.id, None)
 
 
 async def on_qr(update: Update, context: Ctx, payload: str) -> None:
@@ -276,9 +264,7 @@ async def on_qr(update: Update, context: Ctx, payload: str) -> None:
     user = update.effective_user
     assert user is not None
     event, group = await _by_token(context, payload, user.id, qr=True)
-    await _check_in(
-        context, context.t, group, event, user.id, CheckinMethod.QR, None, context.transaction
-    )
+    await _check_in(context, context.t, group, event, user.id, CheckinMethod.QR, None)
 
 
 async def _by_token(context: Ctx, payload: str, uid: int, *, qr: bool) -> tuple[Event, Group]:

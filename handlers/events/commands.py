@@ -7,13 +7,10 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import segno
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InputMediaPhoto, Update
 from telegram.error import BadRequest, Forbidden
 
@@ -58,7 +55,6 @@ SWITCHES = {
 PAST_WORDS = ("past", "往期", "过去", "已结束")
 MAX_SHOWN_PHOTOS = 10
 LISTED = 20  # upcoming events /events shows
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 async def newevent(inv: Invocation) -> None:
@@ -256,7 +252,7 @@ async def join_command(inv: Invocation) -> None:
     if len(inv.args) != 1:
         raise UsageError("join")
     number = inv.number(inv.args[0])
-    text = await _join(inv.context, inv.t, inv.group, inv.user_id, number, inv.transaction)
+    text = await _join(inv.context, inv.t, inv.group, inv.user_id, number)
     await inv.reply(text)
 
 
@@ -265,15 +261,13 @@ async def leave_command(inv: Invocation) -> None:
     if len(inv.args) != 1:
         raise UsageError("leave")
     number = inv.number(inv.args[0])
-    text = await _leave(inv.context, inv.t, inv.group, inv.user_id, number, inv.transaction)
+    text = await _leave(inv.context, inv.t, inv.group, inv.user_id, number)
     await inv.reply(text)
 
 
-async def _join(
-    context: Ctx, t: Translator, group: Group, uid: int, number: int, transaction: Transaction
-) -> Html:
+async def _join(context: Ctx, t: Translator, group: Group, uid: int, number: int) -> Html:
     now = context.clock.now()
-    async with transaction() as session:
+    async with context.transaction() as session:
         event = await store.get_event(session, group.id, number)
         joined = await store.join(session, event, uid, now)
         event = await store.get_event(session, group.id, number)
@@ -289,11 +283,9 @@ async def _join(
     )
 
 
-async def _leave(
-    context: Ctx, t: Translator, group: Group, uid: int, number: int, transaction: Transaction
-) -> Html:
+async def _leave(context: Ctx, t: Translator, group: Group, uid: int, number: int) -> Html:
     now = context.clock.now()
-    async with transaction() as session:
+    async with context.transaction() as session:
         event = await store.get_event(session, group.id, number)
         left = await store.leave(session, event, uid, now)
         promoted = await get_member(session, left.promoted) if left.promoted is not None else None
@@ -321,7 +313,7 @@ async def on_signup_button(update: Update, context: Ctx) -> None:
     number = int(raw)
     run = _join if action == "join" else _leave
     try:
-        text = await run(context, context.t, group, query.from_user.id, number, context.transaction)
+        text = await run(context, context.t, group, query.from_user.id, number)
     except Refused as refusal:
         if refusal.key == "event.over":  # the post still offers buttons: take them away
             async with context.read() as session:
