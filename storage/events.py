@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Refused, UnknownNumber
+from domain.errors import Refused
 from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
 from domain.kinds import CheckinMethod, EventType, SignupStatus
-from domain.parsing import storable
-from storage.groups import next_number
+from storage.groups import next_number, numbered
 from storage.models import Event, EventSignup, Member
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
@@ -85,16 +84,7 @@ async def create_event(
 
 async def get_event(session: AsyncSession, group_id: int, number: int) -> Event:
     """Event ``number`` of the group; UnknownNumber if there is none."""
-    if not storable(number):
-        raise UnknownNumber("event", number)
-    event = await session.scalar(
-        select(Event)
-        .where(Event.group_id == group_id, Event.number == number)
-        .execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise UnknownNumber("event", number)
-    return event
+    return await numbered(session, Event, "event", group_id, number)
 
 
 async def event_by_token(session: AsyncSession, token: str, *, qr: bool) -> Event | None:
