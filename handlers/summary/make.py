@@ -24,22 +24,10 @@ from handlers.summary.workbook import Appendix
 from storage.db import Database
 from storage.issue_reads import IssueDetail
 from storage.models import Group
-from storage.summary import (
-    PAGE,
-    EventEntry,
-    Month,
-    TopicEntry,
-    birthdays,
-    event_page,
-    issue_ids,
-    issue_page,
-    issue_weeks,
-    leaderboard,
-    overdue,
-    overview,
-    topic_page,
-    verified_pairs,
-)
+from storage.summary import PAGE, Month, birthdays, leaderboard, overview
+from storage.summary_events import EventEntry, event_page
+from storage.summary_issues import issue_ids, issue_page, issue_weeks, overdue, verified_pairs
+from storage.summary_topics import TopicEntry, topic_page
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,10 @@ from handlers.inspections.views import where_text
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member, Photo
-from storage.summary import EventEntry, Month, Overdue, Overview, TopicEntry, WeekCount
+from storage.summary import Month, Overview
+from storage.summary_events import EventEntry
+from storage.summary_issues import Overdue, WeekCount
+from storage.summary_topics import TopicEntry
 
 ISSUE_COLUMNS = ("number", "place", "category", "severity", "reporter", "fixer", "days", "status")
 BOARD_COLUMNS = ("rank", "name", "hours", "events")
