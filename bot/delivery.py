@@ -7,8 +7,8 @@ a crash then loses the batch. Here:
 * :class:`ConfirmingPoller` keeps fetching while updates are processed, and confirms
   only up to the oldest update still running (a low-water mark); on stop it lets the
   updates in hand finish, then confirms them with one ``timeout=0`` call.
-* :class:`WebhookServer` answers Telegram only after the update has been processed, and
-  refuses requests without the configured secret token.
+* :class:`bot.webhook.WebhookServer` answers Telegram only after the update has been
+  processed, and refuses requests without the configured secret token.
 
 Together with the update id recorded in each handler's transaction
 (:meth:`handlers.context.Ctx.transaction`), a redelivered update changes nothing.
@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
@@ -41,7 +38,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 WINDOW_PRESSURE = 80  # this many running and not parked: Telegram's window of 100
 # updates a getUpdates returns, counted from the offset, is nearly full
 PRESSED_PARK_AFTER = 0.2  # seconds an update runs before it is parked under pressure
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 async def process(app: Application[Any, Any, Any, Any, Any, Any], update: Update) -> None:
@@ -364,78 +360,3 @@ class ConfirmingPoller:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-
-
-class WebhookServer:
-    """Receives updates from Telegram over HTTPS (behind a proxy) and answers after
-    processing; requests without the secret token get 403."""
-
-    def __init__(
-        self,
-        app: Application[Any, Any, Any, Any, Any, Any],
-        *,
-        url: str,
-        listen: str,
-        port: int,
-        secret_token: str,
-        allowed_updates: list[str] | None = None,
-        after_process: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        self.app = app
-        self.after_process = after_process
-        self.url = url
-        self.listen = listen
-        self.port = port
-        self._secret = secret_token
-        self.allowed_updates = allowed_updates or ALLOWED_UPDATES
-        self.path = urlsplit(url).path or "/"
-        self._runner: web.AppRunner | None = None
-
-    def __repr__(self) -> str:
-        return f"WebhookServer(url={self.url!r}, listen={self.listen!r}, port={self.port})"
-
-    async def start(self, *, register: bool = True) -> None:
-        """Listen, and tell Telegram where to post (with the secret token)."""
-        web_app = web.Application()
-        web_app.router.add_post(self.path, self._handle)
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.listen, self.port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
-        if register:
-            await self.app.bot.set_webhook(
-                url=self.url,
-                secret_token=self._secret,
-                allowed_updates=self.allowed_updates,
-            )
-
-    async def stop(self) -> None:
-        """Stop listening (the webhook stays registered: Telegram keeps the updates)."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self._secret.encode()):
-            log.warning("webhook request without the right secret token from %s", request.remote)
-            return web.Response(status=403, text="forbidden")
-        try:
-            data = json.loads(await request.read())
-            update = Update.de_json(data, self.app.bot)
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400, text="bad update")
-        await process(self.app, update)
-        if self.after_process is not None:
-            try:
-                await self.after_process()
-            except Exception:
-                log.exception(
-                    "could not record update %s; Telegram will send it again", update.update_id
-                )
-                return web.Response(status=500, text="try again")
-        return web.Response(status=200, text="ok")

@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import VanguardApp
-from bot.delivery import ConfirmingPoller, WebhookServer
+from bot.delivery import ConfirmingPoller
 from bot.parking import DatabaseParking
+from bot.webhook import WebhookServer
 from domain.config import Config
 from handlers.context import BotData
 from storage.outbox import release, settle

@@ -18,14 +18,13 @@ from domain.kinds import TopicEventKind, TopicStatus
 from domain.slots import Outcome
 from storage.hours import Period, group_total
 from storage.issue_reads import COUNT_CAP, IssueCounts, counts
-from storage.members import members_by_id
+from storage.members import active_members, members_by_id
 from storage.models import (
     Delivery,
     Event,
     Group,
     Issue,
     Member,
-    Membership,
     Milestone,
     Topic,
     TopicEvent,
@@ -221,11 +220,8 @@ async def birthdays(
     """The group's members whose political birthday (入党纪念日) is today, with the
     years since they joined the Party."""
     rows = await session.scalars(
-        select(Member)
-        .join(Membership, Membership.user_id == Member.user_id)
+        active_members(group_id)
         .where(
-            Membership.group_id == group_id,
-            Membership.active.is_(True),
             Member.party_joined_on.is_not(None),
             Member.party_joined_on < today,
             _anniversary(today),
@@ -242,23 +238,28 @@ async def birthdays(
     return found
 
 
+def _dated(column: Any, first: date | None, last: date) -> list[ColumnElement[bool]]:
+    """``column`` (a date) is from ``first`` (None: any time before) to ``last``."""
+    return [column <= last] if first is None else [column <= last, column >= first]
+
+
 def _milestones_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
-    where = [
-        Topic.group_id == group_id,
-        Topic.status != TopicStatus.DONE.value,
-        Milestone.done_at.is_(None),
-        Milestone.due_on <= last,
-    ]
-    if first is not None:
-        where.append(Milestone.due_on >= first)
-    return select(Milestone, Topic.number).join(Topic, Topic.id == Milestone.topic_id).where(*where)
+    return (
+        select(Milestone, Topic.number)
+        .join(Topic, Topic.id == Milestone.topic_id)
+        .where(
+            Topic.group_id == group_id,
+            Topic.status != TopicStatus.DONE.value,
+            Milestone.done_at.is_(None),
+            *_dated(Milestone.due_on, first, last),
+        )
+    )
 
 
 def _issues_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
-    where = [Issue.group_id == group_id, _UNRESOLVED, Issue.deadline <= last]
-    if first is not None:
-        where.append(Issue.deadline >= first)
-    return select(Issue).where(*where)
+    return select(Issue).where(
+        Issue.group_id == group_id, _UNRESOLVED, *_dated(Issue.deadline, first, last)
+    )
 
 
 async def due_milestones(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -18,12 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkin import Window
 from domain.checkin import window as checkin_window
-from domain.errors import Refused, UnknownNumber
+from domain.errors import Refused
 from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
 from domain.kinds import CheckinMethod, EventType, SignupStatus
-from domain.parsing import storable
-from storage.groups import next_number
-from storage.models import Event, EventSignup, Member
+
+# the reads, re-exported: the handlers use them as storage.events.*
+from storage.event_reads import attended as attended
+from storage.event_reads import event_by_announcement as event_by_announcement
+from storage.event_reads import event_by_token as event_by_token
+from storage.event_reads import list_past as list_past
+from storage.event_reads import list_upcoming as list_upcoming
+from storage.event_reads import people as people
+from storage.groups import next_number, numbered
+from storage.models import Event, EventSignup
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
 CODE_LENGTH = 6
@@ -87,50 +95,24 @@ async def create_event(
 
 async def get_event(session: AsyncSession, group_id: int, number: int) -> Event:
     """Event ``number`` of the group; UnknownNumber if there is none."""
-    if not storable(number):
-        raise UnknownNumber("event", number)
-    event = await session.scalar(
-        select(Event)
-        .where(Event.group_id == group_id, Event.number == number)
-        .execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise UnknownNumber("event", number)
-    return event
+    return await numbered(session, Event, "event", group_id, number)
 
 
-async def event_by_token(session: AsyncSession, token: str, *, qr: bool) -> Event | None:
-    """The event a deep link's secret belongs to (the group's button, or with ``qr`` the
-    printed code); None for a token nobody was given."""
-    column = Event.qr_token if qr else Event.link_token
-    return await session.scalar(select(Event).where(column == token))
-
-
-async def event_by_announcement(
-    session: AsyncSession, group_id: int, message_id: int
-) -> Event | None:
-    """The event announced by the group's message ``message_id``, if any."""
-    return await session.scalar(
-        select(Event).where(Event.group_id == group_id, Event.announce_message_id == message_id)
-    )
+async def _change(session: AsyncSession, event_id: int, **values: Any) -> None:
+    """Write ``values`` to the event's row (which also takes it for this transaction)."""
+    await session.execute(update(Event).where(Event.id == event_id).values(**values))
 
 
 async def set_announcement(session: AsyncSession, event_id: int, message_id: int) -> None:
     """Remember which group message announces the event (it is edited as people join)."""
-    await session.execute(
-        update(Event).where(Event.id == event_id).values(announce_message_id=message_id)
-    )
+    await _change(session, event_id, announce_message_id=message_id)
 
 
 async def set_venue(
     session: AsyncSession, event: Event, latitude: float, longitude: float, now: datetime
 ) -> None:
     """Set the venue's position: check-in then asks for the person's location."""
-    await session.execute(
-        update(Event)
-        .where(Event.id == event.id)
-        .values(latitude=latitude, longitude=longitude, updated_at=now)
-    )
+    await _change(session, event.id, latitude=latitude, longitude=longitude, updated_at=now)
 
 
 async def set_switch(
@@ -139,9 +121,7 @@ async def set_switch(
     """Turn one of the event's check-in options on or off: ``pin`` (a static pin counts
     as a location), ``code`` (the code works where there is a venue), ``walkin``."""
     columns = {"pin": "allow_pin", "code": "code_fallback", "walkin": "walk_in"}
-    await session.execute(
-        update(Event).where(Event.id == event.id).values({columns[name]: value, "updated_at": now})
-    )
+    await _change(session, event.id, **{columns[name]: value, "updated_at": now})
 
 
 @dataclass(frozen=True)
@@ -154,7 +134,7 @@ class Joined:
 
 async def _lock(session: AsyncSession, event_id: int, now: datetime) -> Event:
     """Take the event's row for this transaction (concurrent changes wait) and read it."""
-    await session.execute(update(Event).where(Event.id == event_id).values(updated_at=now))
+    await _change(session, event_id, updated_at=now)
     event = await session.get(Event, event_id, populate_existing=True)
     assert event is not None
     return event
@@ -189,7 +169,7 @@ async def join(session: AsyncSession, event: Event, user_id: int, now: datetime)
         if full
         else {"joined_count": Event.joined_count + 1}
     )
-    await session.execute(update(Event).where(Event.id == event.id).values(last_seq=seq, **count))
+    await _change(session, event.id, last_seq=seq, **count)
     await session.flush()
     return Joined(status, place)
 
@@ -231,9 +211,7 @@ async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime
     had_place = signup.status == SignupStatus.IN
     await session.delete(signup)
     if not had_place:
-        await session.execute(
-            update(Event).where(Event.id == event.id).values(waiting_count=Event.waiting_count - 1)
-        )
+        await _change(session, event.id, waiting_count=Event.waiting_count - 1)
         return Left(user_id, False, None)
     promoted = None
     first = await session.scalar(
@@ -246,13 +224,9 @@ async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime
     if first is not None and not still_full:
         first.status = SignupStatus.IN
         promoted = first.user_id
-        await session.execute(
-            update(Event).where(Event.id == event.id).values(waiting_count=Event.waiting_count - 1)
-        )
+        await _change(session, event.id, waiting_count=Event.waiting_count - 1)
     else:
-        await session.execute(
-            update(Event).where(Event.id == event.id).values(joined_count=Event.joined_count - 1)
-        )
+        await _change(session, event.id, joined_count=Event.joined_count - 1)
     await session.flush()
     return Left(user_id, True, promoted)
 
@@ -286,17 +260,16 @@ async def check_in(
                 signed_at=now,
             )
             session.add(signup)
-            await session.execute(
-                update(Event)
-                .where(Event.id == event.id)
-                .values(last_seq=Event.last_seq + 1, joined_count=Event.joined_count + 1)
+            await _change(
+                session, event.id, last_seq=Event.last_seq + 1, joined_count=Event.joined_count + 1
             )
         else:
             signup.status = SignupStatus.IN
-            await session.execute(
-                update(Event)
-                .where(Event.id == event.id)
-                .values(joined_count=Event.joined_count + 1, waiting_count=Event.waiting_count - 1)
+            await _change(
+                session,
+                event.id,
+                joined_count=Event.joined_count + 1,
+                waiting_count=Event.waiting_count - 1,
             )
     signup.checked_in_at = now
     signup.method = method
@@ -372,53 +345,3 @@ async def check_out(
     signup.minutes = credited_minutes(signup.checked_in_at, now, event.starts_at, event.ends_at)
     await session.flush()
     return signup
-
-
-async def people(session: AsyncSession, event_id: int) -> list[tuple[EventSignup, Member]]:
-    """Everyone signed up for the event: those with a place first, then the waiting
-    list, each in the order they signed up."""
-    rows = await session.execute(
-        select(EventSignup, Member)
-        .join(Member, Member.user_id == EventSignup.user_id)
-        .where(EventSignup.event_id == event_id)
-        .order_by(EventSignup.status, EventSignup.seq)
-    )
-    return [(signup, member) for signup, member in rows]
-
-
-async def list_upcoming(
-    session: AsyncSession, group_id: int, now: datetime, limit: int = 20
-) -> list[Event]:
-    """The group's events that have not ended, soonest first."""
-    rows = await session.scalars(
-        select(Event)
-        .where(Event.group_id == group_id, Event.ends_at > now)
-        .order_by(Event.starts_at, Event.number)
-        .limit(limit)
-    )
-    return list(rows)
-
-
-async def list_past(
-    session: AsyncSession, group_id: int, now: datetime, limit: int = 10
-) -> list[Event]:
-    """The group's last events that have ended, latest first."""
-    rows = await session.scalars(
-        select(Event)
-        .where(Event.group_id == group_id, Event.ends_at <= now)
-        .order_by(Event.ends_at.desc(), Event.number.desc())
-        .limit(limit)
-    )
-    return list(rows)
-
-
-async def attended(session: AsyncSession, event_ids: list[int]) -> dict[int, int]:
-    """How many people checked in to each event."""
-    if not event_ids:
-        return {}
-    rows = await session.execute(
-        select(EventSignup.event_id, func.count())
-        .where(EventSignup.event_id.in_(event_ids), EventSignup.checked_in_at.is_not(None))
-        .group_by(EventSignup.event_id)
-    )
-    return {event_id: int(count) for event_id, count in rows}

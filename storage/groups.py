@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import UnknownNumber
+from domain.parsing import storable
 from storage.dialect import insert
-from storage.models import Counter, Event, Group, OutboxMessage
+from storage.models import Counter, Event, Group, Issue, OutboxMessage, Topic
+
+Numbered = TypeVar("Numbered", Topic, Issue, Event)
 
 
 @dataclass(frozen=True)
@@ -148,3 +153,20 @@ async def next_number(session: AsyncSession, group_id: int, kind: str) -> int:
         .returning(Counter.last_number)
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def numbered(
+    session: AsyncSession, model: type[Numbered], kind: str, group_id: int, number: int
+) -> Numbered:
+    """The group's ``kind`` (topic, issue, event) that people call by ``number``, read
+    afresh; UnknownNumber if there is none."""
+    if not storable(number):
+        raise UnknownNumber(kind, number)
+    found = await session.scalar(
+        select(model)
+        .where(model.group_id == group_id, model.number == number)
+        .execution_options(populate_existing=True)  # status changes are Core UPDATEs
+    )
+    if found is None:
+        raise UnknownNumber(kind, number)
+    return found

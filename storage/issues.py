@@ -10,11 +10,10 @@ from datetime import date, datetime
 from sqlalchemy import literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import Refused, UnknownNumber, WrongStatus
+from domain.errors import Refused, WrongStatus
 from domain.geo import valid_position
 from domain.kinds import IssueEventKind, IssueStatus, Subject
-from domain.parsing import storable
-from storage.groups import next_number
+from storage.groups import next_number, numbered
 from storage.lifecycle import transition
 from storage.models import Issue, IssueEvent
 from storage.photos import PhotoInfo, attach_photos
@@ -115,16 +114,7 @@ async def nearby_open(
 
 async def get_issue(session: AsyncSession, group_id: int, number: int) -> Issue:
     """Issue ``number`` of the group; UnknownNumber if there is none."""
-    if not storable(number):
-        raise UnknownNumber("issue", number)
-    issue = await session.scalar(
-        select(Issue)
-        .where(Issue.group_id == group_id, Issue.number == number)
-        .execution_options(populate_existing=True)
-    )
-    if issue is None:
-        raise UnknownNumber("issue", number)
-    return issue
+    return await numbered(session, Issue, "issue", group_id, number)
 
 
 async def attach_location(

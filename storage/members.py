@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
@@ -69,16 +69,22 @@ async def find_by_username(session: AsyncSession, username: str) -> Member | Non
     return await session.scalar(select(Member).where(func.lower(Member.username) == name))
 
 
+def active_members(group_id: int) -> Select[Member]:
+    """The people who are in the group now (not those who left), as a query the caller
+    narrows and orders: rosters, admins, birthdays."""
+    return (
+        select(Member)
+        .join(Membership, Membership.user_id == Member.user_id)
+        .where(Membership.group_id == group_id, Membership.active.is_(True))
+    )
+
+
 async def group_member(
     session: AsyncSession, group_id: int, *, user_id: int | None = None, username: str = ""
 ) -> Member | None:
     """A current member of this group, by Telegram id or @username (case-insensitive);
     None for anyone the group has not seen, however well another group knows them."""
-    stmt = (
-        select(Member)
-        .join(Membership, Membership.user_id == Member.user_id)
-        .where(Membership.group_id == group_id, Membership.active.is_(True))
-    )
+    stmt = active_members(group_id)
     if user_id is not None:
         stmt = stmt.where(Member.user_id == user_id)
     else:
@@ -226,13 +232,8 @@ async def group_admins(
     """The group's admins as Telegram last reported them, and the configured admins
     (``extra``) who are members of it."""
     rows = await session.scalars(
-        select(Member)
-        .join(Membership, Membership.user_id == Member.user_id)
-        .where(
-            Membership.group_id == group_id,
-            Membership.active.is_(True),
-            or_(Membership.role.in_(ADMIN_ROLES), Membership.user_id.in_(sorted(set(extra)))),
-        )
+        active_members(group_id)
+        .where(or_(Membership.role.in_(ADMIN_ROLES), Membership.user_id.in_(sorted(set(extra)))))
         .order_by(Member.user_id)
     )
     return list(rows)

@@ -17,13 +17,11 @@ from domain.errors import (
     NotClaimant,
     Refused,
     TopicFull,
-    UnknownNumber,
     WrongStatus,
 )
 from domain.kinds import Subject, TopicEventKind, TopicStatus
-from domain.parsing import storable
 from storage.dialect import insert, rowcount
-from storage.groups import next_number
+from storage.groups import next_number, numbered
 from storage.lifecycle import transition
 from storage.models import Member, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import PhotoInfo, attach_photos
@@ -68,16 +66,7 @@ async def create_topic(
 
 async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
     """Topic ``number`` of the group; UnknownNumber if there is none."""
-    if not storable(number):
-        raise UnknownNumber("topic", number)
-    topic = await session.scalar(
-        select(Topic)
-        .where(Topic.group_id == group_id, Topic.number == number)
-        .execution_options(populate_existing=True)  # status changes are Core UPDATEs
-    )
-    if topic is None:
-        raise UnknownNumber("topic", number)
-    return topic
+    return await numbered(session, Topic, "topic", group_id, number)
 
 
 async def list_topics(session: AsyncSession, group_id: int) -> list[Topic]:

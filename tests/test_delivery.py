@@ -13,7 +13,8 @@ import pytest
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.delivery import ConfirmingPoller, WebhookServer
+from bot.delivery import ConfirmingPoller
+from bot.webhook import WebhookServer
 from domain.config import Secret, WebhookConfig
 from emulator import TelegramEmulator
 from emulator.core import Call

@@ -83,24 +83,38 @@ def render_briefing(
     if content.empty:
         lines.append(t("briefing.empty"))
         return split_message([*lines, *_notes(notes)])
-    if content.events:
-        lines += ["", t("briefing.events")]
-        lines += [list_line(t, group, e) for e in content.events]
-        if content.events_more:
-            lines.append(t("briefing.events_more", count=content.events_more))
-    if content.birthdays:
-        lines += ["", t("briefing.birthdays")]
-        lines += [
-            t("briefing.birthday_line", who=mention(m), years=years)
-            for m, years in content.birthdays
-        ]
-        if content.birthdays_more:
-            lines.append(t("briefing.birthdays_more", count=content.birthdays_more))
-    if content.due:
-        lines += ["", t("briefing.due")]
-        lines += [due_line(t, d, today) for d in content.due]
-        if content.due_more:
-            lines.append(t("briefing.more", count=content.due_more))
+    lines += _lists(t, group, today, content) + _changes(t, content)
+    return split_message([*lines, *_notes(notes)])
+
+
+def _lists(t: Translator, group: Group, today: date, content: Briefing) -> list[str]:
+    """The sections that list things: today's and tomorrow's events, political
+    birthdays, what is due."""
+    birthdays = [
+        t("briefing.birthday_line", who=mention(m), years=years) for m, years in content.birthdays
+    ]
+    return [
+        *_section(
+            t,
+            "briefing.events",
+            [list_line(t, group, e) for e in content.events],
+            ("briefing.events_more", content.events_more),
+        ),
+        *_section(
+            t, "briefing.birthdays", birthdays, ("briefing.birthdays_more", content.birthdays_more)
+        ),
+        *_section(
+            t,
+            "briefing.due",
+            [due_line(t, d, today) for d in content.due],
+            ("briefing.more", content.due_more),
+        ),
+    ]
+
+
+def _changes(t: Translator, content: Briefing) -> list[str]:
+    """The sections about what changed: issue counts, topic progress, volunteer hours."""
+    lines: list[str] = []
     counts = content.issues
     if counts.total:
         lines += [
@@ -113,9 +127,11 @@ def render_briefing(
                 new=content.new_issues,
             ),
         ]
-    if content.progress:
-        lines += ["", t("briefing.progress_first" if content.first else "briefing.progress")]
-        lines += [_progress_line(t, p) for p in content.progress]
+    lines += _section(
+        t,
+        "briefing.progress_first" if content.first else "briefing.progress",
+        [_progress_line(t, p) for p in content.progress],
+    )
     if content.hours_minutes:
         lines += [
             "",
@@ -125,7 +141,18 @@ def render_briefing(
                 people=content.hours_people,
             ),
         ]
-    return split_message([*lines, *_notes(notes)])
+    return lines
+
+
+def _section(
+    t: Translator, heading: str, items: list[Html], more: tuple[str, int] = ("", 0)
+) -> list[str]:
+    """A section of the briefing: a blank line, its heading, its lines and how many
+    more there are (``more``: the text's key and the count); nothing without lines."""
+    if not items:
+        return []
+    key, count = more
+    return ["", t(heading), *items, *([t(key, count=count)] if count else [])]
 
 
 def _notes(notes: Sequence[str]) -> list[str]:
@@ -254,6 +281,15 @@ def render_status(
         lines.append(t("status.failed_none"))
         return Html("\n".join(lines))
     lines.append(t("status.failed", count=failed_total))
+    lines += _failed_lines(t, group, zone, failed, names)
+    return Html("\n".join(lines))
+
+
+def _failed_lines(
+    t: Translator, group: Group, zone: ZoneInfo, failed: list[OutboxMessage], names: dict[int, str]
+) -> list[Html]:
+    """A line for each message that could not be sent: when, to whom, why, what."""
+    lines: list[Html] = []
     for message in failed:
         assert message.failed_at is not None
         to = (
@@ -270,4 +306,4 @@ def render_status(
                 text=excerpt(plain_text(message.text), 30),
             )
         )
-    return Html("\n".join(lines))
+    return lines

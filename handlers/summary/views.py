@@ -16,7 +16,10 @@ from handlers.places import where_text
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member, Photo
-from storage.summary import EventEntry, Month, Overdue, Overview, TopicEntry, WeekCount
+from storage.summary import Month, Overview
+from storage.summary_events import EventEntry
+from storage.summary_issues import Overdue
+from storage.summary_topics import TopicEntry
 
 ISSUE_COLUMNS = ("number", "place", "category", "severity", "reporter", "fixer", "days", "status")
 BOARD_COLUMNS = ("rank", "name", "hours", "events")
@@ -86,83 +89,95 @@ def hours(minutes: int) -> str:
     return hours_text(minutes)
 
 
-def hours_number(minutes: int) -> float:
-    """The same hours as a number, for a spreadsheet cell."""
-    return float(hours_text(minutes))
-
-
 def overview_text(t: Translator, month: Month, numbers: Overview) -> str:
     """The one paragraph of the month in numbers; parts with nothing in them left out."""
-    parts: list[str] = []
-    if numbers.topics_claimed or numbers.topics_submitted or numbers.topics_approved:
-        parts.append(
-            t.plain(
-                "summary.overview.topics",
-                claimed=numbers.topics_claimed,
-                submitted=numbers.topics_submitted,
-                approved=numbers.topics_approved,
-            )
+    parts = [
+        _topics_part(t, numbers),
+        _issues_part(t, numbers),
+        _events_part(t, numbers),
+        t.plain(
+            "summary.overview.hours",
+            hours=hours(numbers.volunteer_minutes),
+            people=numbers.volunteers,
         )
-    if numbers.issues_reported or numbers.issues_fixed or numbers.issues_verified:
-        text = t.plain(
-            "summary.overview.issues",
-            reported=numbers.issues_reported,
-            fixed=numbers.issues_fixed,
-            verified=numbers.issues_verified,
-        )
-        if numbers.rate is not None:
-            text += t.plain(
-                "summary.overview.rate" if numbers.month_over else "summary.overview.rate_so_far",
-                done=numbers.reported_fixed,
-                reported=numbers.issues_reported,
-                rate=numbers.rate,
-            )
-        if numbers.duplicates:
-            text += t.plain("summary.overview.duplicates", count=numbers.duplicates)
-        parts.append(text)
-    if numbers.events_by_kind:
-        kinds = [
-            t.plain(
-                "summary.overview.event_kind",
-                kind=t.plain(f"event.type.{kind}"),
-                held=held,
-                attended=attended,
-            )
-            for kind in EventType
-            for held, attended in [numbers.events_by_kind.get(kind.value, (0, 0))]
-            if held
-        ]
-        total = sum(held for held, _ in numbers.events_by_kind.values())
-        parts.append(
-            t.plain(
-                "summary.overview.events",
-                held=total,
-                kinds=t.plain("list.separator").join(kinds),
-            )
-        )
-    if numbers.volunteer_minutes:
-        parts.append(
-            t.plain(
-                "summary.overview.hours",
-                hours=hours(numbers.volunteer_minutes),
-                people=numbers.volunteers,
-            )
-        )
-    if numbers.new_members:
-        parts.append(t.plain("summary.overview.members", count=numbers.new_members))
+        if numbers.volunteer_minutes
+        else "",
+        t.plain("summary.overview.members", count=numbers.new_members)
+        if numbers.new_members
+        else "",
+    ]
+    said = [part for part in parts if part]
     lead = t.plain("summary.overview.lead", year=month.year, month=month.month)
-    if not parts:
+    if not said:
         return lead + t.plain("summary.overview.nothing")
-    return (
-        lead + t.plain("summary.overview.separator").join(parts) + t.plain("summary.overview.end")
+    return lead + t.plain("summary.overview.separator").join(said) + t.plain("summary.overview.end")
+
+
+def _topics_part(t: Translator, numbers: Overview) -> str:
+    """Topics claimed, submitted and approved ("" for none)."""
+    if not (numbers.topics_claimed or numbers.topics_submitted or numbers.topics_approved):
+        return ""
+    return t.plain(
+        "summary.overview.topics",
+        claimed=numbers.topics_claimed,
+        submitted=numbers.topics_submitted,
+        approved=numbers.topics_approved,
     )
 
 
-def _names(t: Translator, people: list[Member]) -> str:
+def _issues_part(t: Translator, numbers: Overview) -> str:
+    """Issues reported, rectified and verified, the rectification rate and the
+    duplicates ("" for none)."""
+    if not (numbers.issues_reported or numbers.issues_fixed or numbers.issues_verified):
+        return ""
+    text = t.plain(
+        "summary.overview.issues",
+        reported=numbers.issues_reported,
+        fixed=numbers.issues_fixed,
+        verified=numbers.issues_verified,
+    )
+    if numbers.rate is not None:
+        text += t.plain(
+            "summary.overview.rate" if numbers.month_over else "summary.overview.rate_so_far",
+            done=numbers.reported_fixed,
+            reported=numbers.issues_reported,
+            rate=numbers.rate,
+        )
+    if numbers.duplicates:
+        text += t.plain("summary.overview.duplicates", count=numbers.duplicates)
+    return text
+
+
+def _events_part(t: Translator, numbers: Overview) -> str:
+    """Events held, by type with attendance ("" for none)."""
+    if not numbers.events_by_kind:
+        return ""
+    kinds = [
+        t.plain(
+            "summary.overview.event_kind",
+            kind=t.plain(f"event.type.{kind}"),
+            held=held,
+            attended=attended,
+        )
+        for kind in EventType
+        for held, attended in [numbers.events_by_kind.get(kind.value, (0, 0))]
+        if held
+    ]
+    total = sum(held for held, _ in numbers.events_by_kind.values())
+    return t.plain(
+        "summary.overview.events",
+        held=total,
+        kinds=t.plain("list.separator").join(kinds),
+    )
+
+
+def names(t: Translator, people: list[Member]) -> str:
+    """People's names in a list ("—" for nobody)."""
     return t.plain("list.separator").join(p.display_name for p in people) or "—"
 
 
-def _day(moment: datetime, group: Group) -> str:
+def day(moment: datetime, group: Group) -> str:
+    """The day of ``moment`` in the group's time zone: ``2026-11-03``."""
     return moment.astimezone(ZoneInfo(group.timezone)).strftime("%Y-%m-%d")
 
 
@@ -171,7 +186,7 @@ def topic_block(t: Translator, entry: TopicEntry) -> Block:
     its result and rating, and up to two result photos."""
     topic = entry.topic
     lines = [
-        t.plain("summary.topic.claimants", names=_names(t, entry.claimants)),
+        t.plain("summary.topic.claimants", names=names(t, entry.claimants)),
         t.plain(
             "summary.topic.status",
             status=t.plain(f"topic.status.{topic.status}"),
@@ -270,7 +285,7 @@ def event_block(t: Translator, group: Group, entry: EventEntry) -> Block:
         t.plain(
             "summary.event.when",
             type=t.plain(f"event.type.{event.kind}"),
-            date=_day(event.starts_at, group),
+            date=day(event.starts_at, group),
             place=event.place or "—",
         ),
         t.plain("summary.event.people", signed=entry.signed_up, attended=entry.attended),
@@ -314,124 +329,6 @@ def birthday_lines(t: Translator, month: Month, people: list[tuple[Member, int]]
             )
         )
     return lines
-
-
-# --- the .xlsx appendix -------------------------------------------------------------------
-
-
-def overview_rows(t: Translator, numbers: Overview) -> list[list[object]]:
-    """The month in numbers, one item per row (numbers as numbers, for Excel)."""
-    rows: list[list[object]] = [
-        [t.plain("summary.item.topics_claimed"), numbers.topics_claimed],
-        [t.plain("summary.item.topics_submitted"), numbers.topics_submitted],
-        [t.plain("summary.item.topics_approved"), numbers.topics_approved],
-        [t.plain("summary.item.issues_reported"), numbers.issues_reported],
-        [t.plain("summary.item.issues_fixed"), numbers.issues_fixed],
-        [t.plain("summary.item.issues_verified"), numbers.issues_verified],
-        [t.plain("summary.item.rate"), "" if numbers.rate is None else f"{numbers.rate}%"],
-    ]
-    for kind in EventType:
-        held, attended = numbers.events_by_kind.get(kind.value, (0, 0))
-        name = t.plain(f"event.type.{kind}")
-        rows.append([t.plain("summary.item.events", kind=name), held])
-        rows.append([t.plain("summary.item.attended", kind=name), attended])
-    rows += [
-        [t.plain("summary.item.hours"), hours_number(numbers.volunteer_minutes)],
-        [t.plain("summary.item.volunteers"), numbers.volunteers],
-        [t.plain("summary.item.new_members"), numbers.new_members],
-    ]
-    return rows
-
-
-TOPIC_COLUMNS = ("number", "title", "status", "claimants", "progress", "milestones", "result")
-
-
-def topic_headers(t: Translator) -> list[str]:
-    """The topic sheet's column headers."""
-    return [t.plain(f"summary.topic.col.{c}") for c in (*TOPIC_COLUMNS, "rating")]
-
-
-def topic_row(t: Translator, entry: TopicEntry) -> list[object]:
-    """A topic of the month as a row of the appendix."""
-    topic = entry.topic
-    steps = [f"{m.due_on.isoformat()} {m.text}" for m in entry.milestones]
-    rating = entry.rating
-    return [
-        topic.number,
-        topic.title,
-        t.plain(f"topic.status.{topic.status}"),
-        _names(t, entry.claimants),
-        entry.progress,
-        "\n".join(steps),
-        topic.result or "",
-        round(rating[0], 1) if rating and rating[1] else "",
-    ]
-
-
-def issue_cells(t: Translator, group: Group, detail: IssueDetail) -> list[object]:
-    """An issue as a row of the appendix: the table's columns with numbers as numbers
-    (so Excel sorts and sums them), then its description and the day it was reported."""
-    issue = detail.issue
-    row: list[object] = list(issue_row(t, group, detail))
-    row[0] = issue.number
-    row[3] = issue.severity
-    row[6] = int(str(row[6])) if row[6] else ""
-    reported = issue.created_at.astimezone(ZoneInfo(group.timezone)).date()
-    return [*row, issue.description, reported]
-
-
-def week_headers(t: Translator) -> list[str]:
-    """The weekly issue counts' headers."""
-    return [
-        t.plain("summary.week.start"),
-        t.plain("summary.week.opened"),
-        t.plain("summary.week.closed"),
-    ]
-
-
-def week_rows(weeks: list[WeekCount]) -> list[list[object]]:
-    """Issues opened and rectified per week."""
-    return [[w.week_start.isoformat(), w.opened, w.closed] for w in weeks]
-
-
-EVENT_COLUMNS = ("number", "type", "date", "title", "place", "signed", "attended", "hours")
-
-
-def event_headers(t: Translator) -> list[str]:
-    """The event sheet's column headers."""
-    return [t.plain(f"summary.event.col.{c}") for c in EVENT_COLUMNS]
-
-
-def event_row(t: Translator, group: Group, entry: EventEntry) -> list[object]:
-    """An event of the month as a row of the appendix."""
-    event = entry.event
-    return [
-        event.number,
-        t.plain(f"event.type.{event.kind}"),
-        _day(event.starts_at, group),
-        event.title,
-        event.place,
-        entry.signed_up,
-        entry.attended,
-        hours_number(entry.minutes) if event.kind == EventType.VOLUNTEER.value else "",
-    ]
-
-
-def birthday_headers(t: Translator) -> list[str]:
-    """The political birthdays' headers."""
-    return [
-        t.plain("summary.birthday.name"),
-        t.plain("summary.birthday.joined"),
-        t.plain("summary.birthday.years"),
-    ]
-
-
-def birthday_rows(people: list[tuple[Member, int]]) -> list[list[object]]:
-    """Members whose Party anniversary falls in the month."""
-    return [
-        [m.display_name, m.party_joined_on.isoformat() if m.party_joined_on else "", years]
-        for m, years in people
-    ]
 
 
 def report_line(t: Translator, note: ReportNote) -> Html:

@@ -1,0 +1,50 @@
+"""SQLAlchemy 2 models: groups and members, topics, inspection issues, photos, albums,
+events, pending commands and prompts (what a person is in the middle of), the outbox
+and the sweep's deliveries — one module an area, every name re-exported here.
+
+Importing this package defines every table on ``Base.metadata`` (Alembic's env and the
+migration test read it from here). Telegram ids are ``BigInteger``; timestamps are aware
+UTC through :class:`UTCDateTime`; relationships are never lazy-loaded (async code cannot
+do implicit I/O).
+"""
+
+from storage.models.base import NAMING_CONVENTION, Base
+from storage.models.events import Event, EventSignup, WrongCode
+from storage.models.groups import Counter, Group, Member, Membership, full_name
+from storage.models.issues import ISSUE_ORDER, Issue, IssueEvent, IssueTally
+from storage.models.outbox import Delivery, OutboxMessage
+from storage.models.photos import Album, AlbumPart, Photo
+from storage.models.prompts import PendingCommand, Prompt
+from storage.models.topics import Milestone, Rating, Topic, TopicClaim, TopicEvent
+from storage.models.updates import ParkedUpdate, ProcessedUpdate
+
+__all__ = [
+    "ISSUE_ORDER",
+    "NAMING_CONVENTION",
+    "Album",
+    "AlbumPart",
+    "Base",
+    "Counter",
+    "Delivery",
+    "Event",
+    "EventSignup",
+    "Group",
+    "Issue",
+    "IssueEvent",
+    "IssueTally",
+    "Member",
+    "Membership",
+    "Milestone",
+    "OutboxMessage",
+    "ParkedUpdate",
+    "PendingCommand",
+    "Photo",
+    "ProcessedUpdate",
+    "Prompt",
+    "Rating",
+    "Topic",
+    "TopicClaim",
+    "TopicEvent",
+    "WrongCode",
+    "full_name",
+]
