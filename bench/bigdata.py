@@ -29,7 +29,8 @@ from bench.common import (
     start_vanguard,
     stop_quietly,
 )
-from bench.seed import GroupSpec, Spec, build_emulator, make_spec, seed
+from bench.seed import seed
+from bench.spec import GroupSpec, Spec, build_emulator, make_spec
 from bench.throughput import one_by_one
 from emulator.core import TelegramEmulator
 

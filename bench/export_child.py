@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Tracker, proc_status, start_vanguard, stop_quietly, tree_rss_kb
-from bench.seed import Spec, build_emulator
+from bench.spec import Spec, build_emulator
 from emulator.core import TelegramEmulator
 
 HELP_AFTER = 1.0  # seconds after the export command that the other group asks /help

@@ -27,7 +27,7 @@ from typing import Any
 
 from bench.common import Key, Tracker, proc_status, start_vanguard, stop_quietly, tree_rss_kb
 from bench.export_child import ErrorCatcher, RssSampler, reset_peak
-from bench.seed import Spec, build_emulator
+from bench.spec import Spec, build_emulator
 from emulator.core import TelegramEmulator
 
 HELP_EVERY = 1.0  # seconds between the other group's /help while the report is made

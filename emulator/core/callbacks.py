@@ -28,7 +28,6 @@ class Callbacks(Updates):
         self._callback_queries[query_id] = query
         return query_id, self.push("callback_query", query)
 
-
     def _answer_callback_query(self, params: Params, files: dict[str, UploadedFile]) -> bool:
         query_id = params.text("callback_query_id", required=True) or ""
         if query_id not in self._callback_queries or query_id in self.callback_answers:

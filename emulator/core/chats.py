@@ -78,7 +78,6 @@ class Chats(EmulatorState):
         chat = self._chat(params)
         return sum(1 for s in chat.members.values() if s in ("creator", "administrator", "member"))
 
-
     def _leave_chat(self, params: Params, files: dict[str, UploadedFile]) -> bool:
         chat = self._chat(params)
         chat.members[self.bot.id] = "left"

@@ -59,7 +59,6 @@ class Media(Messages):
             raise bad_request("wrong file identifier/HTTP URL specified")
         return self._photo_sizes(stored.content)
 
-
     def _send_photo(self, params: Params, files: dict[str, UploadedFile]) -> dict[str, Any]:
         chat = self._writable_chat(params)
         caption, entities = self._text_and_entities(params, "caption", MAX_CAPTION, False)
@@ -157,7 +156,6 @@ class Media(Messages):
             "file_size": stored.size,
             "file_path": stored.file_path,
         }
-
 
     def photo_payload(self, content: bytes) -> list[dict[str, Any]]:
         """PhotoSize objects (three sizes, smallest first) for an uploaded picture."""

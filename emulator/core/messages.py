@@ -95,7 +95,6 @@ class Messages(EmulatorState):
         self._bot_output.append((chat.id, message))
         return message
 
-
     def _send_message(self, params: Params, files: dict[str, UploadedFile]) -> dict[str, Any]:
         chat = self._writable_chat(params)
         text, entities = self._text_and_entities(params, "text", MAX_TEXT, required=True)
@@ -169,7 +168,6 @@ class Messages(EmulatorState):
             message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-
 
     def _delete_message(self, params: Params, files: dict[str, UploadedFile]) -> bool:
         chat = self._chat(params)

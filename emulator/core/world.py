@@ -40,7 +40,6 @@ class World(EmulatorState):
         self.chats[chat_id] = chat
         return chat
 
-
     def user_message(
         self,
         chat: EChat,
@@ -76,7 +75,6 @@ class World(EmulatorState):
             }
         self.messages[(chat.id, message["message_id"])] = message
         return message
-
 
     def unread(self) -> list[tuple[int, dict[str, Any]]]:
         """Bot messages no scenario has read yet."""

@@ -33,7 +33,6 @@ class Person:
         return PrivateChat(self.world, self.world.emulator.private_chat(self.user), self)
 
 
-
 class PrivateChat(Chat):
     """The private chat of one person with the bot."""
 
