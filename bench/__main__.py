@@ -8,7 +8,7 @@
     python -m bench --only summary --db sqlite --out /tmp/summary.json
 
 Sizes can also be set by environment variables ``BENCH_<SIZE>`` (``BENCH_UPDATES=1000``,
-``BENCH_BIG_ISSUES=20000`` …; see :class:`bench.common.Settings`).
+``BENCH_BIG_ISSUES=20000`` …; see :class:`bench.settings.Settings`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import bigdata, broadcast, claims, fairness, startup, summary, throughput
-from bench.common import ROOT, Settings, git_commit, outcome
+from bench.figures import outcome
+from bench.processes import ROOT, git_commit
 from bench.report import render
+from bench.settings import Settings
 
 Case = Callable[[Settings, str], Awaitable[list[dict[str, Any]]]]
 # name → (function, runs once per database?); "data" also runs the export case

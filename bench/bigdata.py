@@ -17,20 +17,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    Group,
-    Settings,
-    SqlCounter,
-    Tracker,
-    child_env,
-    database,
-    outcome,
-    spread,
-    start_vanguard,
-    stop_quietly,
-)
-from bench.seed import GroupSpec, Spec, build_emulator, make_spec, seed
+from bench.bots import start_vanguard, stop_quietly
+from bench.databases import database
+from bench.figures import outcome, spread
+from bench.processes import child_env
+from bench.seed import seed
+from bench.settings import Settings
+from bench.spec import GroupSpec, Spec, build_emulator, make_spec
 from bench.throughput import one_by_one
+from bench.tracking import SqlCounter, Tracker
+from bench.world import Group
 from emulator.core import TelegramEmulator
 
 

@@ -15,7 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Settings, database, make_group, spread, start_vanguard, stop_quietly
+from bench.bots import start_vanguard, stop_quietly
+from bench.databases import database
+from bench.figures import spread
+from bench.settings import Settings
+from bench.world import make_group
 from emulator.core import TelegramEmulator
 from emulator.limits import FloodLimits
 

@@ -18,7 +18,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.common import Settings, database, spread
+from bench.databases import database
+from bench.figures import spread
+from bench.settings import Settings
 from domain.errors import TopicFull
 from storage import topics as store
 from storage.db import Database

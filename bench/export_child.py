@@ -11,96 +11,34 @@ logged by the bot, or the timeout). The result is written as JSON to ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import itertools
-import json
-import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Tracker, proc_status, start_vanguard, stop_quietly, tree_rss_kb
-from bench.seed import Spec, build_emulator
-from emulator.core import TelegramEmulator
+from bench.bots import stop_quietly
+from bench.child import RssSampler, parse_args, start_child_bot, texts, write_result
+from bench.processes import proc_status
+from bench.spec import Spec
 
 HELP_AFTER = 1.0  # seconds after the export command that the other group asks /help
 
 
-class ErrorCatcher(logging.Handler):
-    """Keeps the first ERROR the bot logs (an export that failed)."""
-
-    def __init__(self) -> None:
-        """No error yet."""
-        super().__init__(logging.ERROR)
-        self.first: str | None = None
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Remember the first error with its exception's last line."""
-        if self.first is not None:
-            return
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            cause = getattr(error, "orig", None) or error
-            text += f": {type(cause).__name__}: {str(cause).strip().splitlines()[0][:300]}"
-        self.first = text
-
-
-class RssSampler(threading.Thread):
-    """Samples the VmRSS of this process and its children (a worker process, if the
-    export uses one) every 20 ms; ``peak`` is the largest sum (kB)."""
-
-    def __init__(self) -> None:
-        """A daemon thread, not started."""
-        super().__init__(daemon=True)
-        self.peak = 0
-        self.running = True
-
-    def run(self) -> None:
-        """Sample until stopped."""
-        while self.running:
-            self.peak = max(self.peak, tree_rss_kb())
-            time.sleep(0.02)
-
-
-def reset_peak() -> None:
-    """Reset VmHWM to the current RSS (Linux: write 5 to /proc/self/clear_refs)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
-
-
 async def measure(db_url: str, spec: Spec, media: Path, timeout: float) -> dict[str, Any]:
     """The export, timed, with its peak RSS and another group's /help meanwhile."""
-    catcher = ErrorCatcher()
-    logging.getLogger().addHandler(catcher)
-    emulator = TelegramEmulator()
-    # the database already holds updates of earlier bots (recorded as processed): this
-    # Telegram numbers its updates past them, as the real one would
-    emulator._update_ids = itertools.count(int(time.time() * 1000))
-    build_emulator(emulator, spec)
-    tracker = Tracker(emulator)
-    big, other = spec.group("big"), spec.group("other")
-    big_chat, other_chat = emulator.chats[big.chat_id], emulator.chats[other.chat_id]
-    asker = emulator.users[other.members[0]]
-    _app, runner = await start_vanguard(emulator, db_url, media)
+    bot = await start_child_bot(db_url, spec, media)
+    emulator, tracker, catcher = bot.emulator, bot.tracker, bot.catcher
+    big = spec.group("big")
+    big_chat = emulator.chats[big.chat_id]
     result: dict[str, Any] = {"status": "ok"}
     try:
-        warm = tracker.say(other_chat, asker, "/help")
-        if not await tracker.wait([warm], timeout):
-            raise TimeoutError("no answer to the warm-up /help")
-        await tracker.wait_quiet(None, 0.3)
-        catcher.first = None
-        reset_peak()
-        before = proc_status()
+        before = await bot.warm_up(timeout)
         sampler = RssSampler()
         sampler.start()
         began = time.perf_counter()
         tracker.say(big_chat, emulator.users[big.creator], "/export issues")
         await asyncio.sleep(HELP_AFTER)
-        help_key = tracker.say(other_chat, asker, "/help")
+        help_key = tracker.say(bot.other_chat, bot.asker, "/help")
 
         def finished() -> bool:
             """Whether the document arrived or the bot logged an error."""
@@ -112,8 +50,7 @@ async def measure(db_url: str, spec: Spec, media: Path, timeout: float) -> dict[
         await emulator.wait_for(finished, timeout)
         ended = time.perf_counter()
         await tracker.wait([help_key], max(1.0, timeout - (ended - began)))
-        sampler.running = False
-        sampler.join()
+        sampler.stop()
         after = proc_status()
         outputs = tracker.outputs_in(big.chat_id, began)
         documents = [o for o in outputs if o[1] == "sendDocument"]
@@ -121,9 +58,7 @@ async def measure(db_url: str, spec: Spec, media: Path, timeout: float) -> dict[
             rss_before_kb=before.get("VmRSS", 0),
             peak_rss_kb=max(sampler.peak, after.get("VmHWM", 0)),
             help_latency=tracker.latency(help_key),
-            messages=[
-                (o[1], str(o[2].get("text") or o[2].get("caption") or "")[:80]) for o in outputs
-            ],
+            messages=texts(outputs),
         )
         if documents:
             result.update(
@@ -135,23 +70,16 @@ async def measure(db_url: str, spec: Spec, media: Path, timeout: float) -> dict[
         else:
             result.update(status="timeout", seconds=ended - began)
     finally:
-        await stop_quietly(runner, timeout=30)
+        await stop_quietly(bot.runner, timeout=30)
     return result
 
 
 def main() -> None:
     """Parse the arguments, measure, write the JSON result."""
-    parser = argparse.ArgumentParser(description="one /export issues, measured")
-    parser.add_argument("--db-url", required=True)
-    parser.add_argument("--spec", required=True)
-    parser.add_argument("--media", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--timeout", type=float, default=600.0)
-    args = parser.parse_args()
-    logging.getLogger().setLevel(logging.ERROR)  # errors reach the catcher, nothing prints
+    args = parse_args("one /export issues, measured")
     spec = Spec.load(Path(args.spec))
     result = asyncio.run(measure(args.db_url, spec, Path(args.media), args.timeout))
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

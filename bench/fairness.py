@@ -16,17 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    OffsetClock,
-    Settings,
-    Tracker,
-    database,
-    make_group,
-    push_add_bot,
-    spread,
-    start_vanguard,
-    stop_quietly,
-)
+from bench.bots import OffsetClock, start_vanguard, stop_quietly
+from bench.databases import database
+from bench.figures import spread
+from bench.settings import Settings
+from bench.tracking import Tracker
+from bench.world import make_group, push_add_bot
 from emulator.core import TelegramEmulator
 from emulator.limits import FloodLimits
 

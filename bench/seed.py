@@ -1,29 +1,25 @@
 """A big database, fast: groups, people, topics, and issues with their history and
-photos, inserted in bulk (SQLAlchemy Core ``insert()`` executemany, in chunks) straight
-into the tables of :mod:`storage.models`, after the migrations.
-
-The same :class:`Spec` (JSON) builds the emulator side: the same chats and people, so a
-bot started on the database (here or in ``bench.export_child``) knows them.
+photos, inserted in bulk (:mod:`bench.bulk`) straight into the tables of
+:mod:`storage.models`, after the migrations, from a :class:`~bench.spec.Spec`.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as daytime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from emulator.core import EChat, StoredFile, TelegramEmulator
+from bench.bulk import Ids, bulk, reset_sequences
+from bench.spec import GroupSpec, Spec
 from storage.db import create_engine, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
+    Base,
     Counter,
     Issue,
     IssueEvent,
@@ -60,211 +56,25 @@ ROADS = [
     "Z001",
 ]
 CATEGORIES = ["pothole", "crack", "guardrail", "signs", "drainage", "greenery", "debris"]
-CHUNK = 10_000
 TOPICS = 10  # per group: half done (on the wall), half open
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class GroupSpec:
-    """One group of the big world: its chat, people and how many issues it holds."""
-
-    key: str
-    chat_id: int
-    title: str
-    creator: int
-    admins: list[int]
-    members: list[int]
-    issues: int
-
-    @property
-    def reporters(self) -> list[int]:
-        """Who reported the issues (the admins and members, in turn)."""
-        return [*self.admins, *self.members]
-
-
-@dataclass
-class Spec:
-    """The whole world: people (id → name) and groups."""
-
-    users: dict[int, str]
-    groups: list[GroupSpec]
-    files: list[tuple[str, str]] = field(default_factory=list)  # photos the bot may send
-
-    def group(self, key: str) -> GroupSpec:
-        """The group called ``key`` (small, big, other)."""
-        return next(g for g in self.groups if g.key == key)
-
-    def save(self, path: Path) -> None:
-        """Write as JSON (for the export child)."""
-        path.write_text(
-            json.dumps(
-                {
-                    "users": self.users,
-                    "groups": [asdict(g) for g in self.groups],
-                    "files": self.files,
-                }
-            ),
-            encoding="utf-8",
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> Spec:
-        """Read what :meth:`save` wrote."""
-        data = json.loads(path.read_text(encoding="utf-8"))
-        users = {int(k): str(v) for k, v in data["users"].items()}
-        files = [(str(f), str(u)) for f, u in data.get("files", [])]
-        return cls(users, [GroupSpec(**g) for g in data["groups"]], files)
-
-
-def make_spec(small: int, big: int) -> Spec:
-    """Three groups of ten people: ``small`` and ``big`` issues, and one without."""
-    users: dict[int, str] = {}
-    groups = []
-    for index, (key, issues) in enumerate((("small", small), ("big", big), ("other", 0))):
-        base = 7_000_000 + 100 * index
-        ids = [base + n for n in range(10)]
-        for n, uid in enumerate(ids):
-            users[uid] = f"{key}{n}"
-        groups.append(
-            GroupSpec(
-                key=key,
-                chat_id=-4_100_000 - index,
-                title=f"{key} 养护班",
-                creator=ids[0],
-                admins=[ids[1]],
-                members=ids[2:],
-                issues=issues,
-            )
-        )
-    return Spec(users, groups)
-
-
-def build_emulator(emulator: TelegramEmulator, spec: Spec) -> None:
-    """The spec's people and chats in ``emulator``, the bot a member of every group."""
-    for uid, name in spec.users.items():
-        emulator.add_user(name, last_name="工", username=f"u{uid}", user_id=uid)
-    for g in spec.groups:
-        chat = EChat(g.chat_id, "group", g.title)
-        chat.members[g.creator] = "creator"
-        for uid in g.admins:
-            chat.members[uid] = "administrator"
-        for uid in g.members:
-            chat.members[uid] = "member"
-        chat.members[emulator.bot.id] = "member"
-        emulator.chats[g.chat_id] = chat
-    content = b"\xff\xd8\xff\xe0" + bytes(2042) + b"\xff\xd9"
-    for file_id, unique in spec.files:
-        emulator.files[file_id] = StoredFile(
-            file_id, unique, content, f"photos/{unique}.jpg", len(content)
-        )
-
-
-def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Rows in lists of at most CHUNK."""
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-async def _bulk(conn: AsyncConnection, table: Table, rows: Iterator[dict[str, Any]]) -> int:
-    """Insert ``rows`` into ``table`` in chunks; returns how many."""
-    count = 0
-    for chunk in _chunks(rows):
-        await conn.execute(insert(table), chunk)
-        count += len(chunk)
-    return count
-
-
-class _Ids:
-    """Explicit primary keys, handed out in order (so events and photos can point to
-    them without reading them back)."""
-
-    def __init__(self) -> None:
-        """No id handed out yet."""
-        self.next: dict[str, int] = {}
-
-    def take(self, table: str) -> int:
-        """The next id of ``table``."""
-        value = self.next.get(table, 0) + 1
-        self.next[table] = value
-        return value
-
-
 def _issue_rows(
-    g: GroupSpec, group_id: int, ids: _Ids, today: date, files: list[tuple[str, str]]
+    g: GroupSpec, group_id: int, ids: Ids, today: date, files: list[tuple[str, str]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Issues of one group with their events and photos: mostly verified, some open,
     assigned (a few overdue) or fixed, over 20 roads and many stakes."""
     issues, events, photos = [], [], []
-    reporters = g.reporters
     for number in range(1, g.issues + 1):
-        issue_id = ids.take("issues")
-        share = number % 100
-        status = (
-            "open"
-            if share < 3
-            else "assigned"
-            if share < 8
-            else "fixed"
-            if share < 10
-            else "verified"
-        )
-        created = T0 + timedelta(minutes=7 * number)
-        reporter = reporters[number % len(reporters)]
-        assignee = reporters[(number + 3) % len(reporters)] if status != "open" else None
-        deadline = None
-        if status == "assigned":
-            deadline = today + timedelta(days=30) if share < 6 else today - timedelta(days=3)
-        stake = (number * 37) % 150_000
-        issues.append(
-            {
-                "id": issue_id,
-                "group_id": group_id,
-                "number": number,
-                "road": ROADS[number % len(ROADS)],
-                "stake_from": stake,
-                "stake_to": stake,
-                "latitude": None,
-                "longitude": None,
-                "category": CATEGORIES[number % len(CATEGORIES)],
-                "severity": 1 + number % 3,
-                "description": f"路面坑槽 {number}",
-                "status": status,
-                "reporter_id": reporter,
-                "assignee_id": assignee,
-                "deadline": deadline,
-                "duplicate_of_id": None,
-                "chat_id": g.chat_id,
-                "created_at": created,
-                "fixed_at": created + timedelta(days=2)
-                if status in ("fixed", "verified")
-                else None,
-                "verified_at": created + timedelta(days=3) if status == "verified" else None,
-                "updated_at": created + timedelta(days=3),
-            }
-        )
-        history: list[tuple[str, int, int | None, str, datetime]] = [
-            ("reported", reporter, None, "", created)
-        ]
-        if assignee is not None:
-            note = deadline.isoformat() if deadline else ""
-            history.append(("assigned", g.admins[0], assignee, note, created + timedelta(days=1)))
-        if status in ("fixed", "verified"):
-            history.append(("fixed", assignee or reporter, None, "", created + timedelta(days=2)))
-        if status == "verified":
-            history.append(("verified", g.admins[0], None, "", created + timedelta(days=3)))
-        for kind, actor, subject, note, at in history:
+        issue = _issue(g, group_id, ids.take("issues"), number, today)
+        issues.append(issue)
+        for kind, actor, subject, note, at in _issue_history(g, issue):
             event_id = ids.take("issue_events")
             events.append(
                 {
                     "id": event_id,
-                    "issue_id": issue_id,
+                    "issue_id": issue["id"],
                     "kind": kind,
                     "actor_id": actor,
                     "subject_id": subject,
@@ -277,6 +87,65 @@ def _issue_rows(
                 if number == max(1, g.issues // 2):  # the issue /issue shows
                     files.append((photos[-1]["file_id"], photos[-1]["file_unique_id"]))
     return issues, events, photos
+
+
+def _issue(g: GroupSpec, group_id: int, issue_id: int, number: int, today: date) -> dict[str, Any]:
+    """Issue ``number`` of a group: its status, people, deadline and place follow from
+    the number."""
+    share = number % 100
+    status = (
+        "open" if share < 3 else "assigned" if share < 8 else "fixed" if share < 10 else "verified"
+    )
+    created = T0 + timedelta(minutes=7 * number)
+    reporters = g.reporters
+    reporter = reporters[number % len(reporters)]
+    assignee = reporters[(number + 3) % len(reporters)] if status != "open" else None
+    deadline = None
+    if status == "assigned":
+        deadline = today + timedelta(days=30) if share < 6 else today - timedelta(days=3)
+    stake = (number * 37) % 150_000
+    return {
+        "id": issue_id,
+        "group_id": group_id,
+        "number": number,
+        "road": ROADS[number % len(ROADS)],
+        "stake_from": stake,
+        "stake_to": stake,
+        "latitude": None,
+        "longitude": None,
+        "category": CATEGORIES[number % len(CATEGORIES)],
+        "severity": 1 + number % 3,
+        "description": f"路面坑槽 {number}",
+        "status": status,
+        "reporter_id": reporter,
+        "assignee_id": assignee,
+        "deadline": deadline,
+        "duplicate_of_id": None,
+        "chat_id": g.chat_id,
+        "created_at": created,
+        "fixed_at": created + timedelta(days=2) if status in ("fixed", "verified") else None,
+        "verified_at": created + timedelta(days=3) if status == "verified" else None,
+        "updated_at": created + timedelta(days=3),
+    }
+
+
+def _issue_history(
+    g: GroupSpec, issue: dict[str, Any]
+) -> list[tuple[str, int, int | None, str, datetime]]:
+    """An issue's history up to its status: (kind, actor, subject, note, at)."""
+    status, created = issue["status"], issue["created_at"]
+    reporter, assignee, deadline = issue["reporter_id"], issue["assignee_id"], issue["deadline"]
+    history: list[tuple[str, int, int | None, str, datetime]] = [
+        ("reported", reporter, None, "", created)
+    ]
+    if assignee is not None:
+        note = deadline.isoformat() if deadline else ""
+        history.append(("assigned", g.admins[0], assignee, note, created + timedelta(days=1)))
+    if status in ("fixed", "verified"):
+        history.append(("fixed", assignee or reporter, None, "", created + timedelta(days=2)))
+    if status == "verified":
+        history.append(("verified", g.admins[0], None, "", created + timedelta(days=3)))
+    return history
 
 
 def _photo(group_id: int, kind: str, subject_id: int, at: datetime) -> dict[str, Any]:
@@ -300,7 +169,7 @@ def _photo(group_id: int, kind: str, subject_id: int, at: datetime) -> dict[str,
 
 
 def _topic_rows(
-    g: GroupSpec, group_id: int, ids: _Ids, files: list[tuple[str, str]]
+    g: GroupSpec, group_id: int, ids: Ids, files: list[tuple[str, str]]
 ) -> tuple[list[dict[str, Any]], ...]:
     """Ten topics: five done (claimed, submitted with a photo, rated), five open."""
     topics, claims, events, photos, ratings = [], [], [], [], []
@@ -345,7 +214,7 @@ def _topic_rows(
     return topics, claims, events, photos, ratings
 
 
-def _topic_event(ids: _Ids, topic_id: int, kind: str, actor: int, at: datetime) -> dict[str, Any]:
+def _topic_event(ids: Ids, topic_id: int, kind: str, actor: int, at: datetime) -> dict[str, Any]:
     """One row of a topic's history."""
     return {
         "id": ids.take("topic_events"),
@@ -366,13 +235,12 @@ async def seed(url: str, spec: Spec) -> dict[str, Any]:
     began = time.perf_counter()
     engine = create_engine(url)
     now = datetime.now(UTC)
-    today = now.date()
-    ids = _Ids()
+    ids = Ids()
     counts: dict[str, int] = {}
     try:
         await upgrade(engine)
         async with engine.begin() as conn:
-            counts["members"] = await _bulk(
+            counts["members"] = await bulk(
                 conn,
                 Member.__table__,  # type: ignore[arg-type]
                 (
@@ -389,80 +257,87 @@ async def seed(url: str, spec: Spec) -> dict[str, Any]:
                 ),
             )
             for g in spec.groups:
-                group_id = ids.take("groups")
-                await conn.execute(
-                    insert(GroupRow.__table__),  # type: ignore[arg-type]
-                    [
-                        {
-                            "id": group_id,
-                            "chat_id": g.chat_id,
-                            "title": g.title,
-                            "chat_type": "group",
-                            "language": "zh",
-                            "timezone": "Asia/Shanghai",
-                            "briefing_time": daytime(8, 0),
-                            "workdays_only": False,
-                            "active": True,
-                            "admins_refreshed_at": now,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    ],
-                )
-                roles = {g.creator: "creator", **dict.fromkeys(g.admins, "admin")}
-                await _bulk(
-                    conn,
-                    Membership.__table__,  # type: ignore[arg-type]
-                    (
-                        {
-                            "group_id": group_id,
-                            "user_id": uid,
-                            "role": roles.get(uid, "member"),
-                            "active": True,
-                            "first_seen_at": now,
-                            "last_seen_at": now,
-                        }
-                        for uid in [g.creator, *g.admins, *g.members]
-                    ),
-                )
-                await conn.execute(
-                    insert(Counter.__table__),  # type: ignore[arg-type]
-                    [
-                        {"group_id": group_id, "kind": "issue", "last_number": g.issues},
-                        {"group_id": group_id, "kind": "topic", "last_number": TOPICS},
-                    ],
-                )
-                topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
-                for model, rows in zip(
-                    topic_tables, _topic_rows(g, group_id, ids, spec.files), strict=True
-                ):
-                    name = model.__tablename__
-                    counts[name] = counts.get(name, 0) + await _bulk(
-                        conn,
-                        model.__table__,  # type: ignore[arg-type]
-                        iter(rows),
-                    )
-                for model, rows in zip(
-                    (Issue, IssueEvent, Photo),
-                    _issue_rows(g, group_id, ids, today, spec.files),
-                    strict=True,
-                ):
-                    name = model.__tablename__
-                    counts[name] = counts.get(name, 0) + await _bulk(
-                        conn,
-                        model.__table__,  # type: ignore[arg-type]
-                        iter(rows),
-                    )
+                await _seed_group(conn, g, ids, now, spec.files, counts)
             if not is_sqlite(url):
-                for table in ("groups", "topics", "topic_events", "issues", "issue_events"):
-                    await conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT max(id) FROM {table}))"
-                        )
-                    )
+                await reset_sequences(
+                    conn, ("groups", "topics", "topic_events", "issues", "issue_events")
+                )
         async with engine.begin() as conn:  # statistics, as a database in use has them
             await conn.execute(text("ANALYZE"))
     finally:
         await engine.dispose()
     return {"rows": counts, "seconds": round(time.perf_counter() - began, 2)}
+
+
+async def _seed_group(
+    conn: AsyncConnection,
+    g: GroupSpec,
+    ids: Ids,
+    now: datetime,
+    files: list[tuple[str, str]],
+    counts: dict[str, int],
+) -> None:
+    """One group: its row, memberships and counters, its topics, its issues."""
+    group_id = ids.take("groups")
+    await conn.execute(
+        insert(GroupRow.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "id": group_id,
+                "chat_id": g.chat_id,
+                "title": g.title,
+                "chat_type": "group",
+                "language": "zh",
+                "timezone": "Asia/Shanghai",
+                "briefing_time": daytime(8, 0),
+                "workdays_only": False,
+                "active": True,
+                "admins_refreshed_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+    )
+    roles = {g.creator: "creator", **dict.fromkeys(g.admins, "admin")}
+    await bulk(
+        conn,
+        Membership.__table__,  # type: ignore[arg-type]
+        (
+            {
+                "group_id": group_id,
+                "user_id": uid,
+                "role": roles.get(uid, "member"),
+                "active": True,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+            for uid in [g.creator, *g.admins, *g.members]
+        ),
+    )
+    await conn.execute(
+        insert(Counter.__table__),  # type: ignore[arg-type]
+        [
+            {"group_id": group_id, "kind": "issue", "last_number": g.issues},
+            {"group_id": group_id, "kind": "topic", "last_number": TOPICS},
+        ],
+    )
+    topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
+    await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
+    issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
+    await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
+
+
+async def _insert_counted(
+    conn: AsyncConnection,
+    counts: dict[str, int],
+    models: Sequence[type[Base]],
+    tables: Sequence[list[dict[str, Any]]],
+) -> None:
+    """Insert each model's rows; add how many to ``counts`` under its table's name."""
+    for model, rows in zip(models, tables, strict=True):
+        name = model.__tablename__
+        counts[name] = counts.get(name, 0) + await bulk(
+            conn,
+            model.__table__,  # type: ignore[arg-type]
+            iter(rows),
+        )

@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Settings, child_env, proc_status, spread
+from bench.figures import spread
+from bench.processes import child_env, proc_status
+from bench.settings import Settings
 from emulator.core import TelegramEmulator
 from emulator.server import EmulatorServer
 

@@ -19,7 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import Settings, child_env, database, outcome, spread
+from bench.databases import database
+from bench.figures import outcome, spread
+from bench.processes import child_env
+from bench.settings import Settings
 from bench.summary_seed import ZONE, Plan, make_photos, make_spec, seed_month
 from storage.summary import Month
 

@@ -14,21 +14,18 @@ to count the pictures it holds. The result is written as JSON to ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
-import itertools
-import json
-import logging
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import Key, Tracker, proc_status, start_vanguard, stop_quietly, tree_rss_kb
-from bench.export_child import ErrorCatcher, RssSampler, reset_peak
-from bench.seed import Spec, build_emulator
-from emulator.core import TelegramEmulator
+from bench.bots import stop_quietly
+from bench.child import ChildBot, RssSampler, parse_args, start_child_bot, texts, write_result
+from bench.processes import proc_status, tree_rss_kb
+from bench.spec import Spec
+from bench.tracking import Key
 
 HELP_EVERY = 1.0  # seconds between the other group's /help while the report is made
 WORKING = "⏳"  # the "on its way" notice begins so; any other text ends the wait
@@ -84,25 +81,13 @@ async def measure(
     db_url: str, spec: Spec, media: Path, command: str, timeout: float
 ) -> dict[str, Any]:
     """The report, timed, with its peak RSS and the other group's /help meanwhile."""
-    catcher = ErrorCatcher()
-    logging.getLogger().addHandler(catcher)
-    emulator = TelegramEmulator()
-    emulator._update_ids = itertools.count(int(time.time() * 1000))  # past earlier bots'
-    build_emulator(emulator, spec)
-    tracker = Tracker(emulator)
-    group, other = spec.group("summary"), spec.group("other")
-    chat, other_chat = emulator.chats[group.chat_id], emulator.chats[other.chat_id]
-    asker = emulator.users[other.members[0]]
-    _app, runner = await start_vanguard(emulator, db_url, media)
+    bot = await start_child_bot(db_url, spec, media)
+    emulator, tracker, catcher = bot.emulator, bot.tracker, bot.catcher
+    group = spec.group("summary")
+    chat = emulator.chats[group.chat_id]
     result: dict[str, Any] = {"status": "ok", "command": command}
     try:
-        warm = tracker.say(other_chat, asker, "/help")
-        if not await tracker.wait([warm], timeout):
-            raise TimeoutError("no answer to the warm-up /help")
-        await tracker.wait_quiet(None, 0.3)
-        catcher.first = None
-        reset_peak()
-        before = proc_status()
+        before = await bot.warm_up(timeout)
         began = time.perf_counter()
         sampler = PeakSampler(began)
         sampler.start()
@@ -122,7 +107,7 @@ async def measure(
         async def probe() -> None:
             """/help in the other group every second, one at a time, until done."""
             while not finished():
-                key = tracker.say(other_chat, asker, "/help")
+                key = tracker.say(bot.other_chat, bot.asker, "/help")
                 probes.append(key)
                 await tracker.wait([key], timeout)
                 await asyncio.sleep(max(0.0, HELP_EVERY - (tracker.latency(key) or 0.0)))
@@ -131,11 +116,9 @@ async def measure(
         await emulator.wait_for(finished, timeout)
         ended = time.perf_counter()
         await asyncio.wait_for(prober, max(1.0, timeout - (ended - began)))
-        sampler.running = False
-        sampler.join()
+        sampler.stop()
         after = proc_status()
         outputs = tracker.outputs_in(group.chat_id, began)
-        documents = [o for o in outputs if o[1] == "sendDocument"]
         latencies = [x for x in (tracker.latency(k) for k in probes) if x is not None]
         result.update(
             rss_before_kb=before.get("VmRSS", 0),
@@ -143,46 +126,48 @@ async def measure(
             peak_at_s=round(sampler.peak_at, 2),
             help_latencies=[round(x, 4) for x in latencies],
             help_unanswered=len(probes) - len(latencies),
-            messages=[
-                (o[1], str(o[2].get("text") or o[2].get("caption") or "")[:80]) for o in outputs
-            ],
+            messages=texts(outputs),
         )
-        if documents:
-            document = documents[0][2]["document"]
-            stored = emulator.files[document["file_id"]]
-            result.update(
-                seconds=documents[0][0] - began,
-                document_bytes=int(document.get("file_size") or 0),
-                document_name=document.get("file_name", ""),
-                **inspect(stored.content),
-            )
-        elif catcher.first is not None:
-            result.update(status="failed", error=catcher.first, seconds=ended - began)
-        elif outputs and not str(outputs[-1][2].get("text", "")).startswith(WORKING):
-            error = str(outputs[-1][2].get("text", ""))[:300]
-            result.update(status="failed", error=error, seconds=ended - began)
-            result.update(on_disk(media))  # e.g. too big to send: the file made
-        else:
-            result.update(status="timeout", seconds=ended - began)
+        result.update(_ending(bot, outputs, media, began, ended))
     finally:
-        await stop_quietly(runner, timeout=30)
+        await stop_quietly(bot.runner, timeout=30)
     return result
+
+
+def _ending(
+    bot: ChildBot,
+    outputs: list[tuple[float, str, dict[str, Any]]],
+    media: Path,
+    began: float,
+    ended: float,
+) -> dict[str, Any]:
+    """How the report ended: the document (what it holds), an error the bot logged or
+    said (and the file it made, if any), or the timeout."""
+    documents = [o for o in outputs if o[1] == "sendDocument"]
+    if documents:
+        document = documents[0][2]["document"]
+        stored = bot.emulator.files[document["file_id"]]
+        return {
+            "seconds": documents[0][0] - began,
+            "document_bytes": int(document.get("file_size") or 0),
+            "document_name": document.get("file_name", ""),
+            **inspect(stored.content),
+        }
+    if bot.catcher.first is not None:
+        return {"status": "failed", "error": bot.catcher.first, "seconds": ended - began}
+    if outputs and not str(outputs[-1][2].get("text", "")).startswith(WORKING):
+        error = str(outputs[-1][2].get("text", ""))[:300]
+        # e.g. too big to send: the file made
+        return {"status": "failed", "error": error, "seconds": ended - began, **on_disk(media)}
+    return {"status": "timeout", "seconds": ended - began}
 
 
 def main() -> None:
     """Parse the arguments, measure, write the JSON result."""
-    parser = argparse.ArgumentParser(description="one /summary, measured")
-    parser.add_argument("--db-url", required=True)
-    parser.add_argument("--spec", required=True)
-    parser.add_argument("--media", required=True)
-    parser.add_argument("--command", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--timeout", type=float, default=600.0)
-    args = parser.parse_args()
-    logging.getLogger().setLevel(logging.ERROR)  # errors reach the catcher, nothing prints
+    args = parse_args("one /summary, measured", "--command")
     spec = Spec.load(Path(args.spec))
     result = asyncio.run(measure(args.db_url, spec, Path(args.media), args.command, args.timeout))
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

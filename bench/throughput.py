@@ -16,20 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    Group,
-    Settings,
-    SqlCounter,
-    Tracker,
-    database,
-    make_group,
-    percentile,
-    push_add_bot,
-    spread,
-    start_vanguard,
-    stop_quietly,
-)
+from bench.bots import start_vanguard, stop_quietly
+from bench.databases import database
 from bench.echo import start_echo, stop_echo
+from bench.figures import percentile, spread
+from bench.settings import Settings
+from bench.tracking import SqlCounter, Tracker
+from bench.world import Group, make_group, push_add_bot
 from emulator.core import EChat, EUser, TelegramEmulator
 
 TextOf = Callable[[int], str]

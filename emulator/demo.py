@@ -10,6 +10,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -165,6 +166,24 @@ def _north(metres: float) -> tuple[float, float]:
     return VENUE[0] + metres / METRES_PER_DEGREE, VENUE[1]
 
 
+@dataclass
+class _Event:
+    """The volunteer event of :func:`event_life`: where it is played, its day, its people."""
+
+    world: World
+    clock: FrozenClock
+    group: GroupChat
+    day: date
+    secretary: Person
+    captain: Person
+    worker: Person
+    driver: Person
+
+    def at(self, hhmm: str) -> datetime:
+        """``hhmm`` on the event's day, in Shanghai."""
+        return datetime.fromisoformat(f"{self.day}T{hhmm}:00").replace(tzinfo=SHANGHAI)
+
+
 async def event_life(
     world: World,
     clock: FrozenClock,
@@ -184,17 +203,25 @@ async def event_life(
     day = clock.now().astimezone(SHANGHAI).date() + timedelta(days=1)
     while not is_workday(day):  # the group has its briefing on workdays only
         day += timedelta(days=1)
+    event = _Event(world, clock, group, day, secretary, captain, worker, driver)
+    crew, late = await _sign_up(event)
+    await _morning(event, sweep, late)
+    await _check_in(event, crew, late)
+    await _afterwards(event)
 
-    def at(hhmm: str) -> datetime:
-        return datetime.fromisoformat(f"{day}T{hhmm}:00").replace(tzinfo=SHANGHAI)
 
+async def _sign_up(event: _Event) -> tuple[list[Person], Person]:
+    """The day before: the event announced, 12 sign up and a 13th waits, one leaves and
+    the 13th moves up; the captain's QR code and check-in code. Returns the crew who
+    joined the group and the 13th."""
+    world, group, captain, worker = event.world, event.group, event.captain, event.worker
     # announced less than a day ahead, whatever the hour the demo runs at: the script
     # shows the reminder an hour before (one a day before would be a catch-up at 07:30)
-    day_before = (at("10:00") - timedelta(days=1)).astimezone(UTC)
-    clock.set(max(clock.now(), day_before))
+    day_before = (event.at("10:00") - timedelta(days=1)).astimezone(UTC)
+    event.clock.set(max(event.clock.now(), day_before))
     await group.say(
         captain,
-        f"/newevent 志愿服务 {day} 09:00-11:30 潔城綠生活 @ 明翠社区 cap:12"
+        f"/newevent 志愿服务 {event.day} 09:00-11:30 潔城綠生活 @ 明翠社区 cap:12"
         f" geo:{VENUE[0]},{VENUE[1]}",
     )
     post = await group.next_reply()
@@ -203,7 +230,7 @@ async def event_life(
     for person in crew:
         await group.join(person)
         await group.next_reply()  # the welcome
-    volunteers = [worker, driver, secretary, *crew]  # 12 people, then a 13th
+    volunteers = [worker, event.driver, event.secretary, *crew]  # 12 people, then a 13th
     late = world.person("郑", last_name="队员", username="crew_late")
     await group.join(late)
     await group.next_reply()
@@ -218,25 +245,37 @@ async def event_life(
     await late.private().next_reply()
     await captain.private().start()
     await captain.private().next_reply()
-    await _step(captain.private(), captain, f"/profile joined 1996-{day:%m-%d}")
+    await _step(captain.private(), captain, f"/profile joined 1996-{event.day:%m-%d}")
     await _step(group, captain, "/event 1 qr")
     await captain.private().next_reply()  # the QR code, sent privately
     await _step(group, captain, "/event 1 code on")
-    await group.send_photo(secretary, None, reply_to=post.raw)  # the venue, the day before
+    await group.send_photo(event.secretary, None, reply_to=post.raw)  # the venue, the day before
     await group.next_reply()
+    return crew, late
 
-    clock.set(at("07:30").astimezone(UTC))  # the group's briefing time
+
+async def _morning(event: _Event, sweep: Sweep, late: Person) -> None:
+    """The morning: the group's briefing (and the captain's greeting), then the reminders
+    an hour before."""
+    clock, group = event.clock, event.group
+    clock.set(event.at("07:30").astimezone(UTC))  # the group's briefing time
     await sweep()
     await group.next_reply()  # the morning briefing
-    await captain.private().next_reply()  # a greeting on his political birthday
-    clock.set(at("08:00").astimezone(UTC))  # an hour before: the reminders
+    await event.captain.private().next_reply()  # a greeting on his political birthday
+    clock.set(event.at("08:00").astimezone(UTC))  # an hour before: the reminders
     await sweep()
     await group.next_reply()
-    for person in (worker, driver, late):  # the ones with a place who pressed Start
+    for person in (event.worker, event.driver, late):  # the ones with a place who pressed Start
         await person.private().next_reply()
-    clock.set(at("08:45").astimezone(UTC))
-    await _step(group, worker, "/checkin 1")
-    for person, metres in ((worker, 120), (secretary, 40), (late, 260)):
+
+
+async def _check_in(event: _Event, crew: list[Person], late: Person) -> None:
+    """Check-in: by live location (one just outside the radius walks in), by code, by
+    the QR code."""
+    clock, worker = event.clock, event.worker
+    clock.set(event.at("08:45").astimezone(UTC))
+    await _step(event.group, worker, "/checkin 1")
+    for person, metres in ((worker, 120), (event.secretary, 40), (late, 260)):
         clock.advance(timedelta(minutes=4))
         chat = person.private()
         await _step(chat, person, "/checkin 1")
@@ -251,20 +290,26 @@ async def event_life(
     await chat.next_reply()
     await chat.move_location(crew[0], live, *_north(150))
     await chat.next_reply()
-    caption = _qr_caption(world, captain)
+    caption = _qr_caption(event.world, event.captain)
     code = caption.split("签到码：")[1].split()[0]
     for person in crew[1:4]:
         clock.advance(timedelta(minutes=3))
         await person.private().start()
         await person.private().next_reply()
         await _step(person.private(), person, f"/checkin 1 {code}")
-    await driver.private().start(caption.split("start=")[1].split()[0])  # scans the QR code
-    await driver.private().next_reply()
-    clock.set(at("11:10").astimezone(UTC))
+    await event.driver.private().start(caption.split("start=")[1].split()[0])  # scans the QR
+    await event.driver.private().next_reply()
+
+
+async def _afterwards(event: _Event) -> None:
+    """Check-out, the photos, attendance and hours, the export, /briefing, the month's
+    report."""
+    group, secretary, captain, worker = event.group, event.secretary, event.captain, event.worker
+    event.clock.set(event.at("11:10").astimezone(UTC))
     for person in (worker, secretary):
         await _step(person.private(), person, "/checkout 1")
-        clock.advance(timedelta(minutes=7))
-    clock.set(at("12:00").astimezone(UTC))
+        event.clock.advance(timedelta(minutes=7))
+    event.clock.set(event.at("12:00").astimezone(UTC))
     await group.send_album(worker, 2, "/event 1 清扫前后")
     await group.next_reply()
     await group.say(worker, "/event 1")
@@ -272,12 +317,12 @@ async def event_life(
     await _step(group, captain, "/attendance 1")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")
-    await _step(group, driver, "/members")
+    await _step(group, event.driver, "/members")
     await _step(group, captain, "/events past")
     await _step(group, secretary, "/export hours")
     await _step(worker.private(), worker, "/briefing")  # a preview, privately
     await _step(group, captain, "/briefing status")
-    month = f"{day:%Y-%m}"
+    month = f"{event.day:%Y-%m}"
     await _report(group, secretary, f"/summary {month}")  # the month's work report (Word)
     await _report(group, secretary, f"/summary {month} xlsx")  # its appendix with charts
 

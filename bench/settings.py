@@ -1,0 +1,95 @@
+"""The sizes and repeats of every benchmark case (``BENCH_<SIZE>`` overrides them)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    """An integer from the environment (``BENCH_<NAME>``), else ``default``."""
+    value = os.environ.get(f"BENCH_{name}")
+    return int(value) if value else default
+
+
+@dataclass
+class Settings:
+    """Sizes and repeats of every case; ``quick()`` gives a one-minute smoke run."""
+
+    quick: bool = False
+    repeats: int = 3  # figures measured this many times (median and spread)
+    groups: int = 20  # throughput: groups
+    members: int = 5  # throughput: members per group
+    updates: int = 500  # throughput: updates per run
+    sql_samples: int = 5  # sequential samples per command (SQL counts, idle latency)
+    burst: int = 30  # fairness: commands group A sends at once
+    burst_members: int = 15  # fairness: people in group A who send them
+    big_issues: int = 100_000  # ×1000 case: issues of the big group
+    small_issues: int = 100  # ×1000 case: issues of the small group
+    data_samples: int = 5  # ×1000 case: timed samples per command
+    export_repeats: int = 3
+    summary_issues: int = 2_000  # /summary: issues reported in the month
+    summary_photos: int = 300  # /summary: photos the report places (real JPEG files)
+    summary_events: int = 100  # /summary: events held in the month
+    summary_repeats: int = 3  # /summary: runs of each format, each in a fresh process
+    private_messages: int = 1000  # broadcast: private chats
+    group_messages: int = 200  # broadcast: groups
+    startup_repeats: int = 3
+    case_timeout: float = 1800.0  # seconds before a whole case is recorded as "timeout"
+    sample_timeout: float = 120.0  # seconds one reply may take before "timeout"
+    pg_url: str = ""
+    databases: tuple[str, ...] = ("sqlite", "postgresql")
+    only: tuple[str, ...] = ()
+    work: Path = field(default_factory=lambda: Path("/tmp"))
+
+    @classmethod
+    def quick_run(cls) -> Settings:
+        """Small sizes: every case runs, in about a minute."""
+        return cls(
+            quick=True,
+            repeats=2,
+            groups=5,
+            members=3,
+            updates=60,
+            sql_samples=2,
+            burst=25,
+            burst_members=8,
+            big_issues=3_000,
+            small_issues=30,
+            data_samples=2,
+            export_repeats=1,
+            summary_issues=500,
+            summary_photos=60,
+            summary_events=20,
+            summary_repeats=1,
+            private_messages=60,
+            group_messages=30,
+            startup_repeats=1,
+            case_timeout=300.0,
+            sample_timeout=30.0,
+        )
+
+    def apply_env(self) -> None:
+        """Let ``BENCH_<FIELD>`` environment variables override the sizes."""
+        for name in (
+            "repeats",
+            "groups",
+            "members",
+            "updates",
+            "sql_samples",
+            "burst",
+            "burst_members",
+            "big_issues",
+            "small_issues",
+            "data_samples",
+            "export_repeats",
+            "summary_issues",
+            "summary_photos",
+            "summary_events",
+            "summary_repeats",
+            "private_messages",
+            "group_messages",
+            "startup_repeats",
+        ):
+            setattr(self, name, _env_int(name.upper(), getattr(self, name)))
