@@ -22,14 +22,6 @@ from domain.checkin import window as checkin_window
 from domain.errors import Refused
 from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
 from domain.kinds import CheckinMethod, EventType, SignupStatus
-
-# the reads, re-exported: the handlers use them as storage.events.*
-from storage.event_reads import attended as attended
-from storage.event_reads import event_by_announcement as event_by_announcement
-from storage.event_reads import event_by_token as event_by_token
-from storage.event_reads import list_past as list_past
-from storage.event_reads import list_upcoming as list_upcoming
-from storage.event_reads import people as people
 from storage.groups import next_number, numbered
 from storage.models import Event, EventSignup
 

@@ -11,6 +11,7 @@ import pytest
 
 from domain.errors import Refused, UnknownNumber
 from domain.kinds import CheckinMethod, EventType, SignupStatus
+from storage import event_reads as reads
 from storage import events as store
 from storage import hours
 from storage.db import Database
@@ -89,8 +90,8 @@ async def test_numbers_tokens_and_codes(database: Database) -> None:
     assert len({first.link_token, first.qr_token, second.link_token, other.link_token}) == 4
     assert len(first.checkin_code) == 6 and first.checkin_code.isalnum()
     async with database.read() as session:
-        assert (await store.event_by_token(session, first.qr_token, qr=True)) is not None
-        assert (await store.event_by_token(session, first.qr_token, qr=False)) is None
+        assert (await reads.event_by_token(session, first.qr_token, qr=True)) is not None
+        assert (await reads.event_by_token(session, first.qr_token, qr=False)) is None
         with pytest.raises(UnknownNumber):
             await store.get_event(session, b, 2)
         with pytest.raises(UnknownNumber):
@@ -217,9 +218,9 @@ async def test_another_groups_event_is_invisible(database: Database) -> None:
     event = await new_event(database, a)
     await join(database, event, 1)
     async with database.read() as session:
-        assert await store.list_upcoming(session, b, NOW) == []
+        assert await reads.list_upcoming(session, b, NOW) == []
         assert await hours.register_chunk(session, b, None) == ([], None)
-        assert [e.number for e in await store.list_upcoming(session, a, NOW)] == [1]
+        assert [e.number for e in await reads.list_upcoming(session, a, NOW)] == [1]
 
 
 async def test_the_hours_register_is_read_in_chunks_of_events(database: Database) -> None:

@@ -45,6 +45,7 @@ from handlers.features import AlbumSent
 from handlers.i18n import Translator
 from handlers.invocation import Invocation, run_safely
 from handlers.private import link_button
+from storage import event_reads as reads
 from storage import events as store
 from storage.groups import get_group
 from storage.members import group_member
@@ -272,7 +273,7 @@ async def _by_token(context: Ctx, payload: str, uid: int, *, qr: bool) -> tuple[
     that travelled to someone outside the group checks nobody in)."""
     token = payload.split("-", 1)[1] if "-" in payload else ""
     async with context.read() as session:
-        event = await store.event_by_token(session, token, qr=qr) if token else None
+        event = await reads.event_by_token(session, token, qr=qr) if token else None
         group = await session.get(Group, event.group_id) if event is not None else None
         member = await group_member(session, group.id, user_id=uid) if group is not None else None
     if event is None or group is None or not group.active:
@@ -314,7 +315,7 @@ async def take_album_reply(context: Ctx, album: AlbumSent) -> bool:
     async with context.read() as session:
         group = await get_group(session, album.chat_id)
         event = (
-            await store.event_by_announcement(session, group.id, album.reply_to)
+            await reads.event_by_announcement(session, group.id, album.reply_to)
             if group is not None
             else None
         )
@@ -338,7 +339,7 @@ async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> b
         return False
     group = context.group
     async with context.read() as session:
-        event = await store.event_by_announcement(session, group.id, replied.message_id)
+        event = await reads.event_by_announcement(session, group.id, replied.message_id)
     if event is None:
         return False
     if photo is not None:

@@ -36,6 +36,7 @@ from handlers.invocation import Invocation
 from handlers.media import kick_downloads
 from handlers.outbox import send_later
 from handlers.private import start_bot_button, unreachable
+from storage import event_reads as reads
 from storage import events as store
 from storage.members import get_member
 from storage.models import Event, Group, Member
@@ -114,10 +115,10 @@ async def events_command(inv: Invocation) -> None:
     now = context.clock.now()
     async with context.read() as session:
         if past:
-            events = await store.list_past(session, group.id, now)
-            seen = await store.attended(session, [e.id for e in events])
+            events = await reads.list_past(session, group.id, now)
+            seen = await reads.attended(session, [e.id for e in events])
         else:
-            events = await store.list_upcoming(session, group.id, now, LISTED + 1)
+            events = await reads.list_upcoming(session, group.id, now, LISTED + 1)
             seen = {}
     more = len(events) > LISTED
     chunks = render_list(inv.t, group, events[:LISTED], past=past, attended=seen, more=more)
@@ -147,7 +148,7 @@ async def event_command(inv: Invocation) -> None:
     now = inv.context.clock.now()
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
-        people = await store.people(session, event.id)
+        people = await reads.people(session, event.id)
         photos = (await photos_of(session, Subject.EVENT, [event.id])).get(event.id, [])
     chunks = render_detail(inv.t, inv.group, event, people, len(photos), now)
     # in the group the detail carries the buttons too: if the announcement was lost (its
@@ -333,6 +334,6 @@ async def attendance_command(inv: Invocation) -> None:
     number = inv.number(inv.args[0])
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
-        people = await store.people(session, event.id)
+        people = await reads.people(session, event.id)
     for chunk in render_attendance(inv.t, inv.group, event, people, inv.context.clock.now()):
         await inv.reply(chunk)

@@ -20,7 +20,7 @@ from handlers.events.views import announcement
 from handlers.i18n import Html, Translator, escape, for_language
 from handlers.outbox import outgoing
 from handlers.private import start_bot_button
-from storage import events as store
+from storage import event_reads as reads
 from storage.groups import get_group
 from storage.models import Event, Group, Member
 from storage.outbox import Outgoing
@@ -72,7 +72,7 @@ async def refresh_announcement(context: Ctx) -> None:
     async with context.read() as session:
         group = await get_group(session, chat_id)
         event = await session.get(Event, event_id)
-        present = (await store.attended(session, [event_id])).get(event_id, 0)
+        present = (await reads.attended(session, [event_id])).get(event_id, 0)
     if group is None or event is None or event.group_id != group.id:
         return
     if event.announce_message_id is None:
