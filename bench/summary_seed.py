@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import text
 
 from bench.seed import CATEGORIES, ROADS, GroupSpec, Spec, _bulk, _Ids
+from domain.calendar import Month
 from domain.kinds import EventType, SignupStatus, Subject
 from storage.db import create_engine, is_sqlite
 from storage.migrate import upgrade
@@ -47,7 +48,7 @@ from storage.models import (
     TopicEvent,
 )
 from storage.models import Group as GroupRow
-from storage.summary import PAIRS, Month
+from storage.summary import PAIRS
 
 ZONE = "Asia/Shanghai"
 WIDTH, HEIGHT = 1280, 960  # a phone photo as Telegram keeps its largest size
@@ -389,7 +390,7 @@ class _World:
                     "number": number,
                     "title": f"桥涵病害整治方案研究 {number}",
                     "description": "结合本段桥涵病害，提出整治方案并组织实施。",
-                    "due_on": self.month.next_first_day + timedelta(days=30),
+                    "due_on": self.month.next().first_day + timedelta(days=30),
                     "slots": 2,
                     "claimed_count": 0 if idle else 1,
                     "status": status,

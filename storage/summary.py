@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, distinct, exists, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Month, local_date
 from domain.kinds import IssueStatus, Subject, TopicEventKind, TopicStatus
-from storage.hours import BoardLine, Period, board
+from storage.hours import BoardLine, board
 from storage.issue_reads import IssueDetail, details
 from storage.members import members_by_id
 from storage.models import (
@@ -49,52 +50,9 @@ OVERDUE_SHOWN = 30
 BIRTHDAYS_SHOWN = 200
 
 
-@dataclass(frozen=True)
-class Month:
-    """A calendar month of a group's time zone, as UTC bounds."""
-
-    year: int
-    month: int
-    start: datetime  # the first moment of the month (UTC)
-    end: datetime  # the first moment of the next month (UTC)
-
-    @classmethod
-    def of(cls, year: int, month: int, zone: str) -> Month:
-        """The month ``year``-``month`` in the time zone ``zone``."""
-        tz = ZoneInfo(zone)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return cls(
-            year=year,
-            month=month,
-            start=datetime.combine(date(year, month, 1), time(0), tz).astimezone(UTC),
-            end=datetime.combine(following, time(0), tz).astimezone(UTC),
-        )
-
-    @classmethod
-    def previous(cls, now: datetime, zone: str) -> Month:
-        """The month before the one ``now`` falls in, in the time zone ``zone``."""
-        today = now.astimezone(ZoneInfo(zone)).date()
-        last = today.replace(day=1) - timedelta(days=1)
-        return cls.of(last.year, last.month, zone)
-
-    @property
-    def label(self) -> str:
-        """``YYYY-MM``."""
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def first_day(self) -> date:
-        """The month's first day."""
-        return date(self.year, self.month, 1)
-
-    @property
-    def next_first_day(self) -> date:
-        """The first day of the month after."""
-        return date(self.year + self.month // 12, self.month % 12 + 1, 1)
-
-    def within(self, column: Any) -> ColumnElement[bool]:
-        """``column`` (a UTC moment) falls in the month."""
-        return and_(column >= self.start, column < self.end)
+def _in(month: Month, column: Any) -> ColumnElement[bool]:
+    """``column`` (a UTC moment) falls in the month."""
+    return and_(column >= month.start, column < month.end)
 
 
 @dataclass
@@ -131,9 +89,7 @@ def _topic_steps(group_id: int, month: Month, kind: TopicEventKind) -> object:
     return (
         select(func.count(distinct(TopicEvent.topic_id)))
         .join(Topic, Topic.id == TopicEvent.topic_id)
-        .where(
-            Topic.group_id == group_id, TopicEvent.kind == kind.value, month.within(TopicEvent.at)
-        )
+        .where(Topic.group_id == group_id, TopicEvent.kind == kind.value, _in(month, TopicEvent.at))
     )
 
 
@@ -160,16 +116,14 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
     found.topics_approved = await _count(
         session, _topic_steps(group_id, month, TopicEventKind.APPROVED)
     )
-    found.issues_reported = await _count(session, _issues(group_id, month.within(Issue.created_at)))
-    found.issues_fixed = await _count(session, _issues(group_id, month.within(Issue.fixed_at)))
-    found.issues_verified = await _count(
-        session, _issues(group_id, month.within(Issue.verified_at))
-    )
+    found.issues_reported = await _count(session, _issues(group_id, _in(month, Issue.created_at)))
+    found.issues_fixed = await _count(session, _issues(group_id, _in(month, Issue.fixed_at)))
+    found.issues_verified = await _count(session, _issues(group_id, _in(month, Issue.verified_at)))
     found.reported_fixed = await _count(
         session,
         _issues(
             group_id,
-            month.within(Issue.created_at),
+            _in(month, Issue.created_at),
             or_(Issue.fixed_at < month.end, Issue.verified_at < month.end),
         ),
     )
@@ -187,7 +141,7 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
         .group_by(Event.kind)
     )
     found.events_by_kind = {kind: (int(n), int(people)) for kind, n, people in rows}
-    lines = await board(session, group_id, Period(month.start, month.end), now, limit=100_000)
+    lines = await board(session, group_id, month.period, now, limit=100_000)
     found.volunteer_minutes = sum(line.minutes for line in lines)
     found.volunteers = len(lines)
     found.duplicates = await _count(
@@ -196,7 +150,7 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
         .select_from(Issue)
         .where(
             Issue.group_id == group_id,
-            month.within(Issue.created_at),
+            _in(month, Issue.created_at),
             Issue.duplicate_of_id.is_not(None),
         ),
     )
@@ -207,7 +161,7 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
             session,
             select(func.count())
             .select_from(Membership)
-            .where(Membership.group_id == group_id, month.within(Membership.first_seen_at)),
+            .where(Membership.group_id == group_id, _in(month, Membership.first_seen_at)),
         )
     return found
 
@@ -229,8 +183,8 @@ class TopicEntry:
 
 
 def _active_topic(month: Month) -> ColumnElement[bool]:
-    stepped = exists().where(TopicEvent.topic_id == Topic.id, month.within(TopicEvent.at))
-    return or_(month.within(Topic.created_at), stepped)
+    stepped = exists().where(TopicEvent.topic_id == Topic.id, _in(month, TopicEvent.at))
+    return or_(_in(month, Topic.created_at), stepped)
 
 
 async def topic_page(
@@ -260,7 +214,7 @@ async def topic_page(
     steps: dict[int, list[Milestone]] = {}
     for step in await session.scalars(
         select(Milestone)
-        .where(Milestone.topic_id.in_(ids), month.within(Milestone.done_at))
+        .where(Milestone.topic_id.in_(ids), _in(month, Milestone.done_at))
         .order_by(Milestone.due_on, Milestone.id)
     ):
         steps.setdefault(step.topic_id, []).append(step)
@@ -329,10 +283,10 @@ async def issue_ids(session: AsyncSession, group_id: int, month: Month) -> list[
     the order of the list (road, then stake): ids only, for :func:`issue_page`."""
     wanted = (
         select(Issue.id)
-        .where(Issue.group_id == group_id, month.within(Issue.created_at))
+        .where(Issue.group_id == group_id, _in(month, Issue.created_at))
         .union(
-            select(Issue.id).where(Issue.group_id == group_id, month.within(Issue.fixed_at)),
-            select(Issue.id).where(Issue.group_id == group_id, month.within(Issue.verified_at)),
+            select(Issue.id).where(Issue.group_id == group_id, _in(month, Issue.fixed_at)),
+            select(Issue.id).where(Issue.group_id == group_id, _in(month, Issue.verified_at)),
         )
         .subquery()
     )
@@ -362,7 +316,7 @@ async def verified_pairs(
             break
         query = select(Issue).where(
             Issue.group_id == group_id,
-            month.within(Issue.verified_at),
+            _in(month, Issue.verified_at),
             Issue.duplicate_of_id.is_(None),
         )
         if after is not None:
@@ -395,14 +349,13 @@ async def overdue(
     group_id: int,
     month: Month,
     now: datetime,
-    zone: str,
     limit: int = OVERDUE_SHOWN,
 ) -> tuple[list[Overdue], int]:
     """Issues past their deadline at the month's end (for the current month: today)
     without a rectification by then, with the person responsible; the first ``limit`` by
     deadline, and how many in all."""
     end = min(month.end, now)
-    cutoff = min(month.next_first_day, now.astimezone(ZoneInfo(zone)).date())
+    cutoff = min(month.next().first_day, local_date(now, month.zone))
     late = and_(
         Issue.group_id == group_id,
         Issue.duplicate_of_id.is_(None),
@@ -432,23 +385,21 @@ class WeekCount:
     closed: int
 
 
-async def issue_weeks(
-    session: AsyncSession, group_id: int, month: Month, zone: str
-) -> list[WeekCount]:
+async def issue_weeks(session: AsyncSession, group_id: int, month: Month) -> list[WeekCount]:
     """Issues reported and rectified per week (weeks starting on Monday) of the month."""
-    tz = ZoneInfo(zone)
+    tz = ZoneInfo(month.zone)
     first = month.first_day - timedelta(days=month.first_day.weekday())
     weeks = [
         first + timedelta(days=7 * n)
         for n in range(6)
-        if first + timedelta(days=7 * n) < month.next_first_day
+        if first + timedelta(days=7 * n) < month.next().first_day
     ]
     opened: Counter[date] = Counter()
     closed: Counter[date] = Counter()
     for column, into in ((Issue.created_at, opened), (Issue.fixed_at, closed)):
         stream = await session.stream_scalars(
             select(column).where(
-                Issue.group_id == group_id, Issue.duplicate_of_id.is_(None), month.within(column)
+                Issue.group_id == group_id, Issue.duplicate_of_id.is_(None), _in(month, column)
             )
         )
         async for moment in stream:
@@ -523,7 +474,7 @@ async def leaderboard(
     session: AsyncSession, group_id: int, month: Month, now: datetime
 ) -> list[BoardLine]:
     """The month's volunteer-hours leaderboard."""
-    return await board(session, group_id, Period(month.start, month.end), now)
+    return await board(session, group_id, month.period, now)
 
 
 # --- 政治生日 ------------------------------------------------------------------------------
@@ -541,7 +492,7 @@ async def birthdays(
             Membership.group_id == group_id,
             Membership.active.is_(True),
             Member.party_joined_on.is_not(None),
-            Member.party_joined_on < month.first_day.replace(day=1),
+            Member.party_joined_on < month.first_day,
             extract("month", Member.party_joined_on) == month.month,
         )
         .order_by(extract("day", Member.party_joined_on), Member.user_id)

@@ -19,10 +19,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import select, update
 
+from domain.calendar import Month
+from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, Person
 from handlers.summary.commands import parse_args
 from storage.models import EventSignup, OutboxMessage, Photo
-from storage.summary import Month
 from tests.conftest import Cast, Harness, local
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -254,7 +255,7 @@ def test_the_default_is_last_month_in_the_groups_time_zone() -> None:
 
 
 def test_a_months_bounds_are_local_midnights() -> None:
-    month = Month.of(2026, 12, "Asia/Shanghai")
+    month = Month(2026, 12, "Asia/Shanghai")
     assert month.start == local("2026-12-01", "00:00") and month.end == local("2027-01-01", "00:00")
 
 
@@ -358,11 +359,8 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     ],
 )
 def test_the_report_is_due_on_the_first_working_day(today: str, due: str | None) -> None:
-    from handlers.summary.delivery import report_due
-    from storage.models import Group
-
-    group = Group(timezone="Asia/Shanghai", created_at=local("2026-01-01", "08:00"))
-    found = report_due(group, date.fromisoformat(today))
+    arrived = local("2026-01-01", "08:00")
+    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai")
     assert (found.label if found else None) == due
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.calendar import Month
 from handlers.i18n import Translator
 from handlers.summary import views
 from handlers.summary.document import ISSUE_WIDTHS, Draft
@@ -27,7 +28,6 @@ from storage.models import Group
 from storage.summary import (
     PAGE,
     EventEntry,
-    Month,
     TopicEntry,
     birthdays,
     event_page,
@@ -109,7 +109,7 @@ async def make_document(
         numbers = await overview(session, group.id, month, now)
         ids = await issue_ids(session, group.id, month)
         pairs = await verified_pairs(session, group.id, month)
-        late, late_total = await overdue(session, group.id, month, now, group.timezone)
+        late, late_total = await overdue(session, group.id, month, now)
         board = await leaderboard(session, group.id, month, now)
         anniversaries = await birthdays(session, group.id, month)
     labels = {
@@ -202,8 +202,8 @@ async def make_workbook(
     async with db.read() as session:
         numbers = await overview(session, group.id, month, now)
         ids = await issue_ids(session, group.id, month)
-        weeks = await issue_weeks(session, group.id, month, group.timezone)
-        late, late_total = await overdue(session, group.id, month, now, group.timezone)
+        weeks = await issue_weeks(session, group.id, month)
+        late, late_total = await overdue(session, group.id, month, now)
         board = await leaderboard(session, group.id, month, now)
         anniversaries = await birthdays(session, group.id, month)
     book = Appendix()
