@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import docx
@@ -345,6 +346,35 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     assert [(r.chat_id, r.document, r.sent_at is not None) for r in rows] == [
         (cast.captain.id, "summary:2026-11", True)
     ]
+
+
+@pytest.mark.parametrize(("made_at", "remade"), [("07:55", False), ("07:30", True)])
+async def test_a_report_file_made_minutes_before_is_sent_again_on_the_bots_clock(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch, made_at: str, remade: bool
+) -> None:
+    """The file /summary made is reused by the monthly delivery when it is less than ten
+    minutes old on the application's clock (the test's, not the machine's)."""
+    from handlers.summary.commands import make
+
+    captain = cast.captain.private()
+    await captain.send("/start")
+    await captain.next_reply()
+    harness.clock.set(local("2026-12-01", made_at))
+    await captain.send("/summary")
+    assert (await captain.next_reply()).raw["document"]["file_name"] == "工作简报-2026-11.docx"
+    calls: list[str] = []
+
+    async def counted(*args: Any) -> Any:
+        calls.append("made")
+        return await make(*args)
+
+    monkeypatch.setattr("handlers.summary.delivery.make", counted)
+    harness.clock.set(local("2026-12-01", "08:00"))
+    await harness.sweep()
+    await cast.group.next_reply()  # the briefing
+    sent = await captain.next_reply(timeout=20)
+    assert sent.raw["document"]["file_name"] == "工作简报-2026-11.docx"
+    assert calls == (["made"] if remade else [])
 
 
 @pytest.mark.parametrize(
