@@ -24,7 +24,7 @@ from bench.figures import outcome, spread
 from bench.processes import child_env
 from bench.settings import Settings
 from bench.summary_seed import ZONE, Plan, make_photos, make_spec, seed_month
-from storage.summary import Month
+from domain.calendar import Month
 
 LIMIT_S = 30.0  # the requirement
 LIMIT_MB = 300.0
@@ -126,7 +126,7 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     photos, mean_bytes = await asyncio.to_thread(
         make_photos, settings.work / "summary-photos", plan.photos
     )
-    month = Month.previous(datetime.now(UTC), ZONE)
+    month = Month.containing(datetime.now(UTC), ZONE).previous()
     spec = make_spec()
     results: list[dict[str, Any]] = []
     async with database(kind, settings, "summary") as url:

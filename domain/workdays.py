@@ -5,7 +5,7 @@ cover yet falls back to Monday–Friday."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import chinese_calendar
@@ -40,3 +40,12 @@ def _warn_uncovered(year: int) -> None:
         "(upgrade chinese-calendar)",
         year,
     )
+
+
+def first_workday(year: int, month: int) -> date:
+    """The month's first working day (Chinese public holidays and adjusted working days
+    where the calendar knows the year, else Monday to Friday)."""
+    day = date(year, month, 1)
+    while not is_workday(day):
+        day += timedelta(days=1)
+    return day

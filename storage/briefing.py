@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, extract, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Day, Period
 from domain.kinds import TopicEventKind, TopicStatus
 from domain.slots import Outcome
-from storage.hours import Period, group_total
+from storage.hours import group_total
 from storage.issue_reads import COUNT_CAP, IssueCounts, counts
 from storage.members import active_members, members_by_id
 from storage.models import (
@@ -42,34 +42,6 @@ PROGRESS_KINDS = (
     TopicEventKind.SUBMITTED,
     TopicEventKind.APPROVED,
 )
-
-
-@dataclass(frozen=True)
-class Day:
-    """A group's local day as UTC bounds: today's start, tomorrow's, the day after's."""
-
-    today: date
-    start: datetime
-    tomorrow: datetime
-    after: datetime
-    month_start: datetime
-
-    @classmethod
-    def of(cls, now: datetime, zone: str) -> Day:
-        """The local day of ``now`` in the time zone ``zone``."""
-        tz = ZoneInfo(zone)
-        today = now.astimezone(tz).date()
-
-        def start_of(day: date) -> datetime:
-            return datetime.combine(day, time(0), tz).astimezone(UTC)
-
-        return cls(
-            today=today,
-            start=start_of(today),
-            tomorrow=start_of(today + timedelta(days=1)),
-            after=start_of(today + timedelta(days=2)),
-            month_start=start_of(today.replace(day=1)),
-        )
 
 
 @dataclass

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Period
 from domain.kinds import EventType
 from storage.models import Event, EventSignup, Member
 
@@ -31,21 +32,14 @@ def _counted(group_id: int, now: datetime) -> ColumnElement[bool]:
     )
 
 
-@dataclass(frozen=True)
-class Period:
-    """From ``since`` (inclusive) to ``until`` (exclusive), in UTC; None: unbounded."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def where(self) -> list[ColumnElement[bool]]:
-        """The conditions on an event's start that keep it in the period."""
-        found = []
-        if self.since is not None:
-            found.append(Event.starts_at >= self.since)
-        if self.until is not None:
-            found.append(Event.starts_at < self.until)
-        return found
+def _held_in(period: Period) -> list[ColumnElement[bool]]:
+    """The conditions on an event's start that keep it in the period."""
+    found = []
+    if period.since is not None:
+        found.append(Event.starts_at >= period.since)
+    if period.until is not None:
+        found.append(Event.starts_at < period.until)
+    return found
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ async def board(
     rows = await session.execute(
         select(EventSignup.user_id, minutes, func.count())
         .join(Event, Event.id == EventSignup.event_id)
-        .where(_counted(group_id, now), *period.where())
+        .where(_counted(group_id, now), *_held_in(period))
         .group_by(EventSignup.user_id)
         .order_by(minutes.desc(), EventSignup.user_id)
         .limit(limit)
@@ -105,7 +99,7 @@ async def person_minutes(
     """The person's (minutes, events) in the group for each period, in one read."""
     columns: list[ColumnElement[int]] = []
     for period in periods:
-        inside = and_(true(), *period.where())
+        inside = and_(true(), *_held_in(period))
         columns.append(func.coalesce(func.sum(case((inside, EventSignup.minutes), else_=0)), 0))
         columns.append(func.coalesce(func.sum(case((inside, 1), else_=0)), 0))
     row = (
@@ -162,7 +156,7 @@ async def group_total(
                 func.count(func.distinct(EventSignup.user_id)),
             )
             .join(Event, Event.id == EventSignup.event_id)
-            .where(_counted(group_id, now), *period.where())
+            .where(_counted(group_id, now), *_held_in(period))
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)

@@ -11,15 +11,15 @@ never holds a transaction open while the document grows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, distinct, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Month
 from domain.kinds import TopicEventKind
-from storage.hours import BoardLine, Period, board
+from storage.hours import BoardLine, board
 from storage.members import active_members
 from storage.models import (
     Event,
@@ -41,52 +41,9 @@ OVERDUE_SHOWN = 30
 BIRTHDAYS_SHOWN = 200
 
 
-@dataclass(frozen=True)
-class Month:
-    """A calendar month of a group's time zone, as UTC bounds."""
-
-    year: int
-    month: int
-    start: datetime  # the first moment of the month (UTC)
-    end: datetime  # the first moment of the next month (UTC)
-
-    @classmethod
-    def of(cls, year: int, month: int, zone: str) -> Month:
-        """The month ``year``-``month`` in the time zone ``zone``."""
-        tz = ZoneInfo(zone)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return cls(
-            year=year,
-            month=month,
-            start=datetime.combine(date(year, month, 1), time(0), tz).astimezone(UTC),
-            end=datetime.combine(following, time(0), tz).astimezone(UTC),
-        )
-
-    @classmethod
-    def previous(cls, now: datetime, zone: str) -> Month:
-        """The month before the one ``now`` falls in, in the time zone ``zone``."""
-        today = now.astimezone(ZoneInfo(zone)).date()
-        last = today.replace(day=1) - timedelta(days=1)
-        return cls.of(last.year, last.month, zone)
-
-    @property
-    def label(self) -> str:
-        """``YYYY-MM``."""
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def first_day(self) -> date:
-        """The month's first day."""
-        return date(self.year, self.month, 1)
-
-    @property
-    def next_first_day(self) -> date:
-        """The first day of the month after."""
-        return date(self.year + self.month // 12, self.month % 12 + 1, 1)
-
-    def within(self, column: Any) -> ColumnElement[bool]:
-        """``column`` (a UTC moment) falls in the month."""
-        return and_(column >= self.start, column < self.end)
+def within(month: Month, column: Any) -> ColumnElement[bool]:
+    """``column`` (a UTC moment) falls in the month."""
+    return and_(column >= month.start, column < month.end)
 
 
 @dataclass
@@ -124,7 +81,7 @@ def _topic_steps(group_id: int, month: Month, kind: TopicEventKind) -> object:
         select(func.count(distinct(TopicEvent.topic_id)))
         .join(Topic, Topic.id == TopicEvent.topic_id)
         .where(
-            Topic.group_id == group_id, TopicEvent.kind == kind.value, month.within(TopicEvent.at)
+            Topic.group_id == group_id, TopicEvent.kind == kind.value, within(month, TopicEvent.at)
         )
     )
 
@@ -146,7 +103,7 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
     await _topic_numbers(session, found, group_id, month)
     await _issue_numbers(session, found, group_id, month)
     found.events_by_kind = await _events_held(session, group_id, month, now)
-    lines = await board(session, group_id, Period(month.start, month.end), now, limit=100_000)
+    lines = await board(session, group_id, month.period, now, limit=100_000)
     found.volunteer_minutes = sum(line.minutes for line in lines)
     found.volunteers = len(lines)
     found.month_over = now >= month.end
@@ -174,16 +131,18 @@ async def _issue_numbers(
 ) -> None:
     """Fill in the month's issues reported, rectified, verified, rectified of those
     reported, and the duplicates (counted apart)."""
-    found.issues_reported = await _count(session, _issues(group_id, month.within(Issue.created_at)))
-    found.issues_fixed = await _count(session, _issues(group_id, month.within(Issue.fixed_at)))
+    found.issues_reported = await _count(
+        session, _issues(group_id, within(month, Issue.created_at))
+    )
+    found.issues_fixed = await _count(session, _issues(group_id, within(month, Issue.fixed_at)))
     found.issues_verified = await _count(
-        session, _issues(group_id, month.within(Issue.verified_at))
+        session, _issues(group_id, within(month, Issue.verified_at))
     )
     found.reported_fixed = await _count(
         session,
         _issues(
             group_id,
-            month.within(Issue.created_at),
+            within(month, Issue.created_at),
             or_(Issue.fixed_at < month.end, Issue.verified_at < month.end),
         ),
     )
@@ -193,7 +152,7 @@ async def _issue_numbers(
         .select_from(Issue)
         .where(
             Issue.group_id == group_id,
-            month.within(Issue.created_at),
+            within(month, Issue.created_at),
             Issue.duplicate_of_id.is_not(None),
         ),
     )
@@ -229,7 +188,7 @@ async def _new_members(session: AsyncSession, group_id: int, month: Month) -> in
         session,
         select(func.count())
         .select_from(Membership)
-        .where(Membership.group_id == group_id, month.within(Membership.first_seen_at)),
+        .where(Membership.group_id == group_id, within(month, Membership.first_seen_at)),
     )
 
 
@@ -237,7 +196,7 @@ async def leaderboard(
     session: AsyncSession, group_id: int, month: Month, now: datetime
 ) -> list[BoardLine]:
     """The month's volunteer-hours leaderboard."""
-    return await board(session, group_id, Period(month.start, month.end), now)
+    return await board(session, group_id, month.period, now)
 
 
 # --- 政治生日 ------------------------------------------------------------------------------

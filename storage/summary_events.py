@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Month
 from domain.kinds import Subject
 from storage.models import Event, EventSignup, Photo
 from storage.photos import photos_of
-from storage.summary import EVENT_PHOTOS, PAGE, Month
+from storage.summary import EVENT_PHOTOS, PAGE
 
 
 @dataclass

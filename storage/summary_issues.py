@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Month
 from domain.kinds import IssueStatus
 from storage.issue_reads import IssueDetail, details
 from storage.members import members_by_id
 from storage.models import ISSUE_ORDER, Issue, Member
-from storage.summary import OVERDUE_SHOWN, PAIR_PAGES, PAIRS, Month
+from storage.summary import OVERDUE_SHOWN, PAIR_PAGES, PAIRS, within
 
 
 async def issue_ids(session: AsyncSession, group_id: int, month: Month) -> list[int]:
@@ -25,10 +26,10 @@ async def issue_ids(session: AsyncSession, group_id: int, month: Month) -> list[
     the order of the list (road, then stake): ids only, for :func:`issue_page`."""
     wanted = (
         select(Issue.id)
-        .where(Issue.group_id == group_id, month.within(Issue.created_at))
+        .where(Issue.group_id == group_id, within(month, Issue.created_at))
         .union(
-            select(Issue.id).where(Issue.group_id == group_id, month.within(Issue.fixed_at)),
-            select(Issue.id).where(Issue.group_id == group_id, month.within(Issue.verified_at)),
+            select(Issue.id).where(Issue.group_id == group_id, within(month, Issue.fixed_at)),
+            select(Issue.id).where(Issue.group_id == group_id, within(month, Issue.verified_at)),
         )
         .subquery()
     )
@@ -58,7 +59,7 @@ async def verified_pairs(
             break
         query = select(Issue).where(
             Issue.group_id == group_id,
-            month.within(Issue.verified_at),
+            within(month, Issue.verified_at),
             Issue.duplicate_of_id.is_(None),
         )
         if after is not None:
@@ -98,7 +99,7 @@ async def overdue(
     without a rectification by then, with the person responsible; the first ``limit`` by
     deadline, and how many in all."""
     end = min(month.end, now)
-    cutoff = min(month.next_first_day, now.astimezone(ZoneInfo(zone)).date())
+    cutoff = min(month.next().first_day, now.astimezone(ZoneInfo(zone)).date())
     late = and_(
         Issue.group_id == group_id,
         Issue.duplicate_of_id.is_(None),
@@ -139,14 +140,14 @@ async def issue_weeks(
     weeks = [
         first + timedelta(days=7 * n)
         for n in range(6)
-        if first + timedelta(days=7 * n) < month.next_first_day
+        if first + timedelta(days=7 * n) < month.next().first_day
     ]
     opened: Counter[date] = Counter()
     closed: Counter[date] = Counter()
     for column, into in ((Issue.created_at, opened), (Issue.fixed_at, closed)):
         stream = await session.stream_scalars(
             select(column).where(
-                Issue.group_id == group_id, Issue.duplicate_of_id.is_(None), month.within(column)
+                Issue.group_id == group_id, Issue.duplicate_of_id.is_(None), within(month, column)
             )
         )
         async for moment in stream:

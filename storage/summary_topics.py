@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import Month
 from domain.kinds import Subject, TopicEventKind, TopicStatus
 from storage.members import members_by_id
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import photos_of
-from storage.summary import PAGE, TOPIC_PHOTOS, Month
+from storage.summary import PAGE, TOPIC_PHOTOS, within
 
 
 @dataclass
@@ -29,8 +30,8 @@ class TopicEntry:
 
 
 def _active_topic(month: Month) -> ColumnElement[bool]:
-    stepped = exists().where(TopicEvent.topic_id == Topic.id, month.within(TopicEvent.at))
-    return or_(month.within(Topic.created_at), stepped)
+    stepped = exists().where(TopicEvent.topic_id == Topic.id, within(month, TopicEvent.at))
+    return or_(within(month, Topic.created_at), stepped)
 
 
 async def topic_page(
@@ -97,7 +98,7 @@ async def _milestones_reached(
     steps: dict[int, list[Milestone]] = {}
     for step in await session.scalars(
         select(Milestone)
-        .where(Milestone.topic_id.in_(ids), month.within(Milestone.done_at))
+        .where(Milestone.topic_id.in_(ids), within(month, Milestone.done_at))
         .order_by(Milestone.due_on, Milestone.id)
     ):
         steps.setdefault(step.topic_id, []).append(step)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.calendar import Period
 from domain.errors import Refused, UnknownNumber
 from domain.kinds import CheckinMethod, EventType, SignupStatus
 from storage import event_reads as reads
@@ -193,16 +194,16 @@ async def test_checkout_minutes_and_the_leaderboard(database: Database) -> None:
         with pytest.raises(Refused) as refused:
             await store.check_out(session, volunteer, 3, END + timedelta(hours=2), ZONE)
         assert refused.value.key == "event.checkout_closed"
-    march = hours.Period(
+    march = Period(
         datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC)
     )
     async with database.read() as session:
         during = await hours.board(session, group, march, START + timedelta(hours=2))
         after = await hours.board(session, group, march, END)
         april = await hours.board(
-            session, group, hours.Period(datetime(2026, 3, 31, 16, tzinfo=UTC)), END
+            session, group, Period(datetime(2026, 3, 31, 16, tzinfo=UTC)), END
         )
-        mine = await hours.person_minutes(session, group, 2, [march, hours.Period()], END)
+        mine = await hours.person_minutes(session, group, 2, [march, Period()], END)
     # while the event runs only the checked-out count; lessons never count as hours
     assert [(line.member.user_id, line.minutes) for line in during] == [(1, 60)]
     assert [(line.member.user_id, line.minutes) for line in after] == [(2, 150), (3, 150), (1, 60)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import docx
@@ -19,10 +20,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import select, update
 
+from domain.calendar import Month
+from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, Person
 from handlers.summary.commands import parse_args
 from storage.models import EventSignup, OutboxMessage, Photo
-from storage.summary import Month
 from tests.conftest import Cast, Harness, local
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -254,7 +256,7 @@ def test_the_default_is_last_month_in_the_groups_time_zone() -> None:
 
 
 def test_a_months_bounds_are_local_midnights() -> None:
-    month = Month.of(2026, 12, "Asia/Shanghai")
+    month = Month(2026, 12, "Asia/Shanghai")
     assert month.start == local("2026-12-01", "00:00") and month.end == local("2027-01-01", "00:00")
 
 
@@ -346,6 +348,35 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     ]
 
 
+@pytest.mark.parametrize(("made_at", "remade"), [("07:55", False), ("07:30", True)])
+async def test_a_report_file_made_minutes_before_is_sent_again_on_the_bots_clock(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch, made_at: str, remade: bool
+) -> None:
+    """The file /summary made is reused by the monthly delivery when it is less than ten
+    minutes old on the application's clock (the test's, not the machine's)."""
+    from handlers.summary.commands import make
+
+    captain = cast.captain.private()
+    await captain.send("/start")
+    await captain.next_reply()
+    harness.clock.set(local("2026-12-01", made_at))
+    await captain.send("/summary")
+    assert (await captain.next_reply()).raw["document"]["file_name"] == "工作简报-2026-11.docx"
+    calls: list[str] = []
+
+    async def counted(*args: Any) -> Any:
+        calls.append("made")
+        return await make(*args)
+
+    monkeypatch.setattr("handlers.summary.delivery.make", counted)
+    harness.clock.set(local("2026-12-01", "08:00"))
+    await harness.sweep()
+    await cast.group.next_reply()  # the briefing
+    sent = await captain.next_reply(timeout=20)
+    assert sent.raw["document"]["file_name"] == "工作简报-2026-11.docx"
+    assert calls == (["made"] if remade else [])
+
+
 @pytest.mark.parametrize(
     ("today", "due"),
     [
@@ -358,11 +389,8 @@ async def test_last_months_report_goes_to_the_admins_on_the_first_working_day_on
     ],
 )
 def test_the_report_is_due_on_the_first_working_day(today: str, due: str | None) -> None:
-    from handlers.summary.delivery import report_due
-    from storage.models import Group
-
-    group = Group(timezone="Asia/Shanghai", created_at=local("2026-01-01", "08:00"))
-    found = report_due(group, date.fromisoformat(today))
+    arrived = local("2026-01-01", "08:00")
+    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai")
     assert (found.label if found else None) == due
 
 

@@ -18,6 +18,7 @@ from docx.shared import Cm
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, GroupChat, Person
 from handlers.context import Ctx
 from handlers.schedule.sweep import run_sweep
@@ -981,11 +982,8 @@ async def test_hours_and_birthdays_of_a_shared_member_stay_in_their_group(
     ],
 )
 def test_first_working_day_with_tiaoxiu(today: str, due: str | None) -> None:
-    from handlers.summary.delivery import report_due
-    from storage.models import Group
-
-    group = Group(timezone="Asia/Shanghai", created_at=local("2025-01-01", "08:00"))
-    found = report_due(group, date.fromisoformat(today))
+    arrived = local("2025-01-01", "08:00")
+    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai")
     assert (found.label if found else None) == due
 
 

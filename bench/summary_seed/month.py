@@ -12,8 +12,8 @@ from bench.bulk import Ids
 from bench.spec import GroupSpec
 from bench.summary_seed.photos import HEIGHT, WIDTH, Files
 from bench.summary_seed.plan import Plan
+from domain.calendar import Month
 from domain.kinds import Subject
-from storage.summary import Month
 
 
 def within(month: Month, moment: datetime) -> bool:

@@ -19,6 +19,7 @@ from bench.summary_seed.people import add_counters, add_people
 from bench.summary_seed.photos import Files
 from bench.summary_seed.plan import Plan
 from bench.summary_seed.topics import add_topics
+from domain.calendar import Month
 from storage.db import create_engine, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
@@ -37,7 +38,6 @@ from storage.models import (
     TopicEvent,
 )
 from storage.models import Group as GroupRow
-from storage.summary import Month
 
 # the order the rows go in (foreign keys)
 TABLES = {

@@ -54,7 +54,7 @@ def _topic(
         "number": number,
         "title": f"桥涵病害整治方案研究 {number}",
         "description": "结合本段桥涵病害，提出整治方案并组织实施。",
-        "due_on": world.month.next_first_day + timedelta(days=30),
+        "due_on": world.month.next().first_day + timedelta(days=30),
         "slots": 2,
         "claimed_count": 0 if idle else 1,
         "status": status,

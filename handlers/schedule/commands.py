@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from telegram.error import BadRequest, Forbidden
 
+from domain.calendar import Day
 from domain.errors import UsageError
 from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation
 from handlers.private import start_bot_button, unreachable
 from handlers.schedule.views import render_briefing, render_status
-from storage.briefing import Day, briefing, since_last_briefing
+from storage.briefing import briefing, since_last_briefing
 from storage.members import get_member, members_by_id
 from storage.schedule import failed_messages, last_handled, waiting_messages
 

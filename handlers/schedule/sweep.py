@@ -15,15 +15,23 @@ the schedule lives in memory; time comes from the application's clock.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, JobQueue
 
 from domain import slots
+from domain.calendar import Day
+from domain.schedule import (
+    EVENT_MARKS,
+    briefing_outcome,
+    catch_up_until,
+    event_marks,
+    morning_has_come,
+    report_due,
+)
 from domain.slots import Outcome
-from domain.workdays import is_workday
 from handlers.common import split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, for_language, for_person
@@ -38,10 +46,9 @@ from handlers.schedule.views import (
     render_briefing,
     unreachable_line,
 )
-from handlers.summary.delivery import queue_monthly_report, report_due
+from handlers.summary.delivery import queue_monthly_report
 from handlers.summary.views import report_line
 from storage.briefing import (
-    Day,
     Due,
     birthdays,
     briefing,
@@ -63,41 +70,11 @@ from storage.schedule import (
 log = logging.getLogger(__name__)
 SWEEP_JOB = "schedule"
 START_JOB = "schedule-start"
-CATCH_UP_UNTIL = time(12, 0)  # a missed morning briefing still goes out before this
-LATE_BRIEFING_GRACE = timedelta(hours=2)  # … or this long after a briefing time past noon
 REMINDER_CAP = 200  # deadline reminders of one group and day (the rest: the briefing)
-EVENT_MARKS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 
 
 def _local(group: Group, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(group.timezone))
-
-
-def catch_up_until(briefing_time: time) -> time:
-    """Until when a missed briefing is still sent that day (the day's end at most)."""
-    if briefing_time < CATCH_UP_UNTIL:
-        return CATCH_UP_UNTIL
-    later = datetime.combine(datetime.min, briefing_time) + LATE_BRIEFING_GRACE
-    return later.time() if later.day == datetime.min.day else time.max
-
-
-def morning_has_come(group: Group, local: datetime) -> bool:
-    """Whether the group's morning is due at this local moment: its briefing time has
-    come today, and the bot was in the group by then (a group it joined later gets its
-    first morning the next day, not a briefing right after the welcome)."""
-    if local.time() < group.briefing_time:
-        return False
-    briefing = datetime.combine(local.date(), group.briefing_time, local.tzinfo)
-    return group.created_at <= briefing
-
-
-def outcome_of(group: Group, local: datetime) -> Outcome:
-    """What becomes of the group's briefing at this local moment (its time has come)."""
-    if group.workdays_only and not is_workday(local.date()):
-        return Outcome.DAY_OFF
-    if local.time() >= catch_up_until(group.briefing_time):
-        return Outcome.LATE
-    return Outcome.SENT
 
 
 async def run_sweep(context: Ctx) -> None:
@@ -108,7 +85,8 @@ async def run_sweep(context: Ctx) -> None:
         due = []
         for group in groups:
             try:
-                if morning_has_come(group, _local(group, now)):
+                local = _local(group, now)
+                if morning_has_come(local, group.briefing_time, group.created_at):
                     due.append((group, Day.of(now, group.timezone)))
             except Exception:  # a zone the tz database lost: that group only
                 log.exception("group %s: its morning cannot be placed in time", group.id)
@@ -118,7 +96,8 @@ async def run_sweep(context: Ctx) -> None:
             continue
         try:
             reports = context.bot_data.monthly_reports
-            if reports and report_due(group, day.today) and admins_stale(context, group, now):
+            due_report = reports and report_due(day.today, group.created_at, group.timezone)
+            if due_report and admins_stale(context, group, now):
                 await refresh_admins(context, group, now)  # the report goes to today's admins
             await morning(context, group, day, now)
         except Exception:  # one group's trouble never stops the others' mornings
@@ -136,7 +115,7 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
     working day last month's report to the admins. None when another sweep handled it
     first."""
     local = _local(group, now)
-    outcome = outcome_of(group, local)
+    outcome = briefing_outcome(local, group.briefing_time, group.workdays_only)
     t = for_language(group.language)
     async with context.write_unclaimed() as session:
         since = await since_last_briefing(session, group, now)
@@ -234,20 +213,6 @@ async def _birthday_greetings(session: AsyncSession, group: Group, day: Day, now
         )
 
 
-def event_marks(event: Event, now: datetime) -> list[str]:
-    """Which reminders of the event are due now: "24h" from a day before until an hour
-    before, "1h" in its last hour; none the event was created too late for."""
-    found = []
-    for mark, ahead in EVENT_MARKS.items():
-        moment = event.starts_at - ahead
-        if event.created_at > moment or now < moment:
-            continue
-        if mark == "24h" and now >= event.starts_at - EVENT_MARKS["1h"]:
-            continue  # an hour before, only the 1 h reminder is worth sending
-        found.append(mark)
-    return found
-
-
 async def event_reminders(context: Ctx, now: datetime) -> None:
     """The events starting within a day: their 24 h and 1 h reminders, privately to each
     person with a place and in the group — one message for all the group's events due
@@ -255,7 +220,9 @@ async def event_reminders(context: Ctx, now: datetime) -> None:
     async with context.read() as session:
         soon = await starting_between(session, now, now + EVENT_MARKS["24h"])
         keys = {
-            slots.event_reminder(e.id, m): (e, g, m) for e, g in soon for m in event_marks(e, now)
+            slots.event_reminder(e.id, m): (e, g, m)
+            for e, g in soon
+            for m in event_marks(e.starts_at, e.created_at, now)
         }
         done = await handled(session, keys)
     by_group: dict[int, list[tuple[str, Event, Group, str]]] = {}

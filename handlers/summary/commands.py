@@ -9,13 +9,14 @@ admin is told it is on its way; one report per group at a time.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 
+from domain.calendar import Month, local_date
 from domain.errors import Refused, UsageError
 from handlers.context import BotData
 from handlers.files import send_file
@@ -26,7 +27,6 @@ from handlers.summary import views
 from handlers.summary.make import MAX_MAKING, Made, make_document, make_workbook
 from storage.db import Database
 from storage.models import Group
-from storage.summary import Month
 
 MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 FULL_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")  # typed with a Chinese IME
@@ -41,10 +41,10 @@ def parse_month(word: str, now: datetime, zone: str) -> Month | None:
     if found is None:
         return None
     year, month = int(found[1]), int(found[2])
-    today = now.astimezone(ZoneInfo(zone)).date()
+    today = local_date(now, zone)
     if not 1 <= month <= 12 or year < FIRST_YEAR or (year, month) > (today.year, today.month):
         return None
-    return Month.of(year, month, zone)
+    return Month(year, month, zone)
 
 
 def parse_args(args: list[str], now: datetime, zone: str) -> tuple[Month, str]:
@@ -64,7 +64,7 @@ def parse_args(args: list[str], now: datetime, zone: str) -> tuple[Month, str]:
         month = parse_month(word, now, zone)
         if month is None:
             raise UsageError("summary")
-    return month or Month.previous(now, zone), kind
+    return month or Month.containing(now, zone).previous(), kind
 
 
 def report_path(media: Path, group: Group, t: Translator, month: Month, kind: str) -> Path:
@@ -115,9 +115,13 @@ def slots(data: BotData) -> asyncio.Semaphore:
 async def make(
     db: Database, group: Group, month: Month, now: datetime, t: Translator, path: Path, kind: str
 ) -> Made:
-    """Make the report file of this kind."""
+    """Make the report file of this kind, as of ``now``. The file's modification time is
+    set to ``now`` (the application's clock) so that its age (see
+    ``delivery.report_file``) is measured on the same clock as the bot's time."""
     maker = make_workbook if kind == "xlsx" else make_document
-    return await maker(db, group, month, now, t, path)
+    made = await maker(db, group, month, now, t, path)
+    os.utime(made.path, (now.timestamp(), now.timestamp()))
+    return made
 
 
 async def _make_and_send(

@@ -8,15 +8,14 @@ sent, and shared by the others (see :func:`report_file`).
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import slots as slot_keys
+from domain.calendar import Month
+from domain.schedule import report_due
 from domain.slots import Outcome
-from domain.workdays import is_workday
 from handlers.context import Attachment, Ctx
 from handlers.i18n import for_language
 from handlers.media import download_pending
@@ -28,34 +27,9 @@ from storage.members import group_admins
 from storage.models import Group
 from storage.outbox import enqueue
 from storage.schedule import claim_slot
-from storage.summary import Month
 
 KIND = "summary"  # outbox.document: "summary:2026-11"
-LATE_DAYS = 7  # a first working day missed (the bot was down) is made up this long after
 FRESH = 600.0  # seconds: a file made this recently is sent again rather than remade
-
-
-def first_workday(year: int, month: int) -> date:
-    """The month's first working day (Chinese public holidays and adjusted working days
-    where the calendar knows the year, else Monday to Friday)."""
-    day = date(year, month, 1)
-    while not is_workday(day):
-        day += timedelta(days=1)
-    return day
-
-
-def report_due(group: Group, today: date) -> Month | None:
-    """Last month, when ``today`` is the first working day of this month (or one of the
-    few days after, for a morning the bot missed) and the group was here before this
-    month began; else None."""
-    first = first_workday(today.year, today.month)
-    if not first <= today < first + timedelta(days=LATE_DAYS):
-        return None
-    zone = ZoneInfo(group.timezone)
-    if group.created_at.astimezone(zone).date() >= today.replace(day=1):
-        return None  # the group has no last month here
-    last = today.replace(day=1) - timedelta(days=1)
-    return Month.of(last.year, last.month, group.timezone)
 
 
 async def queue_monthly_report(
@@ -63,7 +37,8 @@ async def queue_monthly_report(
 ) -> ReportNote | None:
     """On the first working day: last month's report to each admin privately, once (in
     the morning's transaction); what to say about it in the briefing."""
-    month = report_due(group, today) if context.bot_data.monthly_reports else None
+    reports = context.bot_data.monthly_reports
+    month = report_due(today, group.created_at, group.timezone) if reports else None
     if month is None:
         return None
     key = slot_keys.monthly_report(group.id, month.label)
@@ -101,14 +76,15 @@ async def report_file(context: Ctx, spec: str, group_id: int | None) -> Attachme
         group = await session.get(Group, group_id)
     if group is None:
         raise ValueError(f"group {group_id} is gone")
-    month = Month.of(year, month_number, group.timezone)
+    month = Month(year, month_number, group.timezone)
     t = for_language(group.language)
     path = report_path(context.config.media.dir, group, t, month, "docx")
     name = views.filename(t, month, "docx")
     lock = context.bot_data.report_locks.setdefault(group.id, asyncio.Lock())
     async with lock:
-        # (the file's age: the file system's own time, not the application's clock)
-        if path.exists() and time.time() - path.stat().st_mtime < FRESH:
+        # the file's age on the application's clock: ``make`` stamps a file with the
+        # moment it was made as of, on that clock
+        if path.exists() and context.clock.now().timestamp() - path.stat().st_mtime < FRESH:
             return Attachment(path, name)
         async with slots(context.bot_data):
             await download_pending(context)  # photos that came moments ago

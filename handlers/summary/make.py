@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.calendar import Month
 from handlers.i18n import Translator
 from handlers.summary import appendix, views
 from handlers.summary.document import ISSUE_WIDTHS, Draft
@@ -25,7 +26,7 @@ from storage.db import Database
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member
-from storage.summary import PAGE, Month, Overview, birthdays, leaderboard, overview
+from storage.summary import PAGE, Overview, birthdays, leaderboard, overview
 from storage.summary_events import EventEntry, event_page
 from storage.summary_issues import (
     Overdue,

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.calendar import Month
 from domain.events import hours_text
 from domain.kinds import EventType, IssueEventKind
 from handlers.i18n import Html, Translator
@@ -16,7 +17,7 @@ from handlers.places import where_text
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member, Photo
-from storage.summary import Month, Overview
+from storage.summary import Overview
 from storage.summary_events import EventEntry
 from storage.summary_issues import Overdue
 from storage.summary_topics import TopicEntry
