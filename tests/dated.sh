@@ -12,7 +12,7 @@ fi
 
 FILES=(  # every file whose tests move the clock or read dates
   tests/test_schedule.py tests/test_summary.py tests/test_topics.py tests/test_events.py
-  tests/test_inspections.py tests/test_outbox.py tests/test_hostile.py
+  tests/test_inspections.py tests/test_outbox.py tests/test_hostile.py tests/test_calendar.py
 )
 
 run() {  # zone, moment (in that zone), log name: libfaketime's thread-safe build (-m;
