@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from handlers.i18n import Translator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.i18n import Html, Translator
+from storage.models import Group
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting
 
@@ -114,6 +117,19 @@ class Taker:
     remove_keyboard: bool = False  # the prompt showed a reply keyboard
 
 
+@dataclass(frozen=True)
+class MorningHook:
+    """What a feature adds to each group's morning, handled once with it by the schedule's
+    sweep (the monthly report: last month's report to the admins on the first working
+    day). The context argument is the sweep's ``handlers.context.Ctx``."""
+
+    # in the morning's transaction (after it is claimed): write what it sends to the
+    # outbox; a line for the briefing, or None
+    write: Callable[[AsyncSession, Any, Group, date, datetime], Awaitable[Html | None]]
+    # before that transaction, outside it (e.g. read the group's admins from Telegram)
+    prepare: Callable[[Any, Group, date, datetime], Awaitable[None]] | None = None
+
+
 @dataclass
 class Features:
     """The registrations of one application."""
@@ -126,6 +142,7 @@ class Features:
     reply_takers: list[ReplyTaker] = field(default_factory=list)
     album_reply_takers: list[AlbumReplyTaker] = field(default_factory=list)
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
+    mornings: list[MorningHook] = field(default_factory=list)  # added to each group's morning
 
     def command(self, name: str) -> CommandSpec | None:
         """The table row of command ``name``, if registered."""
@@ -141,3 +158,8 @@ def features_of(app: Application) -> Features:  # type: ignore[type-arg]
     """The registrations of ``app`` (kept in its BotData)."""
     features: Features = app.bot_data.features
     return features
+
+
+def add_morning(app: Application, hook: MorningHook) -> None:  # type: ignore[type-arg]
+    """Let a feature add to each group's morning (see :class:`MorningHook`)."""
+    features_of(app).mornings.append(hook)

@@ -71,3 +71,75 @@ def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from handlers import context\n", encoding="utf-8")
     assert imports_of(module) & OURS == {"handlers"}
+
+
+FEATURES = {"events", "export", "general", "inspections", "schedule", "summary", "topics"}
+
+
+def handler_imports(path: Path) -> set[str]:
+    """The ``handlers`` modules a module imports (anywhere in it, type-checking blocks
+    too), as dotted names below ``handlers``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "handlers":
+                found |= {alias.name for alias in node.names}
+            elif node.module.startswith("handlers."):
+                found.add(node.module.removeprefix("handlers."))
+        elif isinstance(node, ast.Import):
+            found |= {
+                a.name.removeprefix("handlers.") for a in node.names if a.name.startswith("handlers.")
+            }
+    return found
+
+
+def test_no_feature_imports_another_feature() -> None:
+    wrong = []
+    for feature in sorted(FEATURES):
+        for path in sorted((ROOT / "handlers" / feature).rglob("*.py")):
+            for imported in handler_imports(path):
+                other = imported.split(".")[0]
+                if other in FEATURES and other != feature:
+                    wrong.append(f"{path.relative_to(ROOT).as_posix()} imports handlers.{imported}")
+    assert not wrong, "\n".join(wrong)
+
+
+def shared_graph() -> dict[str, set[str]]:
+    """The shared handler modules (``handlers/*.py``) and which of them each imports."""
+    shared = {p.stem: p for p in (ROOT / "handlers").glob("*.py") if p.stem != "__init__"}
+    return {
+        name: {i for i in handler_imports(path) if i in shared and i != name}
+        for name, path in shared.items()
+    }
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of ``graph`` (a list of module names), or [] if there is none."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node], found = 1, []
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
+
+
+def test_the_shared_handler_modules_import_each_other_without_a_circle() -> None:
+    assert cycle_in(shared_graph()) == []
+
+
+def test_the_circle_check_sees_a_circle() -> None:
+    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert cycle_in({"a": {"b"}, "b": set()}) == []

@@ -29,7 +29,6 @@ from domain.schedule import (
     catch_up_until,
     event_marks,
     morning_has_come,
-    report_due,
 )
 from domain.slots import Outcome
 from handlers.common import split_message
@@ -37,7 +36,6 @@ from handlers.context import Ctx
 from handlers.i18n import Html, for_language, for_person
 from handlers.outbox import deliver, outgoing
 from handlers.private import start_bot_button
-from handlers.registry import admins_stale, refresh_admins
 from handlers.schedule.views import (
     birthday_greeting,
     deadline_reminder,
@@ -46,8 +44,6 @@ from handlers.schedule.views import (
     render_briefing,
     unreachable_line,
 )
-from handlers.summary.delivery import queue_monthly_report
-from handlers.summary.views import report_line
 from storage.briefing import (
     Due,
     birthdays,
@@ -95,10 +91,9 @@ async def run_sweep(context: Ctx) -> None:
         if slots.morning(group.id, day.today) in done:
             continue
         try:
-            reports = context.bot_data.monthly_reports
-            due_report = reports and report_due(day.today, group.created_at, group.timezone)
-            if due_report and admins_stale(context, group, now):
-                await refresh_admins(context, group, now)  # the report goes to today's admins
+            for hook in context.features.mornings:
+                if hook.prepare is not None:
+                    await hook.prepare(context, group, day.today, now)
             await morning(context, group, day, now)
         except Exception:  # one group's trouble never stops the others' mornings
             log.exception("the morning of group %s could not be handled", group.id)
@@ -112,7 +107,8 @@ async def run_sweep(context: Ctx) -> None:
 async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcome | None:
     """Handle the group's morning once: the briefing (unless it is a day off or too
     late), the day's deadline reminders and birthday greetings, and on the month's first
-    working day last month's report to the admins. None when another sweep handled it
+    working day last month's report to the admins (what the features add to a morning:
+    ``Features.mornings``). None when another sweep handled it
     first."""
     local = _local(group, now)
     outcome = briefing_outcome(local, group.briefing_time, group.workdays_only)
@@ -122,10 +118,13 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
         key = slots.morning(group.id, day.today)
         if not await claim_slot(session, key, group.id, outcome, now):
             return None
-        report = await queue_monthly_report(session, context, group, day.today, now)
+        notes = []
+        for hook in context.features.mornings:
+            note = await hook.write(session, context, group, day.today, now)
+            if note is not None:
+                notes.append(note)
         if outcome == Outcome.SENT:
             content = await briefing(session, group.id, day, since, now)
-            notes = [report_line(t, report)] if report is not None else []
             message = outgoing(
                 group.chat_id,
                 render_briefing(t, group, day.today, content, notes=notes),  # its pages

@@ -10,8 +10,9 @@ from telegram.ext import Application
 
 from handlers.commands import add_commands, command
 from handlers.context import BotData
+from handlers.features import add_morning
 from handlers.summary.commands import summary_command
-from handlers.summary.delivery import KIND, report_file
+from handlers.summary.delivery import KIND, MORNING, report_file
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -19,3 +20,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     add_commands(app, command("summary", "any", summary_command, admin=True, section="briefing"))
     data: BotData = app.bot_data
     data.documents[KIND] = report_file
+    add_morning(app, MORNING)

@@ -17,9 +17,11 @@ from domain.calendar import Month
 from domain.schedule import report_due
 from domain.slots import Outcome
 from handlers.context import Attachment, Ctx
-from handlers.i18n import for_language
+from handlers.features import MorningHook
+from handlers.i18n import Html, for_language
 from handlers.media import download_pending
 from handlers.outbox import outgoing
+from handlers.registry import admins_stale, refresh_admins
 from handlers.summary import views
 from handlers.summary.commands import make, report_path, slots
 from handlers.summary.views import ReportNote
@@ -30,6 +32,27 @@ from storage.schedule import claim_slot
 
 KIND = "summary"  # outbox.document: "summary:2026-11"
 FRESH = 600.0  # seconds: a file made this recently is sent again rather than remade
+
+
+async def fresh_admins(context: Ctx, group: Group, today: date, now: datetime) -> None:
+    """Before a morning that sends last month's report: read the group's admins from
+    Telegram if they are stale, so that the report goes to today's admins."""
+    if not context.bot_data.monthly_reports:
+        return
+    if report_due(today, group.created_at, group.timezone) and admins_stale(context, group, now):
+        await refresh_admins(context, group, now)
+
+
+async def monthly_report_line(
+    session: AsyncSession, context: Ctx, group: Group, today: date, now: datetime
+) -> Html | None:
+    """In the morning's transaction: last month's report to the admins, when it is due;
+    the briefing's line about it."""
+    note = await queue_monthly_report(session, context, group, today, now)
+    return views.report_line(for_language(group.language), note) if note is not None else None
+
+
+MORNING = MorningHook(write=monthly_report_line, prepare=fresh_admins)
 
 
 async def queue_monthly_report(
