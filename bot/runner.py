@@ -140,19 +140,20 @@ async def record_processed(app: VanguardApp) -> None:
     answers that went out (one statement each for all of them); on failure they are
     kept for the next call."""
     data: BotData = app.bot_data
-    if not (data.unrecorded or data.answered or data.owed) or data.db is None:
+    book = data.settling
+    if not (book.unrecorded or book.answered or book.owed) or data.db is None:
         return
-    ids, data.unrecorded = data.unrecorded, []
-    answered, data.answered = data.answered, []
-    owed, data.owed = data.owed, []
+    ids, book.unrecorded = book.unrecorded, []
+    answered, book.answered = book.answered, []
+    owed, book.owed = book.owed, []
     try:
         async with data.db.transaction() as session:
             await record_updates(session, ids, data.clock.now())
             await settle(session, answered, data.clock.now())
             await release(session, owed)
     except BaseException:
-        data.unrecorded = ids + data.unrecorded
-        data.answered = answered + data.answered
-        data.owed = owed + data.owed
+        book.unrecorded = ids + book.unrecorded
+        book.answered = answered + book.answered
+        book.owed = owed + book.owed
         raise
-    data.outbox_sending.difference_update(answered + owed)
+    data.sending.ids.difference_update(answered + owed)

@@ -371,9 +371,9 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
         unthrottled = ChatRateLimiter(None, max_retries=2)
         clock = FrozenClock(_start())  # the events scene moves it to the event
         app = build_application(config, rate_limiter=unthrottled, clock=clock)
-        app.bot_data.scheduling = False  # the script sweeps at the moments it shows
+        app.bot_data.options.scheduling = False  # the script sweeps at the moments it shows
         # its morning may be a month's first working day: the report is shown by /summary
-        app.bot_data.monthly_reports = False
+        app.bot_data.options.monthly_reports = False
         runner = Runner(app, config, poll_timeout=2)
         world = World(emulator, echo=True)
         try:

@@ -96,7 +96,7 @@ def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
         job.schedule_removal()
     job_queue.run_once(
         _album_job,
-        context.bot_data.album_debounce,
+        context.bot_data.options.album_debounce,
         data=key,
         name=name,
         job_kwargs={"misfire_grace_time": None},
@@ -200,7 +200,7 @@ async def sweep_albums(context: Ctx) -> None:
     and forget photos of albums that never carried a command."""
     now = context.clock.now()
     async with context.read() as session:
-        waiting = await unfinished_albums(session, now - context.bot_data.album_debounce)
+        waiting = await unfinished_albums(session, now - context.bot_data.options.album_debounce)
     for chat_id, media_group_id in waiting:
         await finish_album_command(context, chat_id, media_group_id)
     async with context.write_unclaimed() as session:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
@@ -26,50 +24,19 @@ from storage.models import Group, Member
 from storage.outbox import Outgoing, enqueue
 from storage.updates import record_update
 
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file the outbox sends: where it is and the name the person sees."""
-
-    path: Path
-    filename: str
-
-
-# makes the file an outbox message names: (context, what follows the kind in
-# ``outbox.document``, the message's group)
-DocumentMaker = Callable[["Ctx", str, int | None], Awaitable[Attachment]]
 # claims a piece of work in the transaction that does it; raises DuplicateUpdate if done
 Claim = Callable[[AsyncSession], Awaitable[None]]
 
 
 @dataclass
-class BotData:
-    """Long-lived things of one running bot; filled by build_application and post_init.
+class Options:
+    """How a build behaves where the tests (and the demo) change it: waits shortened or
+    lengthened, the minute sweep or the monthly reports off, a smaller upload limit."""
 
-    python-telegram-bot creates it without arguments, hence the defaults.
-    """
-
-    config: Config = field(default_factory=Config)
-    clock: Clock = field(default_factory=Clock)
-    db: Database | None = None
-    admins_ttl: timedelta = timedelta(minutes=10)
+    admins_ttl: timedelta = timedelta(minutes=10)  # a group's admins, read again after
     album_debounce: timedelta = timedelta(seconds=1.5)  # quiet time before an album is whole
     announce_delay: timedelta = timedelta(seconds=1)  # joins in a row: one edit of the post
     announce_interval: timedelta = timedelta(seconds=10)  # one announcement's edits, apart
-    announced_at: dict[int, float] = field(default_factory=dict)  # event id → last edit
-    features: Features = field(default_factory=Features)
-    # ids of processed updates that wrote nothing, until the delivery records them
-    unrecorded: list[int] = field(default_factory=list)
-    # when reading a group's admins from Telegram last failed, by chat id
-    admins_failed_at: dict[int, datetime] = field(default_factory=dict)
-    exports: set[int] = field(default_factory=set)  # groups whose register is being made
-    outbox_sending: set[int] = field(default_factory=set)  # outbox messages being sent
-    outbox_renewed_at: float = 0.0  # when their leases were last renewed (monotonic)
-    # stand-ins for answers that went out, until the delivery settles them in one go; and
-    # for answers that failed after the change, to be sent (released) instead
-    answered: list[int] = field(default_factory=list)
-    owed: list[int] = field(default_factory=list)
-    held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
     scheduling: bool = True  # the minute sweep runs (tests that sweep by hand turn it off)
     # last month's report to the admins on the first working day (the demo turns it off:
     # its morning may fall on any date)
@@ -78,12 +45,59 @@ class BotData:
     notice_after: timedelta = timedelta(seconds=1.5)
     # bytes: the largest file Telegram takes from a bot; larger ones are kept on the server
     upload_limit: int = 50 * 1024 * 1024
-    export_slots: asyncio.Semaphore | None = None  # created on first use (needs the loop)
-    reports: set[int] = field(default_factory=set)  # groups whose /summary is being made
-    report_slots: asyncio.Semaphore | None = None  # reports made at once (first use)
-    report_locks: dict[int, asyncio.Lock] = field(default_factory=dict)  # by group: made once
-    # the makers of files sent through the outbox, by the kind in ``outbox.document``
-    documents: dict[str, DocumentMaker] = field(default_factory=dict)
+
+
+@dataclass
+class Settling:
+    """What the delivery settles in one go after updates were processed: the ids of
+    updates that wrote nothing, the stand-ins of answers that went out (``answered``)
+    or failed after the change (``owed``: sent instead), and each running update's
+    stand-in (``held``)."""
+
+    unrecorded: list[int] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)
+    owed: list[int] = field(default_factory=list)
+    held: dict[int, int] = field(default_factory=dict)  # update id → its answer's stand-in
+
+
+@dataclass
+class Sending:
+    """The outbox messages this process is sending, and when their leases were last
+    renewed (monotonic seconds)."""
+
+    ids: set[int] = field(default_factory=set)
+    renewed_at: float = 0.0
+
+
+State = TypeVar("State")
+
+
+@dataclass
+class BotData:
+    """Long-lived things of one running bot; filled by build_application and post_init:
+    the configuration, clock and database, the build's :class:`Options`, the features'
+    registrations, the delivery's and the outbox's bookkeeping, and each feature's own
+    state (:meth:`state`).
+
+    python-telegram-bot creates it without arguments, hence the defaults.
+    """
+
+    config: Config = field(default_factory=Config)
+    clock: Clock = field(default_factory=Clock)
+    db: Database | None = None
+    options: Options = field(default_factory=Options)
+    features: Features = field(default_factory=Features)
+    settling: Settling = field(default_factory=Settling)
+    sending: Sending = field(default_factory=Sending)
+    states: dict[type, object] = field(default_factory=dict)
+
+    def state(self, kind: type[State]) -> State:
+        """This application's state object of one kind (a feature's own class, made
+        without arguments on first use): e.g. which groups' files are being made."""
+        found = self.states.get(kind)
+        if found is None:
+            found = self.states[kind] = kind()
+        return found  # type: ignore[return-value]
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -243,9 +257,9 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
     async def _hold(self, owed: int) -> None:
         """The stand-in is committed: renewed while the update runs, settled after it
         (or sent, if the update fails before its answer)."""
-        self.bot_data.outbox_sending.add(owed)
+        self.bot_data.sending.ids.add(owed)
         if self.update_id is not None:
-            self.bot_data.held[self.update_id] = owed
+            self.bot_data.settling.held[self.update_id] = owed
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         """Do ``action`` once the write transaction now open has committed (sending the

@@ -95,10 +95,10 @@ async def on_error(update: object, context: Ctx) -> None:
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return
-    held = context.bot_data.held
+    held = context.bot_data.settling.held
     if update.update_id in held and not isinstance(error, UserError):
         # the change was made but its answer not given: the stand-in says it was done
-        context.bot_data.owed.append(held.pop(update.update_id))
+        context.bot_data.settling.owed.append(held.pop(update.update_id))
         if isinstance(error, TelegramError):  # the answer could not be sent: nothing broke
             log.warning("update %s: its answer failed (%s)", update.update_id, error)
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +119,19 @@ class Taker:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the outbox sends: where it is and the name the person sees."""
+
+    path: Path
+    filename: str
+
+
+# makes the file an outbox message names: (context, what follows the kind in
+# ``outbox.document``, the message's group)
+DocumentMaker = Callable[[Any, str, int | None], Awaitable[Attachment]]
+
+
+@dataclass(frozen=True)
 class MorningHook:
     """What a feature adds to each group's morning, handled once with it by the schedule's
     sweep (the monthly report: last month's report to the admins on the first working
@@ -143,6 +157,8 @@ class Features:
     album_reply_takers: list[AlbumReplyTaker] = field(default_factory=list)
     payloads: dict[str, PayloadHandler] = field(default_factory=dict)
     mornings: list[MorningHook] = field(default_factory=list)  # added to each group's morning
+    # the makers of files sent through the outbox, by the kind in ``outbox.document``
+    documents: dict[str, DocumentMaker] = field(default_factory=dict)
 
     def command(self, name: str) -> CommandSpec | None:
         """The table row of command ``name``, if registered."""

@@ -19,7 +19,7 @@ async def send_file(
 ) -> None:
     """Send the file, or say why not (past Telegram's 50 MB: ``too_big``, the reply
     naming the file kept on the server)."""
-    if size > inv.context.bot_data.upload_limit:
+    if size > inv.context.bot_data.options.upload_limit:
         await inv.reply(t(too_big, size=f"{size / 1024 / 1024:.0f}", name=path.name))
         return
     with path.open("rb") as file:

@@ -106,7 +106,7 @@ async def deliver_now(context: Ctx, ids: list[int]) -> None:
     async with context.write_unclaimed() as session:
         taken = await lease(session, ids, context.clock.now())
     for message in taken:
-        context.bot_data.outbox_sending.add(message.id)
+        context.bot_data.sending.ids.add(message.id)
         await _send(context, message)
 
 
@@ -117,18 +117,18 @@ async def deliver(context: Ctx) -> None:
     if data.db is None:
         return
     now = context.clock.now()
-    if data.outbox_sending and time.monotonic() - data.outbox_renewed_at >= RENEW.total_seconds():
-        data.outbox_renewed_at = time.monotonic()
+    if data.sending.ids and time.monotonic() - data.sending.renewed_at >= RENEW.total_seconds():
+        data.sending.renewed_at = time.monotonic()
         async with context.write_unclaimed() as session:  # still ours: not due elsewhere
-            await renew(session, set(data.outbox_sending), now)
+            await renew(session, set(data.sending.ids), now)
     async with context.read() as session:  # most sweeps find nothing: no write lock
-        ids = await due_ids(session, now, BATCH, data.outbox_sending)
+        ids = await due_ids(session, now, BATCH, data.sending.ids)
     if not ids:
         return
     async with context.write_unclaimed() as session:
         taken = await lease(session, ids, now)
     for message in taken:
-        data.outbox_sending.add(message.id)
+        data.sending.ids.add(message.id)
         context.application.create_task(_send(context, message), name=f"outbox-{message.id}")
 
 
@@ -141,7 +141,7 @@ async def _send(context: Ctx, message: OutboxMessage) -> None:
     except Exception:  # the database failed: the lease runs out and it is tried again
         log.exception("outbox message %s: its outcome could not be recorded", message.id)
     finally:
-        context.bot_data.outbox_sending.discard(message.id)
+        context.bot_data.sending.ids.discard(message.id)
 
 
 Outcome = Callable[[AsyncSession], Awaitable[None]]
@@ -210,7 +210,7 @@ async def _send_document(context: Ctx, message: OutboxMessage) -> Message:
     """Make the message's file (by its kind's maker) and send it, the text as caption."""
     assert message.document is not None
     kind, _, spec = message.document.partition(":")
-    maker = context.bot_data.documents.get(kind)
+    maker = context.bot_data.features.documents.get(kind)
     if maker is None:
         raise TooBig(f"no maker of {kind!r} files")  # never sendable by this bot
     try:
@@ -219,7 +219,7 @@ async def _send_document(context: Ctx, message: OutboxMessage) -> Message:
         log.exception("outbox message %s: its file could not be made", message.id)
         raise NotMade(f"the file could not be made: {type(error).__name__}") from error
     size = found.path.stat().st_size
-    if size > context.bot_data.upload_limit:
+    if size > context.bot_data.options.upload_limit:
         raise TooBig(f"the file is {size / 1024 / 1024:.0f} MB, over Telegram's 50 MB")
     with found.path.open("rb") as file:
         return await context.bot.send_document(

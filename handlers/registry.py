@@ -8,6 +8,7 @@ when the cached list is older than ten minutes, and picks the translator for the
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram import Chat, ChatMemberAdministrator, ChatMemberOwner, Update, User
@@ -167,13 +168,21 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
         context.sender_is_admin = True
 
 
+@dataclass
+class AdminChecks:
+    """When reading a group's admins from Telegram last failed, by chat id (a failing
+    call is not repeated for every message)."""
+
+    failed_at: dict[int, datetime] = field(default_factory=dict)
+
+
 def admins_stale(context: Ctx, group: Group, now: datetime) -> bool:
     """Whether to ask Telegram for the admins: the stored list is older than the TTL, and
     no attempt failed within the last minute (a failing call is not repeated per message)."""
     refreshed = group.admins_refreshed_at
-    if refreshed is not None and now - refreshed < context.bot_data.admins_ttl:
+    if refreshed is not None and now - refreshed < context.bot_data.options.admins_ttl:
         return False
-    failed = context.bot_data.admins_failed_at.get(group.chat_id)
+    failed = context.bot_data.state(AdminChecks).failed_at.get(group.chat_id)
     return failed is None or now - failed >= ADMINS_RETRY
 
 
@@ -183,9 +192,9 @@ async def refresh_admins(context: Ctx, group: Group, now: datetime) -> Group | N
         admins = await context.bot.get_chat_administrators(group.chat_id)
     except TelegramError as exc:
         log.warning("could not read the admins of chat %s: %s", group.chat_id, exc)
-        context.bot_data.admins_failed_at[group.chat_id] = now
+        context.bot_data.state(AdminChecks).failed_at[group.chat_id] = now
         return None
-    context.bot_data.admins_failed_at.pop(group.chat_id, None)
+    context.bot_data.state(AdminChecks).failed_at.pop(group.chat_id, None)
     listed = [
         (person(a.user), "creator" if isinstance(a, ChatMemberOwner) else "admin")
         for a in admins
@@ -205,10 +214,10 @@ async def mark_processed(update: Update, context: Ctx) -> None:
     are kept until ``bot.runner.record_processed`` writes them in one go, which the delivery
     does before it tells Telegram that the updates are done."""
     if not context.claimed:
-        context.bot_data.unrecorded.append(update.update_id)
-    owed = context.bot_data.held.pop(update.update_id, None)
+        context.bot_data.settling.unrecorded.append(update.update_id)
+    owed = context.bot_data.settling.held.pop(update.update_id, None)
     if owed is not None:  # the answer went out: its stand-in is not needed
-        context.bot_data.answered.append(owed)
+        context.bot_data.settling.answered.append(owed)
 
 
 async def housekeeping(context: Ctx) -> None:

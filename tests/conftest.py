@@ -320,16 +320,16 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     )
     # the production quiet time: a loaded machine's slow turn between two parts of an
     # album (or between its two batches) must not split it
-    app.bot_data.album_debounce = timedelta(seconds=1.5)
-    app.bot_data.announce_delay = timedelta(seconds=0.1)
-    app.bot_data.announce_interval = timedelta(seconds=0.2)
-    app.bot_data.scheduling = False  # tests run the schedule sweep by hand, on their clock
+    app.bot_data.options.album_debounce = timedelta(seconds=1.5)
+    app.bot_data.options.announce_delay = timedelta(seconds=0.1)
+    app.bot_data.options.announce_interval = timedelta(seconds=0.2)
+    app.bot_data.options.scheduling = False  # tests run the schedule sweep by hand, on their clock
     assert app.job_queue is not None
     for job in app.job_queue.get_jobs_by_name(START_JOB):  # so not its one-off first sweep
         job.schedule_removal()  # either (a second's wait for every test that waits idle)
     # a command waits for its file (no "on its way" note first, however loaded the
     # machine); tests of what happens while a file is being made set it to zero
-    app.bot_data.notice_after = timedelta(seconds=120)
+    app.bot_data.options.notice_after = timedelta(seconds=120)
     return app
 
 

@@ -20,7 +20,7 @@ from handlers.schedule.sweep import run_sweep
 async def sweep(config_path: Path, moment: datetime, sweeps: int) -> None:
     """Start the bot without polling, sweep, let the outbox sends end, stop."""
     app = build_application(load_config(config_path), clock=FrozenClock(moment))
-    app.bot_data.scheduling = False  # no minute job: only the sweeps asked for
+    app.bot_data.options.scheduling = False  # no minute job: only the sweeps asked for
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

@@ -22,7 +22,7 @@ async def test_register_streams_every_issue_and_says_it_is_working(
     await cast.group.say(cast.worker, "/help")  # the worker is a member
     await cast.group.next_reply()
     await seed_issues(harness, cast, MANY)
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     await cast.group.say(cast.captain, "/export issues")
     assert "台账正在生成" in await cast.group.next_reply()
     sent = await cast.group.next_reply(timeout=30)
@@ -41,7 +41,7 @@ async def test_a_register_past_telegrams_limit_is_kept_and_explained(
     await cast.group.say(cast.worker, "/help")
     await cast.group.next_reply()
     await seed_issues(harness, cast, 5)
-    harness.app.bot_data.upload_limit = 100
+    harness.app.bot_data.options.upload_limit = 100
     await cast.group.say(cast.captain, "/export issues")
     reply = await cast.group.next_reply()
     assert "50 MB" in reply and ".xlsx" in reply
@@ -56,7 +56,7 @@ async def test_another_group_is_answered_while_a_register_is_made(
     await cast.group.say(cast.worker, "/help")
     await cast.group.next_reply()
     await seed_issues(harness, cast, MANY)
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     other = harness.world.group("养护二班", creator=cast.driver, members=(cast.secretary,))
     await other.add_bot(by=cast.driver)
     await other.next_reply()

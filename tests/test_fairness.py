@@ -208,7 +208,7 @@ async def parking_bot(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[World,
         clock=clock,
         rate_limiter=ChatRateLimiter(Limits(group=(2, 30.0)), max_retries=2),
     )
-    app.bot_data.scheduling = False
+    app.bot_data.options.scheduling = False
     runner = Runner(app, config, poll_timeout=5)
     world = World(emulator)
     await runner.start()
@@ -271,7 +271,7 @@ async def test_a_parked_update_is_processed_after_a_restart(
         clock=runner.app.bot_data.clock,
         rate_limiter=ChatRateLimiter(None),
     )
-    app.bot_data.scheduling = False
+    app.bot_data.options.scheduling = False
     again = Runner(app, config, poll_timeout=5)
     await again.start()
     try:

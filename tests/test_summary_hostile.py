@@ -22,6 +22,7 @@ from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, GroupChat, Person
 from handlers.context import Ctx
 from handlers.schedule.sweep import run_sweep
+from handlers.summary.commands import Reports
 from storage.models import Photo
 from tests.conftest import Cast, Harness, build_test_app, local, wait_idle
 from tests.test_summary import december, headings
@@ -492,7 +493,7 @@ def documents_in(harness: Harness, chat_id: int) -> list[dict[str, Any]]:
 
 async def being_made(harness: Harness, group: GroupChat) -> None:
     """Wait until the group's report is being made (its update may already have ended)."""
-    made = harness.app.bot_data.reports
+    made = harness.app.bot_data.state(Reports).running
     await harness.world.settle()
     for _ in range(6000):  # a ceiling: polls the bot's state, proves nothing by waiting
         if made:
@@ -510,7 +511,7 @@ def sent_order(harness: Harness, message: BotMessage) -> int:
 async def test_two_at_once_in_one_group_give_one_file_and_a_being_made_reply(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -530,7 +531,7 @@ async def test_two_at_once_in_one_group_give_one_file_and_a_being_made_reply(
 async def test_same_month_other_format_while_one_is_being_made(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -562,7 +563,7 @@ async def test_redelivered_summary_update_gives_one_file(harness: Harness, cast:
 async def test_redelivered_while_it_is_being_made(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -580,7 +581,7 @@ async def test_redelivered_while_it_is_being_made(
 async def test_restart_while_a_report_is_being_made(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.app.bot_data.notice_after = timedelta(0)
+    harness.app.bot_data.options.notice_after = timedelta(0)
     await cast.group.say(cast.worker, "我在")
     await harness.world.settle()
     harness.clock.set(local("2026-11-29", "12:00"))
@@ -1006,7 +1007,7 @@ async def test_an_oversized_report_is_kept_and_the_admin_told(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-    harness.app.bot_data.upload_limit = 1000
+    harness.app.bot_data.options.upload_limit = 1000
     await cast.group.say(cast.captain, "/summary 2026-10")
     reply = await cast.group.next_reply()
     assert "document" not in reply.raw

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
@@ -27,6 +28,14 @@ from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "event-announcement-"
+
+
+@dataclass
+class Announcements:
+    """When each event's announcement was last edited (monotonic seconds, by event id):
+    one announcement is edited at most every ``announce_interval``."""
+
+    edited_at: dict[int, float] = field(default_factory=dict)
 
 
 def checkin_url(context: Ctx, event: Event) -> str:
@@ -55,10 +64,10 @@ def refresh_soon(context: Ctx, chat_id: int, event_id: int) -> None:
     if job_queue.get_jobs_by_name(name):
         return
     data = context.bot_data
-    last = data.announced_at.get(event_id)
-    delay = data.announce_delay.total_seconds()
+    last = data.state(Announcements).edited_at.get(event_id)
+    delay = data.options.announce_delay.total_seconds()
     if last is not None:
-        delay = max(delay, last + data.announce_interval.total_seconds() - time.monotonic())
+        delay = max(delay, last + data.options.announce_interval.total_seconds() - time.monotonic())
     job_queue.run_once(refresh_announcement, delay, data=(chat_id, event_id), name=name)
 
 
@@ -79,7 +88,7 @@ async def refresh_announcement(context: Ctx) -> None:
         return
     t = for_language(group.language)
     text = announcement(t, group, event, present, context.clock.now())
-    edited = context.bot_data.announced_at
+    edited = context.bot_data.state(Announcements).edited_at
     if len(edited) > 10_000:  # forget old events rather than grow for ever
         edited.clear()
     edited[event_id] = time.monotonic()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from telegram import Update
@@ -29,6 +30,15 @@ from storage import topics as topic_store
 log = logging.getLogger(__name__)
 
 MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
+
+
+@dataclass
+class Exports:
+    """The groups whose register is being made, and the slots that bound how many are
+    made at once (created on first use: a semaphore needs the running loop)."""
+
+    running: set[int] = field(default_factory=set)
+    slots: asyncio.Semaphore | None = None
 
 
 async def export_command(inv: Invocation) -> None:
@@ -54,8 +64,7 @@ async def export_command(inv: Invocation) -> None:
         )
         await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
         return
-    data = inv.context.bot_data
-    running = data.exports
+    running = inv.context.bot_data.state(Exports).running
     if inv.group.id in running:
         raise Refused("export.busy")
     # claimed before the work starts: the register may outlive this update (its
@@ -71,7 +80,8 @@ async def export_command(inv: Invocation) -> None:
     )
     task.add_done_callback(lambda _: running.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
-    done, _ = await asyncio.wait({task}, timeout=data.notice_after.total_seconds())
+    notice_after = inv.context.bot_data.options.notice_after.total_seconds()
+    done, _ = await asyncio.wait({task}, timeout=notice_after)
     if not done:
         await inv.reply(t("export.working"))
 
@@ -118,10 +128,10 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
 
 
 def _slots(inv: Invocation) -> asyncio.Semaphore:
-    data = inv.context.bot_data
-    if data.export_slots is None:
-        data.export_slots = asyncio.Semaphore(MAX_EXPORTS)
-    return data.export_slots
+    exports = inv.context.bot_data.state(Exports)
+    if exports.slots is None:
+        exports.slots = asyncio.Semaphore(MAX_EXPORTS)
+    return exports.slots
 
 
 def for_group(inv: Invocation) -> Translator:

@@ -290,7 +290,7 @@ def _spaced(texts: list[str]) -> list[str]:
 
 async def sweep(context: Ctx) -> None:
     """The job: a sweep, unless scheduling is switched off (tests that sweep by hand)."""
-    if context.bot_data.db is None or not context.bot_data.scheduling:
+    if context.bot_data.db is None or not context.bot_data.options.scheduling:
         return
     await run_sweep(context)
 

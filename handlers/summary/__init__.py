@@ -19,5 +19,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /summary and the maker of the reports the scheduler sends."""
     add_commands(app, command("summary", "any", summary_command, admin=True, section="briefing"))
     data: BotData = app.bot_data
-    data.documents[KIND] = report_file
+    data.features.documents[KIND] = report_file
     add_morning(app, MORNING)

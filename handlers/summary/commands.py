@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -72,6 +73,17 @@ def report_path(media: Path, group: Group, t: Translator, month: Month, kind: st
     return media / str(group.id) / "reports" / views.filename(t, month, kind)
 
 
+@dataclass
+class Reports:
+    """The groups whose /summary is being made, the slots that bound how many reports
+    are made at once (created on first use: it needs the loop), and one lock per group
+    so that a monthly report is made once for all its admins."""
+
+    running: set[int] = field(default_factory=set)
+    slots: asyncio.Semaphore | None = None
+    locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+
+
 async def summary_command(inv: Invocation) -> None:
     """Admins get the month's work report as a Word document (``xlsx``: its appendix
     with charts), made in the background from the group's data."""
@@ -80,12 +92,13 @@ async def summary_command(inv: Invocation) -> None:
     month, kind = parse_args(inv.args, now, inv.group.timezone)
     t = for_language(inv.group.language)  # the group's document, in the group's language
     data = inv.context.bot_data
-    if inv.group.id in data.reports:
+    reports = data.state(Reports)
+    if inv.group.id in reports.running:
         raise Refused("summary.busy")
     # claimed before the work starts: the report may outlive this update, and a
     # redelivery must not make a second one
     await inv.claim()
-    data.reports.add(inv.group.id)
+    reports.running.add(inv.group.id)
     path = report_path(inv.context.config.media.dir, inv.group, t, month, kind)
     update = inv.context.current_update
     task = inv.context.application.create_task(
@@ -93,9 +106,9 @@ async def summary_command(inv: Invocation) -> None:
         update=update if isinstance(update, Update) else None,
         name=f"summary-{inv.group.id}",
     )
-    task.add_done_callback(lambda _: data.reports.discard(inv.group.id))
+    task.add_done_callback(lambda _: reports.running.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
-    done, _ = await asyncio.wait({task}, timeout=data.notice_after.total_seconds())
+    done, _ = await asyncio.wait({task}, timeout=data.options.notice_after.total_seconds())
     if not done:
         await inv.reply(t("summary.working", month=month.label))
 
@@ -107,9 +120,10 @@ def _retrieve(task: asyncio.Task[None]) -> None:
 
 def slots(data: BotData) -> asyncio.Semaphore:
     """The process's report-making slots (created on first use: it needs the loop)."""
-    if data.report_slots is None:
-        data.report_slots = asyncio.Semaphore(MAX_MAKING)
-    return data.report_slots
+    reports = data.state(Reports)
+    if reports.slots is None:
+        reports.slots = asyncio.Semaphore(MAX_MAKING)
+    return reports.slots
 
 
 async def make(

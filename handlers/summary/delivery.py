@@ -16,14 +16,14 @@ from domain import slots as slot_keys
 from domain.calendar import Month
 from domain.schedule import report_due
 from domain.slots import Outcome
-from handlers.context import Attachment, Ctx
-from handlers.features import MorningHook
+from handlers.context import Ctx
+from handlers.features import Attachment, MorningHook
 from handlers.i18n import Html, for_language
 from handlers.media import download_pending
 from handlers.outbox import outgoing
 from handlers.registry import admins_stale, refresh_admins
 from handlers.summary import views
-from handlers.summary.commands import make, report_path, slots
+from handlers.summary.commands import Reports, make, report_path, slots
 from handlers.summary.views import ReportNote
 from storage.members import group_admins
 from storage.models import Group
@@ -37,7 +37,7 @@ FRESH = 600.0  # seconds: a file made this recently is sent again rather than re
 async def fresh_admins(context: Ctx, group: Group, today: date, now: datetime) -> None:
     """Before a morning that sends last month's report: read the group's admins from
     Telegram if they are stale, so that the report goes to today's admins."""
-    if not context.bot_data.monthly_reports:
+    if not context.bot_data.options.monthly_reports:
         return
     if report_due(today, group.created_at, group.timezone) and admins_stale(context, group, now):
         await refresh_admins(context, group, now)
@@ -60,7 +60,7 @@ async def queue_monthly_report(
 ) -> ReportNote | None:
     """On the first working day: last month's report to each admin privately, once (in
     the morning's transaction); what to say about it in the briefing."""
-    reports = context.bot_data.monthly_reports
+    reports = context.bot_data.options.monthly_reports
     month = report_due(today, group.created_at, group.timezone) if reports else None
     if month is None:
         return None
@@ -103,7 +103,7 @@ async def report_file(context: Ctx, spec: str, group_id: int | None) -> Attachme
     t = for_language(group.language)
     path = report_path(context.config.media.dir, group, t, month, "docx")
     name = views.filename(t, month, "docx")
-    lock = context.bot_data.report_locks.setdefault(group.id, asyncio.Lock())
+    lock = context.bot_data.state(Reports).locks.setdefault(group.id, asyncio.Lock())
     async with lock:
         # the file's age on the application's clock: ``make`` stamps a file with the
         # moment it was made as of, on that clock
