@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -181,6 +181,19 @@ class Invocation:
         if number is None or number < 1:
             raise UsageError(self.command)
         return number
+
+    def only_number(self) -> int:
+        """The one argument, a number (``/claim 3``); anything else is the usage line."""
+        if len(self.args) != 1:
+            raise UsageError(self.command)
+        return self.number(self.args[0])
+
+    def number_and_text(self, field: str) -> tuple[int, str]:
+        """``/reject 3 <reason>``: the number and the text after it (required, within
+        ``field``'s limit); anything less is the usage line."""
+        if len(self.args) < 2:
+            raise UsageError(self.command)
+        return self.number(self.args[0]), self.text_after(1, field)
 
     def text_after(
         self, words: int, field: str, *, required: bool = True, one_line: bool = False
@@ -368,13 +381,18 @@ async def _private_group(
     return None
 
 
-async def run_safely(inv: Invocation) -> None:
-    """Run an invocation outside python-telegram-bot's error handling (album sweeps,
-    group picks): refusals are answered, bugs logged with an id and apologised for."""
-    spec = inv.context.features.command(inv.command)
-    assert spec is not None, inv.command
+async def run_safely(
+    inv: Invocation, run: Callable[[Invocation], Awaitable[None]] | None = None
+) -> None:
+    """Run an invocation (its command's handler, or ``run``) outside python-telegram-bot's
+    error handling (album sweeps, group picks): refusals are answered, bugs logged with
+    an id and apologised for."""
+    if run is None:
+        spec = inv.context.features.command(inv.command)
+        assert spec is not None, inv.command
+        run = spec.run
     try:
-        await spec.run(inv)
+        await run(inv)
     except DuplicateUpdate:
         log.info("/%s was already carried out; nothing done twice", inv.command)
     except UserError as error:

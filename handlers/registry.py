@@ -28,7 +28,7 @@ from storage.members import (
     set_admins,
     touch_membership,
 )
-from storage.models import Group, Member
+from storage.models import Group, Member, Membership
 from storage.registry import Known, known
 from storage.updates import prune_stale
 
@@ -128,31 +128,15 @@ async def _refuse_anonymous(update: Update, context: Ctx) -> None:
 
 
 async def _register_group_update(update: Update, context: Ctx, seen: Known, now: datetime) -> None:
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    chat, user = update.effective_chat, update.effective_user
     assert chat is not None
     sender = person(user) if user is not None and not user.is_bot else None
     group, membership = seen.group, seen.membership
-    moved = message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id)
-    if (
-        moved
-        or group is None
-        or group.title != chat_title(chat)
-        or group.chat_type != chat.type
-        or (sender is not None and (seen.member is None or _changed(seen.member, sender)))
-        or (sender is not None and not seen.membership_is_fresh(now))
-    ):
-        async with context.write_unclaimed() as session:
-            if message is not None and message.migrate_to_chat_id:
-                await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
-                return
-            if message is not None and message.migrate_from_chat_id:
-                await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
-            group = await ensure_group(
-                session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
-            )
-            if sender is not None:
-                context.member = await ensure_member(session, sender, now)
-                membership = await touch_membership(session, group.id, sender.user_id, now)
+    if _changed_since(update, seen, sender, now):
+        written = await _write_group(update, context, sender, seen.membership, now)
+        if written is None:
+            return  # the group moved to a supergroup: its updates come from there now
+        group, membership = written
     else:
         context.member = seen.member
     assert group is not None
@@ -160,12 +144,54 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
     if group.active and admins_stale(context, group, now):
         group = await refresh_admins(context, group, now) or group
         if user is not None:
-            async with context.db.read() as session:
+            async with context.read() as session:
                 context.sender_is_admin = await is_admin(session, group.id, user.id)
     context.group = group
     context.t = for_language(group.language)
     if user is not None and context.is_bot_admin(user.id):
         context.sender_is_admin = True
+
+
+def _changed_since(update: Update, seen: Known, sender: PersonInfo | None, now: datetime) -> bool:
+    """Whether the update brings something the stored rows lack: a moved group, a new
+    group, title or chat type, a new or renamed person, or a membership to refresh."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None
+    group = seen.group
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return True
+    if group is None or group.title != chat_title(chat) or group.chat_type != chat.type:
+        return True
+    if sender is None:
+        return False
+    return seen.member is None or _changed(seen.member, sender) or not seen.membership_is_fresh(now)
+
+
+async def _write_group(
+    update: Update,
+    context: Ctx,
+    sender: PersonInfo | None,
+    membership: Membership | None,
+    now: datetime,
+) -> tuple[Group, Membership | None] | None:
+    """Write the group (following a move to a supergroup), the person and their
+    membership (``membership``: as read, when there is no person); None when the group
+    has just moved away."""
+    chat, message = update.effective_chat, update.effective_message
+    assert chat is not None
+    async with context.write_unclaimed() as session:
+        if message is not None and message.migrate_to_chat_id:
+            await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
+            return None
+        if message is not None and message.migrate_from_chat_id:
+            await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
+        group = await ensure_group(
+            session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
+        )
+        if sender is not None:
+            context.member = await ensure_member(session, sender, now)
+            membership = await touch_membership(session, group.id, sender.user_id, now)
+    return group, membership
 
 
 @dataclass

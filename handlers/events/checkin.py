@@ -290,9 +290,7 @@ async def checkout_command(inv: Invocation) -> None:
     check-in."""
     if not inv.private:
         raise PrivateOnly()
-    if len(inv.args) != 1:
-        raise UsageError("checkout")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     now = inv.context.clock.now()
     async with inv.transaction() as session:
         event = await store.get_event(session, inv.group.id, number)

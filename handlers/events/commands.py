@@ -250,18 +250,14 @@ async def _send_qr(inv: Invocation, number: int) -> None:
 
 async def join_command(inv: Invocation) -> None:
     """Sign up for an event (a place, or the waiting list)."""
-    if len(inv.args) != 1:
-        raise UsageError("join")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     text = await _join(inv.context, inv.t, inv.group, inv.user_id, number)
     await inv.reply(text)
 
 
 async def leave_command(inv: Invocation) -> None:
     """Withdraw from an event; the first person waiting moves up."""
-    if len(inv.args) != 1:
-        raise UsageError("leave")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     text = await _leave(inv.context, inv.t, inv.group, inv.user_id, number)
     await inv.reply(text)
 
@@ -329,9 +325,7 @@ async def on_signup_button(update: Update, context: Ctx) -> None:
 
 async def attendance_command(inv: Invocation) -> None:
     """Who signed up, who checked in and when, hours, who waits, who did not come."""
-    if len(inv.args) != 1:
-        raise UsageError("attendance")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
         people = await reads.people(session, event.id)

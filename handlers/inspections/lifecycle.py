@@ -89,6 +89,13 @@ async def fixed_command(inv: Invocation) -> None:
         key = "issue.send_after_photo_private" if inv.private else "issue.send_after_photo"
         await inv.reply(inv.t(key, number=number))
         return
+    await record_fix(inv, number, note)
+
+
+async def record_fix(inv: Invocation, number: int, note: str) -> None:
+    """Issue ``number`` rectified with the invocation's "after" photos and ``note``;
+    the group is told."""
+    now = inv.context.clock.now()
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         issue, event = await store.mark_fixed(
@@ -138,7 +145,7 @@ async def fix_photo(update: Update, context: Ctx, photo: PhotoInfo, wait: Waitin
     admin = await is_admin(context, group, user.id)
     rest = f"{number} {note}".strip()
     inv = Invocation.from_message(update, context, "fixed", rest, group, admin, [photo])
-    await fixed_command(inv)
+    await record_fix(inv, number, note)
     return True
 
 
@@ -150,7 +157,8 @@ async def fix_album(context: Ctx, album: AlbumSent, wait: Waiting) -> bool:
     group, number, note = owed
     admin = await is_admin(context, group, album.user_id)
     rest = f"{number} {note}".strip()
-    await run_safely(Invocation.from_album(context, album, "fixed", rest, group, admin))
+    inv = Invocation.from_album(context, album, "fixed", rest, group, admin)
+    await run_safely(inv, lambda fixing: record_fix(fixing, number, note))
     return True
 
 
@@ -184,10 +192,7 @@ async def verify_command(inv: Invocation) -> None:
 async def reopen_command(inv: Invocation) -> None:
     """Admins send an issue back to open, with the reason."""
     inv.require_admin()
-    if len(inv.args) < 2:
-        raise UsageError("reopen")
-    number = inv.number(inv.args[0])
-    reason = inv.text_after(1, "reason")
+    number, reason = inv.number_and_text("reason")
     async with inv.transaction() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         issue = await store.reopen(session, issue, inv.user_id, reason, inv.context.clock.now())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
+from datetime import date
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -25,7 +27,7 @@ from handlers.invocation import (
 from storage import issue_reads
 from storage import issues as store
 from storage.members import groups_of
-from storage.models import Group
+from storage.models import Group, Issue, Member
 
 PAGE_SIZE = 20
 
@@ -66,28 +68,34 @@ def road_of(word: str) -> str:
     return place.road
 
 
-async def render_issue_page(
-    context: Ctx,
-    t: Translator,
-    group: Group,
-    which: str,
-    user_id: int,
-    page: int,
-    *,
-    in_group: bool,
-) -> tuple[Html, InlineKeyboardMarkup | None]:
-    """One page of the list, with ◀ ▶ buttons when there is more than one."""
+@dataclass(frozen=True)
+class IssuePage:
+    """One page of the issue list as read: the group's tallies, how many match, whether
+    that count passed the cap, which page of how many, its rows, and the local day."""
+
+    total: issue_reads.IssueCounts
+    matching: int
+    many: bool
+    page: int
+    pages: int
+    rows: list[tuple[Issue, Member | None]]
+    today: date
+
+
+async def read_issue_page(
+    context: Ctx, group: Group, which: str, user_id: int, page: int
+) -> IssuePage:
+    """Read one page of the list (in one read transaction): "all" and "open" are counted
+    exactly (the tallies); the others up to the cap, and past it the list pages on as
+    long as pages are full (up to MAX_PAGE)."""
     today = local_day(group, context.clock.now())
     page = max(page, 0)
     async with context.read() as session:
         total = await issue_reads.counts(session, group.id, today)
         matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
-        # "all" and "open" are counted exactly (the tallies); the others up to the cap,
-        # and past it the list pages on as long as pages are full (up to MAX_PAGE)
         many = matching > issue_reads.COUNT_CAP and which not in ("all", "open")
-        pages = max(
-            1, -(-(min(matching, issue_reads.COUNT_CAP) if many else matching) // PAGE_SIZE)
-        )
+        counted = min(matching, issue_reads.COUNT_CAP) if many else matching
+        pages = max(1, -(-counted // PAGE_SIZE))
         page = min(page, MAX_PAGE if many else pages - 1)
         rows = await issue_reads.list_page(
             session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
@@ -99,6 +107,15 @@ async def render_issue_page(
             )
     if many:  # as far as this page shows, and one more while pages are full
         pages = max(pages, page + (2 if len(rows) == PAGE_SIZE and page < MAX_PAGE else 1))
+    return IssuePage(total, matching, many, page, pages, list(rows), today)
+
+
+def render_list_page(
+    t: Translator, group: Group, which: str, found: IssuePage, *, in_group: bool
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """The page as the group sees it: the tallies, the filter's title, one line an issue,
+    "page n of m", and ◀ ▶ buttons when there is more than one page."""
+    total = found.total
     head = t(
         "issues.head",
         found=total.found,
@@ -107,17 +124,33 @@ async def render_issue_page(
         overdue=capped(total.overdue),
     )
     label = t.plain(f"issues.filter.{which}") if which in issue_reads.FILTERS else which
-    if not rows:
+    if not found.rows:
         return Html(head + "\n" + t("issues.none", filter=label)), None
-    people = {m.user_id: m for _, m in rows if m is not None}
-    lines = [head, t("issues.title", filter=label, count=capped(matching) if many else matching)]
-    lines += [issue_line(t, i, people, today) for i, _ in rows]
-    if pages > 1:
-        more = "+" if many and len(rows) == PAGE_SIZE else ""
-        lines.append(t("issues.page", page=page + 1, pages=f"{pages}{more}"))
-    text = split_message(lines)[0]
+    people = {m.user_id: m for _, m in found.rows if m is not None}
+    count = capped(found.matching) if found.many else found.matching
+    lines = [head, t("issues.title", filter=label, count=count)]
+    lines += [issue_line(t, i, people, found.today) for i, _ in found.rows]
+    if found.pages > 1:
+        more = "+" if found.many and len(found.rows) == PAGE_SIZE else ""
+        lines.append(t("issues.page", page=found.page + 1, pages=f"{found.pages}{more}"))
     where = "" if in_group else f":{group.chat_id}"
-    return text, page_keyboard(t, which, page, pages, where)
+    markup = page_keyboard(t, which, found.page, found.pages, where)
+    return split_message(lines)[0], markup
+
+
+async def render_issue_page(
+    context: Ctx,
+    t: Translator,
+    group: Group,
+    which: str,
+    user_id: int,
+    page: int,
+    *,
+    in_group: bool,
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """One page of the list, with ◀ ▶ buttons when there is more than one."""
+    found = await read_issue_page(context, group, which, user_id, page)
+    return render_list_page(t, group, which, found, in_group=in_group)
 
 
 def capped(count: int) -> str:
@@ -156,9 +189,7 @@ async def on_page_button(update: Update, context: Ctx) -> None:
 async def issue_command(inv: Invocation) -> None:
     """One issue: place, category, status, assignee, deadline, history, then the
     before and after photos as albums."""
-    if len(inv.args) != 1:
-        raise UsageError("issue")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     async with inv.context.read() as session:
         issue = await store.get_issue(session, inv.group.id, number)
         detail = await issue_reads.issue_detail(session, issue)

@@ -89,9 +89,7 @@ async def _list(context: Ctx, group: Group) -> tuple[list[Html], InlineKeyboardM
 
 async def topic_command(inv: Invocation) -> None:
     """One topic in full, then its photos."""
-    if len(inv.args) != 1:
-        raise UsageError("topic")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     async with inv.context.read() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         detail = await topic_reads.topic_detail(session, topic)
@@ -108,9 +106,7 @@ async def topic_command(inv: Invocation) -> None:
 
 async def claim_command(inv: Invocation) -> None:
     """Claim a topic."""
-    if len(inv.args) != 1:
-        raise UsageError("claim")
-    number = inv.number(inv.args[0])
+    number = inv.only_number()
     async with inv.transaction() as session:
         text = await _claim(session, inv.t, inv.group, inv.user_id, number, inv.context)
     await inv.announce(text)

@@ -67,10 +67,7 @@ async def progress_command(inv: Invocation) -> None:
 
 async def done_command(inv: Invocation) -> None:
     """A claimant submits the result; the group is asked to rate it."""
-    if len(inv.args) < 2:
-        raise UsageError("done")
-    number = inv.number(inv.args[0])
-    result = inv.text_after(1, "result")
+    number, result = inv.number_and_text("result")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         event = await store.submit_result(
@@ -141,10 +138,7 @@ async def approve_command(inv: Invocation) -> None:
 async def reject_command(inv: Invocation) -> None:
     """Back to in progress; the reason goes to the claimants."""
     inv.require_admin()
-    if len(inv.args) < 2:
-        raise UsageError("reject")
-    number = inv.number(inv.args[0])
-    reason = inv.text_after(1, "reason")
+    number, reason = inv.number_and_text("reason")
     async with inv.transaction() as session:
         topic = await store.get_topic(session, inv.group.id, number)
         topic = await store.reject(session, topic, inv.user_id, reason, inv.context.clock.now())
