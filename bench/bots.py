@@ -7,9 +7,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from telegram.ext import AIORateLimiter
-
 from bot.app import VanguardApp, build_application
+from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
@@ -37,9 +36,12 @@ def make_config(
     )
 
 
-def unthrottled() -> AIORateLimiter:
-    """The rate limiter the tests use: retries a 429, never waits on its own."""
-    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=2)
+def unthrottled() -> ChatRateLimiter:
+    """The rate limiter the tests use: our own limiter without limits — it retries a
+    429 and never waits on its own, and it takes the outbox's bulk-send argument
+    (python-telegram-bot's ``AIORateLimiter`` reads that argument as its retry count and
+    fails every file the outbox sends)."""
+    return ChatRateLimiter(None, max_retries=2)
 
 
 class OffsetClock(Clock):
