@@ -18,13 +18,14 @@ from telegram.ext import Application, JobQueue, MessageHandler, filters
 
 from domain.kinds import Subject
 from domain.text import clean_note
+from handlers.captions import caption_command, parse_caption
 from handlers.common import is_admin
 from handlers.context import Ctx
 from handlers.features import AlbumSent
 from handlers.i18n import for_language, language_from_code
-from handlers.invocation import Invocation, parse_caption, run_safely
+from handlers.invocation import Invocation, run_safely
 from handlers.media import kick_downloads, schedule_downloads
-from handlers.photos import caption_command, photo_of
+from handlers.photos import photo_of
 from handlers.prompts import take_album, take_album_reply
 from storage.albums import (
     add_album_part,

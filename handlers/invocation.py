@@ -15,9 +15,8 @@ the group button changes nothing.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -53,9 +52,6 @@ from storage.models import Group
 from storage.photos import PhotoInfo, SubjectRef
 
 log = logging.getLogger(__name__)
-COMMAND_CAPTION = re.compile(
-    r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]+))?(?:\s+|$)(.*)$", re.DOTALL
-)
 
 
 @dataclass
@@ -299,24 +295,6 @@ async def announce_with_photos(
             return sent.message_id
     message = await inv.announce(text, markup)
     return message.message_id
-
-
-def parse_caption(
-    caption: str | None, bot_username: str, commands: Collection[str]
-) -> tuple[str, str] | None:
-    """``"/progress@bot 3 60% …"`` → ("progress", "3 60% …") when the command is one of
-    ``commands`` (those that take photos); None for any other caption."""
-    if not caption:
-        return None
-    match = COMMAND_CAPTION.match(caption.strip())
-    if match is None:
-        return None
-    name, target, rest = match.group(1).lower(), match.group(2), match.group(3)
-    if target and target.lower() != bot_username.lower():
-        return None
-    if name not in commands:
-        return None
-    return name, rest.strip()
 
 
 async def start_command(

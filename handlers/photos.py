@@ -14,9 +14,10 @@ from telegram.ext import Application, MessageHandler, filters
 from domain.errors import Refused
 from domain.parsing import MAX_NUMBER, storable
 from domain.text import DOWNLOAD_LIMIT
+from handlers.captions import caption_command, parse_caption
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
-from handlers.invocation import COMMAND_CAPTION, parse_caption, start_command
+from handlers.invocation import start_command
 from handlers.prompts import take_photo, take_reply
 from storage.photos import PhotoInfo
 
@@ -64,18 +65,6 @@ async def on_photo(update: Update, context: Ctx) -> None:
         return
     if not is_group_chat(update):
         await reply(update, context, context.t("photo.hint"))
-
-
-def caption_command(caption: str | None, bot_username: str) -> str | None:
-    """The command a caption starts with, when it is addressed to this bot (or to no bot
-    in particular); None otherwise."""
-    match = COMMAND_CAPTION.match((caption or "").strip())
-    if match is None:
-        return None
-    target = match.group(2)
-    if target and target.lower() != bot_username.lower():
-        return None
-    return match.group(1).lower()
 
 
 async def on_other_media(update: Update, context: Ctx) -> None:

@@ -16,7 +16,7 @@ from domain.parsing import (
     parse_time,
     progress_bar,
 )
-from handlers.invocation import parse_caption
+from handlers.captions import parse_caption
 
 
 @pytest.mark.parametrize(
