@@ -9,10 +9,7 @@ so that the peak RSS is the export's.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from typing import Any
 from bench.bots import start_vanguard, stop_quietly
 from bench.databases import database
 from bench.figures import outcome, spread
-from bench.processes import child_env
+from bench.processes import run_child
 from bench.seed import seed
 from bench.settings import Settings
 from bench.spec import GroupSpec, Spec, build_emulator, make_spec
@@ -130,36 +127,8 @@ async def export_case(
     for index in range(settings.export_repeats):
         out = media / f"export-{index}.json"
         timeout = settings.sample_timeout * 5
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.export_child",
-            "--db-url",
-            url,
-            "--spec",
-            str(spec_path),
-            "--media",
-            str(media / f"child-{index}"),
-            "--timeout",
-            str(timeout),
-            "--out",
-            str(out),
-            env=child_env(),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout + 120)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            runs.append({"status": "timeout"})
-            continue
-        if process.returncode != 0 or not out.exists():
-            tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-            runs.append({"status": "failed", "error": " | ".join(tail)[:400]})
-            continue
-        runs.append(json.loads(out.read_text(encoding="utf-8")))
+        args = ["--db-url", url, "--spec", str(spec_path), "--media", str(media / f"child-{index}")]
+        runs.append(await run_child("bench.export_child", args, out, timeout))
     ok = [r for r in runs if r.get("status") == "ok"]
     return [
         {

@@ -3,8 +3,11 @@ memory (RSS) from /proc."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +74,41 @@ def child_env() -> dict[str, str]:
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
     return env
+
+
+async def run_child(module: str, args: list[str], out: Path, timeout: float) -> dict[str, Any]:
+    """Run ``python -m <module> <args> --timeout T --out OUT`` in a fresh process and
+    return the JSON it wrote, or ``{"status": "timeout"}`` / ``{"status": "failed",
+    "error": <its stderr's last lines>}``."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        module,
+        *args,
+        "--timeout",
+        str(timeout),
+        "--out",
+        str(out),
+        env=child_env(),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout + 120)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return {"status": "timeout"}
+    found = _result(out) if process.returncode == 0 else None
+    if found is None:
+        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
+        return {"status": "failed", "error": " | ".join(tail)[:400]}
+    return found
+
+
+def _result(out: Path) -> dict[str, Any] | None:
+    """The JSON a child wrote (a small file), or None if it wrote none."""
+    if not out.exists():
+        return None
+    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return found

@@ -11,9 +11,7 @@ the photo files are made once per bench run and shared by the databases.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
-import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 from bench.databases import database
 from bench.figures import outcome, spread
-from bench.processes import child_env
+from bench.processes import run_child
 from bench.settings import Settings
 from bench.summary_seed import ZONE, Plan, make_photos, make_spec, seed_month
 from domain.calendar import Month
@@ -37,37 +35,8 @@ async def child(
     """One report in a fresh subprocess; its result (or why there is none)."""
     out = media / f"summary-{tag}.json"
     timeout = max(settings.sample_timeout * 5, 4 * LIMIT_S)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.summary_child",
-        "--db-url",
-        url,
-        "--spec",
-        str(spec_path),
-        "--media",
-        str(media / f"child-{tag}"),
-        "--command",
-        command,
-        "--timeout",
-        str(timeout),
-        "--out",
-        str(out),
-        env=child_env(),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout + 120)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return {"status": "timeout"}
-    if process.returncode != 0 or not out.exists():
-        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-        return {"status": "failed", "error": " | ".join(tail)[:400]}
-    found: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return found
+    args = ["--db-url", url, "--spec", str(spec_path), "--media", str(media / f"child-{tag}")]
+    return await run_child("bench.summary_child", [*args, "--command", command], out, timeout)
 
 
 def _row(
