@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -169,17 +170,24 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         """The id of the update being handled (None in jobs)."""
         return self.current_update.update_id if isinstance(self.current_update, Update) else None
 
-    def claim_by(self, claim: Claim, owed: tuple[int, int, str] | None = None) -> None:
-        """From now on this context's work is claimed by ``claim`` instead of its update's
+    def for_work(self, claim: Claim, owed: tuple[int, int, str] | None = None) -> Ctx:
+        """A context for one piece of work that ``claim`` claims instead of the update's
         id: an album (claimed once, by whichever sweep finishes it) or a command sent in
-        private chat and run when its group was picked. ``owed``: (chat, message, what was
-        said) when that message is owed an answer after the change."""
-        self._claim, self._owed = claim, owed
+        private chat and run when its group was picked. It shares everything with this
+        context but the claim: its own transactions claim the work, this context's still
+        claim the update (several albums finished by one sweep are each claimed; the
+        button that picked a group is still recorded). ``owed``: (chat, message, what
+        was said) when that message is owed an answer after the change."""
+        work = copy.copy(self)
+        work._claim, work._owed, work._claimed = claim, owed, False
+        work._after_commit = []
+        work.acknowledged = False
+        return work
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """The update's write transaction. The first one to commit claims the work — the
-        update's id, or what :meth:`claim_by` set — so doing it twice (a redelivered update,
+        update's id, or the work's (:meth:`for_work`) — so doing it twice (a redelivered update,
         a second album sweep, a double press) raises :class:`DuplicateUpdate` instead of
         writing twice; a later call in the same update reuses that claim (it is safe to
         write in two steps, e.g. the reply's message id after the reply)."""

@@ -163,7 +163,7 @@ class Invocation:
         owed = None
         if self.pending_id is not None:
             owed = (self.chat_id, self.message_id, f"/{self.command} {self.rest}")
-        self.context.claim_by(self._claim, owed)
+        self.context = self.context.for_work(self._claim, owed)
         return self
 
     @property

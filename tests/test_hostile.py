@@ -587,6 +587,21 @@ async def test_a_mention_of_a_name_of_several_words_names_that_person(
     assert "已指派给 Li Ming Wei" in await cast.group.next_reply()
 
 
+async def test_hours_of_a_person_named_by_a_mention_of_several_words(
+    harness: Harness, cast: Cast
+) -> None:
+    li = harness.world.person("Li", last_name="Ming Wei")
+    cast.group.chat.members[li.id] = "member"
+    await cast.group.say(li, "/help")
+    await cast.group.next_reply()
+    entities = [
+        {"type": "bot_command", "offset": 0, "length": 6},
+        {"type": "text_mention", "offset": 7, "length": 11, "user": li.user.to_api()},
+    ]
+    await cast.group._send(cast.captain, text="/hours Li Ming Wei", entities=entities)
+    assert "Li Ming Wei 的志愿服务时长" in await cast.group.next_reply()
+
+
 @pytest.mark.parametrize("caption", ["/claim 1", "/help", "/issue 1"])
 async def test_a_photo_with_a_command_that_takes_none_is_answered(
     harness: Harness, cast: Cast, caption: str
