@@ -419,6 +419,30 @@ async def dialogue(chat: Chat, lines: list[tuple[Person, str, str]]) -> None:
         assert expected in answer, f"{said!r} was answered {answer.text!r}"
 
 
+async def topic_and_a_second_group(harness: Harness, cast: Cast) -> GroupChat:
+    """Topic #1 in the cast's group, and a second group 养护二班 (the captain's) that the
+    worker is in too, seen by the bot in both: a numbered command the worker sends in
+    private chat asks which group."""
+    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.worker,))
+    await other.add_bot(by=cast.captain)
+    await other.next_reply()
+    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
+    await cast.group.next_reply()
+    for group in (cast.group, other):  # the worker is seen in both groups
+        await group.say(cast.worker, "/help")
+        await group.next_reply()
+    return other
+
+
+async def li_ming_wei(harness: Harness, cast: Cast) -> Person:
+    """A member of the cast's group without a username, whose name has three words."""
+    li = harness.world.person("Li", last_name="Ming Wei")
+    cast.group.chat.members[li.id] = "member"
+    await cast.group.say(li, "/help")
+    await cast.group.next_reply()
+    return li
+
+
 def local(day: str | date, hhmm: str, second: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:
     """``day`` at ``hhmm`` (and ``second``) in ``zone``, as an aware moment."""
     moment = datetime.fromisoformat(f"{day}T{hhmm}").replace(second=second, tzinfo=zone)

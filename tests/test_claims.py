@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from handlers.albums import sweep_albums
 from handlers.context import Ctx
 from storage.models import Issue, ProcessedUpdate
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, topic_and_a_second_group
 
 
 async def issue_count(harness: Harness) -> int:
@@ -59,14 +59,7 @@ async def test_two_albums_finished_by_one_sweep_are_each_reported_once(
 async def test_the_button_that_picks_the_group_is_recorded_as_handled(
     harness: Harness, cast: Cast
 ) -> None:
-    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.worker,))
-    await other.add_bot(by=cast.captain)
-    await other.next_reply()
-    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
-    await cast.group.next_reply()
-    for group in (cast.group, other):
-        await group.say(cast.worker, "/help")
-        await group.next_reply()
+    await topic_and_a_second_group(harness, cast)
     private = cast.worker.private()
     await private.send("/claim 1")
     question = await private.next_reply()

@@ -17,7 +17,7 @@ from storage import milestones as milestone_store
 from storage import topics as topic_store
 from storage.groups import get_group
 from storage.models import Issue, Member, Topic
-from tests.conftest import Cast, Harness
+from tests.conftest import Cast, Harness, li_ming_wei
 
 LONG = "长" * 4080
 
@@ -572,10 +572,7 @@ async def test_every_issue_is_on_a_page_whatever_the_names(harness: Harness, cas
 async def test_a_mention_of_a_name_of_several_words_names_that_person(
     harness: Harness, cast: Cast
 ) -> None:
-    li = harness.world.person("Li", last_name="Ming Wei")
-    cast.group.chat.members[li.id] = "member"
-    await cast.group.say(li, "/help")
-    await cast.group.next_reply()
+    li = await li_ming_wei(harness, cast)
     await cast.group.say(cast.worker, "/report S272 K1+000 坑槽")
     await cast.group.next_reply()
     text = f"/assign 1 Li Ming Wei {harness.day(3)}"
@@ -590,10 +587,7 @@ async def test_a_mention_of_a_name_of_several_words_names_that_person(
 async def test_hours_of_a_person_named_by_a_mention_of_several_words(
     harness: Harness, cast: Cast
 ) -> None:
-    li = harness.world.person("Li", last_name="Ming Wei")
-    cast.group.chat.members[li.id] = "member"
-    await cast.group.say(li, "/help")
-    await cast.group.next_reply()
+    li = await li_ming_wei(harness, cast)
     entities = [
         {"type": "bot_command", "offset": 0, "length": 6},
         {"type": "text_mention", "offset": 7, "length": 11, "user": li.user.to_api()},

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.groups import get_group
 from storage.members import get_member
 from storage.models import OutboxMessage
-from tests.conftest import Cast, Harness, build_test_app
+from tests.conftest import Cast, Harness, build_test_app, topic_and_a_second_group
 
 
 async def rows(harness: Harness) -> list[OutboxMessage]:
@@ -230,14 +230,7 @@ async def test_an_answer_that_fails_after_its_change_is_replaced_by_its_stand_in
 async def test_a_command_waiting_for_its_group_owes_nothing_until_the_pick(
     harness: Harness, cast: Cast
 ) -> None:
-    other = harness.world.group("养护二班", creator=cast.captain, members=(cast.worker,))
-    await other.add_bot(by=cast.captain)
-    await other.next_reply()
-    await cast.group.say(cast.captain, "/newtopic 中东桥加固")
-    await cast.group.next_reply()
-    for group in (cast.group, other):  # the worker is seen in both groups
-        await group.say(cast.worker, "/help")
-        await group.next_reply()
+    await topic_and_a_second_group(harness, cast)
     private = cast.worker.private()
     await private.start()
     await private.next_reply()
