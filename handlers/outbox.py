@@ -110,7 +110,7 @@ async def deliver_now(context: Ctx, ids: list[int]) -> None:
         await _send(context, message)
 
 
-async def deliver(context: Ctx) -> None:
+async def send_due(context: Ctx) -> None:
     """The sweep: take whatever is due and send each message in its own task, so one
     group's wait holds up no other chat."""
     data = context.bot_data
@@ -276,7 +276,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     job_queue: JobQueue[Ctx] | None = app.job_queue
     assert job_queue is not None
     job_queue.run_repeating(
-        deliver,
+        send_due,
         interval=SWEEP_EVERY,
         first=0.2,
         name=JOB_NAME,

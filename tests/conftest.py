@@ -31,7 +31,7 @@ from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from handlers.context import Ctx
-from handlers.outbox import deliver
+from handlers.outbox import send_due
 from handlers.schedule.sweep import START_JOB, run_sweep
 from storage.db import Database
 from storage.groups import get_group
@@ -305,7 +305,7 @@ class Harness:
 
     async def sweep_outbox(self) -> None:
         """The outbox sweep at the clock's time, and the sends it starts."""
-        await deliver(Ctx(self.app))
+        await send_due(Ctx(self.app))
         await self.idle()
 
 

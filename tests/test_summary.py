@@ -368,7 +368,7 @@ async def test_a_report_file_made_minutes_before_is_sent_again_on_the_bots_clock
         calls.append("made")
         return await make(*args)
 
-    monkeypatch.setattr("handlers.summary.delivery.make", counted)
+    monkeypatch.setattr("handlers.summary.monthly.make", counted)
     harness.clock.set(local("2026-12-01", "08:00"))
     await harness.sweep()
     await cast.group.next_reply()  # the briefing
@@ -406,7 +406,7 @@ async def test_a_report_that_cannot_be_made_is_retried_and_kept_for_the_admins(
         calls.append("made")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("handlers.summary.delivery.make", broken)
+    monkeypatch.setattr("handlers.summary.monthly.make", broken)
     harness.clock.set(local("2026-12-01", "08:00"))
     await harness.sweep()
     await cast.group.next_reply()  # the briefing

@@ -34,7 +34,7 @@ from domain.slots import Outcome
 from handlers.common import split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, for_language, for_person
-from handlers.outbox import deliver, outgoing
+from handlers.outbox import outgoing, send_due
 from handlers.private import start_bot_button
 from handlers.schedule.views import (
     birthday_greeting,
@@ -101,7 +101,7 @@ async def run_sweep(context: Ctx) -> None:
         await event_reminders(context, now)
     except Exception:
         log.exception("event reminders could not be written")
-    await deliver(context)
+    await send_due(context)
 
 
 async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcome | None:

@@ -1,7 +1,7 @@
 """Monthly report — 工作简报: ``/summary`` drafts the group's month as an editable Word
 document (``document``) or an .xlsx appendix with charts (``workbook``), from the
 month's rows (``storage.summary``) in the group's words (``views``), made off the event
-loop (``make``); ``delivery`` sends last month's report to the admins on the first
+loop (``make``); ``monthly`` sends last month's report to the admins on the first
 working day. ``register(app)`` installs the command and the outbox's maker of reports."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from handlers.commands import add_commands, command
 from handlers.context import BotData
 from handlers.features import add_morning
 from handlers.summary.commands import summary_command
-from handlers.summary.delivery import KIND, MORNING, report_file
+from handlers.summary.monthly import KIND, MORNING, report_file
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

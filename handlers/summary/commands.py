@@ -131,7 +131,7 @@ async def make(
 ) -> Made:
     """Make the report file of this kind, as of ``now``. The file's modification time is
     set to ``now`` (the application's clock) so that its age (see
-    ``delivery.report_file``) is measured on the same clock as the bot's time."""
+    ``monthly.report_file``) is measured on the same clock as the bot's time."""
     maker = make_workbook if kind == "xlsx" else make_document
     made = await maker(db, group, month, now, t, path)
     os.utime(made.path, (now.timestamp(), now.timestamp()))
