@@ -13,6 +13,10 @@ from domain.config import Config, load_config, unknown_variables
 from domain.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config.toml")
+CONFIG_HELP = (
+    "the TOML configuration (default: ./config.toml if it exists); VANGUARD_* environment "
+    "variables override it (see config.example.toml)"
+)
 
 
 def _config_path(given: str | None) -> Path | None:
@@ -90,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="vanguard", description="Vanguard group bot")
     sub = top.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (long polling or webhook)")
-    run.add_argument("--config")
+    run.add_argument("--config", help=CONFIG_HELP)
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="play a scripted day against the built-in emulator")
     demo.add_argument("--db", help="SQLite file to use (default: a temporary one)")
@@ -99,10 +103,10 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply migrations")
-    up.add_argument("--config")
+    up.add_argument("--config", help=CONFIG_HELP)
     up.set_defaults(func=cmd_db)
     check = sub.add_parser("check-config", help="validate config.toml and the environment")
-    check.add_argument("--config")
+    check.add_argument("--config", help=CONFIG_HELP)
     check.set_defaults(func=cmd_check_config)
     return top
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -37,10 +38,21 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def utc_formatter() -> logging.Formatter:
+    """Log lines stamped in UTC, and saying so: ``2026-12-06T04:55:01.123Z INFO …``
+    (groups live in their own time zones; the log is read against one clock)."""
+    formatter = logging.Formatter(
+        "%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    return formatter
+
+
 def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     """Log to stderr, with secrets redacted from every handler's output."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(utc_formatter())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

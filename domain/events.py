@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -151,8 +152,19 @@ def credited_minutes(
     return int(spent.total_seconds() // 60)
 
 
+def _tenths(minutes: int) -> Decimal:
+    """Minutes as whole tenths of an hour, halves rounded up."""
+    return (Decimal(minutes) / 6).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
 def hours_text(minutes: int) -> str:
     """Minutes as hours with one decimal, halves rounded up: 150 → ``2.5``, 153 → ``2.6``
     (2.55 h), 147 → ``2.5`` (2.45 h)."""
-    tenths = Decimal(minutes) / 6  # minutes → tenths of an hour
-    return str((tenths.quantize(Decimal(1), rounding=ROUND_HALF_UP) / 10).quantize(Decimal("0.1")))
+    return str((_tenths(minutes) / 10).quantize(Decimal("0.1")))
+
+
+def hours_total_text(minutes: Iterable[int]) -> str:
+    """The total of rows shown with :func:`hours_text`, as the sum of what they show
+    (each row rounded once): a sheet's total always equals its rows added up."""
+    total = sum((_tenths(m) for m in minutes), Decimal(0))
+    return str((total / 10).quantize(Decimal("0.1")))

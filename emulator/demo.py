@@ -221,7 +221,7 @@ async def _sign_up(event: _Event) -> tuple[list[Person], Person]:
     event.clock.set(max(event.clock.now(), day_before))
     await group.say(
         captain,
-        f"/newevent 志愿服务 {event.day} 09:00-11:30 潔城綠生活 @ 明翠社区 cap:12"
+        f"/newevent 志愿服务 {event.day} 09:00-11:30 洁城绿生活 @ 明翠社区 cap:12"
         f" geo:{VENUE[0]},{VENUE[1]}",
     )
     post = await group.next_reply()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import RedactSecrets
+from bot.logs import RedactSecrets, utc_formatter
 from domain.config import load_config
 from domain.errors import ConfigError
 
@@ -262,3 +262,9 @@ def test_values_that_would_fail_later_are_refused_now(
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, body), env={})
     assert caught.value.key.startswith(key)
+
+
+def test_log_lines_are_stamped_in_utc_and_say_so() -> None:
+    record = logging.LogRecord("vanguard", logging.INFO, __file__, 1, "started", None, None)
+    record.created, record.msecs = 1_796_540_100.25, 250.0  # 2026-12-06 06:55:00.25 UTC
+    assert utc_formatter().format(record) == "2026-12-06T06:55:00.250Z INFO vanguard: started"

@@ -50,7 +50,7 @@ async def new_event(
 ) -> BotMessage:
     day = day_after(harness)
     await cast.group.say(
-        cast.captain, f"/newevent volunteer {day} {times} 潔城綠生活 @ 明翠社区 {options}"
+        cast.captain, f"/newevent volunteer {day} {times} 洁城绿生活 @ 明翠社区 {options}"
     )
     return await cast.group.next_reply()
 
@@ -108,7 +108,7 @@ async def test_newevent_announces_with_join_leave_and_checkin_buttons(
     harness: Harness, cast: Cast
 ) -> None:
     post = await new_event(harness, cast)
-    assert "志愿服务 #1 潔城綠生活" in post and "明翠社区" in post and "0/12" in post
+    assert "志愿服务 #1 洁城绿生活" in post and "明翠社区" in post and "0/12" in post
     assert post.button("✋ 报名").callback_data == "ev:join:1"
     assert post.button("取消报名").callback_data == "ev:leave:1"
     link = post.button("📲 签到").url

@@ -14,6 +14,7 @@ from domain.events import (
     checkin_opens,
     credited_minutes,
     hours_text,
+    hours_total_text,
     parse_newevent,
     parse_times,
 )
@@ -24,7 +25,7 @@ from domain.parsing import ArgumentError
 
 def test_the_seed_volunteer_event_with_every_option() -> None:
     parsed = parse_newevent(
-        "volunteer 2026-12-05 09:00-11:30 潔城 綠生活 社区清洁 @ 明翠社区 cap:12 "
+        "volunteer 2026-12-05 09:00-11:30 洁城 绿生活 社区清洁 @ 明翠社区 cap:12 "
         "geo:23.0215,113.7518 walkin"
     )
     assert parsed == NewEvent(
@@ -32,7 +33,7 @@ def test_the_seed_volunteer_event_with_every_option() -> None:
         day=date(2026, 12, 5),
         start=time(9, 0),
         end=time(11, 30),
-        title="潔城 綠生活 社区清洁",
+        title="洁城 绿生活 社区清洁",
         place="明翠社区",
         cap=12,
         latitude=23.0215,
@@ -144,6 +145,13 @@ def test_credited_minutes(checked_in: datetime, checked_out: datetime | None, mi
 def test_checkin_opens_thirty_minutes_before_and_hours_are_shown_with_one_decimal() -> None:
     assert checkin_opens(START) == START - timedelta(minutes=30)
     assert hours_text(150) == "2.5" and hours_text(0) == "0.0" and hours_text(200) == "3.3"
+
+
+def test_a_total_of_hours_equals_its_rows_added_up() -> None:
+    rows = [147, 147, 147, 147]  # 2.45 h each: shown as 2.5, four times
+    assert [hours_text(m) for m in rows] == ["2.5"] * 4
+    assert hours_total_text(rows) == "10.0"  # the rows' sum; the minutes' sum is 9.8 h
+    assert hours_total_text([]) == "0.0"
 
 
 def test_a_mention_in_the_title_is_not_a_place() -> None:

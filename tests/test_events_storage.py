@@ -45,7 +45,7 @@ async def new_event(
 ) -> Event:
     draft = store.EventDraft(
         kind=kind,
-        title="潔城綠生活",
+        title="洁城绿生活",
         place="明翠社区",
         starts_at=start,
         ends_at=start + (END - START),

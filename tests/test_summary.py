@@ -199,6 +199,13 @@ async def test_the_appendix_has_a_sheet_per_section_and_native_charts(
     assert sum(int(str(w[2])) for w in weeks) == 1
     assert len(weekly._charts) == 1  # type: ignore[attr-defined]  # drawn by Excel
     assert len(hours._charts) == 1  # type: ignore[attr-defined]
+    week_chart, hour_chart = weekly._charts[0], hours._charts[0]  # type: ignore[attr-defined]
+    # bars are compared by their length: both value axes start at 0; issues are counted
+    # in whole numbers; the axes say what they show, in the group's language
+    assert week_chart.y_axis.scaling.min == 0 and hour_chart.y_axis.scaling.min == 0
+    most = max(max(int(str(w[1])), int(str(w[2]))) for w in weeks)
+    assert week_chart.y_axis.majorUnit == 1 and week_chart.y_axis.scaling.max == most
+    assert week_chart.x_axis.title is not None and hour_chart.x_axis.title is not None
     assert list(hours.iter_rows(min_row=2, values_only=True)) == [("张工", 1.5)]
 
 

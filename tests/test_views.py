@@ -181,7 +181,7 @@ def event(number: int = 1, **fields: object) -> Event:
         "group_id": 1,
         "number": number,
         "kind": "volunteer",
-        "title": "潔城綠生活",
+        "title": "洁城绿生活",
         "place": "明翠社区",
         "starts_at": NOW + timedelta(days=1),
         "ends_at": NOW + timedelta(days=1, hours=2, minutes=30),

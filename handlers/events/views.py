@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.events import hours_text
+from domain.events import hours_text, hours_total_text
 from domain.kinds import SignupStatus
 from handlers.common import split_message
 from handlers.event_lines import (
@@ -26,7 +26,7 @@ MAX_ATTENDANCE = 80  # people with a line of their own on the attendance sheet
 
 
 def headline(t: Translator, event: Event) -> Html:
-    """``🤝 志愿服务 #1 潔城綠生活``."""
+    """``🤝 志愿服务 #1 洁城绿生活``."""
     return t(
         "event.headline",
         icon=TYPE_ICONS.get(event.kind, "📌"),
@@ -152,7 +152,7 @@ def render_attendance(
             joined=len(joined),
             present=len(present),
             waiting=len(waiting),
-            hours=hours_text(sum(s.minutes or 0 for s, _ in present)),
+            hours=hours_total_text(s.minutes or 0 for s, _ in present),
         )
     )
     for signup, member in present[:MAX_ATTENDANCE]:

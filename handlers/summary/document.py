@@ -104,7 +104,7 @@ class Draft:
             old.set(qn("w:val"), lang.get(qn("w:val")) or "zh-CN")
             old.set(qn("w:eastAsia"), "zh-CN")
         self._doc.core_properties.title = _text(title)
-        self._doc.core_properties.author = "Vanguard"
+        self._doc.core_properties.author = "先锋助手" if language == "zh" else "Vanguard"
         heading = self._doc.add_paragraph(_text(title), style="Title")
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         sub = self._doc.add_paragraph(_text(subtitle))

@@ -284,7 +284,11 @@ async def _issue_sheets(t: Translator, book: Appendix, reader: MonthReader, read
     sheet = book.sheet(t.plain("summary.sheet.weeks"), appendix.week_headers(t), [14, 10, 10])
     sheet.add(appendix.week_rows(read.weeks))
     sheet.bar_chart(
-        t.plain("summary.chart.weeks"), 3, "E2", y_title=t.plain("summary.chart.issues")
+        t.plain("summary.chart.weeks"),
+        3,
+        "E2",
+        y_title=t.plain("summary.chart.issues"),
+        counts=True,
     )
 
 

@@ -6,6 +6,7 @@ in the registers. Called from a worker thread."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +28,9 @@ class Sheet:
         """Header row in bold, columns sized, the header frozen."""
         self._sheet = sheet
         self._wrap = Alignment(wrap_text=True, vertical="top")
+        self._x_title = safe_text(headers[0]) if headers else ""
         self.rows = 0
+        self.largest = 0.0  # the largest number in the data columns (a chart's scale)
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.freeze_panes = "A2"
@@ -42,17 +45,29 @@ class Sheet:
         """Append rows (text cleaned, formulas defused)."""
         for row in rows:
             self._sheet.append([safe_cell(self._sheet, value, self._wrap) for value in row])
+            numbers = [v for v in row[1:] if isinstance(v, int | float)]
+            self.largest = max([self.largest, *numbers])
             self.rows += 1
 
-    def bar_chart(self, title: str, columns: int, anchor: str, *, y_title: str = "") -> None:
+    def bar_chart(
+        self, title: str, columns: int, anchor: str, *, y_title: str = "", counts: bool = False
+    ) -> None:
         """A clustered column chart of the data columns 2..``columns`` against the first
-        column, from the rows written so far (none: no chart)."""
+        column, from the rows written so far (none: no chart). Its value axis starts at 0
+        (bars are compared by their length); ``counts``: whole-number ticks."""
         if not self.rows:
             return
         chart = BarChart()
         chart.type = "col"
         chart.title = title
         chart.y_axis.title = y_title
+        chart.x_axis.title = self._x_title
+        chart.y_axis.scaling.min = 0
+        if counts:
+            step = max(1, math.ceil(self.largest / 8))
+            chart.y_axis.majorUnit = step
+            chart.y_axis.number_format = "0"
+            chart.y_axis.scaling.max = step * max(1, math.ceil(self.largest / step))
         chart.x_axis.delete = False  # openpyxl 3.1 hides the axes from Excel otherwise
         chart.y_axis.delete = False
         chart.width, chart.height = 18, 9
