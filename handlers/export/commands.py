@@ -60,7 +60,14 @@ async def export_command(inv: Invocation) -> None:
             claimants = await topic_store.claimants(session, ids)
             ratings = await topic_store.rating_summaries(session, ids)
         size = await asyncio.to_thread(
-            sheets.topic_list, path, t, topics, claimants, ratings, inv.group.timezone
+            sheets.topic_list,
+            path,
+            t,
+            topics,
+            claimants,
+            ratings,
+            inv.group.timezone,
+            heading(inv, day),
         )
         await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
         return
@@ -94,7 +101,7 @@ def _retrieve(task: asyncio.Task[None]) -> None:
 async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
     """Read the register in chunks and stream it into the file, then send it."""
     async with _slots(inv):
-        register = sheets.issue_register(path, t)
+        register = sheets.issue_register(path, t, heading(inv, day))
         after = 0
         while True:
             async with inv.context.read() as session:
@@ -113,7 +120,7 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
     """Read the hours register a hundred events at a time and stream it into the file,
     then send it."""
     async with _slots(inv):
-        register = sheets.hours_register(path, t)
+        register = sheets.hours_register(path, t, heading(inv, day))
         after: hours_store.EventKey | None = None
         while True:
             async with inv.context.read() as session:
@@ -125,6 +132,12 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
         size = await asyncio.to_thread(register.close)
     log.info("hours register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
     await send_file(inv, t, path, size, t.plain("export.hours.caption", date=day))
+
+
+def heading(inv: Invocation, day: str) -> str:
+    """What the register's printed pages say at the top, after its title: the group
+    and the day it was made."""
+    return f"{inv.group.title or inv.group.chat_id} · {day}"
 
 
 def _slots(inv: Invocation) -> asyncio.Semaphore:

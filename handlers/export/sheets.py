@@ -14,13 +14,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
 from domain.roads import RoadPlace
-from handlers.cells import safe_cell, safe_text
+from handlers.cells import safe_cell
 from handlers.i18n import Translator
+from handlers.printing import lay_out
 from storage.issue_reads import IssueDetail
 from storage.models import Event, EventSignup, Member, Topic
 from storage.topics import RatingSummary
@@ -86,21 +85,17 @@ class Register:
     (``=``, ``+``, ``-``, ``@``) is stored as a string with Excel's quote prefix. Used
     from a worker thread (the writing is CPU work)."""
 
-    def __init__(self, path: Path, title: str, headers: list[str], widths: list[int]) -> None:
+    def __init__(
+        self, path: Path, title: str, headers: list[str], widths: list[int], heading: str = ""
+    ) -> None:
+        """An empty register: its header row, laid out for print with ``heading`` (the
+        register, the group and the date) at the top of each page."""
         self.path = path
         self.rows = 0
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet(title[:31])
-        for index, width in enumerate(widths, start=1):
-            self._sheet.column_dimensions[get_column_letter(index)].width = width
-        self._sheet.freeze_panes = "A2"
         self._wrap = Alignment(wrap_text=True, vertical="top")
-        head = []
-        for header in headers:
-            cell = WriteOnlyCell(self._sheet, value=safe_text(header))
-            cell.font = Font(bold=True)
-            head.append(cell)
-        self._sheet.append(head)
+        lay_out(self._sheet, headers, widths, heading or title)
 
     def add(self, rows: Iterable[Sequence[object]]) -> None:
         """Append rows (text cleaned, formulas defused)."""
@@ -125,10 +120,11 @@ class Register:
         return self.path.stat().st_size
 
 
-def issue_register(path: Path, t: Translator) -> Register:
+def issue_register(path: Path, t: Translator, heading: str = "") -> Register:
     """An empty issue register, its headers in the group's language."""
     headers = [t.plain(f"export.issue.{c}") for c in ISSUE_COLUMNS]
-    return Register(path, t.plain("export.issue.sheet"), headers, list(ISSUE_WIDTHS))
+    title = t.plain("export.issue.sheet")
+    return Register(path, title, headers, list(ISSUE_WIDTHS), _heading(title, heading))
 
 
 def issue_rows(t: Translator, details: Sequence[IssueDetail], timezone: str) -> list[list[object]]:
@@ -170,6 +166,7 @@ def topic_list(
     claimants: dict[int, list[Member]],
     ratings: dict[int, RatingSummary],
     timezone: str,
+    heading: str = "",
 ) -> int:
     """The topic list, one row per topic, written to ``path``; its size in bytes."""
     zone = ZoneInfo(timezone)
@@ -190,16 +187,23 @@ def topic_list(
             ]
         )
     headers = [t.plain(f"export.topic.{c}") for c in TOPIC_COLUMNS]
-    register = Register(path, t.plain("export.topic.sheet"), headers, list(TOPIC_WIDTHS))
+    title = t.plain("export.topic.sheet")
+    register = Register(path, title, headers, list(TOPIC_WIDTHS), _heading(title, heading))
     register.add(rows)
     return register.close()
 
 
-def hours_register(path: Path, t: Translator) -> Register:
+def hours_register(path: Path, t: Translator, heading: str = "") -> Register:
     """An empty hours register (one row per person and event), its headers in the
     group's language."""
     headers = [t.plain(f"export.hours.{c}") for c in HOURS_COLUMNS]
-    return Register(path, t.plain("export.hours.sheet"), headers, list(HOURS_WIDTHS))
+    title = t.plain("export.hours.sheet")
+    return Register(path, title, headers, list(HOURS_WIDTHS), _heading(title, heading))
+
+
+def _heading(title: str, group_and_day: str) -> str:
+    """The printed pages' header: the register's title, then the group and the date."""
+    return f"{title} · {group_and_day}" if group_and_day else title
 
 
 def hours_rows(

@@ -226,7 +226,7 @@ async def make_workbook(
     member."""
     reader = MonthReader(db, group, month, now)
     read = await _read(db, group, month, now, document=False)
-    book = Appendix()
+    book = Appendix(views.title(t, group, month))
     sheet = book.sheet(
         t.plain("summary.section.overview"),
         [t.plain("summary.sheet.item"), t.plain("summary.sheet.value")],

@@ -13,33 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
 from handlers.cells import safe_cell, safe_text
+from handlers.printing import lay_out
 
 
 class Sheet:
     """One sheet of the appendix, written row by row."""
 
-    def __init__(self, sheet: Any, headers: Sequence[str], widths: Sequence[int]):
-        """Header row in bold, columns sized, the header frozen."""
+    def __init__(
+        self, sheet: Any, headers: Sequence[str], widths: Sequence[int], heading: str = ""
+    ):
+        """Header row in bold, columns sized, the header frozen, set up for print with
+        ``heading`` at the top of each page."""
         self._sheet = sheet
         self._wrap = Alignment(wrap_text=True, vertical="top")
         self._x_title = safe_text(headers[0]) if headers else ""
         self.rows = 0
         self.largest = 0.0  # the largest number in the data columns (a chart's scale)
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        head = []
-        for header in headers:
-            cell = WriteOnlyCell(sheet, value=safe_text(header))
-            cell.font = Font(bold=True)
-            head.append(cell)
-        sheet.append(head)
+        lay_out(sheet, headers, widths, heading)
 
     def add(self, rows: Sequence[Sequence[object]]) -> None:
         """Append rows (text cleaned, formulas defused)."""
@@ -81,9 +75,11 @@ class Sheet:
 class Appendix:
     """The appendix workbook: sheets in the order they are added."""
 
-    def __init__(self) -> None:
+    def __init__(self, heading: str = "") -> None:
+        """An empty appendix; ``heading`` (the report's title) tops every printed page."""
         self._book = Workbook(write_only=True)
         self._titles: set[str] = set()
+        self._heading = heading
 
     def sheet(self, title: str, headers: Sequence[str], widths: Sequence[int]) -> Sheet:
         """A new sheet (its title cut to Excel's 31 characters, without the characters
@@ -92,7 +88,8 @@ class Appendix:
         while name in self._titles:
             name = name[:29] + f"_{len(self._titles)}"
         self._titles.add(name)
-        return Sheet(self._book.create_sheet(name), headers, widths)
+        heading = f"{title} · {self._heading}" if self._heading else title
+        return Sheet(self._book.create_sheet(name), headers, widths, heading)
 
     def save(self, path: Path) -> int:
         """Write the file (aside, then moved into place); its size in bytes."""
