@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.names import name_key
 from storage.dialect import insert
 from storage.models import Group, Member, Membership
 
@@ -157,7 +158,7 @@ async def is_admin(session: AsyncSession, group_id: int, user_id: int) -> bool:
 
 
 async def roster(session: AsyncSession, group_id: int) -> list[tuple[Member, Membership]]:
-    """Active members of the group: admins first, then by name."""
+    """Active members of the group: admins first, then by name (its pinyin)."""
     rows = await session.execute(
         select(Member, Membership)
         .join(Membership, Membership.user_id == Member.user_id)
@@ -165,7 +166,7 @@ async def roster(session: AsyncSession, group_id: int) -> list[tuple[Member, Mem
     )
     pairs = [(m, ms) for m, ms in rows]
     order = {"creator": 0, "admin": 1, "member": 2}
-    pairs.sort(key=lambda p: (order.get(p[1].role, 3), p[0].display_name))
+    pairs.sort(key=lambda p: (order.get(p[1].role, 3), name_key(p[0].display_name)))
     return pairs
 
 

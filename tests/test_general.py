@@ -429,3 +429,15 @@ def test_two_applications_keep_their_own_registrations() -> None:
     assert len({c.name for c in one.commands}) == len(one.commands)
     third = features_of(build_application(config))
     assert len(third.commands) == len(one.commands)  # building again adds nothing
+
+
+async def test_the_roster_lists_members_by_the_pinyin_of_their_names(
+    harness: Harness, cast: Cast
+) -> None:
+    for name in ("周一", "艾米", "欧阳明"):
+        await cast.group.say(harness.world.person(name), "收到")
+    await harness.idle()
+    await cast.group.say(cast.worker, "/members")
+    roster = (await cast.group.next_reply()).text
+    members = [line.split()[1] for line in roster.splitlines() if line.startswith("·")]
+    assert members == ["艾米", "欧阳明", "张工", "周一"]  # ai, ou, zhang, zhou

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from domain.events import hours_text, hours_total_text
 from domain.kinds import SignupStatus
+from domain.names import name_key
 from handlers.common import split_message
 from handlers.event_lines import (
     TYPE_ICONS,
@@ -97,9 +98,9 @@ def render_detail(
         lines.append(t("event.where", place=event.place))
     lines.append(counts_text(t, event))
     lines.append(t("event.checkin_by", how=checkin_how(t, event)))
-    joined = [m for s, m in people if s.status == SignupStatus.IN]
-    waiting = [m for s, m in people if s.status == SignupStatus.WAITING]
-    present = [m for s, m in people if s.checked_in_at is not None]
+    joined = _by_name([m for s, m in people if s.status == SignupStatus.IN])
+    waiting = [m for s, m in people if s.status == SignupStatus.WAITING]  # in queue order
+    present = _by_name([m for s, m in people if s.checked_in_at is not None])
     lines.append(t("event.people_in", names=_names(t, joined)))
     if waiting:
         lines.append(t("event.people_waiting", names=_names(t, waiting)))
@@ -143,7 +144,10 @@ def render_attendance(
         t("attendance.title", number=event.number, title=event.title),
         t("event.when", when=when_text(t, group, event)),
     ]
-    present = [(s, m) for s, m in people if s.checked_in_at is not None]
+    present = sorted(
+        ((s, m) for s, m in people if s.checked_in_at is not None),
+        key=lambda row: name_key(row[1].display_name),
+    )
     joined = [(s, m) for s, m in people if s.status == SignupStatus.IN]
     waiting = [m for s, m in people if s.status == SignupStatus.WAITING]
     lines.append(
@@ -170,7 +174,7 @@ def render_attendance(
         )
     if len(present) > MAX_ATTENDANCE:
         lines.append(t("attendance.more", count=len(present) - MAX_ATTENDANCE))
-    absent = [m for s, m in joined if s.checked_in_at is None]
+    absent = _by_name([m for s, m in joined if s.checked_in_at is None])
     if absent:
         key = "attendance.no_shows" if event.ends_at <= now else "attendance.not_yet"
         lines.append(t(key, names=_names(t, absent)))
@@ -212,3 +216,8 @@ def render_person(
         all=hours_text(ever[0]),
         all_events=ever[1],
     )
+
+
+def _by_name(members: list[Member]) -> list[Member]:
+    """People in the order a Chinese reader looks for a name: by pinyin."""
+    return sorted(members, key=lambda m: name_key(m.display_name))
