@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot.delivery import ConfirmingPoller
 from storage.issue_reads import EXPORT_CHUNK
-from tests.conftest import Cast, Harness, seed_issues
+from tests.conftest import Cast, Harness, dialogue, seed_issues
 
 MANY = EXPORT_CHUNK * 2 + 37  # three chunks, the last one short
 
@@ -84,3 +84,21 @@ async def test_an_export_cut_short_by_a_restart_is_not_made_twice(
     assert "document" in (await cast.group.next_reply(timeout=30)).raw
     await harness.idle()  # the request came again: recognised, not made twice
     await cast.group.expect_silence()
+
+
+async def test_a_duplicate_is_registered_as_one_never_as_verified(
+    harness: Harness, cast: Cast
+) -> None:
+    await dialogue(
+        cast.group,
+        [
+            (cast.worker, "/report S272 K93+520 边沟堵塞", "#1"),
+            (cast.worker, "/report S272 K93+520 边沟堵塞 同一处", "#2"),
+            (cast.captain, "/verify 2 dup:1", "#2"),
+            (cast.captain, "/export issues", "问题台账"),
+        ],
+    )
+    sent = [m for cid, m in harness.emulator.bot_output() if "document" in m][-1]
+    sheet = load_workbook(io.BytesIO(harness.emulator.files[sent["document"]["file_id"]].content))
+    rows = {r[0]: r for r in sheet.active.iter_rows(min_row=2, values_only=True)}  # type: ignore[union-attr]
+    assert rows[2][10] == "重复（见 #1）" and rows[1][10] != "重复（见 #1）"

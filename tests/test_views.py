@@ -9,7 +9,7 @@ from domain.kinds import IssueEventKind, IssueStatus, TopicEventKind, TopicStatu
 from handlers.events import views as event_views
 from handlers.i18n import for_language
 from handlers.inspections.views import issue_line, render_issue
-from handlers.places import where_text
+from handlers.issue_lines import where_text
 from handlers.topics.keyboards import claim_keyboard
 from handlers.topics.views import milestone_lines, render_detail, render_list
 from storage.hours import BoardLine

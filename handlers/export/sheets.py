@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment
 from domain.roads import RoadPlace
 from handlers.cells import safe_cell
 from handlers.i18n import Translator
+from handlers.issue_lines import status_text
 from handlers.printing import lay_out
 from storage.issue_reads import IssueDetail
 from storage.models import Event, EventSignup, Member, Topic
@@ -150,7 +151,7 @@ def issue_rows(t: Translator, details: Sequence[IssueDetail], timezone: str) -> 
                 _when(issue.created_at, zone),
                 _name(detail.people, issue.assignee_id),
                 issue.deadline.isoformat() if issue.deadline else "",
-                t.plain(f"issue.status.{issue.status}"),
+                status_text(t, issue, detail.duplicate_of),
                 _when(issue.fixed_at, zone),
                 _when(issue.verified_at, zone),
                 "\n".join(photos),

@@ -20,9 +20,9 @@ from handlers.invocation import (
     Invocation,
     run_safely,
 )
+from handlers.issue_lines import where_text
 from handlers.media import kick_downloads
 from handlers.people import named_person
-from handlers.places import where_text
 from storage import issues as store
 from storage.members import get_member
 from storage.models import Group, Issue

@@ -22,9 +22,9 @@ from handlers.invocation import (
     Invocation,
     announce_with_photos,
 )
+from handlers.issue_lines import where_text
 from handlers.media import kick_downloads
 from handlers.outbox import outgoing, send_later
-from handlers.places import where_text
 from storage import issues as store
 from storage.models import Issue
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from domain.roads import gap_metres
 from handlers.common import fit
 from handlers.i18n import Html, Translator
-from handlers.places import place_of, where_text
+from handlers.issue_lines import place_of, where_text
 from storage import issues as store
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Issue, Member

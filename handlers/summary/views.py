@@ -13,7 +13,7 @@ from domain.calendar import Month
 from domain.events import hours_text
 from domain.kinds import EventType, IssueEventKind
 from handlers.i18n import Html, Translator
-from handlers.places import where_text
+from handlers.issue_lines import status_text, where_text
 from storage.hours import BoardLine
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member, Photo
@@ -240,7 +240,7 @@ def issue_row(t: Translator, group: Group, detail: IssueDetail) -> list[str]:
         reporter.display_name if reporter else "",
         fixer.display_name if fixer else "",
         days,
-        t.plain(f"issue.status.{issue.status}"),
+        status_text(t, issue, detail.duplicate_of),
     ]
 
 

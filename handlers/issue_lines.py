@@ -1,5 +1,6 @@
-"""Where, as people write it: an issue's road and stake range, or its shared location
-(inspections, registers and reports)."""
+"""An issue as the group's documents write it (inspections, registers and reports):
+where it is — its road and stake range, or its shared location — and its status, a
+duplicate saying which issue it repeats instead of "verified"."""
 
 from __future__ import annotations
 
@@ -23,3 +24,8 @@ def where_text(t: Translator, issue: Issue) -> str:
     return t.plain("issue.no_place")
 
 
+def status_text(t: Translator, issue: Issue, duplicate_of: int | None) -> str:
+    """``已验收``, or for an issue closed as a duplicate ``重复（见 #3）``."""
+    if issue.duplicate_of_id is not None and duplicate_of is not None:
+        return t.plain("issue.status.duplicate", number=duplicate_of)
+    return t.plain(f"issue.status.{issue.status}")
