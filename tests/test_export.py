@@ -5,7 +5,7 @@ Telegram's 50 MB upload limit."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 
@@ -102,3 +102,4 @@ async def test_a_duplicate_is_registered_as_one_never_as_verified(
     sheet = load_workbook(io.BytesIO(harness.emulator.files[sent["document"]["file_id"]].content))
     rows = {r[0]: r for r in sheet.active.iter_rows(min_row=2, values_only=True)}  # type: ignore[union-attr]
     assert rows[2][10] == "重复（见 #1）" and rows[1][10] != "重复（见 #1）"
+    assert isinstance(rows[1][7], datetime)  # reported at: a date Excel sorts and filters

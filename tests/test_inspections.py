@@ -430,6 +430,8 @@ async def test_export_topics(harness: Harness, cast: Cast) -> None:
     content = harness.emulator.files[sent.raw["document"]["file_id"]].content
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert rows[1][:3] == (1, "中东桥加固工程", "待认领")
+    assert rows[0][7:9] == ("评分", "评分人数")  # the average and the count, each a number
+    assert rows[1][8] == 0
 
 
 async def test_issue_numbers_are_per_group(harness: Harness, cast: Cast) -> None:

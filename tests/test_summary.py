@@ -189,7 +189,9 @@ async def test_the_appendix_has_a_sheet_per_section_and_native_charts(
     ]
     overview = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
     assert overview["发现问题"] == 3 and overview["验收销号"] == 1
-    assert overview["本月问题整改率"] == "33%" and overview["志愿服务时长（小时）"] == 1.5
+    assert overview["本月问题整改率"] == 0.33 and overview["志愿服务时长（小时）"] == 1.5
+    rate = next(r[1] for r in book["概况"].iter_rows(min_row=2) if r[0].value == "本月问题整改率")
+    assert rate.number_format == "0%"  # a number, shown as 33%
     issues = list(book["自查问题清单"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in issues[:3]] == [2, 3, 1]  # numbers Excel sorts as numbers
     weekly, hours = book["每周问题"], book["本月志愿服务时长排行"]

@@ -52,9 +52,10 @@ TOPIC_COLUMNS = (
     "due",
     "result",
     "rating",
+    "ratings",
     "approved_at",
 )
-TOPIC_WIDTHS = (8, 40, 10, 24, 10, 12, 40, 12, 17)
+TOPIC_WIDTHS = (8, 40, 10, 24, 10, 12, 40, 8, 8, 17)
 HOURS_COLUMNS = (
     "number",
     "date",
@@ -71,8 +72,11 @@ HOURS_COLUMNS = (
 HOURS_WIDTHS = (8, 12, 12, 30, 20, 12, 10, 17, 17, 10, 8)
 
 
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: datetime | None, zone: ZoneInfo) -> datetime | str:
+    """The moment as the group's local time, to the minute (a date cell), or blank."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _name(people: dict[int, Member], user_id: int | None) -> str:
@@ -150,7 +154,7 @@ def issue_rows(t: Translator, details: Sequence[IssueDetail], timezone: str) -> 
                 _name(detail.people, issue.reporter_id),
                 _when(issue.created_at, zone),
                 _name(detail.people, issue.assignee_id),
-                issue.deadline.isoformat() if issue.deadline else "",
+                issue.deadline or "",
                 status_text(t, issue, detail.duplicate_of),
                 _when(issue.fixed_at, zone),
                 _when(issue.verified_at, zone),
@@ -183,7 +187,8 @@ def topic_list(
                 f"{topic.progress}%",
                 topic.due_on.isoformat() if topic.due_on else "",
                 topic.result or "",
-                f"{rating.average:.1f} ({rating.count})" if rating.count else "",
+                round(rating.average, 1) if rating.count else "",
+                rating.count,
                 _when(topic.approved_at, zone),
             ]
         )

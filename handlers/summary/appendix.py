@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from domain.events import hours_text
 from domain.kinds import EventType
+from handlers.cells import Percent
 from handlers.i18n import Translator
 from handlers.summary.views import day, issue_row, names
 from storage.issue_reads import IssueDetail
@@ -31,7 +32,7 @@ def overview_rows(t: Translator, numbers: Overview) -> list[list[object]]:
         [t.plain("summary.item.issues_reported"), numbers.issues_reported],
         [t.plain("summary.item.issues_fixed"), numbers.issues_fixed],
         [t.plain("summary.item.issues_verified"), numbers.issues_verified],
-        [t.plain("summary.item.rate"), "" if numbers.rate is None else f"{numbers.rate}%"],
+        [t.plain("summary.item.rate"), "" if numbers.rate is None else Percent(numbers.rate / 100)],
     ]
     for kind in EventType:
         held, attended = numbers.events_by_kind.get(kind.value, (0, 0))
