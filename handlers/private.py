@@ -31,6 +31,17 @@ def help_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
     return link_button(t, "button.private_chat", deep_link(context, "help"))
 
 
+def first_steps(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
+    """The buttons under the private greeting: what a new member does first — report an
+    issue step by step, fill in their profile — and all the commands."""
+    row = [
+        InlineKeyboardButton(t.plain("button.report"), url=deep_link(context, "report")),
+        InlineKeyboardButton(t.plain("button.profile"), url=deep_link(context, "profile")),
+    ]
+    every = InlineKeyboardButton(t.plain("button.all_commands"), url=deep_link(context, "help"))
+    return InlineKeyboardMarkup([row, [every]])
+
+
 def start_bot_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
     """The Start button shown to someone the bot cannot write to privately yet."""
     return link_button(t, "button.start_bot", deep_link(context, "help"))

@@ -50,7 +50,13 @@ async def test_start_in_private_welcomes_and_records_that_the_bot_may_write(
     chat = cast.worker.private()
     await chat.start()
     reply = await chat.next_reply()
-    assert "你好" in reply and "/profile" in reply
+    assert "你好" in reply and "/help" in reply
+    assert len(reply.text.splitlines()) <= 3  # a greeting, not the whole help again
+    buttons = [b for row in reply.raw["reply_markup"]["inline_keyboard"] for b in row]
+    links = {b["text"]: b["url"].rsplit("start=", 1)[1] for b in buttons}
+    assert links == {"📝 上报问题": "report", "👤 我的资料": "profile", "📖 全部命令": "help"}
+    await chat.start("profile")  # what the profile button opens
+    assert "/profile name" in await chat.next_reply()
     db = harness.app.bot_data.db
     assert db is not None
     async with db.transaction() as session:

@@ -77,9 +77,16 @@ async def profile(inv: Invocation) -> None:
         )
         await inv.reply(text)
         return
-    async with context.read() as session:
+    await show_profile(inv)
+
+
+async def show_profile(inv: Invocation) -> None:
+    """The person's profile as it is, with how to change it (private chat)."""
+    member = inv.context.member
+    assert member is not None
+    async with inv.context.read() as session:
         groups = await groups_of(session, member.user_id)
-    await inv.reply(render_profile(inv.t, member, groups, today))
+    await inv.reply(render_profile(inv.t, member, groups, _today(inv.context)))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

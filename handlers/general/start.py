@@ -12,10 +12,11 @@ from domain.text import excerpt
 from handlers.commands import add_commands, command
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
+from handlers.general.profile import show_profile
 from handlers.general.views import full_help, help_lines, help_text, help_topic, short_help
 from handlers.i18n import Html
 from handlers.invocation import Invocation
-from handlers.private import help_button
+from handlers.private import first_steps, help_button
 from storage.members import mark_started
 
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -36,6 +37,9 @@ async def start(inv: Invocation) -> None:
     if payload == "help":
         await inv.reply(Html(t("start.private") + "\n\n" + full_help(t, table)))
         return
+    if payload == "profile":
+        await show_profile(inv)
+        return
     if payload:
         prefix = payload.split("-", 1)[0]
         handler = context.features.payloads.get(prefix)
@@ -43,7 +47,8 @@ async def start(inv: Invocation) -> None:
             await handler(inv.update, context, payload)
             return
         await inv.reply(t("start.bad_link"))
-    await inv.reply(Html(t("start.private") + "\n\n" + help_text(t, table, "private", False)))
+    # a short greeting and the first things to do; the full help stays behind /help
+    await inv.reply(t("start.private"), first_steps(context, t))
 
 
 async def help_command(inv: Invocation) -> None:

@@ -27,7 +27,8 @@ def help_text(t: Translator, table: Sequence[CommandSpec], chat: str, admin: boo
     """The commands this person may use here, one line each (private chat's /help)."""
     lines: list[str] = [t("help.title_group" if chat == "group" else "help.title_private")]
     lines += help_lines(t, visible(table, "group" if chat == "group" else "private", admin))
-    lines.append(t("help.private_hint" if chat == "group" else "help.group_hint"))
+    if chat == "group":  # the private chat's own help has nothing to send elsewhere
+        lines.append(t("help.private_hint"))
     return Html("\n".join(lines))
 
 
