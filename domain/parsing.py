@@ -62,7 +62,8 @@ def parse_switch(text: str) -> bool | None:
     return None
 
 
-_OPTION = re.compile(r"(?<!\S)(due|slots)[:：]\s*(\S+)", re.IGNORECASE)
+_OPTION = re.compile(r"(?<!\S)(due|slots|截止|名额)[:：]\s*(\S+)", re.IGNORECASE)
+_OPTION_NAMES = {"截止": "due", "名额": "slots"}  # the Chinese names of the options
 MAX_TITLE = LIMITS["title"]
 MAX_SLOTS = 50
 
@@ -92,6 +93,7 @@ def parse_newtopic(text: str) -> NewTopic:
     slots = 1
     for match in _OPTION.finditer(text):
         name, value = match.group(1).lower(), match.group(2)
+        name = _OPTION_NAMES.get(name, name)
         if name == "due":
             due_on = parse_date(value)
             if due_on is None:

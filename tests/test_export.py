@@ -95,7 +95,7 @@ async def test_a_duplicate_is_registered_as_one_never_as_verified(
             (cast.worker, "/report S272 K93+520 边沟堵塞", "#1"),
             (cast.worker, "/report S272 K93+520 边沟堵塞 同一处", "#2"),
             (cast.captain, "/verify 2 dup:1", "#2"),
-            (cast.captain, "/export issues", "问题台账"),
+            (cast.captain, "/export 问题", "问题台账"),  # the Chinese word, as the usage shows
         ],
     )
     sent = [m for cid, m in harness.emulator.bot_output() if "document" in m][-1]

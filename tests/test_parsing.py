@@ -71,6 +71,11 @@ def test_parse_switch(text: str, expected: bool | None) -> None:
         pytest.param("slots:2 护栏修复", NewTopic("护栏修复", slots=2), id="option-first"),
         pytest.param("护栏修复 SLOTS：２", NewTopic("护栏修复", slots=2), id="fullwidth"),
         pytest.param("护栏修复 |", NewTopic("护栏修复"), id="empty-description"),
+        pytest.param(
+            "桥面清扫 截止：2026-12-31 名额:2",
+            NewTopic("桥面清扫", due_on=date(2026, 12, 31), slots=2),
+            id="chinese-options",
+        ),
     ],
 )
 def test_parse_newtopic(text: str, expected: NewTopic) -> None:

@@ -354,7 +354,7 @@ async def test_briefing_posts_for_an_admin_and_previews_privately_for_others(
     await private.say(cast.worker, "/briefing")
     assert "预览" in (await private.next_reply()).text
     await group.say(cast.worker, "/briefing now please")
-    assert "/briefing [status]" in (await group.next_reply()).text
+    assert "/briefing [状态]" in (await group.next_reply()).text
     await group.say(cast.worker, "/briefing status")
     assert "管理员" in (await group.next_reply()).text
     assert await mornings(harness) == []  # posting now does not stand in for the morning

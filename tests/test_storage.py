@@ -144,7 +144,7 @@ async def test_roster_admins_and_leaving(database: Database) -> None:
     async with database.transaction() as session:
         assert not await is_admin(session, group_id, 2)
         assert not await is_admin(session, group_id, 3)
-        assert [m.user_id for m, _ in await roster(session, group_id)] == [2, 1]
+        assert [m.user_id for m, _ in await roster(session, group_id)] == [1, 2]  # jia, yi
         assert [g.id for g in await groups_of(session, 3)] == []
         assert [g.id for g in await groups_of(session, 1)] == [group_id]
 

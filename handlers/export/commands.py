@@ -30,6 +30,15 @@ from storage import topics as topic_store
 log = logging.getLogger(__name__)
 
 MAX_EXPORTS = 2  # registers made at once, whatever the number of groups asking
+# what /export makes, by the word that asks for it (Chinese first, as the usage shows)
+WHAT = {
+    "问题": "issues",
+    "课题": "topics",
+    "时长": "hours",
+    "issues": "issues",
+    "topics": "topics",
+    "hours": "hours",
+}
 
 
 @dataclass
@@ -46,9 +55,9 @@ async def export_command(inv: Invocation) -> None:
     file (the issue and hours registers are made in the background, a chunk at a
     time)."""
     inv.require_admin()
-    if len(inv.args) != 1 or inv.args[0].lower() not in ("issues", "topics", "hours"):
+    what = WHAT.get(inv.args[0].lower()) if len(inv.args) == 1 else None
+    if what is None:
         raise UsageError("export")
-    what = inv.args[0].lower()
     t = for_group(inv)
     day = local_day(inv.group, inv.context.clock.now()).isoformat()
     filename = t.plain(f"export.{what}.filename", date=day)
