@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, exists, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month
-from domain.kinds import TopicEventKind
+from domain.kinds import TopicEventKind, TopicStatus
 from storage.hours import BoardLine, board
 from storage.members import active_members
 from storage.models import (
@@ -29,6 +29,7 @@ from storage.models import (
     Member,
     Membership,
     Topic,
+    TopicClaim,
     TopicEvent,
 )
 
@@ -111,15 +112,31 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
     return found
 
 
+def active_topic(month: Month) -> ColumnElement[bool]:
+    """A topic worked on in the month: created in it, or any step of it taken in it (the
+    topics the report's section lists)."""
+    stepped = exists().where(TopicEvent.topic_id == Topic.id, within(month, TopicEvent.at))
+    return or_(within(month, Topic.created_at), stepped)
+
+
 async def _topic_numbers(
     session: AsyncSession, found: Overview, group_id: int, month: Month
 ) -> None:
-    """Fill in how many topics were claimed, submitted and approved in the month."""
+    """Fill in, of the topics the section lists, how many are claimed (someone holds
+    them), how many had a result in by the month's end, and how many were approved in
+    it — so the overview says what the section shows (a topic claimed and then given up
+    is listed as open, and not counted as claimed)."""
+    listed = and_(Topic.group_id == group_id, active_topic(month))
+    held = exists().where(TopicClaim.topic_id == Topic.id)
     found.topics_claimed = await _count(
-        session, _topic_steps(group_id, month, TopicEventKind.CLAIMED)
+        session, select(func.count()).select_from(Topic).where(listed, held)
+    )
+    result_in = and_(
+        Topic.status.in_([TopicStatus.REVIEW.value, TopicStatus.DONE.value]),
+        Topic.submitted_at < month.end,
     )
     found.topics_submitted = await _count(
-        session, _topic_steps(group_id, month, TopicEventKind.SUBMITTED)
+        session, select(func.count()).select_from(Topic).where(listed, result_in)
     )
     found.topics_approved = await _count(
         session, _topic_steps(group_id, month, TopicEventKind.APPROVED)

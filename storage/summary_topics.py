@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month
@@ -13,7 +13,7 @@ from domain.kinds import Subject, TopicEventKind, TopicStatus
 from storage.members import members_by_id
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import photos_of
-from storage.summary import PAGE, TOPIC_PHOTOS, within
+from storage.summary import PAGE, TOPIC_PHOTOS, active_topic, within
 
 
 @dataclass
@@ -29,11 +29,6 @@ class TopicEntry:
     finished: bool = False  # a result was submitted (in review, or done)
 
 
-def _active_topic(month: Month) -> ColumnElement[bool]:
-    stepped = exists().where(TopicEvent.topic_id == Topic.id, within(month, TopicEvent.at))
-    return or_(within(month, Topic.created_at), stepped)
-
-
 async def topic_page(
     session: AsyncSession, group_id: int, month: Month, after: int, size: int = PAGE
 ) -> list[TopicEntry]:
@@ -43,7 +38,7 @@ async def topic_page(
     topics = list(
         await session.scalars(
             select(Topic)
-            .where(Topic.group_id == group_id, Topic.number > after, _active_topic(month))
+            .where(Topic.group_id == group_id, Topic.number > after, active_topic(month))
             .order_by(Topic.number)
             .limit(size)
         )

@@ -24,7 +24,9 @@ from domain.calendar import Month
 from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, Person
 from handlers.summary.commands import parse_args
-from storage.models import EventSignup, OutboxMessage, Photo
+from storage.models import EventSignup, OutboxMessage, Photo, Topic
+from storage.summary import overview
+from storage.summary_topics import topic_page
 from tests.conftest import Cast, Harness, local
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -468,3 +470,34 @@ async def test_a_group_title_with_markup_is_shown_as_text(harness: Harness, cast
     assert "<b>一班</b> & 二班" in reply.raw["caption"]
     document = await the_document(reply, harness)
     assert document.paragraphs[0].text.startswith("<b>一班</b> & 二班 ")
+
+
+async def test_the_overview_counts_what_the_topic_section_lists(
+    harness: Harness, cast: Cast
+) -> None:
+    """Claimed and given up, claimed and kept, submitted and sent back, submitted and
+    approved, never claimed: each overview figure equals the section's rows."""
+    group = cast.group
+    harness.clock.set(local("2026-12-03", "09:00"))
+    for title in ("甲课题", "乙课题", "丙课题", "丁课题", "戊课题"):
+        await say(group, cast.captain, f"/newtopic {title}")
+    for number in (1, 2, 3, 4):
+        await say(group, cast.worker, f"/claim {number}")
+    await say(group, cast.worker, "/release 1")  # given up: the section lists it as open
+    await say(group, cast.worker, "/done 3 成果说明")
+    await say(group, cast.captain, "/reject 3 还需补充材料")  # sent back: in progress again
+    await say(group, cast.worker, "/done 4 成果说明")
+    await say(group, cast.captain, "/approve 4")
+    await harness.idle()
+    month = Month(2026, 12, "Asia/Shanghai")
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        group_id = (await session.scalars(select(Topic.group_id))).first()
+        assert group_id is not None
+        numbers = await overview(session, group_id, month, harness.clock.now())
+        listed = await topic_page(session, group_id, month, 0)
+    assert len(listed) == 5
+    assert numbers.topics_claimed == sum(1 for e in listed if e.claimants) == 3  # 乙 丙 丁
+    assert numbers.topics_submitted == sum(1 for e in listed if e.finished) == 1  # 丁
+    assert numbers.topics_approved == 1
