@@ -20,7 +20,7 @@ from domain.text import excerpt
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.i18n import Html, Translator, for_language, language_from_code, plain_text
-from handlers.private import help_button
+from handlers.private import chat_button
 from storage.groups import get_group, migrate_group
 from storage.updates import record_update
 
@@ -106,7 +106,7 @@ async def on_error(update: object, context: Ctx) -> None:
     t = await translator_for(update, context)
     markup = None
     if isinstance(error, PrivateOnly):
-        markup = help_button(context, t)
+        markup = chat_button(context, t)
     if isinstance(error, UserError):
         text = render_user_error(t, error)
     else:

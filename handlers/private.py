@@ -31,6 +31,12 @@ def help_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
     return link_button(t, "button.private_chat", deep_link(context, "help"))
 
 
+def chat_button(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
+    """One button that opens the private chat with the bot; the first time, its Start
+    gives the short greeting with the first steps (not the whole help)."""
+    return link_button(t, "button.private_chat", f"https://t.me/{context.bot.username}")
+
+
 def first_steps(context: Ctx, t: Translator) -> InlineKeyboardMarkup:
     """The buttons under the private greeting: what a new member does first — report an
     issue step by step, fill in their profile — and all the commands."""

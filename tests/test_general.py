@@ -306,6 +306,8 @@ async def test_joining_and_leaving_updates_the_roster(harness: Harness, cast: Ca
     await cast.group.join(newcomer)
     welcome = await cast.group.next_reply()
     assert "欢迎 赵新" in welcome
+    button = welcome.raw["reply_markup"]["inline_keyboard"][0][0]
+    assert "start=" not in button["url"]  # opens the private chat at the short greeting
     await cast.group.leave(cast.driver)
     await cast.group.say(cast.worker, "/members")
     reply = await cast.group.next_reply()

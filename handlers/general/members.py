@@ -14,7 +14,7 @@ from handlers.context import Ctx
 from handlers.general.views import render_roster, short_help
 from handlers.i18n import Html, escape, for_language
 from handlers.invocation import Invocation
-from handlers.private import help_button
+from handlers.private import chat_button, help_button
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
 from storage.hours import minutes_by_person
@@ -60,7 +60,7 @@ async def new_members(update: Update, context: Ctx) -> None:
         update,
         context,
         context.t("members.welcome", names=Html(names)),
-        help_button(context, context.t),
+        chat_button(context, context.t),
     )
 
 
