@@ -4,18 +4,24 @@ isolation between groups and bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import shutil
+import subprocess
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy import select
 
 from domain.kinds import Subject
 from emulator.scenario import BotMessage, GroupChat, Person
 from handlers.events.notify import refresh_announcement
+from handlers.events.sign import cjk_font
 from storage import events as store
 from storage.groups import get_group
 from storage.members import get_member
@@ -459,7 +465,8 @@ async def test_qr_code_goes_privately_to_the_admin_and_checks_the_scanner_in(
     assert "私信发给你" in await cast.group.next_reply()
     qr = await admin_chat.next_reply()
     event = await stored(harness, cast.group)
-    assert qr.raw.get("photo") and event.checkin_code in qr.raw["caption"]
+    assert qr.raw["document"]["file_name"] == "签到牌-活动1.png"  # the sign to print
+    assert event.checkin_code in qr.raw["caption"]
     await cast.group.say(cast.worker, "/event 1 qr")
     assert "只有本群管理员" in await cast.group.next_reply()
     await open_checkin(harness, day_after(harness), "08:50")
@@ -839,3 +846,33 @@ async def test_two_hours_registers_asked_at_once_are_both_whole(
             assert "正在生成" in answer, answer.text
     leftovers = list((harness.config.media.dir).rglob("*.part"))
     assert leftovers == []
+
+
+@pytest.mark.skipif(
+    shutil.which("zbarimg") is None or cjk_font() is None,
+    reason="needs zbarimg and a CJK font: apt-get install zbar-tools fonts-noto-cjk",
+)
+async def test_the_check_in_sign_is_an_a4_page_whose_code_checks_people_in(
+    harness: Harness, cast: Cast, tmp_path: Path
+) -> None:
+    await new_event(harness, cast)
+    admin_chat = cast.captain.private()
+    await admin_chat.start()
+    await admin_chat.next_reply()
+    await cast.group.say(cast.captain, "/event 1 qr")
+    await cast.group.next_reply()
+    sign = await admin_chat.next_reply()
+    page = tmp_path / "sign.png"
+    page.write_bytes(harness.emulator.files[sign.raw["document"]["file_id"]].content)
+    with Image.open(page) as image:
+        assert image.size == (1240, 1754)  # A4 at 150 dpi, portrait
+        image.convert("L").resize((620, 877)).save(tmp_path / "small.jpg", quality=60)
+    event = await stored(harness, cast.group)
+    for scanned in (page, tmp_path / "small.jpg"):  # printed, or photographed and shrunk
+        found = await asyncio.to_thread(
+            subprocess.run,
+            ["zbarimg", "--quiet", "--raw", str(scanned)],
+            capture_output=True,
+            text=True,
+        )
+        assert found.stdout.strip().endswith(f"?start=qr-{event.qr_token}")

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import segno
 from telegram import InputMediaPhoto, Update
 from telegram.error import BadRequest, Forbidden
 
@@ -25,6 +23,7 @@ from handlers.events.notify import (
     private_notice,
     refresh_soon,
 )
+from handlers.events.sign import checkin_sign, cjk_font, qr_png
 from handlers.events.views import (
     announcement,
     render_attendance,
@@ -209,13 +208,6 @@ async def _switch(inv: Invocation, number: int, name: str, word: str) -> None:
     await inv.reply(inv.t(f"event.switch.{name}", number=number, state=state))
 
 
-def qr_png(url: str) -> bytes:
-    """The QR code of ``url`` as a PNG, big enough to print and scan from a wall."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=12, border=4)
-    return buffer.getvalue()
-
-
 async def _send_qr(inv: Invocation, number: int) -> None:
     """Admins get the event's QR code and code in private chat (never in the group:
     whoever holds it can check in)."""
@@ -225,8 +217,8 @@ async def _send_qr(inv: Invocation, number: int) -> None:
     if event.ends_at < inv.context.clock.now():
         raise Refused("event.checkin_closed", number=number)
     url = deep_link(inv.context, f"qr-{event.qr_token}")
-    png = await asyncio.to_thread(qr_png, url)
     t = inv.t
+    font = cjk_font()
     caption = t(
         "event.qr_caption",
         number=event.number,
@@ -235,7 +227,14 @@ async def _send_qr(inv: Invocation, number: int) -> None:
         link=url,
     )
     try:
-        await inv.context.bot.send_photo(inv.user_id, png, caption=caption)
+        if font is None:  # no CJK font on this machine: the bare code still checks people in
+            log.warning("no CJK font found (install fonts-noto-cjk): the QR code goes bare")
+            png = await asyncio.to_thread(qr_png, url)
+            await inv.context.bot.send_photo(inv.user_id, png, caption=caption)
+        else:
+            page = await asyncio.to_thread(checkin_sign, t, inv.group, event, url, font)
+            name = t.plain("event.sign.filename", number=event.number)
+            await inv.context.bot.send_document(inv.user_id, page, filename=name, caption=caption)
     except (Forbidden, BadRequest) as error:
         if not await unreachable(inv.context, inv.user_id, error):
             raise
