@@ -24,8 +24,9 @@ from domain.calendar import Month
 from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, Person
 from handlers.summary.commands import parse_args
-from storage.models import EventSignup, OutboxMessage, Photo, Topic
+from storage.models import EventSignup, Issue, OutboxMessage, Photo, Topic
 from storage.summary import overview
+from storage.summary_issues import issue_ids, issue_page
 from storage.summary_topics import topic_page
 from tests.conftest import Cast, Harness, local
 
@@ -501,3 +502,40 @@ async def test_the_overview_counts_what_the_topic_section_lists(
     assert numbers.topics_claimed == sum(1 for e in listed if e.claimants) == 3  # 乙 丙 丁
     assert numbers.topics_submitted == sum(1 for e in listed if e.finished) == 1  # 丁
     assert numbers.topics_approved == 1
+
+
+async def test_the_overview_counts_what_the_issue_section_lists(
+    harness: Harness, cast: Cast
+) -> None:
+    """A duplicate, an issue fixed and reopened, one fixed and verified, one untouched:
+    each issue figure of the overview equals the section's rows (duplicates apart)."""
+    group = cast.group
+    harness.clock.set(local("2026-12-03", "09:00"))
+    for text in (
+        "S272 K1+000 坑槽",
+        "S272 K1+000 坑槽 同一处",
+        "G325 K2+000 护栏",
+        "X123 K3+000 标志",
+    ):
+        await say(group, cast.worker, f"/report {text}")
+    await say(group, cast.captain, "/verify 2 重复:1")
+    await photo(group, cast.worker, "/fixed 3 已修", 50)
+    await say(group, cast.captain, "/reopen 3 没修好")
+    await photo(group, cast.worker, "/fixed 4 已修", 60)
+    await say(group, cast.captain, "/verify 4")
+    await harness.idle()
+    month = Month(2026, 12, "Asia/Shanghai")
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        group_id = (await session.scalars(select(Issue.group_id))).first()
+        assert group_id is not None
+        numbers = await overview(session, group_id, month, harness.clock.now())
+        listed = [
+            d.issue for d in await issue_page(session, await issue_ids(session, group_id, month))
+        ]
+    assert sorted(i.number for i in listed) == [1, 3, 4]  # the duplicate apart
+    assert numbers.issues_reported == sum(1 for i in listed if month.start <= i.created_at) == 3
+    assert numbers.issues_fixed == sum(1 for i in listed if i.fixed_at is not None) == 1  # #4
+    assert numbers.issues_verified == sum(1 for i in listed if i.verified_at is not None) == 1
+    assert numbers.duplicates == 1
