@@ -60,6 +60,8 @@ class Overview:
     reported_fixed: int = 0  # of the month's issues, rectified by the month's end
     events_by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)  # held, attended
     volunteer_minutes: int = 0
+    # each volunteer's minutes, as the leaderboard lists them (its total adds them up)
+    volunteer_rows: list[int] = field(default_factory=list)
     volunteers: int = 0
     new_members: int = 0  # first seen in the month (not counted in the bot's first month)
     duplicates: int = 0  # reported in the month and closed as duplicates (counted apart)
@@ -106,6 +108,7 @@ async def overview(session: AsyncSession, group_id: int, month: Month, now: date
     found.events_by_kind = await _events_held(session, group_id, month, now)
     lines = await board(session, group_id, month.period, now, limit=100_000)
     found.volunteer_minutes = sum(line.minutes for line in lines)
+    found.volunteer_rows = [line.minutes for line in lines]
     found.volunteers = len(lines)
     found.month_over = now >= month.end
     found.new_members = await _new_members(session, group_id, month)

@@ -6,6 +6,8 @@ arguments, and the report the scheduler sends to the admins on the first working
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,17 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month
 from domain.schedule import report_due
 from emulator.scenario import BotMessage, Chat, Person
+from handlers.i18n import for_language
 from handlers.summary.commands import parse_args
-from storage.models import EventSignup, Issue, OutboxMessage, Photo, Topic
-from storage.summary import overview
+from handlers.summary.views import overview_text
+from storage.models import EventSignup, Group, OutboxMessage, Photo
+from storage.summary import Overview, overview
+from storage.summary_events import event_page
 from storage.summary_issues import issue_ids, issue_page
 from storage.summary_topics import topic_page
 from tests.conftest import Cast, Harness, local
@@ -200,7 +206,8 @@ async def test_the_appendix_has_a_sheet_per_section_and_native_charts(
     weekly, hours = book["每周问题"], book["本月志愿服务时长排行"]
     assert isinstance(weekly, Worksheet) and isinstance(hours, Worksheet)
     weeks = list(weekly.iter_rows(min_row=2, values_only=True))
-    assert weeks[0][0] == "2026-11-30" and sum(int(str(w[1])) for w in weeks) == 3
+    assert weeks[0][0] == datetime(2026, 11, 30)  # a date Excel sorts and filters
+    assert sum(int(str(w[1])) for w in weeks) == 3
     assert sum(int(str(w[2])) for w in weeks) == 1
     assert len(weekly._charts) == 1  # type: ignore[attr-defined]  # drawn by Excel
     assert len(hours._charts) == 1  # type: ignore[attr-defined]
@@ -473,6 +480,17 @@ async def test_a_group_title_with_markup_is_shown_as_text(harness: Harness, cast
     assert document.paragraphs[0].text.startswith("<b>一班</b> & 二班 ")
 
 
+@asynccontextmanager
+async def the_group(harness: Harness) -> AsyncIterator[tuple[AsyncSession, int]]:
+    """A read of the database, and the id of the cast's group (the only one)."""
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        group_id = (await session.scalars(select(Group.id))).first()
+        assert group_id is not None
+        yield session, group_id
+
+
 async def test_the_overview_counts_what_the_topic_section_lists(
     harness: Harness, cast: Cast
 ) -> None:
@@ -491,11 +509,7 @@ async def test_the_overview_counts_what_the_topic_section_lists(
     await say(group, cast.captain, "/approve 4")
     await harness.idle()
     month = Month(2026, 12, "Asia/Shanghai")
-    db = harness.app.bot_data.db
-    assert db is not None
-    async with db.read() as session:
-        group_id = (await session.scalars(select(Topic.group_id))).first()
-        assert group_id is not None
+    async with the_group(harness) as (session, group_id):
         numbers = await overview(session, group_id, month, harness.clock.now())
         listed = await topic_page(session, group_id, month, 0)
     assert len(listed) == 5
@@ -525,11 +539,7 @@ async def test_the_overview_counts_what_the_issue_section_lists(
     await say(group, cast.captain, "/verify 4")
     await harness.idle()
     month = Month(2026, 12, "Asia/Shanghai")
-    db = harness.app.bot_data.db
-    assert db is not None
-    async with db.read() as session:
-        group_id = (await session.scalars(select(Issue.group_id))).first()
-        assert group_id is not None
+    async with the_group(harness) as (session, group_id):
         numbers = await overview(session, group_id, month, harness.clock.now())
         listed = [
             d.issue for d in await issue_page(session, await issue_ids(session, group_id, month))
@@ -539,3 +549,27 @@ async def test_the_overview_counts_what_the_issue_section_lists(
     assert numbers.issues_fixed == sum(1 for i in listed if i.fixed_at is not None) == 1  # #4
     assert numbers.issues_verified == sum(1 for i in listed if i.verified_at is not None) == 1
     assert numbers.duplicates == 1
+
+
+async def test_the_overview_counts_what_the_event_section_lists(
+    harness: Harness, cast: Cast
+) -> None:
+    """Events held, people present and volunteer hours in the overview equal the event
+    section's rows (an event still to come is in neither)."""
+    await december(harness, cast)
+    await say(cast.group, cast.captain, "/newevent meeting 2026-12-20 19:00 支部大会 @ 会议室")
+    harness.clock.set(local("2026-12-10", "09:00"))
+    month = Month(2026, 12, "Asia/Shanghai")
+    async with the_group(harness) as (session, group_id):
+        numbers = await overview(session, group_id, month, harness.clock.now())
+        listed = await event_page(session, group_id, month, harness.clock.now(), None)
+    assert sum(n for n, _ in numbers.events_by_kind.values()) == len(listed) == 1
+    assert sum(p for _, p in numbers.events_by_kind.values()) == sum(e.attended for e in listed)
+    volunteer = [e for e in listed if e.event.kind == "volunteer"]
+    assert numbers.volunteer_minutes == sum(e.minutes for e in volunteer) == 90
+
+
+def test_the_overview_hours_are_the_leaderboard_rows_added_up() -> None:
+    numbers = Overview(volunteer_minutes=4 * 147, volunteers=4, volunteer_rows=[147] * 4)
+    text = overview_text(for_language("zh"), Month(2026, 12, "Asia/Shanghai"), numbers)
+    assert "志愿服务时长共 10.0 小时（4 人）" in text  # four rows of 2.5; not the minutes' 9.8

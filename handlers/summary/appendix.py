@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from domain.events import hours_text
+from domain.calendar import local_date
+from domain.events import hours_text, hours_total_text
 from domain.kinds import EventType
 from handlers.cells import Percent
 from handlers.i18n import Translator
-from handlers.summary.views import day, issue_row, names
+from handlers.summary.views import issue_row, names
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Member
 from storage.summary import Overview
@@ -40,7 +41,7 @@ def overview_rows(t: Translator, numbers: Overview) -> list[list[object]]:
         rows.append([t.plain("summary.item.events", kind=name), held])
         rows.append([t.plain("summary.item.attended", kind=name), attended])
     rows += [
-        [t.plain("summary.item.hours"), hours_number(numbers.volunteer_minutes)],
+        [t.plain("summary.item.hours"), float(hours_total_text(numbers.volunteer_rows))],
         [t.plain("summary.item.volunteers"), numbers.volunteers],
         [t.plain("summary.item.new_members"), numbers.new_members],
     ]
@@ -95,7 +96,7 @@ def week_headers(t: Translator) -> list[str]:
 
 def week_rows(weeks: list[WeekCount]) -> list[list[object]]:
     """Issues opened and rectified per week."""
-    return [[w.week_start.isoformat(), w.opened, w.closed] for w in weeks]
+    return [[w.week_start, w.opened, w.closed] for w in weeks]  # a date cell
 
 
 EVENT_COLUMNS = ("number", "type", "date", "title", "place", "signed", "attended", "hours")
@@ -112,7 +113,7 @@ def event_row(t: Translator, group: Group, entry: EventEntry) -> list[object]:
     return [
         event.number,
         t.plain(f"event.type.{event.kind}"),
-        day(event.starts_at, group),
+        local_date(event.starts_at, group.timezone),  # a date cell
         event.title,
         event.place,
         entry.signed_up,
@@ -133,6 +134,6 @@ def birthday_headers(t: Translator) -> list[str]:
 def birthday_rows(people: list[tuple[Member, int]]) -> list[list[object]]:
     """Members whose Party anniversary falls in the month."""
     return [
-        [m.display_name, m.party_joined_on.isoformat() if m.party_joined_on else "", years]
+        [m.display_name, m.party_joined_on or "", years]  # a date cell
         for m, years in people
     ]

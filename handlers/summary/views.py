@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from domain.calendar import Month
-from domain.events import hours_text
+from domain.events import hours_text, hours_total_text
 from domain.kinds import EventType, IssueEventKind
 from handlers.i18n import Html, Translator
 from handlers.issue_lines import status_text, where_text
@@ -98,7 +98,7 @@ def overview_text(t: Translator, month: Month, numbers: Overview) -> str:
         _events_part(t, numbers),
         t.plain(
             "summary.overview.hours",
-            hours=hours(numbers.volunteer_minutes),
+            hours=hours_total_text(numbers.volunteer_rows),  # the leaderboard's rows added up
             people=numbers.volunteers,
         )
         if numbers.volunteer_minutes
