@@ -328,11 +328,12 @@ async def _afterwards(event: _Event) -> None:
 
 
 def _qr_caption(world: World, admin: Person) -> str:
-    """The caption of the last QR code the admin received in private chat."""
+    """The caption of the last check-in sign (or bare QR code) the admin received in
+    private chat."""
     photos = [
         m
         for (chat_id, _), m in world.emulator.messages.items()
-        if chat_id == admin.id and "photo" in m
+        if chat_id == admin.id and ("photo" in m or "document" in m) and "caption" in m
     ]
     return str(max(photos, key=lambda m: int(m["message_id"]))["caption"])
 
