@@ -213,6 +213,31 @@ async def test_demo_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     assert "Traceback" not in errors and "BrokenPipe" not in errors, errors[-2000:]
 
 
+async def test_the_whole_demo_plays_and_leaves_its_files(tmp_path: Path) -> None:
+    """`make demo` end to end: the scripted day plays to its end (exit 0, no traceback)
+    and leaves the month's report, its appendix and the three registers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--out",
+        str(tmp_path / "out"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 300)
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert "Traceback" not in err.decode()
+    assert "签到牌" in out.decode()  # the check-in sign went to the admin
+    made = {p.suffix for p in (tmp_path / "out").glob("*")}
+    assert {".docx", ".xlsx"} <= made
+    assert len(list((tmp_path / "out" / "media").glob("*/exports/*.xlsx"))) == 3
+
+
 REPORTS = 22  # per group: with the bot's greeting, past the 20 messages a minute allowed
 GROUPS = 3
 
