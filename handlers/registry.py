@@ -133,7 +133,7 @@ async def _register_group_update(update: Update, context: Ctx, seen: Known, now:
     sender = person(user) if user is not None and not user.is_bot else None
     group, membership = seen.group, seen.membership
     if _changed_since(update, seen, sender, now):
-        written = await _write_group(update, context, sender, seen.membership, now)
+        written = await _write_group(update, context, sender, seen, now)
         if written is None:
             return  # the group moved to a supergroup: its updates come from there now
         group, membership = written
@@ -160,8 +160,10 @@ def _changed_since(update: Update, seen: Known, sender: PersonInfo | None, now: 
     group = seen.group
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         return True
-    if group is None or group.title != chat_title(chat) or group.chat_type != chat.type:
+    if group is None:
         return True
+    if not seen.moved and (group.title != chat_title(chat) or group.chat_type != chat.type):
+        return True  # (a press in the basic group it was says nothing of the group now)
     if sender is None:
         return False
     return seen.member is None or _changed(seen.member, sender) or not seen.membership_is_fresh(now)
@@ -171,23 +173,28 @@ async def _write_group(
     update: Update,
     context: Ctx,
     sender: PersonInfo | None,
-    membership: Membership | None,
+    seen: Known,
     now: datetime,
 ) -> tuple[Group, Membership | None] | None:
     """Write the group (following a move to a supergroup), the person and their
-    membership (``membership``: as read, when there is no person); None when the group
-    has just moved away."""
+    membership (as read, when there is no person); None when the group has just moved
+    away. An update from the basic group a supergroup was is the supergroup's: it never
+    registers a second copy of the group."""
     chat, message = update.effective_chat, update.effective_message
     assert chat is not None
+    membership = seen.membership
     async with context.write_unclaimed() as session:
         if message is not None and message.migrate_to_chat_id:
             await migrate_group(session, chat.id, message.migrate_to_chat_id, now)
             return None
         if message is not None and message.migrate_from_chat_id:
             await migrate_group(session, message.migrate_from_chat_id, chat.id, now)
-        group = await ensure_group(
-            session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
-        )
+        if seen.moved and seen.group is not None:
+            group = seen.group
+        else:
+            group = await ensure_group(
+                session, chat.id, chat_title(chat), chat.type, group_defaults(context), now
+            )
         if sender is not None:
             context.member = await ensure_member(session, sender, now)
             membership = await touch_membership(session, group.id, sender.user_id, now)

@@ -117,7 +117,9 @@ async def migrate_group(
     await session.execute(
         update(Group)
         .where(Group.id == old.id)
-        .values(chat_id=new_chat_id, chat_type="supergroup", updated_at=now)
+        .values(
+            chat_id=new_chat_id, migrated_from=old_chat_id, chat_type="supergroup", updated_at=now
+        )
     )
     # message ids start again in the supergroup: an announcement's id names another
     # message there, so it is forgotten (``/event n`` posts a new one)

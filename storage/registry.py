@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, Exists, Row, and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Group, Member, Membership, ProcessedUpdate
@@ -24,6 +24,7 @@ class Known:
     group: Group | None
     member: Member | None
     membership: Membership | None
+    moved: bool = False  # the update comes from the group's chat before its upgrade
 
     def membership_is_fresh(self, now: datetime) -> bool:
         """Whether the sender is an active member seen within :data:`TOUCH_EVERY`."""
@@ -35,7 +36,9 @@ async def known(
     session: AsyncSession, update_id: int, chat_id: int | None, user_id: int | None
 ) -> Known:
     """Read what the registry step decides on: one statement for a known group or
-    person (whether the update was processed rides along), two for a new one."""
+    person (whether the update was processed rides along), two for a new person, three
+    for a chat not known by its id (it may be the basic group a supergroup was:
+    ``Known.moved``)."""
     processed = exists().where(ProcessedUpdate.update_id == update_id)
     if chat_id is None or chat_id > 0:  # private chat, or no chat
         if user_id is not None:
@@ -48,7 +51,25 @@ async def known(
                 member, done = found
                 return Known(bool(done), None, None if done else member, None)
         return Known(await is_processed(session, update_id), None, None, None)
-    row = (
+    row = await _group_row(session, Group.chat_id == chat_id, processed, user_id)
+    moved = False
+    if row is None:  # a group the bot has not seen yet, or the basic group it was
+        row = await _group_row(session, Group.migrated_from == chat_id, processed, user_id)
+        if row is None:
+            return Known(await is_processed(session, update_id), None, None, None)
+        moved = True
+    group, membership, member, done = row
+    if done:
+        return Known(True, None, None, None)
+    return Known(False, group, member, membership, moved)
+
+
+async def _group_row(
+    session: AsyncSession, which: ColumnElement[bool], processed: Exists, user_id: int | None
+) -> Row[Group, Membership, Member, bool] | None:
+    """The group ``which`` selects, the sender's membership and person, and whether the
+    update was processed, in one statement."""
+    return (
         await session.execute(
             select(Group, Membership, Member, processed.label("processed"))
             .select_from(Group)
@@ -57,12 +78,6 @@ async def known(
                 and_(Membership.group_id == Group.id, Membership.user_id == (user_id or 0)),
             )
             .outerjoin(Member, Member.user_id == (user_id or 0))
-            .where(Group.chat_id == chat_id)
+            .where(which)
         )
     ).first()
-    if row is None:  # a group the bot has not seen yet
-        return Known(await is_processed(session, update_id), None, None, None)
-    group, membership, member, done = row
-    if done:
-        return Known(True, None, None, None)
-    return Known(False, group, member, membership)

@@ -25,7 +25,7 @@ from handlers.events.sign import cjk_font
 from storage import events as store
 from storage.groups import get_group
 from storage.members import get_member
-from storage.models import Event, EventSignup, Photo
+from storage.models import Event, EventSignup, Group, Photo
 from tests.conftest import Cast, Harness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -726,6 +726,25 @@ async def test_after_a_supergroup_migration_no_other_message_becomes_the_announc
     assert detail.button("✋ 报名").callback_data == "ev:join:1"
     event = await stored(harness, supergroup)
     assert event.announce_message_id == detail.message_id
+
+
+async def test_a_press_under_an_old_message_of_the_upgraded_group_is_the_supergroups(
+    harness: Harness, cast: Cast
+) -> None:
+    post = await new_event(harness, cast)  # announced in the basic group
+    supergroup = await cast.group.migrate(by=cast.secretary)
+    await harness.idle()
+    harness.emulator.mark_all_read()
+    answer = await cast.group.press(cast.worker, post, "✋ 报名")  # under the old message
+    assert "没有找到" not in answer["text"]
+    await harness.idle()
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        groups = list(await session.scalars(select(Group)))
+    assert [(g.chat_id, g.migrated_from) for g in groups] == [(supergroup.id, cast.group.id)]
+    await supergroup.say(cast.worker, "/event 1")  # the press signed them up
+    assert "张工" in await supergroup.next_reply()
 
 
 async def test_a_forwarded_live_location_does_not_check_in(harness: Harness, cast: Cast) -> None:

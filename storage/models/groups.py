@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Time
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -30,9 +30,12 @@ class Group(Base):
     """A Telegram group the bot is (or was) in: one workspace with its own settings."""
 
     __tablename__ = "groups"
+    __table_args__ = (Index("ix_groups_migrated_from", "migrated_from", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # the basic group's chat id, once it became a supergroup (its old chat's updates)
+    migrated_from: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     title: Mapped[str] = mapped_column(String(255), default="")
     chat_type: Mapped[str] = mapped_column(String(16), default="group")
     language: Mapped[str] = mapped_column(String(8), default="zh")
