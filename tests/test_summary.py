@@ -5,10 +5,11 @@ arguments, and the report the scheduler sends to the admins on the first working
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -573,3 +574,34 @@ def test_the_overview_hours_are_the_leaderboard_rows_added_up() -> None:
     numbers = Overview(volunteer_minutes=4 * 147, volunteers=4, volunteer_rows=[147] * 4)
     text = overview_text(for_language("zh"), Month(2026, 12, "Asia/Shanghai"), numbers)
     assert "志愿服务时长共 10.0 小时（4 人）" in text  # four rows of 2.5; not the minutes' 9.8
+
+
+async def test_a_report_asked_just_before_the_upgrade_reaches_the_supergroup(
+    harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group becomes a supergroup while its report is made: the file goes to the
+    supergroup, and nothing says it was sent before it was."""
+    from handlers.summary import commands
+
+    gate, original = asyncio.Event(), commands.make
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()  # the report is still being made when the group moves
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "make", held)
+    await december(harness, cast)
+    harness.clock.set(local("2027-01-04", "09:00"))
+    harness.app.bot_data.options.notice_after = timedelta(0)
+    await cast.group.say(cast.captain, "/summary 2026-12")
+    assert "⏳" in await cast.group.next_reply()
+    supergroup = await cast.group.migrate(by=cast.secretary)
+    await harness.world.settle()
+    gate.set()
+    await harness.idle()
+    report = await supergroup.next_reply()
+    assert report.raw["document"]["file_name"] == "工作简报-2026-12.docx"
+    sent = [m for cid, m in harness.emulator.bot_output() if "document" in m]
+    assert [m["chat"]["id"] for m in sent] == [supergroup.id]
+    said = [m.get("text", "") for _, m in harness.emulator.bot_output()]
+    assert not any("已完成：/summary" in text for text in said)

@@ -85,6 +85,8 @@ async def export_command(inv: Invocation) -> None:
         raise Refused("export.busy")
     # claimed before the work starts: the register may outlive this update (its
     # update ends after the notice), and a redelivery must not make a second one
+    # its answer is the file: no "done" stand-in may stand for a file never sent
+    inv.context.acknowledged = True
     await inv.claim()
     running.add(inv.group.id)
     update = inv.context.current_update

@@ -97,6 +97,8 @@ async def summary_command(inv: Invocation) -> None:
         raise Refused("summary.busy")
     # claimed before the work starts: the report may outlive this update, and a
     # redelivery must not make a second one
+    # its answer is the file: no "done" stand-in may stand for a file never sent
+    inv.context.acknowledged = True
     await inv.claim()
     reports.running.add(inv.group.id)
     path = report_path(inv.context.config.media.dir, inv.group, t, month, kind)
