@@ -37,6 +37,9 @@ from domain.config_values import (
     Secret as Secret,
 )
 from domain.config_values import (
+    canonical_timezone as canonical_timezone,
+)
+from domain.config_values import (
     parse_hhmm as parse_hhmm,
 )
 from domain.config_values import (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import time
 from functools import cache
@@ -239,9 +240,18 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+def canonical_timezone(name: str) -> str | None:
+    """The IANA name ``name`` means, whatever its case (``asia/shanghai`` →
+    ``Asia/Shanghai``); None when it names no time zone."""
+    wanted = name.strip().casefold()
+    found = next((zone for zone in _zones() if zone.casefold() == wanted), None)
+    return found if found is not None and valid_timezone(found) else None
+
+
 def parse_hhmm(text: str) -> time | None:
     """``"07:30"`` → ``time(7, 30)``; anything else → None."""
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    # typed with a Chinese input method: full-width digits and colon (７：３０) count too
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", unicodedata.normalize("NFKC", text).strip())
     if not match:
         return None
     return time(int(match.group(1)), int(match.group(2)))

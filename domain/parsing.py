@@ -4,6 +4,7 @@ percentages, /newtopic's and /report's options."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -17,7 +18,7 @@ _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 def parse_date(text: str) -> date | None:
     """``"2008-07-01"`` (also ``2008-7-1``) → a date; anything else → None."""
-    match = _DATE.fullmatch(text.strip())
+    match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())  # ２０２６－１２－０１ too
     if not match:
         return None
     try:

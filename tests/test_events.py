@@ -806,9 +806,11 @@ async def test_a_link_or_qr_code_that_reached_an_outsider_checks_nobody_in(
     chat = outsider.private()
     await open_checkin(harness, day_after(harness))
     await chat.start(f"qr-{event.qr_token}")
-    assert "只有“养护一班”群的成员" in await chat.next_reply()
+    answer = await chat.next_reply()
+    assert "只有本活动所在工作群的成员" in answer and "养护一班" not in answer  # no name given away
     await chat.start(f"ev-{event.link_token}")
-    assert "只有“养护一班”群的成员" in await chat.next_reply()
+    answer = await chat.next_reply()
+    assert "只有本活动所在工作群的成员" in answer and "养护一班" not in answer  # no name given away
     assert await signups(harness, event) == []
 
 

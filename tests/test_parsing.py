@@ -6,6 +6,7 @@ from datetime import date, time
 
 import pytest
 
+from domain.config import canonical_timezone
 from domain.parsing import (
     ArgumentError,
     NewTopic,
@@ -145,3 +146,11 @@ def test_progress_bar(percent: int, bar: str) -> None:
 )
 def test_parse_caption(caption: str | None, expected: tuple[str, str] | None) -> None:
     assert parse_caption(caption, "vanguard_bot", {"progress", "done"}) == expected
+
+
+def test_times_dates_and_time_zones_typed_with_a_chinese_input_method() -> None:
+    assert parse_time("７：３０") == parse_time("7:30") == time(7, 30)
+    assert parse_date("２０２６－１２－０１") == date(2026, 12, 1)
+    assert canonical_timezone("asia/shanghai") == "Asia/Shanghai"
+    assert canonical_timezone(" AMERICA/NEW_YORK ") == "America/New_York"
+    assert canonical_timezone("asia") is None and canonical_timezone("localtime") is None

@@ -279,7 +279,7 @@ async def _by_token(context: Ctx, payload: str, uid: int, *, qr: bool) -> tuple[
     if event is None or group is None or not group.active:
         raise Refused("start.bad_link")
     if member is None:
-        raise Refused("checkin.not_member", group=group.title)
+        raise Refused("checkin.not_member")  # a QR on a wall names no group to passers-by
     if event.ends_at < context.clock.now():
         raise Refused("event.checkin_closed", number=event.number)
     return event, group

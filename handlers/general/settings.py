@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from domain.config import valid_timezone
+from domain.config import canonical_timezone
 from domain.errors import InvalidValue, UsageError
 from domain.parsing import parse_switch, parse_time
 from handlers.commands import add_commands, command
@@ -39,9 +39,9 @@ async def settings(inv: Invocation) -> None:
         if briefing is None:
             raise InvalidValue("error.bad_time", value=value, command="settings")
     elif name in ("timezone", "tz", "时区"):
-        if not valid_timezone(value):
+        timezone = canonical_timezone(value)  # asia/shanghai is Asia/Shanghai
+        if timezone is None:
             raise InvalidValue("error.bad_timezone", value=value, command="settings")
-        timezone = value
     elif name in ("lang", "language", "语言"):
         if value.lower() not in LANGUAGES:
             raise InvalidValue("error.bad_language", value=value, command="settings")
