@@ -488,6 +488,10 @@ async def test_admin_sets_the_venue_by_replying_to_the_announcement_with_a_locat
     post = await new_event(harness, cast)
     await cast.group.send_location(cast.worker, *VENUE, reply_to=post.raw)
     assert "只有本群管理员" in await cast.group.next_reply()
+    for impossible in ((float("nan"), 181.0), (91.0, 0.0)):  # refused as geo: is
+        await cast.group.send_location(cast.captain, *impossible, reply_to=post.raw)
+        assert "位置" in await cast.group.next_reply()
+    assert (await stored(harness, cast.group)).latitude is None
     await cast.group.send_location(cast.captain, *VENUE, reply_to=post.raw)
     assert "签到地点" in await cast.group.next_reply()
     event = await stored(harness, cast.group)

@@ -35,6 +35,7 @@ from domain.checkin import (
 )
 from domain.errors import NotAdmin, PrivateOnly, Refused, UsageError
 from domain.events import hours_text
+from domain.geo import valid_position
 from domain.kinds import CheckinMethod, PromptKind
 from handlers.common import is_admin, is_group_chat, reply
 from handlers.context import Ctx
@@ -348,6 +349,8 @@ async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> b
     if not context.sender_is_admin:
         raise NotAdmin()
     location = message.location
+    if not valid_position(location.latitude, location.longitude):  # as geo: is checked
+        raise Refused("error.bad_location")
     async with context.transaction() as session:
         await store.set_venue(
             session, event, location.latitude, location.longitude, context.clock.now()
