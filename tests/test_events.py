@@ -770,6 +770,40 @@ async def test_a_forwarded_live_location_does_not_check_in(harness: Harness, cas
     )
 
 
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        ({"latitude": VENUE[0], "longitude": VENUE[1], "live_period": 0}, "实时位置"),
+        (
+            {
+                "latitude": VENUE[0],
+                "longitude": VENUE[1],
+                "live_period": 900,
+                "horizontal_accuracy": -1,
+            },
+            "定位精度无效",
+        ),
+        ({"latitude": 91.0, "longitude": VENUE[1], "live_period": 900}, "不在地球上"),
+    ],
+    ids=["live-period-0-is-a-pin", "negative-accuracy", "off-the-earth"],
+)
+async def test_a_location_that_cannot_check_in_says_what_is_wrong(
+    harness: Harness, cast: Cast, location: dict[str, Any], expected: str
+) -> None:
+    post = await new_event(harness, cast, f"geo:{VENUE[0]},{VENUE[1]}")
+    await signed_up(harness, cast, cast.worker, post)
+    await open_checkin(harness, day_after(harness))
+    chat = await private_checkin(harness, cast, cast.worker)
+    await chat.next_reply()
+    harness.emulator.push(
+        "message", harness.emulator.user_message(chat.chat, cast.worker.user, location=location)
+    )
+    answer = await chat.next_reply()
+    assert expected in answer and "约 -1 米" not in answer and "约 ? 米" not in answer
+    rows = await signups(harness, await stored(harness, cast.group))
+    assert all(s.checked_in_at is None for s in rows)
+
+
 async def test_an_album_caption_with_nul_still_adds_the_photos(
     harness: Harness, cast: Cast
 ) -> None:

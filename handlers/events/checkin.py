@@ -200,7 +200,7 @@ def _shared(message: Message, location: Location) -> SharedLocation:
     return SharedLocation(
         latitude=location.latitude,
         longitude=location.longitude,
-        live=location.live_period is not None,
+        live=bool(location.live_period),  # a live_period of 0 is a pin, not a live location
         forwarded=message.forward_origin is not None,
         accuracy=location.horizontal_accuracy,
     )
@@ -217,12 +217,21 @@ async def _refuse(
     """Tell the person why the location they shared did not check them in."""
     radius = context.config.bot.checkin_radius_m
     accuracy = "?" if shared.accuracy is None else _metres(shared.accuracy)
+    unreadable = shared.accuracy is not None and not 0 <= shared.accuracy < float("inf")
+    imprecise = (
+        ("checkin.bad_accuracy", {})
+        if unreadable
+        else (
+            "checkin.imprecise",
+            {"accuracy": accuracy, "radius": radius},
+        )
+    )
     replies: dict[Outcome, tuple[str, dict[str, object]]] = {
         Outcome.NO_VENUE: ("checkin.ask_code", {"number": event.number, "title": event.title}),
-        Outcome.INVALID: ("checkin.imprecise", {"accuracy": "?", "radius": radius}),
+        Outcome.INVALID: ("error.bad_location", {}),  # says what is wrong: no such place
         Outcome.FORWARDED: ("checkin.forwarded", {}),
         Outcome.NEED_LIVE: ("checkin.need_live", {}),
-        Outcome.IMPRECISE: ("checkin.imprecise", {"accuracy": accuracy, "radius": radius}),
+        Outcome.IMPRECISE: imprecise,
         Outcome.TOO_FAR: ("checkin.too_far", {"distance": verdict.distance, "radius": radius}),
     }
     found = replies.get(verdict.outcome)
