@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -62,7 +63,7 @@ def event_type(word: str) -> EventType | None:
 def parse_times(text: str) -> tuple[time, time | None]:
     """``19:00`` or ``19:00-21:00`` → (start, end); ArgumentError otherwise (an end
     not after the start included)."""
-    match = _TIMES.match(text.strip())
+    match = _TIMES.match(unicodedata.normalize("NFKC", text).strip())  # ０９：００－１１：００ too
     start = parse_time(match.group(1).replace("：", ":")) if match else None
     if match is None or start is None:
         raise ArgumentError("error.bad_time", value=text)

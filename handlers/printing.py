@@ -43,4 +43,4 @@ def lay_out(sheet: Any, headers: Sequence[str], widths: Sequence[int], heading: 
 
 def _header_text(heading: str) -> str:
     """The page header: ``&`` is a code in Excel's header language, so it is doubled."""
-    return safe_text(heading).replace("&", "&&")[:200]
+    return safe_text(heading)[:120].replace("&", "&&")  # cut first: never half a "&&"

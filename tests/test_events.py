@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from domain.kinds import Subject
 from emulator.scenario import BotMessage, GroupChat, Person
 from handlers.events.notify import refresh_announcement
-from handlers.events.sign import cjk_font
+from handlers.events.sign import _wrapped, cjk_font
 from storage import events as store
 from storage.groups import get_group
 from storage.members import get_member
@@ -935,3 +935,15 @@ async def test_the_check_in_sign_is_an_a4_page_whose_code_checks_people_in(
             text=True,
         )
         assert found.stdout.strip().endswith(f"?start=qr-{event.qr_token}")
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="needs a CJK font: apt-get install fonts-noto-cjk")
+def test_the_signs_lines_keep_to_the_page_whatever_their_text() -> None:
+    font = cjk_font()
+    assert font is not None
+    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    size = ImageFont.truetype(str(font), 40)
+    for text in ("https://example.com/" + "x" * 300, "桥" * 300, "/checkin 1 " * 40):
+        lines = _wrapped(draw, text, size)
+        assert 1 <= len(lines) <= 2
+        assert all(draw.textlength(line, font=size) <= 1240 - 2 * 90 for line in lines)

@@ -107,6 +107,7 @@ def test_missing_parts_are_a_usage_error(text: str) -> None:
 
 def test_times_accept_fullwidth_colons_and_ranges() -> None:
     assert parse_times("19：00～21：00") == (time(19, 0), time(21, 0))
+    assert parse_times("０９：００－１１：００") == (time(9, 0), time(11, 0))  # full-width
 
 
 # --- distances and credited time ------------------------------------------------------------

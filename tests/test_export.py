@@ -95,6 +95,7 @@ async def test_a_duplicate_is_registered_as_one_never_as_verified(
             (cast.worker, "/report S272 K93+520 边沟堵塞", "#1"),
             (cast.worker, "/report S272 K93+520 边沟堵塞 同一处", "#2"),
             (cast.captain, "/verify 2 dup:1", "#2"),
+            (cast.worker, "/issue 2", "重复（见 #1）"),  # in /issue too, never 已验收
             (cast.captain, "/export 问题", "问题台账"),  # the Chinese word, as the usage shows
         ],
     )

@@ -75,7 +75,7 @@ async def test_start_in_private_in_english(cast: Cast) -> None:
     chat = cast.driver.private()
     await chat.start("help")
     reply = await chat.next_reply()
-    assert "Hello" in reply and "/profile" in reply
+    assert "all commands" in reply and "/profile" in reply  # start=help: the full help
 
 
 # --- /help --------------------------------------------------------------------------

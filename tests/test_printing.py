@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from handlers.export import sheets
 from handlers.i18n import for_language
+from handlers.printing import _header_text
 from tests.conftest import Cast, Harness, local
 from tests.test_summary import december, say
 
@@ -95,3 +96,9 @@ async def test_the_appendix_prints_one_page_a_sheet_with_its_charts_whole(
     sheet_count = len(load_workbook(io.BytesIO(content)).sheetnames)
     pages = await printed(path, tmp_path)
     assert len(pages) == sheet_count  # before: 15 pages for 7 sheets, the charts cut in half
+
+
+def test_a_page_header_keeps_every_ampersand_paired() -> None:
+    header = _header_text("A&B 养护班 " + "&" * 150 + " · 2026-12-06")
+    assert len(header) <= 255  # Excel's limit for a header
+    assert all(len(run) % 2 == 0 for run in re.findall("&+", header))  # "&&" is one "&"

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 1240, 1754  # A4 at 150 dpi
 MARGIN = 90
+MAX_LINES = 2  # of a title, a place or the how-to line
 FONTS = (  # the first one found draws the sign
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -89,16 +90,24 @@ def _line(
 
 def _wrapped(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont) -> list[str]:
     """``text`` cut into lines no wider than the page inside its margins — after any
-    Chinese character, never inside a Latin word or a command like ``/checkin``; at most
-    three lines, the last one shortened."""
+    Chinese character, not inside a Latin word or a command like ``/checkin`` unless the
+    word alone is wider than a line; at most two lines, the last one shortened (the
+    sign's text keeps to its page whatever the title and place)."""
     lines, current = [], ""
-    for piece in re.findall(r"[!-~]+|.", text):
-        if current and draw.textlength(current + piece, font=font) > WIDTH - 2 * MARGIN:
-            lines.append(current.rstrip())
-            current = piece.lstrip()
-        else:
-            current += piece
+    room = WIDTH - 2 * MARGIN
+    for word in re.findall(r"[!-~]+|.", text):
+        # a Latin run wider than a line (a URL) is broken where it must be
+        pieces = [word] if draw.textlength(word, font=font) <= room else list(word)
+        for piece in pieces:
+            if current and draw.textlength(current + piece, font=font) > room:
+                lines.append(current.rstrip())
+                current = piece.lstrip()
+            else:
+                current += piece
     lines.append(current)
-    if len(lines) > 3:
-        lines = [*lines[:2], lines[2][:-1] + "…"]
+    if len(lines) > MAX_LINES:
+        last = lines[MAX_LINES - 1]
+        while last and draw.textlength(last + "…", font=font) > room:
+            last = last[:-1]
+        lines = [*lines[: MAX_LINES - 1], last + "…"]
     return lines

@@ -34,8 +34,8 @@ async def start(inv: Invocation) -> None:
         async with context.write_unclaimed() as session:
             await mark_started(session, context.member.user_id, context.clock.now())
     payload = (inv.args or [""])[0]
-    if payload == "help":
-        await inv.reply(Html(t("start.private") + "\n\n" + full_help(t, table)))
+    if payload == "help":  # the full help (the greeting's buttons are elsewhere)
+        await inv.reply(full_help(t, table))
         return
     if payload == "profile":
         await show_profile(inv)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from domain.roads import gap_metres
 from handlers.common import fit
 from handlers.i18n import Html, Translator
-from handlers.issue_lines import place_of, where_text
+from handlers.issue_lines import place_of, status_text, where_text
 from storage import issues as store
 from storage.issue_reads import IssueDetail
 from storage.models import Group, Issue, Member
@@ -79,7 +79,7 @@ def render_issue(t: Translator, group: Group, detail: IssueDetail) -> list[str]:
             "issue.fields",
             category=t.plain(f"issue.category.{issue.category}"),
             severity=issue.severity,
-            status=t.plain(f"issue.status.{issue.status}"),
+            status=status_text(t, issue, detail.duplicate_of),
         ),
         t("issue.description", text=issue.description),
         t("issue.reporter", who=_name(people, issue.reporter_id)),
