@@ -63,29 +63,13 @@ async def export_command(inv: Invocation) -> None:
     filename = t.plain(f"export.{what}.filename", date=day)
     path = inv.context.config.media.dir / str(inv.group.id) / "exports" / filename
     if what == "topics":
-        async with inv.context.read() as session:
-            topics = await topic_store.list_topics(session, inv.group.id)
-            ids = [x.id for x in topics]
-            claimants = await topic_store.claimants(session, ids)
-            ratings = await topic_store.rating_summaries(session, ids)
-        size = await asyncio.to_thread(
-            sheets.topic_list,
-            path,
-            t,
-            topics,
-            claimants,
-            ratings,
-            inv.group.timezone,
-            heading(inv, day),
-        )
-        await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
+        await _topic_list(inv, t, path, day)
         return
     running = inv.context.bot_data.state(Exports).running
     if inv.group.id in running:
         raise Refused("export.busy")
-    # claimed before the work starts: the register may outlive this update (its
-    # update ends after the notice), and a redelivery must not make a second one
-    # its answer is the file: no "done" stand-in may stand for a file never sent
+    # claimed before the work starts: the register may outlive this update, and a
+    # redelivery must not make a second; its answer is the file, so no "done" stand-in
     inv.context.acknowledged = True
     await inv.claim()
     running.add(inv.group.id)
@@ -107,6 +91,20 @@ async def export_command(inv: Invocation) -> None:
 def _retrieve(task: asyncio.Task[None]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+async def _topic_list(inv: Invocation, t: Translator, path: Path, day: str) -> None:
+    """The topic list (small: made at once) and sent."""
+    async with inv.context.read() as session:
+        topics = await topic_store.list_topics(session, inv.group.id)
+        ids = [x.id for x in topics]
+        claimants = await topic_store.claimants(session, ids)
+        ratings = await topic_store.rating_summaries(session, ids)
+    zone, top = inv.group.timezone, heading(inv, day)
+    size = await asyncio.to_thread(
+        sheets.topic_list, path, t, topics, claimants, ratings, zone, top
+    )
+    await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
 
 
 async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
