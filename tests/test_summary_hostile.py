@@ -24,7 +24,7 @@ from handlers.context import Ctx
 from handlers.schedule.sweep import run_sweep
 from handlers.summary.commands import Reports
 from storage.models import Photo
-from tests.conftest import Cast, Harness, build_test_app, local, wait_idle
+from tests.conftest import Cast, Harness, local, second_application, wait_idle
 from tests.test_summary import december, headings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -757,30 +757,22 @@ async def test_four_sweeps_at_once_in_two_applications_send_one_report(
 ) -> None:
     await started(cast.captain)
     await started(cast.secretary)
-    second = build_test_app(harness.config, harness.emulator, harness.clock)
-    await second.initialize()
-    assert second.post_init is not None
-    await second.post_init(second)
-    await second.start()
-    try:
-        harness.clock.set(local("2026-12-01", "08:00"))
-        await asyncio.gather(
-            *(run_sweep(Ctx(app)) for app in (harness.app, second, harness.app, second))
-        )
-        await wait_idle(harness.world, [harness.app, second])
-        await run_sweep(Ctx(second))
-        await wait_idle(harness.world, [harness.app, second])
-        for person in (cast.captain, cast.secretary):
-            docs = await summary_docs_to(harness, person.id)
-            assert len(docs) == 1, (person.name, [d.get("caption") for d in docs])
-        briefings = [m for cid, m in harness.emulator.bot_output() if cid == cast.group.id]
-        assert len(briefings) == 2  # welcome + one briefing
-    finally:
-        harness.emulator.mark_all_read()
-        await second.stop()
-        await second.shutdown()
-        assert second.post_shutdown is not None
-        await second.post_shutdown(second)
+    async with second_application(harness) as second:
+        try:
+            harness.clock.set(local("2026-12-01", "08:00"))
+            await asyncio.gather(
+                *(run_sweep(Ctx(app)) for app in (harness.app, second, harness.app, second))
+            )
+            await wait_idle(harness.world, [harness.app, second])
+            await run_sweep(Ctx(second))
+            await wait_idle(harness.world, [harness.app, second])
+            for person in (cast.captain, cast.secretary):
+                docs = await summary_docs_to(harness, person.id)
+                assert len(docs) == 1, (person.name, [d.get("caption") for d in docs])
+            briefings = [m for cid, m in harness.emulator.bot_output() if cid == cast.group.id]
+            assert len(briefings) == 2  # welcome + one briefing
+        finally:
+            harness.emulator.mark_all_read()
 
 
 async def test_send_fails_then_restart_sends_it_once(harness: Harness, cast: Cast) -> None:
