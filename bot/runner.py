@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller
 from bot.parking import DatabaseParking
+from bot.web import WebServer
 from bot.webhook import WebhookServer
 from domain.config import Config
 from handlers.context import BotData
@@ -32,6 +33,7 @@ class Runner:
         self.config = config
         self.poll_timeout = poll_timeout
         self.transport: ConfirmingPoller | WebhookServer | None = None
+        self.web: WebServer | None = None
 
     async def start(self) -> None:
         """Bring the bot up and start receiving updates."""
@@ -40,6 +42,8 @@ class Runner:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
+        if self.config.web.enabled:
+            await self._serve_pages()
         if self.config.telegram.mode == "webhook":
             hook = self.config.webhook
             self.transport = WebhookServer(
@@ -60,10 +64,21 @@ class Runner:
         await self.transport.start()
         log.info("Vanguard is running (@%s, %s)", app.bot.username, self.config.telegram.mode)
 
+    async def _serve_pages(self) -> None:
+        """Start the web server with the routes every feature adds."""
+        clock = self.app.bot_data.clock
+        self.web = WebServer(self.config.web, lambda: clock.now().timestamp())
+        for install in self.app.bot_data.features.web:
+            install(self.web.site, self.app)
+        await self.web.start()
+
     async def stop(self) -> None:
         """Finish what is in hand, confirm it, and shut down."""
         app = self.app
         started = self.transport is not None
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.transport is not None:
             await self.transport.stop()
             self.transport = None

@@ -18,6 +18,7 @@ from typing import Any
 from domain.config_values import (
     Converter,
     _admins,
+    _any_port,
     _bool,
     _clock_time,
     _database,
@@ -28,6 +29,7 @@ from domain.config_values import (
     _path,
     _port,
     _positive,
+    _public_url,
     _timezone,
     _token,
     _url,
@@ -95,6 +97,21 @@ class MediaConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The results wall's web pages: the address people reach them at (empty: no pages)
+    and where the bot process listens (a reverse proxy forwards the public address)."""
+
+    public_url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8080
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the wall pages are served (a public URL is set)."""
+        return bool(self.public_url)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration, as read from config.toml and the environment."""
 
@@ -103,6 +120,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     def secrets(self) -> list[str]:
         """The secret strings that log output must never show."""
@@ -131,6 +149,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         },
     ),
     "media": (MediaConfig, {"dir": _path}),
+    "web": (WebConfig, {"public_url": _public_url, "listen": _ip, "port": _any_port}),
 }
 
 _ENV_ALIASES = {

@@ -101,6 +101,27 @@ def _https(value: Any, key: str, from_env: bool) -> str:
     return _url(text, key, from_env, ("https",)) if text else text
 
 
+def _public_url(value: Any, key: str, from_env: bool) -> str:
+    """An http(s) address without a query or fragment, kept without its trailing slash
+    (empty: off)."""
+    text = _str(value, key, from_env).strip()
+    if not text:
+        return ""
+    _url(text, key, from_env)
+    parts = urlsplit(text)
+    if parts.query or parts.fragment:
+        raise ConfigError(key, f"must be a plain address without ? or #, got {text!r}")
+    return text.rstrip("/")
+
+
+def _any_port(value: Any, key: str, from_env: bool) -> int:
+    """A port number, or 0 for any free port (tests)."""
+    port = _int(value, key, from_env)
+    if not 0 <= port <= 65535:
+        raise ConfigError(key, f"must be a port number 0-65535 (0: any free port), got {port}")
+    return port
+
+
 def _ip(value: Any, key: str, from_env: bool) -> str:
     text = _str(value, key, from_env)
     try:

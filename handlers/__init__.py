@@ -4,7 +4,7 @@ Order matters:
 1. group -1, ``registry``: drops redelivered updates, records chat and person, refreshes
    admins, chooses the translator. Every later handler relies on it.
 2. group 0, the features (only the first matching handler of a group runs): general,
-   topics, inspections (its guided report before its one-message /report), events,
+   topics, wall, inspections (its guided report before its one-message /report), events,
    export, schedule, summary; then
    ``prompts`` (/cancel, and locations and private text for what a person is in the
    middle of), ``albums`` before ``photos`` (both run photo-taking commands), ``picks``.
@@ -38,6 +38,7 @@ from handlers import (
     schedule,
     summary,
     topics,
+    wall,
 )
 
 
@@ -46,6 +47,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     registry.register(app)
     general.register(app)
     topics.register(app)
+    wall.register(app)  # /wall, and the wall's web pages
     inspections.register(app)  # its guided report first: `/report` alone in private chat
     events.register(app)
     export.register(app)

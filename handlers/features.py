@@ -131,6 +131,10 @@ class Attachment:
 DocumentMaker = Callable[[Any, str, int | None], Awaitable[Attachment]]
 
 
+# adds a feature's routes: (the aiohttp web.Application, this telegram Application)
+WebInstaller = Callable[[Any, Any], None]
+
+
 @dataclass(frozen=True)
 class MorningHook:
     """What a feature adds to each group's morning, handled once with it by the schedule's
@@ -159,6 +163,9 @@ class Features:
     mornings: list[MorningHook] = field(default_factory=list)  # added to each group's morning
     # the makers of files sent through the outbox, by the kind in ``outbox.document``
     documents: dict[str, DocumentMaker] = field(default_factory=dict)
+    # what each feature serves on the web server ([web]): called with the aiohttp
+    # application and this Application when the server starts
+    web: list[WebInstaller] = field(default_factory=list)
 
     def command(self, name: str) -> CommandSpec | None:
         """The table row of command ``name``, if registered."""

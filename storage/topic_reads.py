@@ -51,47 +51,6 @@ async def topic_detail(session: AsyncSession, topic: Topic) -> TopicDetail:
     )
 
 
-@dataclass
-class WallEntry:
-    """One done topic on the results wall."""
-
-    topic: Topic
-    claimants: list[Member]
-    rating: RatingSummary
-    first_photo: Photo | None
-
-
-async def wall(session: AsyncSession, group_id: int) -> list[WallEntry]:
-    """Done topics, newest approval first, with claimants, rating and first photo."""
-    topics = list(
-        await session.scalars(
-            select(Topic)
-            .where(Topic.group_id == group_id, Topic.status == TopicStatus.DONE)
-            .order_by(Topic.approved_at.desc(), Topic.number.desc())
-        )
-    )
-    ids = [t.id for t in topics]
-    people = await claimants(session, ids)
-    ratings = await rating_summaries(session, ids)
-    first: dict[int, Photo] = {}
-    if ids:
-        rows = await session.execute(
-            select(TopicEvent.topic_id, Photo)
-            .join(
-                Photo,
-                (Photo.subject_kind == Subject.TOPIC_EVENT) & (Photo.subject_id == TopicEvent.id),
-            )
-            .where(TopicEvent.topic_id.in_(ids), TopicEvent.kind == "submitted")
-            .order_by(Photo.id)
-        )
-        for topic_id, photo in rows:
-            first.setdefault(topic_id, photo)
-    return [
-        WallEntry(t, people.get(t.id, []), ratings.get(t.id, RatingSummary()), first.get(t.id))
-        for t in topics
-    ]
-
-
 async def claimed_by(session: AsyncSession, group_id: int) -> dict[int, list[int]]:
     """For the roster: the topic numbers each person holds (not yet done)."""
     rows = await session.execute(

@@ -26,7 +26,15 @@ from bot.app import VanguardApp, build_application
 from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock, FrozenClock
-from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
+from domain.config import (
+    BotConfig,
+    Config,
+    DatabaseConfig,
+    MediaConfig,
+    Secret,
+    TelegramConfig,
+    WebConfig,
+)
 from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
@@ -203,6 +211,16 @@ async def database(db_url: str) -> AsyncIterator[Database]:
         await db.dispose()
 
 
+PUBLIC_URL = "https://wall.test"  # the wall pages' public address in tests (see ``page_url``)
+
+
+def page_url(harness: Harness, public: str) -> str:
+    """Where a public page address is served in the test: the bot's own web server."""
+    assert public.startswith(PUBLIC_URL), public
+    assert harness.runner.web is not None, "the harness has no web server (pytest.mark.web)"
+    return f"http://127.0.0.1:{harness.runner.web.port}{public[len(PUBLIC_URL) :]}"
+
+
 def make_config(db_url: str, tmp_path: Path, emulator: TelegramEmulator, **bot: Any) -> Config:
     """A config for a bot that talks to the in-process emulator."""
     return Config(
@@ -377,7 +395,10 @@ async def harness(
     marker = request.node.get_closest_marker("start")
     clock = FrozenClock(marker.args[0] if marker else START)
     emulator = new_emulator(clock)
-    h = await start_harness(make_config(db_url, tmp_path, emulator), emulator, clock)
+    config = make_config(db_url, tmp_path, emulator)
+    if request.node.get_closest_marker("web"):  # the wall's pages, on any free port
+        config = replace(config, web=WebConfig(public_url=PUBLIC_URL, port=0))
+    h = await start_harness(config, emulator, clock)
     try:
         yield h
     finally:

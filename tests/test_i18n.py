@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from handlers.features import features_of
 from handlers.i18n import Html, catalog_keys, for_language, language_from_code
 
 ROOT = Path(__file__).parent.parent
-TRANSLATOR_CALLS = {"t", "plain"}
+TRANSLATOR_CALLS = {"t", "plain", "tr"}
 
 
 def keys_used_in_code() -> set[str]:
@@ -40,6 +41,8 @@ def keys_used_in_code() -> set[str]:
                 found.add(node.value.value)
     for spec in command_table():
         found.update({spec.description_key, spec.usage_key})
+    for page in ROOT.glob("handlers/**/templates/*.html"):  # the web pages: tr("key", …)
+        found.update(re.findall(r"""\btr\(["']([a-z_.]+)["']\s*[,)]""", page.read_text("utf-8")))
     return found
 
 

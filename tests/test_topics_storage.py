@@ -16,7 +16,7 @@ from domain.errors import (
     WrongStatus,
 )
 from storage import milestones as milestone_store
-from storage import topic_reads
+from storage import topic_reads, wall_reads
 from storage import topics as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
@@ -162,7 +162,7 @@ async def test_life_cycle_and_history(database: Database) -> None:
         with pytest.raises(Refused, match="rating_closed"):
             await store.rate(session, topic, 4, 5, NOW)
         detail = await topic_reads.topic_detail(session, topic)
-        wall = await topic_reads.wall(session, group_id)
+        wall = await wall_reads.results(session, group_id)
     kinds = [e.kind for e in detail.events]
     assert kinds == [
         "created",

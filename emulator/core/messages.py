@@ -8,7 +8,7 @@ from typing import Any
 from emulator.core.errors import bad_request
 from emulator.core.objects import EChat, UploadedFile
 from emulator.core.params import Params
-from emulator.core.state import EmulatorState
+from emulator.core.web_apps import WebApps
 from emulator.markup import EntityError, parse_html, utf16_len
 
 MAX_TEXT = 4096
@@ -16,7 +16,7 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 
 
-class Messages(EmulatorState):
+class Messages(WebApps):
     """sendMessage, editMessage*, deleteMessage, and the checks they share."""
 
     def _text_and_entities(
@@ -57,8 +57,11 @@ class Messages(EmulatorState):
                     data = button.get("callback_data")
                     if data is not None and len(data.encode()) > MAX_CALLBACK_DATA:
                         raise bad_request("BUTTON_DATA_INVALID")
+                    if "web_app" in button:
+                        self.check_web_app_button(button, self._chat(params).type)
                     if not any(
-                        k in button for k in ("callback_data", "url", "switch_inline_query")
+                        k in button
+                        for k in ("callback_data", "url", "switch_inline_query", "web_app")
                     ):
                         raise bad_request("inline keyboard button must have an action")
             return markup

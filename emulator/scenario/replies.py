@@ -13,6 +13,7 @@ class Button:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    web_app: str | None = None  # a Mini App's address
 
 
 class BotMessage:
@@ -36,7 +37,9 @@ class BotMessage:
         """The inline buttons, row by row, flattened."""
         markup = self.raw.get("reply_markup") or {}
         return [
-            Button(b["text"], b.get("callback_data"), b.get("url"))
+            Button(
+                b["text"], b.get("callback_data"), b.get("url"), (b.get("web_app") or {}).get("url")
+            )
             for row in markup.get("inline_keyboard", [])
             for b in row
         ]

@@ -22,7 +22,6 @@ from handlers.topics.results import (
     on_rate_button,
     progress_command,
     reject_command,
-    wall_command,
 )
 
 
@@ -40,7 +39,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         command("done", "any", done_command, section="topics", photos=True),
         command("approve", "group", approve_command, admin=True, section="topics"),
         command("reject", "group", reject_command, admin=True, section="topics"),
-        command("wall", "group", wall_command, section="topics", grouped=False),
     )
     app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^claim:[0-9]{1,12}(:list)?$"))
     app.add_handler(CallbackQueryHandler(on_rate_button, pattern=r"^rate:[0-9]{1,12}:[1-5]$"))

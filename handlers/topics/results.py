@@ -1,12 +1,11 @@
 """Topics — progress and results: /progress /done, the rating buttons, /approve
-/reject and the results wall /wall."""
+/reject (the results wall, /wall, is ``handlers.wall``)."""
 
 from __future__ import annotations
 
 import contextlib
 
 from telegram import (
-    InputMediaPhoto,
     Update,
 )
 from telegram.error import BadRequest
@@ -17,7 +16,7 @@ from domain.parsing import (
     parse_percent,
     progress_bar,
 )
-from handlers.common import CAPTION, fit, require_group, split_message
+from handlers.common import require_group
 from handlers.context import Ctx
 from handlers.i18n import for_person
 from handlers.invocation import Invocation, announce_with_photos
@@ -25,11 +24,9 @@ from handlers.media import kick_downloads
 from handlers.outbox import outgoing, send_later
 from handlers.topics.keyboards import rating_keyboard
 from handlers.topics.views import (
-    local,
     names,
     rating_text,
 )
-from storage import topic_reads
 from storage import topics as store
 from storage.models import Member, Topic
 from storage.topics import RatingSummary
@@ -175,54 +172,3 @@ async def _close_rating(inv: Invocation, topic: Topic) -> None:
             await inv.context.bot.edit_message_reply_markup(
                 chat_id=inv.group.chat_id, message_id=topic.result_message_id, reply_markup=None
             )
-
-
-async def wall_command(inv: Invocation) -> None:
-    """The results wall: done topics with result, claimants, rating and first photo."""
-    group, context = inv.group, inv.context
-    if inv.args:
-        raise UsageError("wall")
-    async with context.read() as session:
-        entries = await topic_reads.wall(session, group.id)
-    t = inv.t
-    if not entries:
-        await inv.reply(t("wall.empty"))
-        return
-    lines = [t("wall.title", count=len(entries))]
-    for entry in entries:
-        topic = entry.topic
-        approved = local(topic.approved_at, group).date().isoformat() if topic.approved_at else ""
-        lines.append(
-            t(
-                "wall.entry",
-                number=topic.number,
-                title=topic.title,
-                who=names(t, entry.claimants),
-                result=topic.result or "",
-                rating=rating_text(t, entry.rating),
-                date=approved,
-            )
-        )
-    for chunk in split_message(lines):
-        await inv.reply(chunk)
-    photos = [(e.topic, e.first_photo) for e in entries if e.first_photo is not None][:10]
-    if len(photos) == 1:
-        topic, photo = photos[0]
-        assert photo is not None
-        await context.bot.send_photo(
-            group.chat_id,
-            photo.file_id,
-            caption=fit(t("wall.photo", number=topic.number, title=topic.title), CAPTION),
-        )
-    elif photos:
-        await context.bot.send_media_group(
-            group.chat_id,
-            [
-                InputMediaPhoto(
-                    photo.file_id,
-                    caption=fit(t("wall.photo", number=topic.number, title=topic.title), CAPTION),
-                )
-                for topic, photo in photos
-                if photo is not None
-            ],
-        )

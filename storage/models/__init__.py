@@ -10,8 +10,8 @@ do implicit I/O).
 
 from storage.models.base import NAMING_CONVENTION, Base
 from storage.models.events import Event, EventSignup, WrongCode
-from storage.models.groups import Counter, Group, Member, Membership, full_name
-from storage.models.issues import ISSUE_ORDER, Issue, IssueEvent, IssueTally
+from storage.models.groups import Counter, Group, Member, Membership, WallKey, full_name
+from storage.models.issues import ISSUE_ORDER, Issue, IssueEvent, IssueStakeTally, IssueTally
 from storage.models.outbox import Delivery, OutboxMessage
 from storage.models.photos import Album, AlbumPart, Photo
 from storage.models.prompts import PendingCommand, Prompt
@@ -31,6 +31,7 @@ __all__ = [
     "Group",
     "Issue",
     "IssueEvent",
+    "IssueStakeTally",
     "IssueTally",
     "Member",
     "Membership",
@@ -45,6 +46,7 @@ __all__ = [
     "Topic",
     "TopicClaim",
     "TopicEvent",
+    "WallKey",
     "WrongCode",
     "full_name",
 ]

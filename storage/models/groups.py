@@ -48,6 +48,19 @@ class Group(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class WallKey(Base):
+    """The secret a group's wall links are signed with (``domain.wall_links``); a new
+    one revokes every link given before."""
+
+    __tablename__ = "wall_keys"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Counter(Base):
     """The last number handed out per group and kind (topic, issue, event)."""
 

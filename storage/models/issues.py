@@ -131,6 +131,23 @@ class IssueTally(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IssueStakeTally(Base):
+    """How many located issues of a group (duplicates apart) are in each status on each
+    kilometre of each road: the wall page's road strips. Kept by database triggers on
+    ``issues`` (migration 0014), so a strip costs one small read however many issues
+    a road has."""
+
+    __tablename__ = "issue_stake_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    road: Mapped[str] = mapped_column(String(16), primary_key=True)
+    km: Mapped[int] = mapped_column(Integer, primary_key=True)  # stake_from // 1000
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IssueEvent(Base):
     """One step of an issue's life: reported, located, assigned, fixed, verified,
     reopened, duplicate — with who, when, a note and photos."""

@@ -1,0 +1,76 @@
+"""A road drawn as a horizontal strip along its stake numbers (K93 … K98), with a
+marker per issue coloured by its status, or past a few hundred issues one marker a
+kilometre sized by how many it holds. Pure geometry from :class:`storage.wall_reads.Strip`
+to what the page's SVG draws; the server draws it, the browser runs no script."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from domain.roads import format_stake
+from handlers.i18n import Translator
+from storage.wall_reads import Strip
+
+WIDTH = 1000  # the SVG's user units across
+MARGIN = 40
+TICKS = 10  # at most this many kilometre labels
+
+
+@dataclass(frozen=True)
+class Dot:
+    """One marker: where, its status (its colour), size and what it says on hover."""
+
+    x: float
+    status: str
+    r: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A kilometre mark under the strip."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A road ready to draw."""
+
+    road: str
+    dots: list[Dot]
+    ticks: list[Tick]
+    counts: dict[str, int]
+    total: int
+
+
+def draw(t: Translator, strip: Strip) -> Drawn:
+    """Place the road's markers and kilometre marks along the strip."""
+    stakes = [m.stake for m in strip.markers] or [0]
+    first_km = min(stakes) // 1000
+    span_km = max(1, max(stakes) // 1000 + 1 - first_km)
+    inner = WIDTH - 2 * MARGIN
+
+    def x_of(metres: int) -> float:
+        return round(MARGIN + (metres - first_km * 1000) / (span_km * 1000) * inner, 1)
+
+    step = max(1, math.ceil(span_km / TICKS))
+    ticks = [
+        Tick(x_of(km * 1000), f"K{km}") for km in range(first_km, first_km + span_km + 1, step)
+    ]
+    dots = []
+    for marker in strip.markers:
+        status = t.plain(f"issue.status.{marker.status}")
+        if marker.number is not None:
+            label = f"#{marker.number} {strip.road} {format_stake(marker.stake)} {status}"
+            radius = 7.0
+        else:
+            km = marker.stake // 1000
+            label = t.plain(
+                "web.strip.bucket", road=strip.road, km=km, count=marker.count, status=status
+            )
+            radius = round(5 + min(11.0, math.sqrt(marker.count)), 1)
+        dots.append(Dot(x_of(marker.stake), marker.status, radius, label))
+    return Drawn(strip.road, dots, ticks, dict(strip.counts), strip.total)

@@ -1,0 +1,124 @@
+"""the results wall's web page: the secret its links are signed with, and issue tallies
+per road kilometre kept by triggers
+
+Revision ID: 0014
+Revises: 0011
+Create Date: 2026-12-06 07:00:00
+
+``wall_keys`` holds one secret per group (``domain.wall_links``); a new one revokes
+every link. ``issue_stake_tallies`` counts a group's located issues (road and stake
+known, duplicates apart) per road, kilometre and status, kept exact by triggers on
+``issues`` in the same transaction as every change, as ``issue_tallies`` is (0005):
+the page's road strips read it instead of the issues. Existing issues are counted here.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision: str = "0014"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+LOCATED = (
+    "{row}.duplicate_of_id IS NULL AND {row}.road IS NOT NULL AND {row}.stake_from IS NOT NULL"
+)
+BUCKET_OLD = (
+    "group_id = OLD.group_id AND road = OLD.road AND km = OLD.stake_from / 1000 "
+    "AND status = OLD.status"
+)
+ADD_NEW = (
+    "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
+    "VALUES (NEW.group_id, NEW.road, NEW.stake_from / 1000, NEW.status, 1) "
+    "ON CONFLICT (group_id, road, km, status) DO UPDATE SET n = issue_stake_tallies.n + 1"
+)
+SUB_OLD = f"UPDATE issue_stake_tallies SET n = n - 1 WHERE {BUCKET_OLD}"
+OLD_IN = LOCATED.format(row="OLD")
+NEW_IN = LOCATED.format(row="NEW")
+WATCHED = "group_id, road, stake_from, status, duplicate_of_id"
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER issue_stake_insert AFTER INSERT ON issues WHEN {NEW_IN} BEGIN {ADD_NEW}; END",
+    f"CREATE TRIGGER issue_stake_update_old AFTER UPDATE OF {WATCHED} ON issues "
+    f"WHEN {OLD_IN} BEGIN {SUB_OLD}; END",
+    f"CREATE TRIGGER issue_stake_update_new AFTER UPDATE OF {WATCHED} ON issues "
+    f"WHEN {NEW_IN} BEGIN {ADD_NEW}; END",
+    f"CREATE TRIGGER issue_stake_delete AFTER DELETE ON issues WHEN {OLD_IN} BEGIN {SUB_OLD}; END",
+]
+# A move between two buckets locks both tally rows: always in the same order (the
+# smaller key first), so two moves in opposite directions cannot deadlock.
+OLD_KEY = "(OLD.road, OLD.stake_from / 1000, OLD.status)"
+NEW_KEY = "(NEW.road, NEW.stake_from / 1000, NEW.status)"
+POSTGRES_TRIGGERS = [
+    "CREATE FUNCTION issue_stake_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP = 'UPDATE' AND {OLD_IN} AND {NEW_IN} AND {NEW_KEY} < {OLD_KEY} THEN "
+    f"{ADD_NEW}; {SUB_OLD}; "
+    "ELSE "
+    f"IF TG_OP IN ('UPDATE', 'DELETE') AND {OLD_IN} THEN {SUB_OLD}; END IF; "
+    f"IF TG_OP IN ('INSERT', 'UPDATE') AND {NEW_IN} THEN {ADD_NEW}; END IF; "
+    "END IF; "
+    "RETURN NULL; END $$",
+    f"CREATE TRIGGER issue_stake_tally AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} "
+    "ON issues FOR EACH ROW EXECUTE FUNCTION issue_stake_tally()",
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "wall_keys",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_wall_keys_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", name=op.f("pk_wall_keys")),
+    )
+    op.create_table(
+        "issue_stake_tallies",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("road", sa.String(length=16), nullable=False),
+        sa.Column("km", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_issue_stake_tallies_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "group_id", "road", "km", "status", name=op.f("pk_issue_stake_tallies")
+        ),
+    )
+    op.execute(
+        "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
+        "SELECT group_id, road, stake_from / 1000, status, count(*) FROM issues "
+        "WHERE duplicate_of_id IS NULL AND road IS NOT NULL AND stake_from IS NOT NULL "
+        "GROUP BY group_id, road, stake_from / 1000, status"
+    )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in (
+            "issue_stake_insert",
+            "issue_stake_update_old",
+            "issue_stake_update_new",
+            "issue_stake_delete",
+        ):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS issue_stake_tally ON issues")
+        op.execute("DROP FUNCTION IF EXISTS issue_stake_tally()")
+    op.drop_table("issue_stake_tallies")
+    op.drop_table("wall_keys")

@@ -1,0 +1,80 @@
+"""What the results wall's web page needs beyond its contents: the secret a group's
+links are signed with, the groups a person may see, and a photo the page may show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.kinds import Subject
+from domain.wall_links import new_secret
+from storage.dialect import insert
+from storage.models import Group, Membership, Photo, WallKey
+
+PAGE_SUBJECTS = (Subject.TOPIC_EVENT.value, Subject.ISSUE_EVENT.value)  # photos a page shows
+MAX_GROUPS = 50  # groups listed for one person in the Mini App
+
+
+async def link_secret(session: AsyncSession, group_id: int, now: datetime) -> str:
+    """The group's link secret, made on first use (one for all processes)."""
+    await session.execute(
+        insert(session, WallKey)
+        .values(group_id=group_id, secret=new_secret(), created_at=now)
+        .on_conflict_do_nothing(index_elements=["group_id"])
+    )
+    secret = await session.scalar(select(WallKey.secret).where(WallKey.group_id == group_id))
+    assert secret is not None
+    return secret
+
+
+async def current_secret(session: AsyncSession, group_id: int) -> str | None:
+    """The group's link secret, or None when it never gave a link (or is gone)."""
+    return await session.scalar(
+        select(WallKey.secret)
+        .join(Group, Group.id == WallKey.group_id)
+        .where(WallKey.group_id == group_id, Group.active.is_(True))
+    )
+
+
+async def reset_secret(session: AsyncSession, group_id: int, now: datetime) -> str:
+    """A new secret for the group: every link given before stops working."""
+    secret = new_secret()
+    await session.execute(
+        insert(session, WallKey)
+        .values(group_id=group_id, secret=secret, created_at=now)
+        .on_conflict_do_update(
+            index_elements=["group_id"], set_={"secret": secret, "created_at": now}
+        )
+    )
+    return secret
+
+
+async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
+    """The groups the bot is in that the person belongs to (by title)."""
+    return list(
+        await session.scalars(
+            select(Group)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(
+                Membership.user_id == user_id,
+                Membership.active.is_(True),
+                Group.active.is_(True),
+            )
+            .order_by(Group.title, Group.id)
+            .limit(MAX_GROUPS)
+        )
+    )
+
+
+async def page_photo(session: AsyncSession, group_id: int, photo_id: int) -> Photo | None:
+    """A downloaded photo of the group's topics or issues (what its page may show)."""
+    return await session.scalar(
+        select(Photo).where(
+            Photo.id == photo_id,
+            Photo.group_id == group_id,
+            Photo.subject_kind.in_(PAGE_SUBJECTS),
+            Photo.local_path.is_not(None),
+        )
+    )

@@ -1,0 +1,255 @@
+"""The results wall as a web page (issue 23): reached by the signed link under /wall in
+the group, refused when forged, expired or revoked; never another group's data; every
+value escaped; requests bounded. Pages are fetched over HTTP from the bot's own web
+server, as a browser would (the browser tests are in test_wall_browser.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from tests.conftest import PUBLIC_URL, Cast, Harness, page_url
+
+pytestmark = pytest.mark.web
+
+
+async def get(harness: Harness, public: str, **headers: str) -> tuple[int, str, dict[str, str]]:
+    """GET a public address from the bot's web server: status, body, headers."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(page_url(harness, public), headers=headers, allow_redirects=False) as response,
+    ):
+        body = await response.read()
+        text = body.decode("utf-8", "replace")
+        return response.status, text, dict(response.headers)
+
+
+async def approved_result(
+    cast: Cast, title: str = "护栏修复", result: str = "护栏全部修复", photos: bool = True
+) -> None:
+    """A topic claimed, with a progress photo, finished (with two photos) and approved."""
+    group = cast.group
+    await group.say(cast.captain, f"/newtopic {title}")
+    created = await group.next_reply()
+    number = re.search(r"#(\d+)", created.text)
+    assert number is not None
+    n = number[1]
+    await group.say(cast.worker, f"/claim {n}")
+    await group.next_reply()
+    await group.send_photo(cast.worker, f"/progress {n} 50% 施工中")
+    await group.next_reply()
+    if photos:
+        await group.send_album(cast.worker, 2, f"/done {n} {result}")
+    else:
+        await group.say(cast.worker, f"/done {n} {result}")
+    await group.next_reply()
+    await group.say(cast.secretary, f"/approve {n} 好")
+    await group.next_reply()
+
+
+async def wall_link(harness: Harness, cast: Cast, photos: int = 1) -> str:
+    """The page's address, from the button under /wall in the group (and the ``photos``
+    that follow the text read)."""
+    await cast.group.say(cast.worker, "/wall")
+    replies = [await cast.group.next_reply()]
+    while not replies[-1].buttons:
+        replies.append(await cast.group.next_reply())
+    for _ in range(photos):
+        assert (await cast.group.next_reply()).raw.get("photo")
+    await harness.idle()  # the photos downloaded
+    url = replies[-1].button("成果墙").url
+    assert url is not None and url.startswith(f"{PUBLIC_URL}/wall/")
+    return url
+
+
+async def test_the_wall_page_shows_results_with_their_photos(harness: Harness, cast: Cast) -> None:
+    await approved_result(cast)
+    url = await wall_link(harness, cast)
+    status, page, headers = await get(harness, url)
+    assert status == 200, page
+    assert "护栏修复" in page and "护栏全部修复" in page and "张工" in page
+    assert "养护一班" in page and 'lang="zh-Hans"' in page
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert headers["Referrer-Policy"] == "no-referrer"
+    photos = re.findall(r'<img src="([^"]+)"', page)
+    assert len(photos) == 3  # one progress photo (before), two of the result (after)
+    token = url.rsplit("/", 1)[1]
+    for src in photos:
+        assert src.startswith(f"{token}/photo/")
+        status, _, headers = await get(harness, f"{PUBLIC_URL}/wall/{src}")
+        assert status == 200 and headers["Content-Type"] == "image/jpeg"
+
+
+def forge(url: str) -> str:
+    """The same link with its signature's first character changed."""
+    head, signature = url.rsplit(".", 1)
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
+async def test_forged_expired_and_revoked_links_get_403_pages(harness: Harness, cast: Cast) -> None:
+    url = await wall_link(harness, cast, photos=0)
+    assert (await get(harness, url))[0] == 200
+    status, page, _ = await get(harness, forge(url))
+    assert status == 403 and "链接无效" in page and "养护一班" not in page
+    for junk in ("1", "x" * 500, "1.2.3", "..%2F..%2Fetc%2Fpasswd", "1.9999999999." + "A" * 32):
+        status, page, _ = await get(harness, f"{PUBLIC_URL}/wall/{junk}")
+        assert status in (403, 404) and "养护一班" not in page, junk
+    # another group's number with this link's signature
+    group_id, rest = url.rsplit("/", 1)[1].split(".", 1)
+    status, _, _ = await get(harness, f"{PUBLIC_URL}/wall/{int(group_id) + 1}.{rest}")
+    assert status == 403
+    # a member cannot revoke; an admin can, and the old link stops working
+    await cast.group.say(cast.worker, "/wall link reset")
+    assert "管理员" in await cast.group.next_reply()
+    assert (await get(harness, url))[0] == 200
+    await cast.group.say(cast.captain, "/wall link reset")
+    reset = await cast.group.next_reply()
+    assert "作废" in reset
+    fresh = reset.button("成果墙").url
+    assert fresh is not None and fresh != url
+    status, page, _ = await get(harness, url)
+    assert status == 403 and "链接无效" in page
+    assert (await get(harness, fresh))[0] == 200
+    # thirty days on, the link has expired
+    harness.clock.advance(timedelta(days=31))
+    status, page, _ = await get(harness, fresh)
+    assert status == 403 and "已过期" in page
+
+
+async def test_a_groups_page_never_shows_another_groups_data(harness: Harness, cast: Cast) -> None:
+    await approved_result(cast, "一班的成果", "一班做完了")
+    owner = harness.world.person("二", last_name="班长")
+    other = harness.world.group("二班", creator=owner, members=(cast.worker,))
+    await other.add_bot(by=owner)
+    await other.next_reply()
+    await other.say(owner, "/newtopic 二班的秘密课题")
+    await other.next_reply()
+    url = await wall_link(harness, cast)
+    status, page, _ = await get(harness, url)
+    assert status == 200 and "一班的成果" in page
+    assert "二班" not in page
+    # photos of group 1 through the link of group 2 are not found
+    await other.say(owner, "/wall")
+    other_url = (await other.next_reply()).button("成果墙").url
+    assert other_url is not None
+    first_photo = re.findall(r'<img src="[^"]+/photo/(\d+)"', page)[0]
+    status, _, _ = await get(harness, f"{other_url}/photo/{first_photo}")
+    assert status == 404
+    status, other_page, _ = await get(harness, other_url)
+    assert status == 200 and "二班" in other_page and "一班" not in other_page
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "\u202eRTL\u202c 标题 </style><style>body{display:none}</style>",
+]
+
+
+async def test_hostile_titles_names_and_notes_are_escaped(harness: Harness, cast: Cast) -> None:
+    for title in HOSTILE:
+        await approved_result(cast, title, f"成果 {title} " + "长" * 3900, photos=False)
+    await cast.group.say(cast.captain, f"/newtopic {HOSTILE[0]} 进行中")
+    await cast.group.next_reply()
+    await cast.group.say(cast.worker, "/claim 4")
+    await cast.group.next_reply()
+    url = await wall_link(harness, cast, photos=0)
+    status, page, _ = await get(harness, url)
+    assert status == 200
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "</style><style>" not in page and "onerror=alert(1)>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<script") == 0  # the wall page runs no script at all
+    assert "长" * 600 not in page  # a 4,000-character result is cut on the page
+    status, poster, _ = await get(harness, f"{url}?print=1")
+    assert status == 200 and "<script>alert" not in poster
+
+
+async def test_the_print_view_is_an_a3_poster_with_a_qr_code(harness: Harness, cast: Cast) -> None:
+    await approved_result(cast)
+    url = await wall_link(harness, cast)
+    status, page, _ = await get(harness, url)
+    assert 'href="' in page and "?print=1" in page
+    status, poster, _ = await get(harness, f"{url}?print=1")
+    assert status == 200
+    assert "size:A3 portrait" in poster and "护栏修复" in poster
+    assert "<svg" in poster and "打印于 " + harness.today().isoformat() in poster
+
+
+async def test_requests_are_bounded(harness: Harness, cast: Cast) -> None:
+    url = await wall_link(harness, cast, photos=0)
+    statuses = [(await get(harness, url))[0] for _ in range(25)]
+    assert statuses[:20] == [200] * 20 and statuses[-1] == 429
+    status, _, headers = await get(harness, url)
+    assert status == 429 and int(headers["Retry-After"]) >= 1
+    # another address (behind the proxy on this machine) is not held back
+    assert (await get(harness, url, **{"X-Forwarded-For": "203.0.113.9"}))[0] == 200
+    harness.clock.advance(timedelta(minutes=2))  # the allowance refills with time
+    assert (await get(harness, url))[0] == 200
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            page_url(harness, f"{PUBLIC_URL}/app"), data={"init_data": "x" * 100_000}
+        ) as response,
+    ):
+        assert response.status == 413
+
+
+async def test_the_mini_app_opens_the_walls_of_the_persons_groups(
+    harness: Harness, cast: Cast
+) -> None:
+    await approved_result(cast)
+    chat = cast.worker.private()
+    await chat.send("/wall")
+    offer = await chat.next_reply()
+    assert offer.button("成果墙").web_app == f"{PUBLIC_URL}/app"
+    launch = harness.emulator.open_web_app(cast.worker.id, offer.raw, "成果墙")
+    address, fragment = launch.split("#", 1)
+    status, first, headers = await get(harness, address)
+    assert status == 200 and "<script>" in first
+    assert "script-src 'sha256-" in headers["Content-Security-Policy"]
+    init_data = dict(part.split("=", 1) for part in fragment.split("&"))["tgWebAppData"]
+    from urllib.parse import unquote
+
+    signed = unquote(init_data)
+
+    async def enter(data: str) -> tuple[int, str, str]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                page_url(harness, f"{PUBLIC_URL}/app"),
+                data={"init_data": data},
+                allow_redirects=False,
+            ) as response,
+        ):
+            return response.status, await response.text(), response.headers.get("Location", "")
+
+    status, _, location = await enter(signed)
+    assert status == 303 and location.startswith("wall/")
+    status, page, _ = await get(harness, f"{PUBLIC_URL}/{location}")
+    assert status == 200 and "护栏修复" in page
+    tampered = signed.replace("%22id%22%3A", "%22id%22%3A1").replace('"id":', '"id":1')
+    for bad in (tampered, signed + "&extra=1", signed.replace("hash=", "hash=0"), "", "hash=x"):
+        status, page, _ = await enter(bad)
+        assert status == 403 and "无法确认" in page, bad
+    # initData more than a day old is refused
+    stale = harness.emulator.init_data(
+        cast.worker.id, auth_date=int(harness.clock.now().timestamp()) - 2 * 86400
+    )
+    assert (await enter(unquote(stale)))[0] == 403
+    # someone in two groups chooses; someone in none is told so
+    owner = harness.world.person("二", last_name="班长")
+    other = harness.world.group("二班", creator=owner, members=(cast.worker,))
+    await other.add_bot(by=owner)
+    await other.next_reply()
+    await other.say(cast.worker, "大家好")
+    await harness.idle()
+    status, page, _ = await enter(unquote(harness.emulator.init_data(cast.worker.id)))
+    assert status == 200 and "养护一班" in page and "二班" in page
+    stranger = harness.world.person("路", last_name="人")
+    status, page, _ = await enter(unquote(harness.emulator.init_data(stranger.id)))
+    assert status == 200 and "还不在任何" in page
