@@ -70,7 +70,17 @@ class Runner:
         self.web = WebServer(self.config.web, lambda: clock.now().timestamp())
         for install in self.app.bot_data.features.web:
             install(self.web.site, self.app)
-        await self.web.start()
+        try:
+            await self.web.start()
+        except OSError as error:  # the bot still works; only the pages are missing
+            log.error(
+                "the wall pages are off: cannot listen on %s:%s (%s)",
+                self.config.web.listen,
+                self.config.web.port,
+                error,
+            )
+            await self.web.stop()
+            self.web = None
 
     async def stop(self) -> None:
         """Finish what is in hand, confirm it, and shut down."""

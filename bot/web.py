@@ -126,7 +126,8 @@ class WebServer:
         """Listen on ``listen:port`` (port 0: any free one, then known in ``port``)."""
         self._runner = web.AppRunner(self.site, access_log=None)
         await self._runner.setup()
-        tcp = web.TCPSite(self._runner, self.config.listen, self.config.port)
+        # several processes on one machine share the port (the kernel spreads requests)
+        tcp = web.TCPSite(self._runner, self.config.listen, self.config.port, reuse_port=True)
         await tcp.start()
         sockets = getattr(tcp._server, "sockets", None) or []
         if sockets:

@@ -30,6 +30,13 @@ def test_full_example_config_loads(tmp_path: Path) -> None:
     assert config.bot.briefing_time == time(8, 0)
     assert config.bot.timezone == "Asia/Shanghai"
     assert config.database.url.startswith("sqlite+aiosqlite:///")
+    assert not config.web.enabled and config.web.port == 8080
+
+
+def test_the_wall_pages_public_address_loses_its_trailing_slash(tmp_path: Path) -> None:
+    body = f'[telegram]\ntoken = "{TOKEN}"\n[web]\npublic_url = "https://wall.example.org/x/"\n'
+    config = load_config(write(tmp_path, body), env={})
+    assert config.web.public_url == "https://wall.example.org/x" and config.web.enabled
 
 
 @pytest.mark.parametrize(
@@ -213,6 +220,19 @@ def test_check_config_cli_missing_token(tmp_path: Path) -> None:
             f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "api.telegram.org"\n',
             "telegram.api_base_url",
             id="api-not-url",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[web]\npublic_url = "wall.example.org"\n',
+            "web.public_url",
+            id="web-not-url",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[web]\npublic_url = "https://e.org/?a=1"\n',
+            "web.public_url",
+            id="web-query",
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[web]\nport = 70000\n', "web.port", id="web-port"
         ),
     ],
 )

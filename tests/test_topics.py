@@ -604,3 +604,18 @@ async def test_done_from_private_chat_posts_photos_then_the_rating_buttons(cast:
     ask = await cast.group.next_reply()
     assert "私聊提交的成果" in ask and [b.text for b in ask.buttons][-1] == "⭐5"
     assert "已发到“养护一班”" in await chat.next_reply()
+
+
+async def test_wall_without_web_pages_has_no_button_and_answers_bad_arguments(
+    cast: Cast,
+) -> None:
+    await cast.group.say(cast.worker, "/wall")
+    empty = await cast.group.next_reply()
+    assert "成果墙还是空的" in empty and not empty.buttons
+    await cast.group.say(cast.worker, "/wall 全部 给我")
+    assert "/wall link reset" in await cast.group.next_reply()  # the usage line
+    await cast.group.say(cast.captain, "/wall poster")
+    assert "没有开启" in await cast.group.next_reply()
+    chat = cast.worker.private()
+    await chat.send("/wall")
+    assert "没有开启" in await chat.next_reply()

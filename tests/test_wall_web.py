@@ -6,12 +6,26 @@ server, as a browser would (the browser tests are in test_wall_browser.py)."""
 from __future__ import annotations
 
 import re
+import socket
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.conftest import PUBLIC_URL, Cast, Harness, page_url
+from domain.clock import FrozenClock
+from domain.config import WebConfig
+from tests.conftest import (
+    PUBLIC_URL,
+    START,
+    Cast,
+    Harness,
+    make_config,
+    new_emulator,
+    page_url,
+    start_harness,
+)
 
 pytestmark = pytest.mark.web
 
@@ -253,3 +267,26 @@ async def test_the_mini_app_opens_the_walls_of_the_persons_groups(
     stranger = harness.world.person("路", last_name="人")
     status, page, _ = await enter(unquote(harness.emulator.init_data(stranger.id)))
     assert status == 200 and "还不在任何" in page
+
+
+async def test_a_taken_port_leaves_the_bot_working_without_pages(
+    db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    clock = FrozenClock(START)
+    emulator = new_emulator(clock)
+    web = WebConfig(public_url=PUBLIC_URL, port=taken.getsockname()[1])
+    config = replace(make_config(db_url, tmp_path, emulator), web=web)
+    harness = await start_harness(config, emulator, clock)
+    try:
+        assert harness.runner.web is None
+        assert "the wall pages are off: cannot listen" in caplog.text
+        person = harness.world.person("张", last_name="工")
+        chat = person.private()
+        await chat.send("/help")
+        assert "/wall" in await chat.next_reply()
+    finally:
+        await harness.runner.stop()
+        taken.close()
