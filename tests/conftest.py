@@ -216,9 +216,10 @@ PUBLIC_URL = "https://wall.test"  # the wall pages' public address in tests (see
 
 def page_url(harness: Harness, public: str) -> str:
     """Where a public page address is served in the test: the bot's own web server."""
-    assert public.startswith(PUBLIC_URL), public
+    base = harness.config.web.public_url
+    assert public.startswith(base), public
     assert harness.runner.web is not None, "the harness has no web server (pytest.mark.web)"
-    return f"http://127.0.0.1:{harness.runner.web.port}{public[len(PUBLIC_URL) :]}"
+    return f"http://127.0.0.1:{harness.runner.web.port}{public[len(base) :]}"
 
 
 def make_config(db_url: str, tmp_path: Path, emulator: TelegramEmulator, **bot: Any) -> Config:
@@ -396,8 +397,10 @@ async def harness(
     clock = FrozenClock(marker.args[0] if marker else START)
     emulator = new_emulator(clock)
     config = make_config(db_url, tmp_path, emulator)
-    if request.node.get_closest_marker("web"):  # the wall's pages, on any free port
-        config = replace(config, web=WebConfig(public_url=PUBLIC_URL, port=0))
+    web = list(request.node.iter_markers("web"))
+    if web:  # the wall's pages, on any free port (at a marker's public URL, if one has)
+        public = next((m.args[0] for m in web if m.args), PUBLIC_URL)
+        config = replace(config, web=WebConfig(public_url=public, port=0))
     h = await start_harness(config, emulator, clock)
     try:
         yield h

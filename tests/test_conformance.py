@@ -39,6 +39,8 @@ async def play_everything(harness: Harness, cast: Cast) -> None:
     await private.next_reply()
     await private.send("/profile joined 2008-07-01")
     await private.next_reply()
+    await private.send("/wall")  # the Mini App's web_app button
+    assert (await private.next_reply()).buttons[0].web_app
     await world.settle()
     # a button press on a bot message, and what the bot itself sends with photos
     bot = harness.app.bot
@@ -75,6 +77,9 @@ async def play_everything(harness: Harness, cast: Cast) -> None:
     await group.next_reply()
     await group.say(cast.worker, "/topic 1")
     await group.replies(2)
+    await group.say(cast.worker, "/wall")  # the page's url button, then the photo
+    assert (await group.next_reply()).buttons[0].url
+    await group.next_reply()
     await group.send_album(cast.worker, 2, "/report S272 K93+600 标线模糊")
     await group.next_reply()
     await group.say(cast.worker, "/fixed 2")
@@ -94,6 +99,7 @@ async def play_everything(harness: Harness, cast: Cast) -> None:
     assert query_id
 
 
+@pytest.mark.web
 async def test_emitted_updates_conform(harness: Harness, cast: Cast) -> None:
     await play_everything(harness, cast)
     kinds: set[str] = set()
@@ -105,6 +111,7 @@ async def test_emitted_updates_conform(harness: Harness, cast: Cast) -> None:
     assert {"message", "edited_message", "callback_query", "my_chat_member"} <= kinds
 
 
+@pytest.mark.web
 async def test_calls_and_results_conform(harness: Harness, cast: Cast) -> None:
     await play_everything(harness, cast)
     methods = set()
@@ -130,6 +137,7 @@ async def test_calls_and_results_conform(harness: Harness, cast: Cast) -> None:
         "getChatMember",
         "getFile",
     } <= methods
+    assert any("web_app" in str(call.params.get("reply_markup")) for call in harness.emulator.calls)
 
 
 def test_the_checker_catches_bad_shapes() -> None:

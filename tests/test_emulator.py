@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import pytest_asyncio
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    WebAppInfo,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -133,6 +143,37 @@ async def test_callback_data_over_64_bytes_is_refused(tg: tuple[TelegramEmulator
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="题" * 22)]])
     with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(chat_id, "x", reply_markup=markup)
+
+
+async def test_web_app_buttons_are_https_and_private_only_and_open_signed(
+    tg: tuple[TelegramEmulator, Bot],
+) -> None:
+    emulator, bot = tg
+    chat_id = group_with_bot(emulator)
+    app = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("墙", web_app=WebAppInfo("https://w.test/app"))]]
+    )
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_TYPE_INVALID"):
+        await bot.send_message(chat_id, "x", reply_markup=app)
+    user = emulator.add_user("张")
+    chat = emulator.private_chat(user)
+    emulator.push("message", emulator.user_message(chat, user, text="/start"))
+    plain = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("墙", web_app=WebAppInfo("http://w.test/app"))]]
+    )
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_URL_INVALID"):
+        await bot.send_message(user.id, "x", reply_markup=plain)
+    sent = await bot.send_message(user.id, "x", reply_markup=app)
+    emulator.take_unread(user.id)
+    launch = emulator.open_web_app(user.id, emulator.messages[(user.id, sent.message_id)], "墙")
+    address, fragment = launch.split("#", 1)
+    assert address == "https://w.test/app"
+    data = dict(parse_qsl(dict(parse_qsl(fragment))["tgWebAppData"]))
+    given = data.pop("hash")
+    check = "\n".join(f"{k}={v}" for k, v in sorted(data.items()))
+    key = hmac.new(b"WebAppData", emulator.token.encode(), hashlib.sha256).digest()
+    assert hmac.new(key, check.encode(), hashlib.sha256).hexdigest() == given
+    assert json.loads(data["user"])["id"] == user.id
 
 
 async def test_private_chat_needs_start_and_blocking_is_403(

@@ -194,9 +194,7 @@ async def test_checkout_minutes_and_the_leaderboard(database: Database) -> None:
         with pytest.raises(Refused) as refused:
             await store.check_out(session, volunteer, 3, END + timedelta(hours=2), ZONE)
         assert refused.value.key == "event.checkout_closed"
-    march = Period(
-        datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC)
-    )
+    march = Period(datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC))
     async with database.read() as session:
         during = await hours.board(session, group, march, START + timedelta(hours=2))
         after = await hours.board(session, group, march, END)

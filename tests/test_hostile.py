@@ -22,7 +22,6 @@ from tests.conftest import Cast, Harness, li_ming_wei
 LONG = "长" * 4080
 
 
-
 async def second_group(harness: Harness, cast: Cast) -> tuple[GroupChat, Person]:
     """Another group with the bot, whose member has set a private name."""
     world = harness.world
@@ -204,7 +203,9 @@ async def test_views_of_the_longest_stored_texts_fit_in_messages(
     await cast.group.say(cast.worker, "/claim 1")
     await cast.group.next_reply()
     for _ in range(6):
-        await cast.group.say(cast.worker, f"/milestone 1 {harness.day(5)} {'步' * LIMITS['milestone']}")
+        await cast.group.say(
+            cast.worker, f"/milestone 1 {harness.day(5)} {'步' * LIMITS['milestone']}"
+        )
         await cast.group.next_reply()
         await cast.group.say(cast.worker, f"/progress 1 10% {'进' * LIMITS['note']}")
         await cast.group.next_reply()

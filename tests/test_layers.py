@@ -88,7 +88,9 @@ def handler_imports(path: Path) -> set[str]:
                 found.add(node.module.removeprefix("handlers."))
         elif isinstance(node, ast.Import):
             found |= {
-                a.name.removeprefix("handlers.") for a in node.names if a.name.startswith("handlers.")
+                a.name.removeprefix("handlers.")
+                for a in node.names
+                if a.name.startswith("handlers.")
             }
     return found
 

@@ -314,8 +314,15 @@ async def test_two_bot_processes_sweeping_one_database_brief_each_group_once(
         harness.clock.set(morning)
         env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.sweeper", str(config), morning.isoformat(), "2",
-            stdout=asyncio.subprocess.PIPE, env=env, cwd=Path(__file__).parent.parent,
+            sys.executable,
+            "-m",
+            "tests.sweeper",
+            str(config),
+            morning.isoformat(),
+            "2",
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=Path(__file__).parent.parent,
         )
         await asyncio.gather(run_sweep(Ctx(harness.app)), run_sweep(Ctx(harness.app)))
         out, _ = await asyncio.wait_for(process.communicate(), 60)

@@ -290,3 +290,24 @@ async def test_a_taken_port_leaves_the_bot_working_without_pages(
     finally:
         await harness.runner.stop()
         taken.close()
+
+
+@pytest.mark.web("http://wall.lan:8080")
+async def test_without_https_private_wall_gives_a_link_to_each_group(
+    harness: Harness, cast: Cast
+) -> None:
+    await approved_result(cast)
+    await cast.group.say(cast.worker, "/wall")
+    await cast.group.replies(2)
+    chat = cast.worker.private()
+    await chat.send("/wall")
+    links = await chat.next_reply()
+    assert "30 天" in links and not any(b.web_app for b in links.buttons)
+    url = links.button("养护一班").url
+    assert url is not None and url.startswith("http://wall.lan:8080/wall/")
+    status, page, _ = await get(harness, url)
+    assert status == 200 and "护栏修复" in page
+    stranger = harness.world.person("路", last_name="人")
+    lonely = stranger.private()
+    await lonely.send("/wall")
+    assert "还不在任何" in await lonely.next_reply()

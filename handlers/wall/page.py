@@ -163,9 +163,14 @@ def _markup(text: str) -> Any:
 
 
 def render_page(
-    t: Translator, page: WallPage, photo: PhotoSource, *, print_href: str | None = None
+    t: Translator,
+    page: WallPage,
+    photo: PhotoSource,
+    *,
+    print_href: str | None = None,
+    offline: bool = False,
 ) -> str:
-    """The group's wall page."""
+    """The group's wall page (``offline``: a file of its own, which may fetch nothing)."""
     return str(
         _environment()
         .get_template("wall.html")
@@ -176,12 +181,16 @@ def render_page(
             today=page.today.isoformat(),
             month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
             print_href=print_href,
+            offline=offline,
         )
     )
 
 
-def render_poster(t: Translator, page: WallPage, photo: PhotoSource, link: str | None) -> str:
-    """The poster: up to 12 results on one A3 page, with a QR code of the page's link."""
+def render_poster(
+    t: Translator, page: WallPage, photo: PhotoSource, link: str | None, *, offline: bool = False
+) -> str:
+    """The poster: up to 12 results on one A3 page, with a QR code of the page's link
+    (``offline``: a file of its own, which may fetch nothing)."""
     qr = None
     if link:
         import segno
@@ -197,6 +206,7 @@ def render_poster(t: Translator, page: WallPage, photo: PhotoSource, link: str |
             today=page.today.isoformat(),
             month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
             qr=qr,
+            offline=offline,
         )
     )
 

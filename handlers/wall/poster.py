@@ -43,7 +43,7 @@ def poster_html(t: Translator, page: WallPage, media_dir: Path, link: str | None
             cache[p.id] = inline(media_dir, p)
         return cache[p.id]
 
-    return render_poster(t, page, photo, link)
+    return render_poster(t, page, photo, link, offline=True)
 
 
 async def print_pdf(chrome: str, html: str, target: Path) -> bool:
