@@ -616,6 +616,8 @@ async def test_wall_without_web_pages_has_no_button_and_answers_bad_arguments(
     assert "/wall link reset" in await cast.group.next_reply()  # the usage line
     await cast.group.say(cast.captain, "/wall poster")
     assert "没有开启" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/wall link reset")
+    assert "没有开启" in await cast.group.next_reply()
     chat = cast.worker.private()
     await chat.send("/wall")
     assert "没有开启" in await chat.next_reply()

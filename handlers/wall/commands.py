@@ -44,7 +44,7 @@ async def _page_link(inv: Invocation, group: Group, *, reset: bool = False) -> s
     """The group's page address (None when the pages are off); ``reset``: with a new
     secret, so that every earlier link stops working."""
     web = inv.context.config.web
-    if not web.enabled and not reset:
+    if not web.enabled:
         return None
     now = inv.context.clock.now()
     async with inv.transaction() if reset else inv.context.write_unclaimed() as session:
@@ -52,8 +52,6 @@ async def _page_link(inv: Invocation, group: Group, *, reset: bool = False) -> s
             secret = await reset_secret(session, group.id, now)
         else:
             secret = await link_secret(session, group.id, now)
-    if not web.enabled:
-        return None
     return f"{web.public_url}/wall/{sign(secret, group.id, expiry(now)).token}"
 
 
@@ -148,6 +146,8 @@ async def _private(inv: Invocation) -> None:
 async def _reset(inv: Invocation) -> None:
     """An admin revokes every link to the group's page; the new one comes with the answer."""
     inv.require_admin()
+    if not inv.context.config.web.enabled:
+        raise Refused("wall.web_off")
     link = await _page_link(inv, inv.group, reset=True)
     await inv.reply(inv.t("wall.reset"), _button(inv.t, link))
 
