@@ -227,6 +227,8 @@ async def _send_qr(inv: Invocation, number: int) -> None:
     inv.require_admin()
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
+    if event.recorded:  # 补录: nobody checks in, an admin adds who took part
+        raise Refused("event.recorded_no_checkin", number=number)
     if event.ends_at < inv.context.clock.now():
         raise Refused("event.checkin_closed", number=number)
     url = deep_link(inv.context, f"qr-{event.qr_token}")
