@@ -116,8 +116,11 @@ async def test_an_activity_under_way_is_recorded_and_takes_no_join_or_checkin(
 
 async def test_the_reminders_sweep_skips_a_recorded_activity(harness: Harness, cast: Cast) -> None:
     await known(harness, cast)
-    await say(harness, cast, "captain", f"/newevent 志愿服务 {harness.day()} 09:00-12:00 扫雪")
-    await say(harness, cast, "captain", "/attendance 1 add @zhang_gong")
+    day = harness.day()
+    assert "已补录" in await say(
+        harness, cast, "captain", f"/newevent 志愿服务 {day} 09:00-12:00 扫雪"
+    )
+    assert "补录出勤：张工" in await say(harness, cast, "captain", "/attendance 1 add @zhang_gong")
     await cast.worker.private().start()
     await cast.worker.private().next_reply()
     before = len(harness.emulator.calls)
