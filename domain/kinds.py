@@ -91,9 +91,11 @@ class SignupStatus(StrEnum):
 
 class CheckinMethod(StrEnum):
     """How a check-in was proven: a live location inside the radius, a static pin (where
-    the admin allowed it), the event's code, or the QR code printed at the venue."""
+    the admin allowed it), the event's code, the QR code printed at the venue, or an
+    admin's word after the fact (补录, ``/attendance n add``)."""
 
     LIVE = "live"
     PIN = "pin"
     CODE = "code"
     QR = "qr"
+    RECORDED = "recorded"

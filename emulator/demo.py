@@ -302,8 +302,8 @@ async def _check_in(event: _Event, crew: list[Person], late: Person) -> None:
 
 
 async def _afterwards(event: _Event) -> None:
-    """Check-out, the photos, attendance and hours, the export, /briefing, the month's
-    report."""
+    """Check-out, the photos, attendance, an activity recorded afterwards (补录), hours,
+    the export, /briefing, the month's report."""
     group, secretary, captain, worker = event.group, event.secretary, event.captain, event.worker
     event.clock.set(event.at("11:10").astimezone(UTC))
     for person in (worker, secretary):
@@ -315,6 +315,12 @@ async def _afterwards(event: _Event) -> None:
     await group.say(worker, "/event 1")
     await group.replies(4)  # the event, then its three photos as an album
     await _step(group, captain, "/attendance 1")
+    # 补录: yesterday's river clean-up, entered afterwards with the people who came
+    yesterday = event.day - timedelta(days=1)
+    await _step(group, secretary, f"/newevent 志愿服务 {yesterday} 14:00-16:00 河道清理 @ 龙华河")
+    await _step(group, secretary, "/attendance 2 add @zhang_gong @li_duizhang @crew_0")
+    await _step(group, secretary, "/attendance 2 add @crew_1 1.5h")
+    await _step(group, captain, "/attendance 2")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")
     await _step(group, event.driver, "/members")

@@ -51,11 +51,14 @@ def counts_text(t: Translator, event: Event) -> Html:
 
 
 def list_line(t: Translator, group: Group, event: Event, attended: int | None = None) -> Html:
-    """One event in /events: number, type, title, when, count (past: attendance)."""
+    """One event in /events: number, type, title, when, count (past: attendance), and
+    补录 for an activity recorded after the fact."""
     if attended is None:
         count = counts_text(t, event)
     else:
         count = t("event.attended", attended=attended, joined=event.joined_count)
+    if event.recorded:
+        count = Html(count + t("event.recorded_mark"))
     return t(
         "event.line",
         icon=TYPE_ICONS.get(event.kind, "📌"),

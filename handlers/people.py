@@ -3,6 +3,8 @@ username, ``me``, or the command sent as a reply to their message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from telegram import Message, MessageEntity
 
 from domain.errors import Refused
@@ -56,6 +58,42 @@ async def _member(context: Ctx, group: Group, user_id: int, shown: str) -> Membe
 
 
 MENTION = "@id:"
+
+
+async def named_people(
+    context: Ctx, group: Group, message: Message | None, words: Iterable[str]
+) -> tuple[list[Member], list[str]]:
+    """The members of ``group`` that ``words`` name (``@username`` or ``@id:<user id>``,
+    as :func:`named_person` reads one), each once, in the order named, read in one go;
+    and, apart, the names of those who are not members of this group, as typed (a
+    mention without a username: the name Telegram showed)."""
+    found: dict[int, Member] = {}
+    unknown: list[str] = []
+    async with context.read() as session:
+        for word in words:
+            user_id = _mentioned_id(word)
+            if user_id is not None:
+                shown = _mentioned_name(message, user_id)
+                member = (
+                    await group_member(session, group.id, user_id=user_id)
+                    if 0 < user_id < 2**63
+                    else None
+                )
+            else:
+                shown = word
+                member = await group_member(session, group.id, username=word)
+            if member is None:
+                unknown.append(excerpt(shown))
+            else:
+                found.setdefault(member.user_id, member)
+    return list(found.values()), unknown
+
+
+def _mentioned_id(word: str) -> int | None:
+    """The user id of a mention without a username (``@id:<user id>``), else None."""
+    if word.startswith(MENTION) and word[len(MENTION) :].isdigit():
+        return int(word[len(MENTION) :])
+    return None
 
 
 def with_mentions(message: Message) -> str:

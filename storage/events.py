@@ -48,13 +48,15 @@ class EventDraft:
     latitude: float | None
     longitude: float | None
     walk_in: bool
+    recorded: bool = False  # 补录: it has begun already (no buttons, reminders, check-in)
 
 
 async def create_event(
     session: AsyncSession, group_id: int, creator_id: int, draft: EventDraft, now: datetime
 ) -> Event:
     """A new event with the group's next event number, a check-in code and two secret
-    link tokens (the group's check-in button, the printed QR code)."""
+    link tokens (the group's check-in button, the printed QR code); with
+    ``draft.recorded`` an activity recorded after it had begun (补录)."""
     event = Event(
         group_id=group_id,
         number=await next_number(session, group_id, "event"),
@@ -68,6 +70,7 @@ async def create_event(
         latitude=draft.latitude,
         longitude=draft.longitude,
         walk_in=draft.walk_in,
+        recorded=draft.recorded,
         allow_pin=False,
         code_fallback=False,
         checkin_code=new_code(),
@@ -124,7 +127,13 @@ class Joined:
     place: int  # 1-based place on the waiting list (0 with a place at the event)
 
 
-async def _lock(session: AsyncSession, event_id: int, now: datetime) -> Event:
+def _refuse_recorded(event: Event, key: str) -> None:
+    """Refuse what a recorded activity (补录) does not take: Join presses, check-in."""
+    if event.recorded:
+        raise Refused(key, number=event.number)
+
+
+async def lock_event(session: AsyncSession, event_id: int, now: datetime) -> Event:
     """Take the event's row for this transaction (concurrent changes wait) and read it."""
     await _change(session, event_id, updated_at=now)
     event = await session.get(Event, event_id, populate_existing=True)
@@ -139,8 +148,9 @@ async def get_signup(session: AsyncSession, event_id: int, user_id: int) -> Even
 
 async def join(session: AsyncSession, event: Event, user_id: int, now: datetime) -> Joined:
     """Sign the person up: a place while there are places, else the waiting list.
-    Refuses a second sign-up and an event that is over."""
-    event = await _lock(session, event.id, now)
+    Refuses a second sign-up, an event that is over and a recorded one (补录)."""
+    event = await lock_event(session, event.id, now)
+    _refuse_recorded(event, "event.recorded_no_join")
     if event.ends_at <= now:
         raise Refused("event.over", number=event.number)
     existing = await get_signup(session, event.id, user_id)
@@ -191,8 +201,10 @@ class Left:
 
 async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime) -> Left:
     """Withdraw the person; a freed place goes to the first person waiting. Refuses
-    someone not signed up, someone already checked in, and an event that is over."""
-    event = await _lock(session, event.id, now)
+    someone not signed up, someone already checked in, an event that is over and a
+    recorded one (补录: its people are added and removed by an admin)."""
+    event = await lock_event(session, event.id, now)
+    _refuse_recorded(event, "event.recorded_no_join")
     if event.ends_at <= now:
         raise Refused("event.over", number=event.number)
     signup = await get_signup(session, event.id, user_id)
@@ -223,7 +235,8 @@ async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime
     return Left(user_id, True, promoted)
 
 
-def _local(moment: datetime, zone: str) -> str:
+def local_text(moment: datetime, zone: str) -> str:
+    """``moment`` as a refusal names it to people: ``12-05 09:00`` in the group's zone."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%m-%d %H:%M")
 
 
@@ -240,7 +253,7 @@ async def check_in(
     """Record the person's arrival, once: from 30 minutes before the start to the end,
     for people with a place (or, at an event that takes walk-ins, anyone: they are
     added). ``zone`` is the group's time zone, for the times a refusal names."""
-    event = await _lock(session, event.id, now)
+    event = await lock_event(session, event.id, now)
     signup = await may_check_in(session, event, user_id, now, zone)
     if signup is None or signup.status == SignupStatus.WAITING:
         if signup is None:
@@ -282,14 +295,18 @@ async def may_check_in(
 ) -> EventSignup | None:
     """Refuses a check-in that cannot be: outside its time window (with ``window``;
     without, only once the event is over), a second one, someone not signed up or still
-    waiting (unless the event takes walk-ins). Returns the person's sign-up, if any."""
+    waiting (unless the event takes walk-ins), and any at a recorded activity (补录).
+    Returns the person's sign-up, if any."""
+    _refuse_recorded(event, "event.recorded_no_checkin")
     refusal = checkin_refusal(event, now, zone)
     if refusal is not None and (window or now > event.ends_at):
         raise refusal
     signup = await get_signup(session, event.id, user_id)
     if signup is not None and signup.checked_in_at is not None:
         raise Refused(
-            "event.already_checked_in", number=event.number, time=_local(signup.checked_in_at, zone)
+            "event.already_checked_in",
+            number=event.number,
+            time=local_text(signup.checked_in_at, zone),
         )
     if not event.walk_in:
         if signup is None:
@@ -301,14 +318,16 @@ async def may_check_in(
 
 
 def checkin_refusal(event: Event, now: datetime, zone: str) -> Refused | None:
-    """Why check-in to the event is not open at ``now`` (too early, or over); None
-    while it is open."""
+    """Why check-in to the event is not open at ``now`` (too early, or over, or never: a
+    recorded activity); None while it is open."""
+    if event.recorded:
+        return Refused("event.recorded_no_checkin", number=event.number)
     opened = checkin_window(event, now)
     if opened is Window.NOT_YET:
         return Refused(
             "event.checkin_not_yet",
             number=event.number,
-            opens=_local(checkin_opens(event.starts_at), zone),
+            opens=local_text(checkin_opens(event.starts_at), zone),
         )
     if opened is Window.CLOSED:
         return Refused("event.checkin_closed", number=event.number)
@@ -320,16 +339,19 @@ async def check_out(
 ) -> EventSignup:
     """Record the person's leaving: their minutes become check-out − check-in (capped
     at the event's length plus an hour). Refuses without a check-in, twice, and more
-    than an hour after the end (the time until the end is already counted)."""
-    event = await _lock(session, event.id, now)
+    than an hour after the end (the time until the end is already counted), and an
+    attendance an admin recorded (补录: its hours were given)."""
+    event = await lock_event(session, event.id, now)
     signup = await get_signup(session, event.id, user_id)
     if signup is None or signup.checked_in_at is None:
         raise Refused("event.checkout_not_in", number=event.number)
+    if signup.method == CheckinMethod.RECORDED:
+        raise Refused("event.checkout_recorded", number=event.number)
     if signup.checked_out_at is not None:
         raise Refused(
             "event.already_checked_out",
             number=event.number,
-            time=_local(signup.checked_out_at, zone),
+            time=local_text(signup.checked_out_at, zone),
         )
     if now > event.ends_at + LATE_CHECKOUT:
         raise Refused("event.checkout_closed", number=event.number)

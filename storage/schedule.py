@@ -64,11 +64,17 @@ async def starting_between(
     session: AsyncSession, after: datetime, until: datetime
 ) -> list[tuple[Event, Group]]:
     """Events of the groups the bot is in that start after ``after`` and no later than
-    ``until`` (read on the start index), soonest first."""
+    ``until`` (read on the start index), soonest first; never a recorded one (补录: it
+    has begun already, and nobody is reminded of it)."""
     rows = await session.execute(
         select(Event, Group)
         .join(Group, Group.id == Event.group_id)
-        .where(Event.starts_at > after, Event.starts_at <= until, Group.active.is_(True))
+        .where(
+            Event.starts_at > after,
+            Event.starts_at <= until,
+            Event.recorded.is_(False),
+            Group.active.is_(True),
+        )
         .order_by(Event.starts_at, Event.id)
     )
     return [(event, group) for event, group in rows]

@@ -18,13 +18,15 @@ from storage.summary import EVENT_PHOTOS, PAGE
 
 @dataclass
 class EventEntry:
-    """An event held in the month: its people and hours, and up to three photos."""
+    """An event held in the month: its people and hours (``recorded``: of those who
+    attended, how many an admin recorded after the fact, 补录), and up to three photos."""
 
     event: Event
     signed_up: int
     attended: int
     minutes: int
     photos: list[Photo]
+    recorded: int = 0
 
 
 async def event_page(
@@ -36,7 +38,8 @@ async def event_page(
     size: int = PAGE,
 ) -> list[EventEntry]:
     """The next events held in the month (started by now), by start after ``after``,
-    with sign-ups, attendance, credited minutes and up to three photos."""
+    with sign-ups, attendance (and how much of it was recorded, 补录), credited minutes
+    and up to three photos."""
     query = select(Event).where(
         Event.group_id == group_id, Event.starts_at >= month.start, Event.starts_at < month.end
     )
@@ -50,12 +53,13 @@ async def event_page(
         return []
     ids = [e.id for e in events]
     counts = {
-        event_id: (int(attended or 0), int(minutes or 0))
-        for event_id, attended, minutes in await session.execute(
+        event_id: (int(attended or 0), int(minutes or 0), int(recorded or 0))
+        for event_id, attended, minutes, recorded in await session.execute(
             select(
                 EventSignup.event_id,
                 func.count(EventSignup.checked_in_at),
                 func.sum(EventSignup.minutes),
+                func.count(EventSignup.recorded_by),
             )
             .where(EventSignup.event_id.in_(ids))
             .group_by(EventSignup.event_id)
@@ -66,9 +70,10 @@ async def event_page(
         EventEntry(
             event=e,
             signed_up=e.joined_count,
-            attended=counts.get(e.id, (0, 0))[0],
-            minutes=counts.get(e.id, (0, 0))[1],
+            attended=counts.get(e.id, (0, 0, 0))[0],
+            minutes=counts.get(e.id, (0, 0, 0))[1],
             photos=photos.get(e.id, [])[:EVENT_PHOTOS],
+            recorded=counts.get(e.id, (0, 0, 0))[2],
         )
         for e in events
     ]

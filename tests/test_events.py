@@ -138,7 +138,7 @@ async def test_newevent_in_chinese_without_end_or_cap(harness: Harness, cast: Ca
 @pytest.mark.parametrize(
     ("arguments", "fragment"),
     [
-        pytest.param("volunteer {yesterday} 09:00 清扫", "已经过去", id="past-start"),
+        pytest.param("volunteer {long_ago} 09:00 清扫", "超过 90 天", id="too-far-back"),
         pytest.param("volunteer {day} 11:00-09:00 清扫", "11:00-09:00", id="end-before-start"),
         pytest.param("party {day} 09:00 清扫", "party", id="unknown-type"),
         pytest.param("volunteer {day} 09:00", "用法：/newevent", id="no-title"),
@@ -156,8 +156,8 @@ async def test_newevent_in_chinese_without_end_or_cap(harness: Harness, cast: Ca
 async def test_newevent_bad_input_gets_the_usage_line_and_writes_nothing(
     harness: Harness, cast: Cast, arguments: str, fragment: str
 ) -> None:
-    yesterday = (local_now(harness).date() - timedelta(days=1)).isoformat()
-    text = arguments.format(day=day_after(harness), yesterday=yesterday)
+    long_ago = (local_now(harness).date() - timedelta(days=91)).isoformat()
+    text = arguments.format(day=day_after(harness), long_ago=long_ago)
     await cast.group.say(cast.captain, f"/newevent {text}".strip())
     reply = await cast.group.next_reply()
     assert fragment in reply and "用法：/newevent" in reply

@@ -1,8 +1,9 @@
 """Events and volunteer service — 活动 / 志愿服务: announce an activity, sign up with a
 waiting list, check in privately (live location in the radius, the code, or the QR code
 at the venue), check out, attendance and the volunteer-hours leaderboard.
+Activities that already happened are recorded (补录, ``record``).
 ``register(app)`` installs the feature: its commands (``commands``, ``checkin``,
-``hours``), views (``views``), buttons (``keyboards``) and the messages that follow a
+``hours``, ``record``), views (``views``), buttons (``keyboards``) and the messages that follow a
 change (``notify``)."""
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from handlers.events.checkin import (
     take_reply,
 )
 from handlers.events.commands import (
-    attendance_command,
     event_command,
     events_command,
     join_command,
@@ -34,6 +34,7 @@ from handlers.events.commands import (
 )
 from handlers.events.hours import hours_command
 from handlers.events.keyboards import SIGNUP_BUTTON
+from handlers.events.record import attendance_command
 from handlers.features import Taker
 from handlers.private import register_payload
 from handlers.prompts import add_album_reply_taker, add_reply_taker, add_taker

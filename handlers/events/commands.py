@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InputMediaPhoto, Update
 from telegram.error import BadRequest, Forbidden
 
+from domain.attendance import RECORD_DAYS, too_old
 from domain.errors import InvalidValue, Refused, UsageError
 from domain.events import DEFAULT_LENGTH, parse_newevent
 from domain.kinds import SignupStatus, Subject
@@ -23,10 +24,10 @@ from handlers.events.notify import (
     private_notice,
     refresh_soon,
 )
+from handlers.events.record import record_event
 from handlers.events.sign import checkin_sign, cjk_font, qr_png
 from handlers.events.views import (
     announcement,
-    render_attendance,
     render_detail,
     render_list,
 )
@@ -58,7 +59,8 @@ LISTED = 20  # upcoming events /events shows
 
 
 async def newevent(inv: Invocation) -> None:
-    """Admins announce a new event with Join / Leave buttons."""
+    """Admins announce a new event with Join / Leave buttons; one whose start has passed
+    (up to 90 days back) is recorded instead (补录: see ``record``)."""
     inv.require_admin()
     try:
         parsed = parse_newevent(inv.rest)
@@ -68,15 +70,13 @@ async def newevent(inv: Invocation) -> None:
         raise UsageError("newevent") from None
     zone = ZoneInfo(inv.group.timezone)
     now = inv.context.clock.now()
-    check_future(parsed.day, now.astimezone(zone).date(), "newevent")  # ten years at most
+    _check_day(parsed.day, now.astimezone(zone).date())
     starts_at = datetime.combine(parsed.day, parsed.start, tzinfo=zone)
     ends_at = (
         datetime.combine(parsed.day, parsed.end, tzinfo=zone)
         if parsed.end is not None
         else starts_at + DEFAULT_LENGTH
     )
-    if starts_at <= now:
-        raise InvalidValue("event.past_start", command="newevent")
     draft = store.EventDraft(
         kind=parsed.kind,
         title=parsed.title,
@@ -89,6 +89,9 @@ async def newevent(inv: Invocation) -> None:
         longitude=parsed.longitude,
         walk_in=parsed.walk_in,
     )
+    if starts_at <= now:
+        await record_event(inv, draft, now)
+        return
     async with inv.transaction() as session:
         event = await store.create_event(session, inv.group.id, inv.user_id, draft, now)
     t = _group_t(inv)
@@ -97,6 +100,16 @@ async def newevent(inv: Invocation) -> None:
     )
     async with inv.transaction() as session:
         await store.set_announcement(session, event.id, sent.message_id)
+
+
+def _check_day(day: date, today: date) -> None:
+    """Refuse a day more than ten years ahead, or further back than may be recorded."""
+    if too_old(day, today):
+        raise InvalidValue(
+            "event.record_too_old", value=day.isoformat(), days=RECORD_DAYS, command="newevent"
+        )
+    if day > today:
+        check_future(day, today, "newevent")
 
 
 def _group_t(inv: Invocation) -> Translator:
@@ -214,6 +227,8 @@ async def _send_qr(inv: Invocation, number: int) -> None:
     inv.require_admin()
     async with inv.context.read() as session:
         event = await store.get_event(session, inv.group.id, number)
+    if event.recorded:  # 补录: nobody checks in, an admin adds who took part
+        raise Refused("event.recorded_no_checkin", number=number)
     if event.ends_at < inv.context.clock.now():
         raise Refused("event.checkin_closed", number=number)
     url = deep_link(inv.context, f"qr-{event.qr_token}")
@@ -321,12 +336,3 @@ async def on_signup_button(update: Update, context: Ctx) -> None:
     with contextlib.suppress(BadRequest):
         await query.answer(plain_text(text)[:200])
 
-
-async def attendance_command(inv: Invocation) -> None:
-    """Who signed up, who checked in and when, hours, who waits, who did not come."""
-    number = inv.only_number()
-    async with inv.context.read() as session:
-        event = await store.get_event(session, inv.group.id, number)
-        people = await reads.people(session, event.id)
-    for chunk in render_attendance(inv.t, inv.group, event, people, inv.context.clock.now()):
-        await inv.reply(chunk)

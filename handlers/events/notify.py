@@ -46,8 +46,9 @@ def checkin_url(context: Ctx, event: Event) -> str:
 
 
 def announcement_markup(context: Ctx, t: Translator, event: Event) -> InlineKeyboardMarkup | None:
-    """The buttons under the announcement; none once the event is over."""
-    if event.ends_at <= context.clock.now():
+    """The buttons under the announcement; none once the event is over, and none for a
+    recorded activity (补录)."""
+    if event.recorded or event.ends_at <= context.clock.now():
         return None
     return signup_keyboard(t, event.number, checkin_url(context, event))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.events import hours_text, hours_total_text
-from domain.kinds import SignupStatus
+from domain.kinds import CheckinMethod, SignupStatus
 from domain.names import name_key
 from handlers.common import split_message
 from handlers.event_lines import (
@@ -97,7 +97,10 @@ def render_detail(
     if event.place:
         lines.append(t("event.where", place=event.place))
     lines.append(counts_text(t, event))
-    lines.append(t("event.checkin_by", how=checkin_how(t, event)))
+    if event.recorded:
+        lines.append(t("event.recorded_note", number=event.number))
+    else:
+        lines.append(t("event.checkin_by", how=checkin_how(t, event)))
     joined = _by_name([m for s, m in people if s.status == SignupStatus.IN])
     waiting = [m for s, m in people if s.status == SignupStatus.WAITING]  # in queue order
     present = _by_name([m for s, m in people if s.checked_in_at is not None])
@@ -131,15 +134,41 @@ def _time(moment: datetime | None, group: Group) -> str:
     return local_time(moment, group).strftime("%H:%M") if moment is not None else "—"
 
 
+def _present_line(
+    t: Translator, group: Group, signup: EventSignup, member: Member, recorders: dict[int, Member]
+) -> Html:
+    """One person who came: their check-in and check-out, or who recorded them (补录)."""
+    if signup.method == CheckinMethod.RECORDED:
+        by = recorders.get(signup.recorded_by or 0)
+        return t(
+            "attendance.recorded_line",
+            name=member.display_name,
+            by=by.display_name if by is not None else "—",
+            hours=hours_text(signup.minutes or 0),
+        )
+    return t(
+        "attendance.line",
+        name=member.display_name,
+        checked_in=_time(signup.checked_in_at, group),
+        checked_out=_time(signup.checked_out_at, group)
+        if signup.checked_out_at is not None
+        else t.plain("attendance.no_checkout"),
+        hours=hours_text(signup.minutes or 0),
+        method=t.plain(f"checkin.method.{signup.method}"),
+    )
+
+
 def render_attendance(
     t: Translator,
     group: Group,
     event: Event,
     people: list[tuple[EventSignup, Member]],
     now: datetime,
+    recorders: dict[int, Member] | None = None,
 ) -> list[Html]:
-    """/attendance n: everyone signed up with their check-in, check-out and hours; the
-    waiting list; the no-shows once check-in has closed."""
+    """/attendance n: everyone signed up with their check-in, check-out and hours (or,
+    recorded after the fact, 补录 and by whom); the waiting list; the no-shows once
+    check-in has closed."""
     lines: list[str] = [
         t("attendance.title", number=event.number, title=event.title),
         t("event.when", when=when_text(t, group, event)),
@@ -159,19 +188,11 @@ def render_attendance(
             hours=hours_total_text(s.minutes or 0 for s, _ in present),
         )
     )
+    recorded = sum(1 for s, _ in present if s.method == CheckinMethod.RECORDED)
+    if recorded:
+        lines.append(t("attendance.recorded_count", count=recorded))
     for signup, member in present[:MAX_ATTENDANCE]:
-        lines.append(
-            t(
-                "attendance.line",
-                name=member.display_name,
-                checked_in=_time(signup.checked_in_at, group),
-                checked_out=_time(signup.checked_out_at, group)
-                if signup.checked_out_at is not None
-                else t.plain("attendance.no_checkout"),
-                hours=hours_text(signup.minutes or 0),
-                method=t.plain(f"checkin.method.{signup.method}"),
-            )
-        )
+        lines.append(_present_line(t, group, signup, member, recorders or {}))
     if len(present) > MAX_ATTENDANCE:
         lines.append(t("attendance.more", count=len(present) - MAX_ATTENDANCE))
     absent = _by_name([m for s, m in joined if s.checked_in_at is None])

@@ -26,6 +26,7 @@ from handlers.invocation import Invocation
 from storage import hours as hours_store
 from storage import issue_reads
 from storage import topics as topic_store
+from storage.members import members_by_id
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,10 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
         while True:
             async with inv.context.read() as session:
                 chunk, after = await hours_store.register_chunk(session, inv.group.id, after)
-            rows = sheets.hours_rows(t, chunk, inv.group.timezone)
+                recorders = await members_by_id(
+                    session, {s.recorded_by for _, s, _ in chunk if s.recorded_by is not None}
+                )
+            rows = sheets.hours_rows(t, chunk, inv.group.timezone, recorders)
             await asyncio.to_thread(register.add, rows)
             if after is None:
                 break

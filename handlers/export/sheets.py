@@ -8,7 +8,7 @@ register of 100,000 issues needs little memory; the handler sends that file.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
+from domain.kinds import CheckinMethod
 from domain.roads import RoadPlace
 from handlers.cells import safe_cell
 from handlers.i18n import Translator
@@ -212,11 +213,23 @@ def _heading(title: str, group_and_day: str) -> str:
     return f"{title} · {group_and_day}" if group_and_day else title
 
 
+def _method(t: Translator, signup: EventSignup, recorders: Mapping[int, Member]) -> str:
+    """How the person's presence was proven; 补录 with the admin who recorded it."""
+    if signup.method == CheckinMethod.RECORDED:
+        by = recorders.get(signup.recorded_by or 0)
+        name = by.display_name if by is not None else "—"
+        return t.plain("export.hours.recorded_by", name=name)
+    return t.plain(f"checkin.method.{signup.method}") if signup.method else ""
+
+
 def hours_rows(
-    t: Translator, rows: Sequence[tuple[Event, EventSignup, Member]], timezone: str
+    t: Translator,
+    rows: Sequence[tuple[Event, EventSignup, Member]],
+    timezone: str,
+    recorders: Mapping[int, Member] | None = None,
 ) -> list[list[object]]:
-    """The register's rows: signed up or waiting, checked in and out, and hours as a
-    number Excel can sum."""
+    """The register's rows: signed up or waiting, checked in and out (or recorded after
+    the fact: 补录, by whom), and hours as a number Excel can sum."""
     zone = ZoneInfo(timezone)
     lines: list[list[object]] = []
     for event, signup, member in rows:
@@ -232,7 +245,7 @@ def hours_rows(
                 t.plain(f"export.hours.status.{signup.status}"),
                 _when(signup.checked_in_at, zone),
                 _when(signup.checked_out_at, zone),
-                t.plain(f"checkin.method.{signup.method}") if signup.method else "",
+                _method(t, signup, recorders or {}),
                 round(counted / 60, 2) if counted is not None else "",
             ]
         )

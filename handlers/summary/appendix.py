@@ -99,7 +99,17 @@ def week_rows(weeks: list[WeekCount]) -> list[list[object]]:
     return [[w.week_start, w.opened, w.closed] for w in weeks]  # a date cell
 
 
-EVENT_COLUMNS = ("number", "type", "date", "title", "place", "signed", "attended", "hours")
+EVENT_COLUMNS = (
+    "number",
+    "type",
+    "date",
+    "title",
+    "place",
+    "signed",
+    "attended",
+    "recorded",
+    "hours",
+)
 
 
 def event_headers(t: Translator) -> list[str]:
@@ -118,6 +128,7 @@ def event_row(t: Translator, group: Group, entry: EventEntry) -> list[object]:
         event.place,
         entry.signed_up,
         entry.attended,
+        entry.recorded,  # of those who attended, recorded after the fact (补录)
         hours_number(entry.minutes) if event.kind == EventType.VOLUNTEER.value else "",
     ]
 

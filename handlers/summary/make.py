@@ -245,7 +245,7 @@ async def make_workbook(
     await _issue_sheets(t, book, reader, read)
 
     sheet = book.sheet(
-        t.plain("summary.sheet.events"), appendix.event_headers(t), [8, 12, 12, 30, 20, 8, 8, 8]
+        t.plain("summary.sheet.events"), appendix.event_headers(t), [8, 12, 12, 30, 20, 8, 8, 8, 8]
     )
     async for events in reader.events():
         await asyncio.to_thread(sheet.add, [appendix.event_row(t, group, e) for e in events])

@@ -280,7 +280,8 @@ def overdue_lines(t: Translator, items: list[Overdue], total: int) -> list[str]:
 
 
 def event_block(t: Translator, group: Group, entry: EventEntry) -> Block:
-    """An event of the month: type, date, place, signed up / attended, hours, photos."""
+    """An event of the month: type, date, place, signed up / attended (and how many of
+    them were recorded after the fact, 补录), hours, photos."""
     event = entry.event
     lines = [
         t.plain(
@@ -291,10 +292,16 @@ def event_block(t: Translator, group: Group, entry: EventEntry) -> Block:
         ),
         t.plain("summary.event.people", signed=entry.signed_up, attended=entry.attended),
     ]
+    if entry.recorded:  # a reader tells a recorded attendance from a check-in
+        lines[-1] += t.plain("summary.event.recorded", count=entry.recorded)
     if event.kind == EventType.VOLUNTEER.value:
         lines.append(t.plain("summary.event.hours", hours=hours(entry.minutes)))
     return Block(
-        heading=t.plain("summary.event.heading", number=event.number, title=event.title),
+        heading=t.plain(
+            "summary.event.heading_recorded" if event.recorded else "summary.event.heading",
+            number=event.number,
+            title=event.title,
+        ),
         lines=lines,
         pictures=[picture(p) for p in entry.photos],
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,6 +51,8 @@ class Event(Base):
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)  # check-in adds people
     allow_pin: Mapped[bool] = mapped_column(Boolean, default=False)  # a static pin counts
     code_fallback: Mapped[bool] = mapped_column(Boolean, default=False)  # code with a venue
+    # 补录: entered after it had begun — no Join buttons, reminders or check-in
+    recorded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     checkin_code: Mapped[str] = mapped_column(String(16))
     link_token: Mapped[str] = mapped_column(String(32), unique=True)  # the group's button
     qr_token: Mapped[str] = mapped_column(String(32), unique=True)  # the printed QR code
@@ -84,6 +87,10 @@ class EventSignup(Base):
     method: Mapped[str | None] = mapped_column(String(16), nullable=True)  # CheckinMethod
     distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)  # credited time
+    # 补录: the admin who recorded the person as present (method ``recorded``), and the
+    # sign-up they had before (None: none, the record made it), put back when it is removed
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    prior_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class WrongCode(Base):
