@@ -2,7 +2,7 @@
 per road kilometre kept by triggers
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06 07:00:00
 
 ``wall_keys`` holds one secret per group (``domain.wall_links``); a new one revokes
@@ -20,7 +20,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
