@@ -97,3 +97,11 @@ class CheckinMethod(StrEnum):
     PIN = "pin"
     CODE = "code"
     QR = "qr"
+
+
+class DayKind(StrEnum):
+    """What a correction of the holiday calendar makes a day: a day off, or a working
+    day (a weekend day worked in exchange, 调休)."""
+
+    OFF = "off"
+    WORK = "work"

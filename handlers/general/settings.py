@@ -1,9 +1,9 @@
-"""/settings: the group's briefing time, time zone, language and workdays rule."""
+"""/settings: the group's briefing time, time zone, language and workdays rule; the
+corrections of its holiday calendar (``holidays``)."""
 
 from __future__ import annotations
 
-from datetime import date, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 from telegram.ext import Application
 
@@ -12,8 +12,15 @@ from domain.errors import InvalidValue, UsageError
 from domain.parsing import parse_switch, parse_time
 from handlers.commands import add_commands, command
 from handlers.context import Ctx
+from handlers.days import group_calendar, local_day
+from handlers.general.holidays import (
+    HOLIDAY_WORDS,
+    HOLIDAYS_WORDS,
+    correct_holidays,
+    list_holidays,
+)
 from handlers.general.views import render_settings
-from handlers.i18n import LANGUAGES, Html, for_language
+from handlers.i18n import LANGUAGES, Html, Translator, for_language
 from handlers.invocation import Invocation
 from storage.groups import get_group, update_settings
 from storage.models import Group
@@ -24,8 +31,14 @@ async def settings(inv: Invocation) -> None:
     group, context = inv.group, inv.context
     inv.require_admin()
     args = inv.args
+    if args and args[0].lower() in HOLIDAY_WORDS:
+        await correct_holidays(inv)
+        return
+    if args and args[0].lower() in HOLIDAYS_WORDS:
+        await list_holidays(inv)
+        return
     if not args:
-        await inv.reply(render_settings(inv.t, group, _today(context, group)))
+        await inv.reply(await _shown(context, inv.t, group))
         return
     if len(args) != 2:
         raise UsageError("settings")
@@ -65,12 +78,16 @@ async def settings(inv: Invocation) -> None:
             workdays_only=workdays,
         )
     t = for_language(fresh.language)
-    shown = render_settings(t, fresh, _today(context, fresh))
+    shown = await _shown(context, t, fresh)
     await inv.reply(Html(t("settings.saved") + "\n\n" + shown))
 
 
-def _today(context: Ctx, group: Group) -> date:
-    return context.clock.now().astimezone(ZoneInfo(group.timezone)).date()
+async def _shown(context: Ctx, t: Translator, group: Group) -> Html:
+    """The group's settings as /settings shows them."""
+    today = local_day(group, context.clock.now())
+    async with context.read() as session:
+        calendar = await group_calendar(session, group, today)
+    return render_settings(t, group, today, calendar)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
