@@ -51,7 +51,9 @@ async def correct_days(
     stmt = insert(session, CalendarDay).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day"] if group_id is None else ["group_id", "day"],
-        index_where=scope,
+        index_where=CalendarDay.group_id.is_(None)  # the partial index's own predicate
+        if group_id is None
+        else CalendarDay.group_id.is_not(None),
         set_={"kind": stmt.excluded.kind, "set_by": stmt.excluded.set_by, "set_at": now},
     )
     await session.execute(stmt)

@@ -162,7 +162,8 @@ async def morning(
             )
         await _deadline_reminders(session, context, group, day, now)
         await _birthday_greetings(session, group, day, now)
-        await remind_makeup_days(session, context, group, day.today, now, calendar)
+        if outcome != Outcome.DAY_OFF:  # a working morning
+            await remind_makeup_days(session, context, group, day.today, now, calendar)
     return outcome
 
 
