@@ -3,7 +3,7 @@ corrections of its holiday calendar (``holidays``)."""
 
 from __future__ import annotations
 
-from datetime import time
+from typing import Any
 
 from telegram.ext import Application
 
@@ -27,7 +27,8 @@ from storage.models import Group
 
 
 async def settings(inv: Invocation) -> None:
-    """Shows the group's settings; ``/settings <name> <value>`` changes one (admins)."""
+    """Shows the group's settings; ``/settings <name> <value>`` changes one (admins);
+    ``/settings holiday …`` and ``/settings holidays`` correct and show the calendar."""
     group, context = inv.group, inv.context
     inv.require_admin()
     args = inv.args
@@ -42,44 +43,39 @@ async def settings(inv: Invocation) -> None:
         return
     if len(args) != 2:
         raise UsageError("settings")
-    name, value = args[0].lower(), args[1]
-    language: str | None = None
-    timezone: str | None = None
-    briefing: time | None = None
-    workdays: bool | None = None
+    change = _change(args[0].lower(), args[1])
+    async with context.transaction() as session:
+        fresh = await get_group(session, group.chat_id)
+        assert fresh is not None
+        await update_settings(session, fresh, context.clock.now(), **change)
+    t = for_language(fresh.language)
+    shown = await _shown(context, t, fresh)
+    await inv.reply(Html(t("settings.saved") + "\n\n" + shown))
+
+
+def _change(name: str, value: str) -> dict[str, Any]:
+    """The setting ``/settings <name> <value>`` changes, as ``update_settings`` takes it;
+    the reason (or the usage line) when it does not parse."""
     if name in ("briefing", "晨报"):
         briefing = parse_time(value)
         if briefing is None:
             raise InvalidValue("error.bad_time", value=value, command="settings")
-    elif name in ("timezone", "tz", "时区"):
+        return {"briefing_time": briefing}
+    if name in ("timezone", "tz", "时区"):
         timezone = canonical_timezone(value)  # asia/shanghai is Asia/Shanghai
         if timezone is None:
             raise InvalidValue("error.bad_timezone", value=value, command="settings")
-    elif name in ("lang", "language", "语言"):
+        return {"timezone": timezone}
+    if name in ("lang", "language", "语言"):
         if value.lower() not in LANGUAGES:
             raise InvalidValue("error.bad_language", value=value, command="settings")
-        language = value.lower()
-    elif name in ("workdays", "工作日"):
+        return {"language": value.lower()}
+    if name in ("workdays", "工作日"):
         workdays = parse_switch(value)
         if workdays is None:
             raise InvalidValue("error.bad_switch", value=value, command="settings")
-    else:
-        raise UsageError("settings")
-    async with context.transaction() as session:
-        fresh = await get_group(session, group.chat_id)
-        assert fresh is not None
-        await update_settings(
-            session,
-            fresh,
-            context.clock.now(),
-            language=language,
-            timezone=timezone,
-            briefing_time=briefing,
-            workdays_only=workdays,
-        )
-    t = for_language(fresh.language)
-    shown = await _shown(context, t, fresh)
-    await inv.reply(Html(t("settings.saved") + "\n\n" + shown))
+        return {"workdays_only": workdays}
+    raise UsageError("settings")
 
 
 async def _shown(context: Ctx, t: Translator, group: Group) -> Html:
