@@ -233,10 +233,19 @@ def test_a_briefing_is_sent_within_the_window(
 
 def test_a_day_off_has_no_briefing_when_the_group_wants_working_days() -> None:
     national_day = at(SHANGHAI, 2026, 10, 1, 8)
-    assert briefing_outcome(national_day, time(7, 30), workdays_only=True, calendar=PLAIN) == Outcome.DAY_OFF
-    assert briefing_outcome(national_day, time(7, 30), workdays_only=False, calendar=PLAIN) == Outcome.SENT
+    assert (
+        briefing_outcome(national_day, time(7, 30), workdays_only=True, calendar=PLAIN)
+        == Outcome.DAY_OFF
+    )
+    assert (
+        briefing_outcome(national_day, time(7, 30), workdays_only=False, calendar=PLAIN)
+        == Outcome.SENT
+    )
     worked_saturday = at(SHANGHAI, 2026, 10, 10, 8)  # 调休
-    assert briefing_outcome(worked_saturday, time(7, 30), workdays_only=True, calendar=PLAIN) == Outcome.SENT
+    assert (
+        briefing_outcome(worked_saturday, time(7, 30), workdays_only=True, calendar=PLAIN)
+        == Outcome.SENT
+    )
 
 
 def test_the_morning_comes_at_the_briefing_time_for_a_group_already_there() -> None:

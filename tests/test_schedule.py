@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from domain.text import visible_len
 from domain.holiday_sources import year_days
+from domain.text import visible_len
 from domain.workdays import PLAIN
 from emulator.scenario import Chat, Person, PrivateChat
 from emulator.server import EmulatorServer
