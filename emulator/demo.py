@@ -20,7 +20,7 @@ from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
-from domain.workdays import PLAIN
+from domain.workdays import PLAIN, missing_makeup_year
 from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.server import EmulatorServer
@@ -261,7 +261,10 @@ async def _morning(event: _Event, sweep: Sweep, late: Person) -> None:
     clock.set(event.at("07:30").astimezone(UTC))  # the group's briefing time
     await sweep()
     await group.next_reply()  # the morning briefing
-    await event.captain.private().next_reply()  # a greeting on his political birthday
+    # a greeting on his political birthday; from November, while next year's makeup days
+    # are unknown, the week's reminder to enter them (he is an admin who pressed Start)
+    asked = missing_makeup_year(PLAIN, event.day) is not None
+    await event.captain.private().replies(2 if asked else 1)
     clock.set(event.at("08:00").astimezone(UTC))  # an hour before: the reminders
     await sweep()
     await group.next_reply()
