@@ -99,3 +99,11 @@ class CheckinMethod(StrEnum):
     CODE = "code"
     QR = "qr"
     RECORDED = "recorded"
+
+
+class DayKind(StrEnum):
+    """What a correction of the holiday calendar makes a day: a day off, or a working
+    day (a weekend day worked in exchange, 调休)."""
+
+    OFF = "off"
+    WORK = "work"

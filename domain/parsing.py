@@ -27,6 +27,22 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+_RANGE = re.compile(r"(.+?)(?:\.\.|~|。。)(.+)")
+
+
+def parse_day_range(text: str) -> tuple[date, date] | None:
+    """``"2027-02-05..2027-02-11"`` (also ``~``; full-width as typed with a Chinese input
+    method) or one day ``"2027-02-14"`` → the first and last day; anything else, or a
+    range that ends before it starts → None."""
+    normal = unicodedata.normalize("NFKC", text).strip()
+    match = _RANGE.fullmatch(normal)
+    first = parse_date(match.group(1) if match else normal)
+    last = parse_date(match.group(2)) if match else first
+    if first is None or last is None or last < first:
+        return None
+    return first, last
+
+
 MAX_DAYS_AHEAD = 3653  # a due date or deadline more than ten years away is a typo
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from domain.calendar import Month, local_date
 from domain.slots import Outcome
-from domain.workdays import first_workday, is_workday
+from domain.workdays import WorkCalendar, first_workday
 
 CATCH_UP_UNTIL = time(12, 0)  # a missed morning briefing still goes out before this
 LATE_BRIEFING_GRACE = timedelta(hours=2)  # … or this long after a briefing time past noon
@@ -37,23 +37,25 @@ def morning_has_come(local: datetime, briefing_time: time, arrived: datetime) ->
     return arrived <= briefing
 
 
-def briefing_outcome(local: datetime, briefing_time: time, workdays_only: bool) -> Outcome:
+def briefing_outcome(
+    local: datetime, briefing_time: time, workdays_only: bool, calendar: WorkCalendar
+) -> Outcome:
     """What becomes of a group's briefing at this local moment (its time has come): none
-    on a day off when the group wants working days only, none once the catch-up window
-    has passed, else it is sent."""
-    if workdays_only and not is_workday(local.date()):
+    on a day off of the group's ``calendar`` when the group wants working days only,
+    none once the catch-up window has passed, else it is sent."""
+    if workdays_only and not calendar.is_workday(local.date()):
         return Outcome.DAY_OFF
     if local.time() >= catch_up_until(briefing_time):
         return Outcome.LATE
     return Outcome.SENT
 
 
-def report_due(today: date, arrived: datetime, zone: str) -> Month | None:
+def report_due(today: date, arrived: datetime, zone: str, calendar: WorkCalendar) -> Month | None:
     """Last month (in the group's time zone ``zone``), when ``today`` is the first
-    working day of this month (or one of the few days after, for a morning the bot
-    missed) and the group was here (since ``arrived``) before this month began; else
-    None."""
-    first = first_workday(today.year, today.month)
+    working day of this month on the group's ``calendar`` (or one of the few days after,
+    for a morning the bot missed) and the group was here (since ``arrived``) before this
+    month began; else None."""
+    first = first_workday(today.year, today.month, calendar)
     if not first <= today < first + timedelta(days=LATE_DAYS):
         return None
     this_month = Month(today.year, today.month, zone)

@@ -5,7 +5,7 @@ send it once. The keys are built here and only here; none is ever read back apar
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -63,3 +63,10 @@ def monthly_report(group_id: int, month: str) -> str:
 def acknowledgement(chat_id: int, message_id: int) -> str:
     """The stand-in answer to a command, sent if its own answer dies with the process."""
     return f"ack:{chat_id}:{message_id}"
+
+
+def makeup_reminder(group_id: int, year: int, today: date) -> str:
+    """The week's reminder to the group's admins that ``year``'s makeup working days are
+    not known yet (the week named by its Monday)."""
+    monday = today - timedelta(days=today.weekday())
+    return f"makeup:{group_id}:{year}:{monday.isoformat()}"

@@ -20,7 +20,7 @@ from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
-from domain.workdays import is_workday
+from domain.workdays import PLAIN, missing_makeup_year
 from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.server import EmulatorServer
@@ -201,7 +201,7 @@ async def event_life(
     and hours; /briefing as a preview and its status; the month's work report (/summary)
     as a Word document and its .xlsx appendix."""
     day = clock.now().astimezone(SHANGHAI).date() + timedelta(days=1)
-    while not is_workday(day):  # the group has its briefing on workdays only
+    while not PLAIN.is_workday(day):  # the group has its briefing on workdays only (no corrections)
         day += timedelta(days=1)
     event = _Event(world, clock, group, day, secretary, captain, worker, driver)
     crew, late = await _sign_up(event)
@@ -261,7 +261,10 @@ async def _morning(event: _Event, sweep: Sweep, late: Person) -> None:
     clock.set(event.at("07:30").astimezone(UTC))  # the group's briefing time
     await sweep()
     await group.next_reply()  # the morning briefing
-    await event.captain.private().next_reply()  # a greeting on his political birthday
+    # a greeting on his political birthday; from November, while next year's makeup days
+    # are unknown, the week's reminder to enter them (he is an admin who pressed Start)
+    asked = missing_makeup_year(PLAIN, event.day) is not None
+    await event.captain.private().replies(2 if asked else 1)
     clock.set(event.at("08:00").astimezone(UTC))  # an hour before: the reminders
     await sweep()
     await group.next_reply()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.workdays import WorkCalendar
 from handlers.i18n import Html, Translator
 from storage.models import Group
 from storage.photos import PhotoInfo
@@ -142,10 +143,12 @@ class MorningHook:
     day). The context argument is the sweep's ``handlers.context.Ctx``."""
 
     # in the morning's transaction (after it is claimed): write what it sends to the
-    # outbox; a line for the briefing, or None
-    write: Callable[[AsyncSession, Any, Group, date, datetime], Awaitable[Html | None]]
+    # outbox; a line for the briefing, or None (the last argument: the group's calendar)
+    write: Callable[
+        [AsyncSession, Any, Group, date, datetime, WorkCalendar], Awaitable[Html | None]
+    ]
     # before that transaction, outside it (e.g. read the group's admins from Telegram)
-    prepare: Callable[[Any, Group, date, datetime], Awaitable[None]] | None = None
+    prepare: Callable[[Any, Group, date, datetime, WorkCalendar], Awaitable[None]] | None = None
 
 
 @dataclass

@@ -19,7 +19,7 @@ from domain.schedule import (
     report_due,
 )
 from domain.slots import Outcome
-from domain.workdays import first_workday
+from domain.workdays import PLAIN, first_workday
 
 SHANGHAI = "Asia/Shanghai"
 NEW_YORK = "America/New_York"
@@ -164,11 +164,11 @@ def test_the_day_new_york_loses_an_hour() -> None:
         (2026, 1, date(2026, 1, 4)),  # New Year 1–3 January, the Sunday after worked (调休)
         (2026, 5, date(2026, 5, 6)),  # Labour Day, 1–5 May
         (2026, 12, date(2026, 12, 1)),  # a plain Tuesday
-        (2031, 3, date(2031, 3, 3)),  # a year the calendar lacks: Monday to Friday
+        (2031, 3, date(2031, 3, 3)),  # a year by rule: 1 March a Saturday
     ],
 )
 def test_the_first_working_day(year: int, month: int, first: date) -> None:
-    assert first_workday(year, month) == first
+    assert first_workday(year, month, PLAIN) == first
 
 
 @pytest.mark.parametrize(
@@ -184,16 +184,16 @@ def test_the_first_working_day(year: int, month: int, first: date) -> None:
     ],
 )
 def test_last_months_report_is_due_on_the_first_working_day(today: date, due: Month | None) -> None:
-    assert report_due(today, utc(2025, 6, 1), SHANGHAI) == due
+    assert report_due(today, utc(2025, 6, 1), SHANGHAI, PLAIN) == due
 
 
 def test_no_report_for_a_month_the_group_was_not_here() -> None:
     today = date(2026, 10, 8)
     last_moment = at(SHANGHAI, 2026, 9, 30, 23, 59)
-    assert report_due(today, last_moment, SHANGHAI) == Month(2026, 9, SHANGHAI)
+    assert report_due(today, last_moment, SHANGHAI, PLAIN) == Month(2026, 9, SHANGHAI)
     first_moment = at(SHANGHAI, 2026, 10, 1)  # still 30 September in UTC
     assert first_moment.astimezone(UTC).day == 30
-    assert report_due(today, first_moment, SHANGHAI) is None
+    assert report_due(today, first_moment, SHANGHAI, PLAIN) is None
 
 
 # --- the morning and its catch-up window ----------------------------------------------
@@ -228,15 +228,24 @@ def test_the_catch_up_window(briefing: time, until: time) -> None:
 def test_a_briefing_is_sent_within_the_window(
     local: datetime, briefing: time, outcome: Outcome
 ) -> None:
-    assert briefing_outcome(local, briefing, workdays_only=False) == outcome
+    assert briefing_outcome(local, briefing, workdays_only=False, calendar=PLAIN) == outcome
 
 
 def test_a_day_off_has_no_briefing_when_the_group_wants_working_days() -> None:
     national_day = at(SHANGHAI, 2026, 10, 1, 8)
-    assert briefing_outcome(national_day, time(7, 30), workdays_only=True) == Outcome.DAY_OFF
-    assert briefing_outcome(national_day, time(7, 30), workdays_only=False) == Outcome.SENT
+    assert (
+        briefing_outcome(national_day, time(7, 30), workdays_only=True, calendar=PLAIN)
+        == Outcome.DAY_OFF
+    )
+    assert (
+        briefing_outcome(national_day, time(7, 30), workdays_only=False, calendar=PLAIN)
+        == Outcome.SENT
+    )
     worked_saturday = at(SHANGHAI, 2026, 10, 10, 8)  # 调休
-    assert briefing_outcome(worked_saturday, time(7, 30), workdays_only=True) == Outcome.SENT
+    assert (
+        briefing_outcome(worked_saturday, time(7, 30), workdays_only=True, calendar=PLAIN)
+        == Outcome.SENT
+    )
 
 
 def test_the_morning_comes_at_the_briefing_time_for_a_group_already_there() -> None:

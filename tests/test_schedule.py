@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from domain.holiday_sources import year_days
 from domain.text import visible_len
-from domain.workdays import _warn_uncovered, is_workday
+from domain.workdays import PLAIN
 from emulator.scenario import Chat, Person, PrivateChat
 from emulator.server import EmulatorServer
 from handlers.context import Ctx
@@ -205,18 +206,19 @@ async def test_an_empty_day_says_so_in_one_line(harness: Harness, cast: Cast) ->
     ],
 )
 def test_the_workday_calendar(day: date, working: bool) -> None:
-    assert is_workday(day) is working
+    assert PLAIN.is_workday(day) is working
 
 
-def test_a_year_the_calendar_lacks_is_monday_to_friday_logged_once(
+def test_a_year_no_calendar_has_is_the_statutory_holidays_by_rule_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    _warn_uncovered.cache_clear()  # another test in this worker may have asked about 2031
+    year_days.cache_clear()  # another test in this worker may have asked about 2031
     with caplog.at_level(logging.WARNING):
-        assert is_workday(date(2031, 1, 6)) is True  # a Monday
-        assert is_workday(date(2031, 1, 4)) is False  # a Saturday
-        assert is_workday(date(2031, 1, 1)) is True  # New Year's Day, unknown yet
-    assert sum("2031" in r.getMessage() for r in caplog.records) == 1
+        assert PLAIN.is_workday(date(2031, 1, 6)) is True  # a Monday
+        assert PLAIN.is_workday(date(2031, 1, 4)) is False  # a Saturday
+        assert PLAIN.is_workday(date(2031, 1, 1)) is False  # New Year's Day, by rule
+    warned = [r.getMessage() for r in caplog.records if "2031" in r.getMessage()]
+    assert len(warned) == 1 and "chinese-calendar" not in warned[0]
 
 
 @pytest.mark.start(datetime(2026, 9, 28, 2, 0, tzinfo=UTC))  # the week before National Day
@@ -235,12 +237,15 @@ async def test_workdays_only_skips_holidays_and_keeps_adjusted_workdays(
     assert outcomes == ["day_off", "sent"]
 
 
-async def test_settings_warn_when_the_calendar_lacks_the_year(harness: Harness, cast: Cast) -> None:
+async def test_briefing_status_asks_for_next_years_makeup_days_from_november(
+    harness: Harness, cast: Cast
+) -> None:
     await cast.group.say(cast.captain, "/settings workdays on")
     await cast.group.next_reply()
-    harness.clock.set(local(date(2031, 1, 6), "07:00"))
-    await cast.group.say(cast.captain, "/briefing status")
-    assert "没有 2031 年" in (await cast.group.next_reply()).text
+    await cast.group.say(cast.captain, "/briefing status")  # 10 November 2026
+    text = (await cast.group.next_reply()).text
+    assert "2027 年的调休上班日还不知道" in text and "/settings holiday 2027-MM-DD work" in text
+    assert "升级" not in text and "chinese-calendar" not in text
 
 
 async def test_event_reminders_a_day_and_an_hour_before(harness: Harness, cast: Cast) -> None:

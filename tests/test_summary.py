@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month
 from domain.schedule import report_due
+from domain.workdays import PLAIN
 from emulator.scenario import BotMessage, Chat, Person
 from handlers.i18n import for_language
 from handlers.summary.commands import parse_args
@@ -410,7 +411,7 @@ async def test_a_report_file_made_minutes_before_is_sent_again_on_the_bots_clock
 )
 def test_the_report_is_due_on_the_first_working_day(today: str, due: str | None) -> None:
     arrived = local("2026-01-01", "08:00")
-    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai")
+    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai", PLAIN)
     assert (found.label if found else None) == due
 
 

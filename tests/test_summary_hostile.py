@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from domain.schedule import report_due
+from domain.workdays import PLAIN
 from emulator.scenario import BotMessage, Chat, GroupChat, Person
 from handlers.context import Ctx
 from handlers.schedule.sweep import run_sweep
@@ -976,7 +977,7 @@ async def test_hours_and_birthdays_of_a_shared_member_stay_in_their_group(
 )
 def test_first_working_day_with_tiaoxiu(today: str, due: str | None) -> None:
     arrived = local("2025-01-01", "08:00")
-    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai")
+    found = report_due(date.fromisoformat(today), arrived, "Asia/Shanghai", PLAIN)
     assert (found.label if found else None) == due
 
 

@@ -4,9 +4,11 @@ or one command), the roster, a profile, the group's settings. Pure functions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from domain.events import hours_text
+from domain.holiday_sources import Source
+from domain.workdays import WorkCalendar
 from handlers.commands import SECTIONS, CommandSpec, visible
 from handlers.common import (
     split_message,
@@ -148,9 +150,9 @@ def render_profile(t: Translator, member: Member, groups: list[Group], today: da
     )
 
 
-def render_settings(t: Translator, group: Group, today: date) -> Html:
-    """The four settings of the group, how to change them, and a warning when the
-    holiday calendar lacks this year."""
+def render_settings(t: Translator, group: Group, today: date, calendar: WorkCalendar) -> Html:
+    """The four settings of the group, how to change them, and (from November) a
+    warning while next year's makeup working days are unknown."""
     shown = t(
         "settings.show",
         briefing=group.briefing_time.strftime("%H:%M"),
@@ -158,5 +160,38 @@ def render_settings(t: Translator, group: Group, today: date) -> Html:
         language=t.plain(f"language.{group.language}"),
         workdays=t.plain("settings.on" if group.workdays_only else "settings.off"),
     )
-    note = calendar_note(t, group, today)
+    note = calendar_note(t, group, today, calendar)
     return Html(f"{shown}\n\n{note}") if note else shown
+
+
+def _runs(days: list[tuple[date, bool, Source]]) -> list[tuple[date, date, bool, Source]]:
+    """Consecutive days with the same answer from the same source, as runs."""
+    runs: list[tuple[date, date, bool, Source]] = []
+    for day, worked, source in days:
+        if runs:
+            first, last, was_worked, was_source = runs[-1]
+            if last + timedelta(days=1) == day and (was_worked, was_source) == (worked, source):
+                runs[-1] = (first, day, worked, source)
+                continue
+        runs.append((day, day, worked, source))
+    return runs
+
+
+def render_holidays(t: Translator, year: int, days: list[tuple[date, bool, Source]]) -> list[str]:
+    """``/settings holidays``: the year's days off and makeup working days, runs of days
+    together, each with where it comes from; how to correct them."""
+    lines: list[str] = [t("calendar.title", year=year)]
+    for first, last, worked, source in _runs(days):
+        shown = first.isoformat() + (f"..{last.isoformat()}" if last != first else "")
+        lines.append(
+            t(
+                "calendar.line",
+                days=shown,
+                what=t.plain("calendar.worked" if worked else "calendar.off"),
+                source=t.plain(f"calendar.source.{source.value}"),
+            )
+        )
+    if not days:
+        lines.append(t("calendar.none"))
+    lines.append(t("calendar.hint"))
+    return lines

@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden
 
 from domain.calendar import Day
 from domain.errors import UsageError
+from handlers.days import group_calendar, local_day
 from handlers.i18n import for_language, language_from_code
 from handlers.invocation import Invocation
 from handlers.private import start_bot_button, unreachable
@@ -67,9 +68,11 @@ async def _status(inv: Invocation) -> None:
     inv.require_admin()
     now = inv.context.clock.now()
     async with inv.context.read() as session:
+        calendar = await group_calendar(session, inv.group, local_day(inv.group, now))
         last = await last_handled(session, inv.group.id)
         waiting = await waiting_messages(session, inv.group.id)
         failed, total = await failed_messages(session, inv.group.id, now - FAILED_WINDOW)
         people = await members_by_id(session, {m.chat_id for m in failed if m.chat_id > 0})
     names = {uid: m.display_name for uid, m in people.items()}
-    await inv.reply(render_status(inv.t, inv.group, now, last, waiting, failed, total, names))
+    shown = render_status(inv.t, inv.group, now, last, waiting, failed, total, names, calendar)
+    await inv.reply(shown)

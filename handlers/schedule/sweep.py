@@ -31,11 +31,13 @@ from domain.schedule import (
     morning_has_come,
 )
 from domain.slots import Outcome
+from domain.workdays import REMIND_FROM, WorkCalendar
 from handlers.common import split_message
 from handlers.context import Ctx
 from handlers.i18n import Html, for_language, for_person
 from handlers.outbox import outgoing, send_due
 from handlers.private import start_bot_button
+from handlers.schedule.makeup import remind_makeup_days
 from handlers.schedule.views import (
     birthday_greeting,
     deadline_reminder,
@@ -52,6 +54,7 @@ from storage.briefing import (
     due_milestones,
     since_last_briefing,
 )
+from storage.calendar_days import Corrections, corrections
 from storage.models import Event, Group, Member
 from storage.outbox import enqueue
 from storage.schedule import (
@@ -87,14 +90,15 @@ async def run_sweep(context: Ctx) -> None:
             except Exception:  # a zone the tz database lost: that group only
                 log.exception("group %s: its morning cannot be placed in time", group.id)
         done = await handled(session, [slots.morning(g.id, d.today) for g, d in due])
+        due = [(g, d) for g, d in due if slots.morning(g.id, d.today) not in done]
+        found = await _corrections(session, due)
     for group, day in due:
-        if slots.morning(group.id, day.today) in done:
-            continue
+        calendar = found.calendar(group.id)
         try:
             for hook in context.features.mornings:
                 if hook.prepare is not None:
-                    await hook.prepare(context, group, day.today, now)
-            await morning(context, group, day, now)
+                    await hook.prepare(context, group, day.today, now, calendar)
+            await morning(context, group, day, now, calendar)
         except Exception:  # one group's trouble never stops the others' mornings
             log.exception("the morning of group %s could not be handled", group.id)
     try:
@@ -104,14 +108,29 @@ async def run_sweep(context: Ctx) -> None:
     await send_due(context)
 
 
-async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcome | None:
-    """Handle the group's morning once: the briefing (unless it is a day off or too
-    late), the day's deadline reminders and birthday greetings, and on the month's first
-    working day last month's report to the admins (what the features add to a morning:
-    ``Features.mornings``). None when another sweep handled it
+async def _corrections(session: AsyncSession, due: list[tuple[Group, Day]]) -> Corrections:
+    """The calendar corrections the due groups' mornings look at, in one statement: the
+    days of this month so far (today, and the month's first working day) and, from
+    November, the days worked next year (whether its makeup days are known)."""
+    if not due:
+        return Corrections()
+    first = min(d.today.replace(day=1) for _, d in due)
+    last = max(d.today for _, d in due)
+    makeup = last.year + 1 if last.month >= REMIND_FROM else None
+    return await corrections(session, [g.id for g, _ in due], first, last, makeup)
+
+
+async def morning(
+    context: Ctx, group: Group, day: Day, now: datetime, calendar: WorkCalendar
+) -> Outcome | None:
+    """Handle the group's morning once: the briefing (unless it is a day off on the
+    group's ``calendar`` or too late), the day's deadline reminders and birthday
+    greetings, on the month's first working day last month's report to the admins (what
+    the features add to a morning: ``Features.mornings``), and from November the week's
+    reminder to enter next year's makeup days. None when another sweep handled it
     first."""
     local = _local(group, now)
-    outcome = briefing_outcome(local, group.briefing_time, group.workdays_only)
+    outcome = briefing_outcome(local, group.briefing_time, group.workdays_only, calendar)
     t = for_language(group.language)
     async with context.write_unclaimed() as session:
         since = await since_last_briefing(session, group, now)
@@ -120,7 +139,7 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
             return None
         notes = []
         for hook in context.features.mornings:
-            note = await hook.write(session, context, group, day.today, now)
+            note = await hook.write(session, context, group, day.today, now, calendar)
             if note is not None:
                 notes.append(note)
         if outcome == Outcome.SENT:
@@ -143,6 +162,8 @@ async def morning(context: Ctx, group: Group, day: Day, now: datetime) -> Outcom
             )
         await _deadline_reminders(session, context, group, day, now)
         await _birthday_greetings(session, group, day, now)
+        if outcome != Outcome.DAY_OFF:  # a working morning
+            await remind_makeup_days(session, context, group, day.today, now, calendar)
     return outcome
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.events import hours_text
 from domain.slots import Outcome
 from domain.text import excerpt
+from domain.workdays import WorkCalendar
 from handlers.common import split_message
 from handlers.days import calendar_note
 from handlers.event_lines import list_line, when_text
@@ -251,8 +252,10 @@ def render_status(
     failed: list[OutboxMessage],
     failed_total: int,
     names: dict[int, str],
+    calendar: WorkCalendar,
 ) -> Html:
-    """``/briefing status``: the schedule, the last morning, and what could not be sent."""
+    """``/briefing status``: the schedule, the last morning, (from November) a note while
+    next year's makeup working days are unknown, and what could not be sent."""
     zone = ZoneInfo(group.timezone)
     today = now.astimezone(zone).date()
     lines = [
@@ -273,7 +276,7 @@ def render_status(
                 outcome=_morning_text(t, morning.outcome, message),
             )
         )
-    note = calendar_note(t, group, today)
+    note = calendar_note(t, group, today, calendar)
     if note:
         lines.append(note)
     lines.append(t("status.waiting", count=waiting))

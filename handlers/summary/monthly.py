@@ -16,6 +16,7 @@ from domain import slots as slot_keys
 from domain.calendar import Month
 from domain.schedule import report_due
 from domain.slots import Outcome
+from domain.workdays import WorkCalendar
 from handlers.context import Ctx
 from handlers.features import Attachment, MorningHook
 from handlers.i18n import Html, for_language
@@ -34,21 +35,29 @@ KIND = "summary"  # outbox.document: "summary:2026-11"
 FRESH = 600.0  # seconds: a file made this recently is sent again rather than remade
 
 
-async def fresh_admins(context: Ctx, group: Group, today: date, now: datetime) -> None:
+async def fresh_admins(
+    context: Ctx, group: Group, today: date, now: datetime, calendar: WorkCalendar
+) -> None:
     """Before a morning that sends last month's report: read the group's admins from
     Telegram if they are stale, so that the report goes to today's admins."""
     if not context.bot_data.options.monthly_reports:
         return
-    if report_due(today, group.created_at, group.timezone) and admins_stale(context, group, now):
+    due = report_due(today, group.created_at, group.timezone, calendar)
+    if due and admins_stale(context, group, now):
         await refresh_admins(context, group, now)
 
 
 async def monthly_report_line(
-    session: AsyncSession, context: Ctx, group: Group, today: date, now: datetime
+    session: AsyncSession,
+    context: Ctx,
+    group: Group,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar,
 ) -> Html | None:
-    """In the morning's transaction: last month's report to the admins, when it is due;
-    the briefing's line about it."""
-    note = await queue_monthly_report(session, context, group, today, now)
+    """In the morning's transaction: last month's report to the admins, when it is due
+    (on the first working day of the group's ``calendar``); the briefing's line about it."""
+    note = await queue_monthly_report(session, context, group, today, now, calendar)
     return views.report_line(for_language(group.language), note) if note is not None else None
 
 
@@ -56,12 +65,17 @@ MORNING = MorningHook(write=monthly_report_line, prepare=fresh_admins)
 
 
 async def queue_monthly_report(
-    session: AsyncSession, context: Ctx, group: Group, today: date, now: datetime
+    session: AsyncSession,
+    context: Ctx,
+    group: Group,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar,
 ) -> ReportNote | None:
     """On the first working day: last month's report to each admin privately, once (in
     the morning's transaction); what to say about it in the briefing."""
     reports = context.bot_data.options.monthly_reports
-    month = report_due(today, group.created_at, group.timezone) if reports else None
+    month = report_due(today, group.created_at, group.timezone, calendar) if reports else None
     if month is None:
         return None
     key = slot_keys.monthly_report(group.id, month.label)

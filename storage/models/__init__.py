@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models: groups and members, topics, inspection issues, photos, albums,
-events, pending commands and prompts (what a person is in the middle of), the outbox
-and the sweep's deliveries — one module an area, every name re-exported here.
+events, pending commands and prompts (what a person is in the middle of), the outbox,
+the sweep's deliveries and the admins' corrections of the holiday calendar — one module
+an area, every name re-exported here.
 
 Importing this package defines every table on ``Base.metadata`` (Alembic's env and the
 migration test read it from here). Telegram ids are ``BigInteger``; timestamps are aware
@@ -9,6 +10,7 @@ do implicit I/O).
 """
 
 from storage.models.base import NAMING_CONVENTION, Base
+from storage.models.calendar import CalendarDay
 from storage.models.events import Event, EventSignup, WrongCode
 from storage.models.groups import Counter, Group, Member, Membership, WallKey, full_name
 from storage.models.issues import ISSUE_ORDER, Issue, IssueEvent, IssueStakeTally, IssueTally
@@ -24,6 +26,7 @@ __all__ = [
     "Album",
     "AlbumPart",
     "Base",
+    "CalendarDay",
     "Counter",
     "Delivery",
     "Event",

@@ -1,7 +1,7 @@
 """补录: activities recorded after they took place, and attendance recorded by an admin
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06 10:00:00
 
 ``events.recorded`` marks an activity entered after it had begun (no Join buttons, no
@@ -10,7 +10,6 @@ person as present (``method`` is then ``recorded``), and ``prior_status`` the si
 the person had before (NULL: none, the record made it), so that removing the record
 puts back exactly what was there.
 
-(Another branch adds 0012 in parallel: on merge this one's down_revision becomes it.)
 """
 
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
