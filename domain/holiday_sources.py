@@ -2,12 +2,14 @@
 
 1. ``chinese-calendar``, for the years it covers (it has every State Council notice of
    those years: days off and the weekend days worked).
-2. the ``holidays`` package's China calendar, for the years it has *official data* of:
-   the years for which ``ChinaStaticHolidays.special_public_holidays`` lists the
-   notice's moved days (each "day off, substituted from <a weekend day>" names a makeup
-   working day). Its statutory holidays and observed days (补假) it computes for any
-   year from the lunar calendar, so that alone is no sign that it knows a year; a year
-   without a notice in its tables is not taken from it.
+2. the ``holidays`` package's China calendar, for the years it keeps: those whose
+   notice its tables list (``ChinaStaticHolidays.special_public_holidays``: each "day
+   off, substituted from <a weekend day>" names a makeup working day), and the year
+   after the last of them — its maintainers check the coming year before each year ends,
+   and its holidays and observed days (补假, by the 2024 law's rule) are then the best
+   word there is, though without makeup days until the notice is in (2027 in holidays
+   0.108). It computes the same for any later year, which is no sign that it knows it:
+   years further on are not taken from it.
 3. the statutory holidays by rule (全国年节及纪念日放假办法, 2024): 元旦 1 January,
    春节 from 除夕 to 初三, 清明 (the solar term), 劳动节 1–2 May, 端午, 中秋, 国庆 1–3
    October, from the lunar calendar of ``lunar-python``; no makeup working days (they
@@ -52,6 +54,7 @@ class YearDays:
     source: Source
     off: frozenset[date]
     work: frozenset[date]
+    makeup_known: bool = True  # the notice is in: its makeup working days are known
 
 
 @cache
@@ -92,8 +95,8 @@ def _moved(entries: Any) -> list[tuple[int, ...]]:
 
 def _from_holidays(year: int) -> YearDays | None:
     notices = _notices()
-    if year not in notices:
-        return None  # no notice of that year: its days would be the package's guess
+    if year not in notices and year != max(notices, default=0) + 1:
+        return None  # further on than its maintainers look: its days would be a guess
     off = frozenset(China(years=year).keys())  # type: ignore[no-untyped-call]
     work: set[date] = set()
     for listed in (year, year + 1):  # a notice may move a day of the year before
@@ -103,7 +106,7 @@ def _from_holidays(year: int) -> YearDays | None:
             worked = date(entry[4] if len(entry) > 4 else listed, entry[2], entry[3])
             if worked.year == year:
                 work.add(worked)
-    return YearDays(year, Source.HOLIDAYS, off, frozenset(work))
+    return YearDays(year, Source.HOLIDAYS, off, frozenset(work), makeup_known=year in notices)
 
 
 def _solar(solar: Solar) -> date:
@@ -132,4 +135,6 @@ def by_rule(year: int) -> YearDays:
         _lunar(year, 8, 15),  # 中秋
         *(date(year, 10, n) for n in (1, 2, 3)),
     }
-    return YearDays(year, Source.RULE, frozenset(d for d in off if d.year == year), frozenset())
+    return YearDays(
+        year, Source.RULE, frozenset(d for d in off if d.year == year), frozenset(), False
+    )

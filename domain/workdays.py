@@ -51,7 +51,7 @@ class WorkCalendar:
     def makeup_known(self, year: int) -> bool:
         """Whether the makeup working days of ``year`` are known: from a source with the
         year's notice, or from a correction that names a day worked in it."""
-        if year_days(year).source != Source.RULE:
+        if year_days(year).makeup_known:
             return True
         corrections = [*self.own.items(), *self.installation.items()]
         return any(kind == DayKind.WORK and day.year == year for day, kind in corrections)

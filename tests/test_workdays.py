@@ -67,7 +67,8 @@ def test_rule_matches_the_statutory_days_chinese_calendar_has_for_2026() -> None
     ("year", "source"),
     [
         (2026, Source.CHINESE_CALENDAR),
-        (2027, Source.RULE),  # holidays 0.108 has no State Council notice of 2027
+        (2027, Source.HOLIDAYS),  # the year after its last notice (2026 in 0.108)
+        (2028, Source.RULE),
         (2031, Source.RULE),
     ],
 )
@@ -91,6 +92,15 @@ def test_the_holidays_package_agrees_with_chinese_calendar_where_both_have_the_n
             ]
             assert worked[0] == worked[1], day
             day += timedelta(days=1)
+
+
+def test_2027_from_the_holidays_package_with_days_in_lieu_and_no_makeup_days() -> None:
+    days = year_days(2027)
+    assert days.source == Source.HOLIDAYS and not days.work and not days.makeup_known
+    assert {date(2027, 2, 9), date(2027, 2, 10), date(2027, 10, 4)} <= days.off  # 补假
+    assert not PLAIN.is_workday(date(2027, 2, 10)) and PLAIN.is_workday(date(2027, 2, 11))
+    assert not PLAIN.makeup_known(2027)  # the admins are still asked for them
+    assert by_rule(2027).off < days.off  # the rule has the holidays, not the days in lieu
 
 
 def test_a_holidays_release_with_the_2027_notice_is_used_for_2027(
@@ -190,8 +200,9 @@ async def test_2027_new_years_day_is_off_and_januarys_report_goes_out_on_the_4th
     await morning(harness, "2027-01-04")  # the Monday after the weekend
     assert "2026年12月工作简报" in (await cast.group.next_reply()).text
     text = await say(cast.group, cast.captain, "/settings holidays 2027")
-    assert "休 2027-01-01（按法定节假日规则推算）" in text
-    assert "休 2027-02-05..2027-02-08（按法定节假日规则推算）" in text  # 除夕 to 初三
+    assert "休 2027-01-01（法定节假日及补假，holidays 历法库）" in text
+    # 除夕 to 初三, and the days in lieu of 初一 and 初二, which fall on a weekend
+    assert "休 2027-02-05..2027-02-10（法定节假日及补假，holidays 历法库）" in text
 
 
 @pytest.mark.start(shanghai("2031-01-21"))
