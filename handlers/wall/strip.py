@@ -72,7 +72,7 @@ def draw(t: Translator, strip: Strip) -> Drawn:
             label = f"#{marker.number} {strip.road} {format_stake(marker.stake)} {status}"
             radius = 7.0
         else:
-            km = marker.stake // 1000
+            km = str(marker.km) if marker.width == 1 else f"{marker.km}–{marker.km + marker.width}"
             label = t.plain(
                 "web.strip.bucket", road=strip.road, km=km, count=marker.count, status=status
             )
