@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,15 @@ from bot.app import VanguardApp, build_application
 from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock
-from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
+from domain.config import (
+    BotConfig,
+    Config,
+    DatabaseConfig,
+    MediaConfig,
+    Secret,
+    TelegramConfig,
+    WebConfig,
+)
 from emulator.core import TelegramEmulator
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 
@@ -67,10 +76,14 @@ async def start_vanguard(
     *,
     production_limits: bool = False,
     clock: Clock | None = None,
+    web: WebConfig | None = None,
 ) -> tuple[VanguardApp, Runner]:
     """Vanguard's own composition root on the in-process emulator, started (polling).
-    ``production_limits``: build_application's default rate limiter, else none."""
+    ``production_limits``: build_application's default rate limiter, else none; ``web``:
+    the wall's pages served too."""
     config = make_config(db_url, media, emulator)
+    if web is not None:
+        config = replace(config, web=web)
     app = build_application(
         config,
         request=EmulatorRequest(emulator),

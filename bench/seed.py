@@ -56,7 +56,6 @@ ROADS = [
     "Z001",
 ]
 CATEGORIES = ["pothole", "crack", "guardrail", "signs", "drainage", "greenery", "debris"]
-TOPICS = 10  # per group: half done (on the wall), half open
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -171,11 +170,11 @@ def _photo(group_id: int, kind: str, subject_id: int, at: datetime) -> dict[str,
 def _topic_rows(
     g: GroupSpec, group_id: int, ids: Ids, files: list[tuple[str, str]]
 ) -> tuple[list[dict[str, Any]], ...]:
-    """Ten topics: five done (claimed, submitted with a photo, rated), five open."""
+    """The group's topics: half done (claimed, submitted with a photo, rated), half open."""
     topics, claims, events, photos, ratings = [], [], [], [], []
-    for number in range(1, TOPICS + 1):
+    for number in range(1, g.topics + 1):
         topic_id = ids.take("topics")
-        done = number <= TOPICS // 2
+        done = number <= g.topics // 2
         at = T0 + timedelta(days=number)
         worker = g.members[number % len(g.members)]
         topics.append(
@@ -318,7 +317,7 @@ async def _seed_group(
         insert(Counter.__table__),  # type: ignore[arg-type]
         [
             {"group_id": group_id, "kind": "issue", "last_number": g.issues},
-            {"group_id": group_id, "kind": "topic", "last_number": TOPICS},
+            {"group_id": group_id, "kind": "topic", "last_number": g.topics},
         ],
     )
     topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)

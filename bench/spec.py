@@ -22,6 +22,7 @@ class GroupSpec:
     admins: list[int]
     members: list[int]
     issues: int
+    topics: int = 10  # half done (on the wall), half open
 
     @property
     def reporters(self) -> list[int]:

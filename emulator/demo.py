@@ -22,6 +22,7 @@ from domain.clock import FrozenClock
 from domain.config import BotConfig, Config, DatabaseConfig, MediaConfig, Secret, TelegramConfig
 from domain.workdays import PLAIN, missing_makeup_year
 from emulator import TelegramEmulator
+from emulator.demo_wall import write_wall
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.server import EmulatorServer
 from handlers.context import Ctx
@@ -360,8 +361,9 @@ def _start() -> datetime:
 
 
 async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output")) -> None:
-    """Run the scripted day and print the transcript; photos and exported registers are
-    left in ``out``."""
+    """Run the scripted day and print the transcript; photos, exported registers and the
+    results wall (wall.html; with Chromium wall-poster.pdf and wall.png) are left in
+    ``out``."""
     with tempfile.TemporaryDirectory(prefix="vanguard-demo-") as tmp:
         emulator = TelegramEmulator()
         server = EmulatorServer(emulator)
@@ -389,6 +391,7 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
         try:
             await runner.start()
             await play_day(world, clock, lambda: run_sweep(Ctx(app)))
+            wall = await write_wall(app, out)
         finally:
             await runner.stop()
             await server.stop()
@@ -398,3 +401,5 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
             copy = out / path.name  # the month's report, where a newcomer looks first
             shutil.copyfile(path, copy)
             print(f"\nreport file written: {copy} ({copy.stat().st_size} bytes)")
+        for path in wall:
+            print(f"\nresults wall written: {path} ({path.stat().st_size} bytes)")

@@ -32,6 +32,7 @@ RESULTS = 24  # approved results on the page (the poster shows 12)
 ONGOING = 30  # topics in progress on the page
 PHOTOS = 2  # before and after photos of one result
 MARKERS = 300  # past this many located issues a strip shows kilometres, not issues
+BINS = 60  # at most this many stretches along a road (a long road's kilometres merged)
 ROADS = 12  # roads drawn
 EVENTS = 20  # this month's activities
 BOARD = 10  # the hours leaderboard
@@ -65,6 +66,8 @@ class Marker:
     status: str
     count: int = 1
     number: int | None = None
+    km: int = 0  # the stretch a kilometre marker holds: from K{km}, ``width`` kilometres
+    width: int = 1
 
 
 @dataclass
@@ -183,7 +186,7 @@ async def strips(
     for road, km, status, n in tallies:
         strip = found.setdefault(str(road), Strip(str(road)))
         strip.counts[status] = strip.counts.get(status, 0) + n
-        strip.markers.append(Marker(km * 1000 + 500, status, n))
+        strip.markers.append(Marker(km * 1000 + 500, status, n, None, km))
     chosen = sorted(found.values(), key=lambda s: (-s.total, s.road))[:roads]
     if sum(s.total for s in found.values()) <= markers:
         for strip in chosen:
@@ -202,9 +205,27 @@ async def strips(
         ):
             if place is not None and stake is not None:
                 wanted[place].markers.append(Marker(stake, status, 1, number))
+    else:
+        for strip in chosen:
+            strip.markers = binned(strip.markers)
     for strip in chosen:
         strip.markers.sort(key=lambda m: (m.stake, m.number or 0))
     return chosen
+
+
+def binned(markers: list[Marker], bins: int = BINS) -> list[Marker]:
+    """Kilometre markers merged into at most ``bins`` stretches of equal width per
+    status, so that a long road costs a page no more than a short one."""
+    kms = [m.stake // 1000 for m in markers] or [0]
+    width = max(1, -(-(max(kms) - min(kms) + 1) // bins))
+    merged: dict[tuple[int, str], int] = {}
+    for marker in markers:
+        start = marker.stake // 1000 // width * width
+        merged[start, marker.status] = merged.get((start, marker.status), 0) + marker.count
+    return [
+        Marker(start * 1000 + width * 500, status, n, None, start, width)
+        for (start, status), n in merged.items()
+    ]
 
 
 async def activities(

@@ -239,12 +239,13 @@ def make_config(db_url: str, tmp_path: Path, emulator: TelegramEmulator, **bot: 
 RESIDENT = {
     # what a running bot always has waiting: the poller and its long poll, PTB's update
     # fetcher, and the bare waits of the poller's and the emulator's helper tasks (the
-    # tasks that wait on them are counted)
+    # tasks that wait on them are counted); not the bot's own
     "ConfirmingPoller._run",
     "VanguardBot.get_updates_after",
     "Application._update_fetcher",
     "Event.wait",
     "Condition.wait",
+    "Browser._read",  # the browser tests' reader of Chromium's messages (tests/browser.py)
 }
 
 

@@ -23,7 +23,7 @@ from domain.events import hours_text
 from domain.kinds import IssueStatus
 from handlers.i18n import Translator
 from handlers.issue_lines import place_of
-from handlers.wall.strip import Drawn, draw
+from handlers.wall.strip import GEOMETRY, Drawn, draw
 from storage import wall_reads
 from storage.hours import BoardLine
 from storage.issue_reads import IssueCounts, IssueDetail, counts
@@ -182,6 +182,7 @@ def render_page(
             month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
             print_href=print_href,
             offline=offline,
+            strip=GEOMETRY,
         )
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handlers.i18n import Translator
-from handlers.wall.page import WallPage, render_poster
+from handlers.wall.page import PhotoSource, WallPage, render_page, render_poster
 from handlers.wall.photos import inline
 from storage.models import Photo
 
@@ -34,8 +34,8 @@ def browser() -> str | None:
     return next((found for name in BROWSERS if (found := shutil.which(name))), None)
 
 
-def poster_html(t: Translator, page: WallPage, media_dir: Path, link: str | None) -> str:
-    """The poster as one self-contained HTML file. Blocking (reads the photos)."""
+def inlined(media_dir: Path) -> PhotoSource:
+    """Photos as data: URLs (each read once), for a file that needs no server."""
     cache: dict[int, str] = {}
 
     def photo(p: Photo) -> str:
@@ -43,7 +43,18 @@ def poster_html(t: Translator, page: WallPage, media_dir: Path, link: str | None
             cache[p.id] = inline(media_dir, p)
         return cache[p.id]
 
-    return render_poster(t, page, photo, link, offline=True)
+    return photo
+
+
+def poster_html(t: Translator, page: WallPage, media_dir: Path, link: str | None) -> str:
+    """The poster as one self-contained HTML file. Blocking (reads the photos)."""
+    return render_poster(t, page, inlined(media_dir), link, offline=True)
+
+
+def page_html(t: Translator, page: WallPage, media_dir: Path) -> str:
+    """The wall's page as one self-contained HTML file (``make demo``'s wall.html).
+    Blocking (reads the photos)."""
+    return render_page(t, page, inlined(media_dir), offline=True)
 
 
 async def print_pdf(chrome: str, html: str, target: Path) -> bool:

@@ -14,7 +14,11 @@ from storage.wall_reads import Strip
 
 WIDTH = 1000  # the SVG's user units across
 MARGIN = 40
-TICKS = 10  # at most this many kilometre labels
+HEIGHT = 120  # … and down: the road at ROAD_Y, the kilometre labels under it
+ROAD_Y = 50
+TICK_Y = 108
+TICKS = 8  # at most this many kilometre labels (legible on a phone)
+GEOMETRY = {"width": WIDTH, "height": HEIGHT, "margin": MARGIN, "road_y": ROAD_Y, "tick_y": TICK_Y}
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Dot:
     status: str
     r: float
     label: str
+    bucket: bool = False  # the issues of one kilometre, not one issue
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,10 @@ def draw(t: Translator, strip: Strip) -> Drawn:
             label = f"#{marker.number} {strip.road} {format_stake(marker.stake)} {status}"
             radius = 7.0
         else:
-            km = marker.stake // 1000
+            km = str(marker.km) if marker.width == 1 else f"{marker.km}–{marker.km + marker.width}"
             label = t.plain(
                 "web.strip.bucket", road=strip.road, km=km, count=marker.count, status=status
             )
             radius = round(5 + min(11.0, math.sqrt(marker.count)), 1)
-        dots.append(Dot(x_of(marker.stake), marker.status, radius, label))
+        dots.append(Dot(x_of(marker.stake), marker.status, radius, label, marker.number is None))
     return Drawn(strip.road, dots, ticks, dict(strip.counts), strip.total)
