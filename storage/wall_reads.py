@@ -6,14 +6,14 @@ limited, so a page costs the same for a group with a long history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month, Period
-from domain.kinds import Subject, TopicEventKind, TopicStatus
+from domain.kinds import IssueStatus, Subject, TopicEventKind, TopicStatus
 from storage.event_reads import attended
 from storage.hours import BoardLine, board
 from storage.models import (
@@ -32,7 +32,8 @@ RESULTS = 24  # approved results on the page (the poster shows 12)
 ONGOING = 30  # topics in progress on the page
 PHOTOS = 2  # before and after photos of one result
 MARKERS = 300  # past this many located issues a strip shows kilometres, not issues
-BINS = 60  # at most this many stretches along a road (a long road's kilometres merged)
+STATUS_ORDER = tuple(s.value for s in IssueStatus)  # least done first
+BINS = 24  # at most this many stretches along a road (a long road's kilometres merged)
 ROADS = 12  # roads drawn
 EVENTS = 20  # this month's activities
 BOARD = 10  # the hours leaderboard
@@ -68,6 +69,7 @@ class Marker:
     number: int | None = None
     km: int = 0  # the stretch a kilometre marker holds: from K{km}, ``width`` kilometres
     width: int = 1
+    statuses: tuple[tuple[str, int], ...] = ()  # a stretch's issues by status
 
 
 @dataclass
@@ -171,61 +173,84 @@ async def ongoing(session: AsyncSession, group_id: int, limit: int = ONGOING) ->
 
 
 async def strips(
-    session: AsyncSession, group_id: int, markers: int = MARKERS, roads: int = ROADS
+    session: AsyncSession,
+    group_id: int,
+    markers: int = MARKERS,
+    roads: int = ROADS,
+    bins: int = BINS,
 ) -> list[Strip]:
     """Each road's located issues (duplicates apart) along its stakes, the roads with
-    most issues first: one marker an issue, or one a kilometre past ``markers`` issues."""
-    tallies = list(
-        await session.execute(
-            select(
-                IssueStakeTally.road, IssueStakeTally.km, IssueStakeTally.status, IssueStakeTally.n
-            ).where(IssueStakeTally.group_id == group_id, IssueStakeTally.n > 0)
-        )
-    )
+    most issues first: one marker an issue, or past ``markers`` issues one a stretch of
+    road (at most ``bins`` a road), counted in SQL from the per-kilometre tallies."""
+    tally = IssueStakeTally
+    by_status = [func.sum(case((tally.status == s, tally.n), else_=0)) for s in STATUS_ORDER]
     found: dict[str, Strip] = {}
-    for road, km, status, n in tallies:
-        strip = found.setdefault(str(road), Strip(str(road)))
-        strip.counts[status] = strip.counts.get(status, 0) + n
-        strip.markers.append(Marker(km * 1000 + 500, status, n, None, km))
+    spans: dict[str, tuple[int, int]] = {}
+    for road, low, high, *counts in await session.execute(
+        select(tally.road, func.min(tally.km), func.max(tally.km), *by_status)
+        .where(tally.group_id == group_id, tally.n > 0)
+        .group_by(tally.road)  # the primary key's order: no sort
+    ):
+        strip = found[road] = Strip(road)
+        strip.counts = {s: int(n) for s, n in zip(STATUS_ORDER, counts, strict=True) if n}
+        spans[road] = (int(low), int(high))
     chosen = sorted(found.values(), key=lambda s: (-s.total, s.road))[:roads]
     if sum(s.total for s in found.values()) <= markers:
-        for strip in chosen:
-            strip.markers = []
-        wanted = {s.road: s for s in chosen}
-        for number, place, stake, status in await session.execute(
-            select(Issue.number, Issue.road, Issue.stake_from, Issue.status)
-            .where(
-                Issue.group_id == group_id,
-                Issue.road.in_(list(wanted)),
-                Issue.stake_from.is_not(None),
-                Issue.duplicate_of_id.is_(None),
-            )
-            .order_by(Issue.road, Issue.stake_from, Issue.number)
-            .limit(markers)
-        ):
-            if place is not None and stake is not None:
-                wanted[place].markers.append(Marker(stake, status, 1, number))
-    else:
-        for strip in chosen:
-            strip.markers = binned(strip.markers)
-    for strip in chosen:
-        strip.markers.sort(key=lambda m: (m.stake, m.number or 0))
+        await _each_issue(session, group_id, chosen, markers)
+    elif chosen:
+        await _stretches(session, group_id, {s.road: s for s in chosen}, spans, bins)
     return chosen
 
 
-def binned(markers: list[Marker], bins: int = BINS) -> list[Marker]:
-    """Kilometre markers merged into at most ``bins`` stretches of equal width per
-    status, so that a long road costs a page no more than a short one."""
-    kms = [m.stake // 1000 for m in markers] or [0]
-    width = max(1, -(-(max(kms) - min(kms) + 1) // bins))
-    merged: dict[tuple[int, str], int] = {}
-    for marker in markers:
-        start = marker.stake // 1000 // width * width
-        merged[start, marker.status] = merged.get((start, marker.status), 0) + marker.count
-    return [
-        Marker(start * 1000 + width * 500, status, n, None, start, width)
-        for (start, status), n in merged.items()
-    ]
+async def _each_issue(
+    session: AsyncSession, group_id: int, chosen: list[Strip], limit: int
+) -> None:
+    """One marker an issue on the chosen roads, along the stakes."""
+    wanted = {s.road: s for s in chosen}
+    for number, place, stake, status in await session.execute(
+        select(Issue.number, Issue.road, Issue.stake_from, Issue.status)
+        .where(
+            Issue.group_id == group_id,
+            Issue.road.in_(list(wanted)),
+            Issue.stake_from.is_not(None),
+            Issue.duplicate_of_id.is_(None),
+        )
+        .order_by(Issue.road, Issue.stake_from, Issue.number)
+        .limit(limit)
+    ):
+        if place is not None and stake is not None:
+            wanted[place].markers.append(Marker(stake, status, 1, number))
+
+
+async def _stretches(
+    session: AsyncSession,
+    group_id: int,
+    chosen: dict[str, Strip],
+    spans: dict[str, tuple[int, int]],
+    bins: int,
+) -> None:
+    """Each chosen road cut into at most ``bins`` stretches of whole kilometres (one
+    statement for all of them): a marker each, coloured by its least-done issue, with
+    its counts by status."""
+    tally = IssueStakeTally
+    widths = {r: max(1, -(-(spans[r][1] - spans[r][0] + 1) // bins)) for r in chosen}
+    first = case({r: literal(spans[r][0], Integer) for r in chosen}, value=tally.road)
+    width = case({r: literal(widths[r], Integer) for r in chosen}, value=tally.road)
+    stretch = ((tally.km - first) // width).label("stretch")  # whole stretches
+    counts: dict[tuple[str, int], dict[str, int]] = {}
+    for road, number, status, n in await session.execute(
+        select(tally.road, stretch, tally.status, func.sum(tally.n))
+        .where(tally.group_id == group_id, tally.road.in_(list(chosen)), tally.n > 0)
+        .group_by(tally.road, stretch, tally.status)
+    ):
+        counts.setdefault((road, int(number)), {})[status] = int(n)
+    for (road, number), by_status in sorted(counts.items()):
+        start, wide = spans[road][0] + number * widths[road], widths[road]
+        statuses = tuple(sorted(by_status.items(), key=lambda kv: STATUS_ORDER.index(kv[0])))
+        marker = Marker(
+            start * 1000 + wide * 500, statuses[0][0], sum(by_status.values()), None, start, wide
+        )
+        chosen[road].markers.append(replace(marker, statuses=statuses))
 
 
 async def activities(

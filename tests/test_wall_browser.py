@@ -1,7 +1,7 @@
 """The results wall as a person sees it (issue 23): the page loaded in headless Chromium
 (tests/browser.py) on a phone and on a desktop, with nothing logged, every photo shown
 and nothing wider than the phone; a marker per issue on the road strips (a marker per
-kilometre and status past 300); the print view on exactly one A3 page; the Mini App
+stretch of road past 300); the print view on exactly one A3 page; the Mini App
 opened from its button; and ``/wall poster``. Skipped, saying so, without Chromium —
 except what ``/wall poster`` says without it, which runs everywhere. Screenshots are
 kept in the test's directory and copied to /tmp/wall-shots/."""
@@ -134,7 +134,7 @@ async def test_the_strip_shows_one_marker_per_issue(
 
 
 @needs_chromium
-async def test_past_300_issues_the_strip_shows_one_marker_per_kilometre_and_status(
+async def test_past_300_issues_the_strip_shows_one_marker_per_stretch_of_road(
     harness: Harness, cast: Cast, browser: Browser
 ) -> None:
     await say(cast, "worker", "/help")  # the worker is a member
@@ -143,11 +143,16 @@ async def test_past_300_issues_the_strip_shows_one_marker_per_kilometre_and_stat
     assert db is not None
     async with db.transaction() as session:
         await session.execute(update(Issue).where(Issue.number % 3 == 0).values(status="fixed"))
-    buckets = {(n * 10 // 1000, "fixed" if n % 3 == 0 else "open") for n in range(1, 302)}
+    buckets = {n * 10 // 1000 for n in range(1, 302)}  # a kilometre each (a short road)
     url = page_url(harness, await wall_link(harness, cast, photos=0))
     tab = await browser.tab()
     await tab.open(url, *PHONE)
     assert await tab.evaluate(STRIPS) == [["S272", len(buckets)]]
+    # each coloured by its least-done issue, its counts by status on hover
+    titles = await tab.evaluate(
+        "[...document.querySelectorAll('circle.dot title')].map(t => t.textContent)"
+    )
+    assert titles[0] == "S272 K0：99 个问题（待处理 66 · 已整改 33）", titles
     assert await tab.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     # one of them a duplicate: 300 located issues, one marker each again
     async with db.transaction() as session:

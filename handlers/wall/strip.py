@@ -72,9 +72,10 @@ def draw(t: Translator, strip: Strip) -> Drawn:
             label = f"#{marker.number} {strip.road} {format_stake(marker.stake)} {status}"
             radius = 7.0
         else:
-            km = str(marker.km) if marker.width == 1 else f"{marker.km}–{marker.km + marker.width}"
+            km = str(marker.km) if marker.width == 1 else f"{marker.km}–K{marker.km + marker.width}"
+            counts = " · ".join(f"{t.plain(f'issue.status.{s}')} {n}" for s, n in marker.statuses)
             label = t.plain(
-                "web.strip.bucket", road=strip.road, km=km, count=marker.count, status=status
+                "web.strip.bucket", road=strip.road, km=km, count=marker.count, statuses=counts
             )
             radius = round(5 + min(11.0, math.sqrt(marker.count)), 1)
         dots.append(Dot(x_of(marker.stake), marker.status, radius, label, marker.number is None))
