@@ -36,8 +36,6 @@ def add_taker(app: Application, kind: PromptKind, taker: Taker) -> None:  # type
     features_of(app).takers[kind] = taker
 
 
-
-
 def add_reply_taker(app: Application, taker: ReplyTaker) -> None:  # type: ignore[type-arg]
     """Let a feature take a photo or location sent in reply to one of the bot's messages
     (events: a photo for the event, the venue's location); it returns True if it did."""
@@ -55,8 +53,6 @@ async def take_reply(update: Update, context: Ctx, photo: PhotoInfo | None) -> b
         if await taker(update, context, photo):
             return True
     return False
-
-
 
 
 def add_album_reply_taker(app: Application, taker: AlbumReplyTaker) -> None:  # type: ignore[type-arg]

@@ -6,8 +6,9 @@ limited, so a page costs the same for a group with a long history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from storage.hours import BoardLine, board
 from storage.models import (
     Event,
     Issue,
+    IssueRoadTally,
     IssueStakeTally,
     Member,
     Milestone,
@@ -28,12 +30,12 @@ from storage.models import (
 )
 from storage.topics import RatingSummary, claimants, rating_summaries
 
-RESULTS = 24  # approved results on the page (the poster shows 12)
+RESULTS = 12  # approved results on the page (as many as the poster)
 ONGOING = 30  # topics in progress on the page
 PHOTOS = 2  # before and after photos of one result
 MARKERS = 300  # past this many located issues a strip shows kilometres, not issues
 STATUS_ORDER = tuple(s.value for s in IssueStatus)  # least done first
-BINS = 24  # at most this many stretches along a road (a long road's kilometres merged)
+BINS = 16  # at most this many stretches along a road (a long road's kilometres merged)
 ROADS = 12  # roads drawn
 EVENTS = 20  # this month's activities
 BOARD = 10  # the hours leaderboard
@@ -181,25 +183,46 @@ async def strips(
 ) -> list[Strip]:
     """Each road's located issues (duplicates apart) along its stakes, the roads with
     most issues first: one marker an issue, or past ``markers`` issues one a stretch of
-    road (at most ``bins`` a road), counted in SQL from the per-kilometre tallies."""
-    tally = IssueStakeTally
-    by_status = [func.sum(case((tally.status == s, tally.n), else_=0)) for s in STATUS_ORDER]
+    road (at most ``bins`` a road): counted in SQL from the tallies the triggers keep, per
+    road and per kilometre, so a page reads no more for a long history."""
     found: dict[str, Strip] = {}
-    spans: dict[str, tuple[int, int]] = {}
-    for road, low, high, *counts in await session.execute(
-        select(tally.road, func.min(tally.km), func.max(tally.km), *by_status)
-        .where(tally.group_id == group_id, tally.n > 0)
-        .group_by(tally.road)  # the primary key's order: no sort
+    for road, status, n in await session.execute(
+        select(IssueRoadTally.road, IssueRoadTally.status, IssueRoadTally.n).where(
+            IssueRoadTally.group_id == group_id, IssueRoadTally.n > 0
+        )
     ):
-        strip = found[road] = Strip(road)
-        strip.counts = {s: int(n) for s, n in zip(STATUS_ORDER, counts, strict=True) if n}
-        spans[road] = (int(low), int(high))
+        found.setdefault(road, Strip(road)).counts[status] = n
     chosen = sorted(found.values(), key=lambda s: (-s.total, s.road))[:roads]
     if sum(s.total for s in found.values()) <= markers:
         await _each_issue(session, group_id, chosen, markers)
     elif chosen:
+        spans = await _spans(session, group_id, [s.road for s in chosen])
         await _stretches(session, group_id, {s.road: s for s in chosen}, spans, bins)
     return chosen
+
+
+async def _spans(
+    session: AsyncSession, group_id: int, roads: list[str]
+) -> dict[str, tuple[int, int]]:
+    """The first and last kilometre with an issue of each road (read off the tallies'
+    primary key: two index lookups a road)."""
+    tally = IssueStakeTally
+
+    def end(order: Any) -> Any:
+        return (
+            select(tally.km)
+            .where(tally.group_id == group_id, tally.road == IssueRoadTally.road, tally.n > 0)
+            .order_by(order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    rows = await session.execute(
+        select(IssueRoadTally.road, end(tally.km), end(tally.km.desc()))
+        .where(IssueRoadTally.group_id == group_id, IssueRoadTally.road.in_(roads))
+        .distinct()
+    )
+    return {road: (int(first), int(last)) for road, first, last in rows if first is not None}
 
 
 async def _each_issue(
@@ -233,24 +256,27 @@ async def _stretches(
     statement for all of them): a marker each, coloured by its least-done issue, with
     its counts by status."""
     tally = IssueStakeTally
+    chosen = {r: strip for r, strip in chosen.items() if r in spans}
     widths = {r: max(1, -(-(spans[r][1] - spans[r][0] + 1) // bins)) for r in chosen}
     first = case({r: literal(spans[r][0], Integer) for r in chosen}, value=tally.road)
     width = case({r: literal(widths[r], Integer) for r in chosen}, value=tally.road)
     stretch = ((tally.km - first) // width).label("stretch")  # whole stretches
-    counts: dict[tuple[str, int], dict[str, int]] = {}
-    for road, number, status, n in await session.execute(
-        select(tally.road, stretch, tally.status, func.sum(tally.n))
+    by_status = [func.sum(case((tally.status == s, tally.n), else_=0)) for s in STATUS_ORDER]
+    for road, number, *counts in await session.execute(
+        select(tally.road, stretch, *by_status)
         .where(tally.group_id == group_id, tally.road.in_(list(chosen)), tally.n > 0)
-        .group_by(tally.road, stretch, tally.status)
+        .group_by(tally.road, stretch)
+        .order_by(tally.road, stretch)
     ):
-        counts.setdefault((road, int(number)), {})[status] = int(n)
-    for (road, number), by_status in sorted(counts.items()):
-        start, wide = spans[road][0] + number * widths[road], widths[road]
-        statuses = tuple(sorted(by_status.items(), key=lambda kv: STATUS_ORDER.index(kv[0])))
+        start, wide = spans[road][0] + int(number) * widths[road], widths[road]
+        statuses = tuple((s, int(n)) for s, n in zip(STATUS_ORDER, counts, strict=True) if n)
+        if not statuses:
+            continue
+        total = sum(n for _, n in statuses)
         marker = Marker(
-            start * 1000 + wide * 500, statuses[0][0], sum(by_status.values()), None, start, wide
+            start * 1000 + wide * 500, statuses[0][0], total, None, start, wide, statuses
         )
-        chosen[road].markers.append(replace(marker, statuses=statuses))
+        chosen[road].markers.append(marker)
 
 
 async def activities(

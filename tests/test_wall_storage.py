@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import issues as store
 from storage import wall_reads
 from storage.db import Database
-from storage.models import Issue, IssueStakeTally
+from storage.models import Issue, IssueRoadTally, IssueStakeTally
 from tests.test_issues_storage import AFTER, NOW, report, setup
 
 
@@ -27,12 +27,24 @@ async def recount(session: AsyncSession, group_id: int) -> Counter[tuple[str, in
 
 
 async def tallied(session: AsyncSession, group_id: int) -> Counter[tuple[str, int, str]]:
+    """The per-kilometre tallies, checked against the per-road ones on the way."""
+    roads = await session.execute(
+        select(IssueRoadTally.road, IssueRoadTally.status, IssueRoadTally.n).where(
+            IssueRoadTally.group_id == group_id, IssueRoadTally.n != 0
+        )
+    )
+    by_road = Counter({(road, status): n for road, status, n in roads})
     rows = await session.execute(
         select(
             IssueStakeTally.road, IssueStakeTally.km, IssueStakeTally.status, IssueStakeTally.n
         ).where(IssueStakeTally.group_id == group_id, IssueStakeTally.n != 0)
     )
-    return Counter({(road, km, status): n for road, km, status, n in rows})
+    found = Counter({(road, km, status): n for road, km, status, n in rows})
+    summed: Counter[tuple[str, str]] = Counter()
+    for (road, _, status), n in found.items():
+        summed[road, status] += n
+    assert by_road == summed
+    return found
 
 
 async def test_stake_tallies_match_the_rows_through_every_change(database: Database) -> None:

@@ -335,4 +335,3 @@ async def on_signup_button(update: Update, context: Ctx) -> None:
     # Telegram: the sign-up stands, only the little note under the button is lost
     with contextlib.suppress(BadRequest):
         await query.answer(plain_text(text)[:200])
-

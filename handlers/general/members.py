@@ -113,9 +113,7 @@ async def bot_membership(update: Update, context: Ctx) -> None:
     if now_in and not was:
         t = for_language(group.language)
         text = Html(t("start.group") + "\n\n" + short_help(t, context.features.commands, False))
-        await context.bot.send_message(
-            change.chat.id, text, reply_markup=help_button(context, t)
-        )
+        await context.bot.send_message(change.chat.id, text, reply_markup=help_button(context, t))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

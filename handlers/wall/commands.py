@@ -74,7 +74,8 @@ async def _show(inv: Invocation) -> None:
     lines = [t("wall.title", count=done)]
     lines += [_entry(inv, entry) for entry in entries]
     if done > len(entries):
-        lines.append(t("wall.more", count=done - len(entries)))
+        more = "wall.more" if markup is not None else "wall.more_here"
+        lines.append(t(more, count=done - len(entries)))
     chunks = split_message(lines)
     for number, chunk in enumerate(chunks):
         await inv.reply(chunk, markup if number == len(chunks) - 1 else None)

@@ -13,7 +13,14 @@ from storage.models.base import NAMING_CONVENTION, Base
 from storage.models.calendar import CalendarDay
 from storage.models.events import Event, EventSignup, WrongCode
 from storage.models.groups import Counter, Group, Member, Membership, WallKey, full_name
-from storage.models.issues import ISSUE_ORDER, Issue, IssueEvent, IssueStakeTally, IssueTally
+from storage.models.issues import (
+    ISSUE_ORDER,
+    Issue,
+    IssueEvent,
+    IssueRoadTally,
+    IssueStakeTally,
+    IssueTally,
+)
 from storage.models.outbox import Delivery, OutboxMessage
 from storage.models.photos import Album, AlbumPart, Photo
 from storage.models.prompts import PendingCommand, Prompt
@@ -34,6 +41,7 @@ __all__ = [
     "Group",
     "Issue",
     "IssueEvent",
+    "IssueRoadTally",
     "IssueStakeTally",
     "IssueTally",
     "Member",

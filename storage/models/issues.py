@@ -148,6 +148,21 @@ class IssueStakeTally(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IssueRoadTally(Base):
+    """How many located issues of a group (duplicates apart) are in each status on each
+    road: the wall page's list of roads. Kept by the same triggers as
+    :class:`IssueStakeTally` (migration 0014)."""
+
+    __tablename__ = "issue_road_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    road: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IssueEvent(Base):
     """One step of an issue's life: reported, located, assigned, fixed, verified,
     reopened, duplicate — with who, when, a note and photos."""

@@ -7,7 +7,8 @@ Create Date: 2026-12-06 07:00:00
 
 ``wall_keys`` holds one secret per group (``domain.wall_links``); a new one revokes
 every link. ``issue_stake_tallies`` counts a group's located issues (road and stake
-known, duplicates apart) per road, kilometre and status, kept exact by triggers on
+known, duplicates apart) per road, kilometre and status, ``issue_road_tallies`` per road
+and status, kept exact by triggers on
 ``issues`` in the same transaction as every change, as ``issue_tallies`` is (0005):
 the page's road strips read it instead of the issues. Existing issues are counted here.
 """
@@ -31,12 +32,19 @@ BUCKET_OLD = (
     "group_id = OLD.group_id AND road = OLD.road AND km = OLD.stake_from / 1000 "
     "AND status = OLD.status"
 )
+ROAD_OLD = "group_id = OLD.group_id AND road = OLD.road AND status = OLD.status"
 ADD_NEW = (
     "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
     "VALUES (NEW.group_id, NEW.road, NEW.stake_from / 1000, NEW.status, 1) "
-    "ON CONFLICT (group_id, road, km, status) DO UPDATE SET n = issue_stake_tallies.n + 1"
+    "ON CONFLICT (group_id, road, km, status) DO UPDATE SET n = issue_stake_tallies.n + 1; "
+    "INSERT INTO issue_road_tallies (group_id, road, status, n) "
+    "VALUES (NEW.group_id, NEW.road, NEW.status, 1) "
+    "ON CONFLICT (group_id, road, status) DO UPDATE SET n = issue_road_tallies.n + 1"
 )
-SUB_OLD = f"UPDATE issue_stake_tallies SET n = n - 1 WHERE {BUCKET_OLD}"
+SUB_OLD = (
+    f"UPDATE issue_stake_tallies SET n = n - 1 WHERE {BUCKET_OLD}; "
+    f"UPDATE issue_road_tallies SET n = n - 1 WHERE {ROAD_OLD}"
+)
 OLD_IN = LOCATED.format(row="OLD")
 NEW_IN = LOCATED.format(row="NEW")
 WATCHED = "group_id, road, stake_from, status, duplicate_of_id"
@@ -97,6 +105,26 @@ def upgrade() -> None:
             "group_id", "road", "km", "status", name=op.f("pk_issue_stake_tallies")
         ),
     )
+    op.create_table(
+        "issue_road_tallies",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("road", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_issue_road_tallies_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "road", "status", name=op.f("pk_issue_road_tallies")),
+    )
+    op.execute(
+        "INSERT INTO issue_road_tallies (group_id, road, status, n) "
+        "SELECT group_id, road, status, count(*) FROM issues "
+        "WHERE duplicate_of_id IS NULL AND road IS NOT NULL AND stake_from IS NOT NULL "
+        "GROUP BY group_id, road, status"
+    )
     op.execute(
         "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
         "SELECT group_id, road, stake_from / 1000, status, count(*) FROM issues "
@@ -120,5 +148,6 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS issue_stake_tally ON issues")
         op.execute("DROP FUNCTION IF EXISTS issue_stake_tally()")
+    op.drop_table("issue_road_tallies")
     op.drop_table("issue_stake_tallies")
     op.drop_table("wall_keys")
