@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.kinds import Subject
+from domain.kinds import IssueStatus, Subject, TopicEventKind, TopicStatus
 from domain.wall_links import new_secret
 from storage.dialect import insert
-from storage.models import Group, Membership, Photo, WallKey
+from storage.models import (
+    Group,
+    Issue,
+    IssueEvent,
+    Membership,
+    Photo,
+    Topic,
+    TopicEvent,
+    WallKey,
+)
 
 PAGE_SUBJECTS = (Subject.TOPIC_EVENT.value, Subject.ISSUE_EVENT.value)  # photos a page shows
 MAX_GROUPS = 50  # groups listed for one person in the Mini App
@@ -69,8 +78,10 @@ async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
 
 
 async def page_photo(session: AsyncSession, group_id: int, photo_id: int) -> Photo | None:
-    """A downloaded photo of the group's topics or issues (what its page may show)."""
-    return await session.scalar(
+    """A downloaded photo the group's page shows: of an approved result (its progress,
+    its accepted submission) or of a verified issue; None for any other (an unfinished
+    or rejected topic's, an open issue's, another group's)."""
+    photo = await session.scalar(
         select(Photo).where(
             Photo.id == photo_id,
             Photo.group_id == group_id,
@@ -78,3 +89,52 @@ async def page_photo(session: AsyncSession, group_id: int, photo_id: int) -> Pho
             Photo.local_path.is_not(None),
         )
     )
+    if photo is None:
+        return None
+    if photo.subject_kind == Subject.TOPIC_EVENT:
+        shown = await _result_step(session, group_id, photo.subject_id)
+    else:
+        shown = await _verified_step(session, group_id, photo.subject_id)
+    return photo if shown else None
+
+
+async def _result_step(session: AsyncSession, group_id: int, event_id: int) -> bool:
+    """Whether a topic step is on the wall: progress of an approved topic, or the
+    submission that was approved (its last)."""
+    found = (
+        await session.execute(
+            select(TopicEvent.kind, TopicEvent.topic_id)
+            .join(Topic, Topic.id == TopicEvent.topic_id)
+            .where(
+                TopicEvent.id == event_id,
+                Topic.group_id == group_id,
+                Topic.status == TopicStatus.DONE,
+            )
+        )
+    ).first()
+    if found is None:
+        return False
+    kind, topic_id = found
+    if kind == TopicEventKind.PROGRESS:
+        return True
+    last = await session.scalar(
+        select(func.max(TopicEvent.id)).where(
+            TopicEvent.topic_id == topic_id, TopicEvent.kind == TopicEventKind.SUBMITTED
+        )
+    )
+    return kind == TopicEventKind.SUBMITTED and last == event_id
+
+
+async def _verified_step(session: AsyncSession, group_id: int, event_id: int) -> bool:
+    """Whether an issue step belongs to a verified issue (not a duplicate)."""
+    found = await session.scalar(
+        select(IssueEvent.id)
+        .join(Issue, Issue.id == IssueEvent.issue_id)
+        .where(
+            IssueEvent.id == event_id,
+            Issue.group_id == group_id,
+            Issue.status == IssueStatus.VERIFIED,
+            Issue.duplicate_of_id.is_(None),
+        )
+    )
+    return found is not None

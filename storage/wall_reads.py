@@ -35,7 +35,7 @@ ONGOING = 30  # topics in progress on the page
 PHOTOS = 2  # before and after photos of one result
 MARKERS = 300  # past this many located issues a strip shows kilometres, not issues
 STATUS_ORDER = tuple(s.value for s in IssueStatus)  # least done first
-BINS = 16  # at most this many stretches along a road (a long road's kilometres merged)
+BINS = 12  # at most this many stretches along a road (a long road's kilometres merged)
 ROADS = 12  # roads drawn
 EVENTS = 20  # this month's activities
 BOARD = 10  # the hours leaderboard
@@ -112,30 +112,36 @@ async def results(session: AsyncSession, group_id: int, limit: int = RESULTS) ->
     found = {
         t.id: Result(t, people.get(t.id, []), ratings.get(t.id, RatingSummary())) for t in topics
     }
-    for kind in (TopicEventKind.PROGRESS, TopicEventKind.SUBMITTED):
-        for topic_id, photo in await _step_photos(session, ids, kind):
-            entry = found[topic_id]
-            shelf = entry.before if kind == TopicEventKind.PROGRESS else entry.after
-            if len(shelf) < PHOTOS:
-                shelf.append(photo)
+    for topic_id, _, photo in await _step_photos(session, ids, TopicEventKind.PROGRESS):
+        if len(found[topic_id].before) < PHOTOS:
+            found[topic_id].before.append(photo)
+    accepted: dict[int, int] = {}  # the last submission of each topic: the one approved
+    for topic_id, event_id, photo in reversed(
+        await _step_photos(session, ids, TopicEventKind.SUBMITTED)
+    ):
+        if accepted.setdefault(topic_id, event_id) == event_id:
+            found[topic_id].after.insert(0, photo)
+    for entry in found.values():
+        del entry.after[PHOTOS:]
     return list(found.values())
 
 
 async def _step_photos(
     session: AsyncSession, topic_ids: list[int], kind: TopicEventKind
-) -> list[tuple[int, Photo]]:
-    """The photos of these topics' steps of one kind, oldest step first."""
+) -> list[tuple[int, int, Photo]]:
+    """The photos of these topics' steps of one kind (topic, step, photo), oldest step
+    first."""
     if not topic_ids:
         return []
     rows = await session.execute(
-        select(TopicEvent.topic_id, Photo)
+        select(TopicEvent.topic_id, TopicEvent.id, Photo)
         .join(
             Photo, (Photo.subject_kind == Subject.TOPIC_EVENT) & (Photo.subject_id == TopicEvent.id)
         )
         .where(TopicEvent.topic_id.in_(topic_ids), TopicEvent.kind == kind)
-        .order_by(TopicEvent.at, Photo.id)
+        .order_by(TopicEvent.at, TopicEvent.id, Photo.id)
     )
-    return [(topic_id, photo) for topic_id, photo in rows]
+    return [(topic_id, event_id, photo) for topic_id, event_id, photo in rows]
 
 
 async def done_count(session: AsyncSession, group_id: int) -> int:
@@ -211,7 +217,7 @@ async def _spans(
     def end(order: Any) -> Any:
         return (
             select(tally.km)
-            .where(tally.group_id == group_id, tally.road == IssueRoadTally.road, tally.n > 0)
+            .where(tally.group_id == group_id, tally.road == IssueRoadTally.road, _any(tally))
             .order_by(order)
             .limit(1)
             .scalar_subquery()
@@ -223,6 +229,11 @@ async def _spans(
         .distinct()
     )
     return {road: (int(first), int(last)) for road, first, last in rows if first is not None}
+
+
+def _any(tally: type[IssueStakeTally]) -> Any:
+    """A kilometre with an issue on it."""
+    return (tally.n_open + tally.n_assigned + tally.n_fixed + tally.n_verified) > 0
 
 
 async def _each_issue(
@@ -261,10 +272,10 @@ async def _stretches(
     first = case({r: literal(spans[r][0], Integer) for r in chosen}, value=tally.road)
     width = case({r: literal(widths[r], Integer) for r in chosen}, value=tally.road)
     stretch = ((tally.km - first) // width).label("stretch")  # whole stretches
-    by_status = [func.sum(case((tally.status == s, tally.n), else_=0)) for s in STATUS_ORDER]
+    by_status = [func.sum(getattr(tally, f"n_{s}")) for s in STATUS_ORDER]
     for road, number, *counts in await session.execute(
         select(tally.road, stretch, *by_status)
-        .where(tally.group_id == group_id, tally.road.in_(list(chosen)), tally.n > 0)
+        .where(tally.group_id == group_id, tally.road.in_(list(chosen)), _any(tally))
         .group_by(tally.road, stretch)
         .order_by(tally.road, stretch)
     ):

@@ -34,12 +34,16 @@ async def tallied(session: AsyncSession, group_id: int) -> Counter[tuple[str, in
         )
     )
     by_road = Counter({(road, status): n for road, status, n in roads})
+    tally = IssueStakeTally
     rows = await session.execute(
         select(
-            IssueStakeTally.road, IssueStakeTally.km, IssueStakeTally.status, IssueStakeTally.n
-        ).where(IssueStakeTally.group_id == group_id, IssueStakeTally.n != 0)
+            tally.road, tally.km, tally.n_open, tally.n_assigned, tally.n_fixed, tally.n_verified
+        ).where(tally.group_id == group_id)
     )
-    found = Counter({(road, km, status): n for road, km, status, n in rows})
+    statuses = ("open", "assigned", "fixed", "verified")
+    found = Counter(
+        {(road, km, s): n for road, km, *ns in rows for s, n in zip(statuses, ns, strict=True) if n}
+    )
     summed: Counter[tuple[str, str]] = Counter()
     for (road, _, status), n in found.items():
         summed[road, status] += n

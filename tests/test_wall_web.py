@@ -13,9 +13,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from domain.clock import FrozenClock
 from domain.config import WebConfig
+from storage.models import Photo
 from tests.conftest import (
     PUBLIC_URL,
     START,
@@ -311,3 +313,48 @@ async def test_without_https_private_wall_gives_a_link_to_each_group(
     lonely = stranger.private()
     await lonely.send("/wall")
     assert "还不在任何" in await lonely.next_reply()
+
+
+async def test_a_link_serves_only_the_photos_its_page_shows(harness: Harness, cast: Cast) -> None:
+    group = cast.group
+    await approved_result(cast)
+    # topic 2: progress and a result with photos, then rejected (not on the wall)
+    await group.say(cast.captain, "/newtopic 排水沟清理")
+    await group.next_reply()
+    await group.say(cast.worker, "/claim 2")
+    await group.next_reply()
+    await group.send_photo(cast.worker, "/progress 2 30% 清了一半")
+    await group.next_reply()
+    await group.send_photo(cast.worker, "/done 2 清完了")
+    await group.next_reply()
+    await group.say(cast.secretary, "/reject 2 不行")
+    await group.next_reply()
+    # topic 3: a first result rejected, the second approved: only the second is shown
+    await group.say(cast.captain, "/newtopic 标线重画")
+    await group.next_reply()
+    await group.say(cast.worker, "/claim 3")
+    await group.next_reply()
+    await group.send_photo(cast.worker, "/done 3 画了一半")
+    await group.next_reply()
+    await group.say(cast.secretary, "/reject 3 没画完")
+    await group.next_reply()
+    await group.send_photo(cast.worker, "/done 3 全部画完")
+    await group.next_reply()
+    await group.say(cast.secretary, "/approve 3")
+    await group.next_reply()
+    # an open issue with its photo
+    await group.send_photo(cast.worker, "/report S272 K1+200 事故现场")
+    await group.next_reply()
+    url = await wall_link(harness, cast, photos=2)
+    status, page, _ = await get(harness, url)
+    results = page.split('id="ongoing"')[0]
+    assert status == 200 and "标线重画" in results and "排水沟清理" not in results
+    shown = {int(n) for n in re.findall(r'<img src="[^"]+/photo/(\d+)"', page)}
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        every = set(await session.scalars(select(Photo.id)))
+    assert len(shown) == 4 and len(every) == 8  # 3 of topic 1, 1 of topic 3 shown
+    for photo in sorted(every):
+        status, _, _ = await get(harness, f"{url}/photo/{photo}")
+        assert status == (200 if photo in shown else 404), photo

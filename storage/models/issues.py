@@ -132,9 +132,9 @@ class IssueTally(Base):
 
 
 class IssueStakeTally(Base):
-    """How many located issues of a group (duplicates apart) are in each status on each
-    kilometre of each road: the wall page's road strips. Kept by database triggers on
-    ``issues`` (migration 0014), so a strip costs one small read however many issues
+    """How many located issues of a group (duplicates apart) are on each kilometre of
+    each road, a column a status: the wall page's road strips. Kept by database triggers
+    on ``issues`` (migration 0014), so a strip costs one small read however many issues
     a road has."""
 
     __tablename__ = "issue_stake_tallies"
@@ -144,8 +144,10 @@ class IssueStakeTally(Base):
     )
     road: Mapped[str] = mapped_column(String(16), primary_key=True)
     km: Mapped[int] = mapped_column(Integer, primary_key=True)  # stake_from // 1000
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=0)
+    n_open: Mapped[int] = mapped_column(Integer, default=0)
+    n_assigned: Mapped[int] = mapped_column(Integer, default=0)
+    n_fixed: Mapped[int] = mapped_column(Integer, default=0)
+    n_verified: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IssueRoadTally(Base):

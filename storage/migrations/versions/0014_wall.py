@@ -7,8 +7,8 @@ Create Date: 2026-12-06 07:00:00
 
 ``wall_keys`` holds one secret per group (``domain.wall_links``); a new one revokes
 every link. ``issue_stake_tallies`` counts a group's located issues (road and stake
-known, duplicates apart) per road, kilometre and status, ``issue_road_tallies`` per road
-and status, kept exact by triggers on
+known, duplicates apart) per road and kilometre, a column a status (one row a kilometre,
+so a strip reads few rows), ``issue_road_tallies`` per road and status, kept exact by triggers on
 ``issues`` in the same transaction as every change, as ``issue_tallies`` is (0005):
 the page's road strips read it instead of the issues. Existing issues are counted here.
 """
@@ -28,21 +28,30 @@ depends_on: str | Sequence[str] | None = None
 LOCATED = (
     "{row}.duplicate_of_id IS NULL AND {row}.road IS NOT NULL AND {row}.stake_from IS NOT NULL"
 )
-BUCKET_OLD = (
-    "group_id = OLD.group_id AND road = OLD.road AND km = OLD.stake_from / 1000 "
-    "AND status = OLD.status"
-)
+STATUSES = ("open", "assigned", "fixed", "verified")  # a column of issue_stake_tallies each
+COLUMNS = ", ".join(f"n_{s}" for s in STATUSES)
+
+
+def _ones(row: str) -> str:
+    """1 in the column of the row's status, 0 in the others."""
+    return ", ".join(f"CASE WHEN {row}.status = '{s}' THEN 1 ELSE 0 END" for s in STATUSES)
+
+
+BUCKET_OLD = "group_id = OLD.group_id AND road = OLD.road AND km = OLD.stake_from / 1000"
 ROAD_OLD = "group_id = OLD.group_id AND road = OLD.road AND status = OLD.status"
 ADD_NEW = (
-    "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
-    "VALUES (NEW.group_id, NEW.road, NEW.stake_from / 1000, NEW.status, 1) "
-    "ON CONFLICT (group_id, road, km, status) DO UPDATE SET n = issue_stake_tallies.n + 1; "
-    "INSERT INTO issue_road_tallies (group_id, road, status, n) "
+    f"INSERT INTO issue_stake_tallies (group_id, road, km, {COLUMNS}) "
+    f"VALUES (NEW.group_id, NEW.road, NEW.stake_from / 1000, {_ones('NEW')}) "
+    "ON CONFLICT (group_id, road, km) DO UPDATE SET "
+    + ", ".join(f"n_{s} = issue_stake_tallies.n_{s} + excluded.n_{s}" for s in STATUSES)
+    + "; INSERT INTO issue_road_tallies (group_id, road, status, n) "
     "VALUES (NEW.group_id, NEW.road, NEW.status, 1) "
     "ON CONFLICT (group_id, road, status) DO UPDATE SET n = issue_road_tallies.n + 1"
 )
 SUB_OLD = (
-    f"UPDATE issue_stake_tallies SET n = n - 1 WHERE {BUCKET_OLD}; "
+    "UPDATE issue_stake_tallies SET "
+    + ", ".join(f"n_{s} = n_{s} - CASE WHEN OLD.status = '{s}' THEN 1 ELSE 0 END" for s in STATUSES)
+    + f" WHERE {BUCKET_OLD}; "
     f"UPDATE issue_road_tallies SET n = n - 1 WHERE {ROAD_OLD}"
 )
 OLD_IN = LOCATED.format(row="OLD")
@@ -93,17 +102,14 @@ def upgrade() -> None:
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("road", sa.String(length=16), nullable=False),
         sa.Column("km", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
+        *(sa.Column(f"n_{s}", sa.Integer(), nullable=False) for s in STATUSES),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["groups.id"],
             name=op.f("fk_issue_stake_tallies_group_id_groups"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "group_id", "road", "km", "status", name=op.f("pk_issue_stake_tallies")
-        ),
+        sa.PrimaryKeyConstraint("group_id", "road", "km", name=op.f("pk_issue_stake_tallies")),
     )
     op.create_table(
         "issue_road_tallies",
@@ -126,10 +132,12 @@ def upgrade() -> None:
         "GROUP BY group_id, road, status"
     )
     op.execute(
-        "INSERT INTO issue_stake_tallies (group_id, road, km, status, n) "
-        "SELECT group_id, road, stake_from / 1000, status, count(*) FROM issues "
+        f"INSERT INTO issue_stake_tallies (group_id, road, km, {COLUMNS}) "
+        "SELECT group_id, road, stake_from / 1000, "
+        + ", ".join(f"sum(CASE WHEN status = '{s}' THEN 1 ELSE 0 END)" for s in STATUSES)
+        + " FROM issues "
         "WHERE duplicate_of_id IS NULL AND road IS NOT NULL AND stake_from IS NOT NULL "
-        "GROUP BY group_id, road, stake_from / 1000, status"
+        "GROUP BY group_id, road, stake_from / 1000"
     )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGERS:
