@@ -15,19 +15,21 @@ from domain.parsing import ArgumentError
 RECORD_DAYS = 90  # an activity may be recorded up to this many days after its day
 MAX_NAMED = 50  # people named in one /attendance add or remove
 MAX_HOURS = 24  # hours credited to one person for one activity, at most
+MIN_MINUTES = 6  # … and at least (0.1 h: the least an hours column shows)
 
 ADD_WORDS = frozenset({"add", "添加", "补录", "加"})
 REMOVE_WORDS = frozenset({"remove", "删除", "移除", "去掉"})
 _UNITS = r"h|hr|hrs|hour|hours|小时|个小时|钟头"
-_HOURS = re.compile(rf"^(\d{{1,3}}(?:\.\d{{1,2}})?)({_UNITS})?$")
+_HOURS = re.compile(rf"^(-?\d{{1,6}}(?:\.\d{{1,6}})?)({_UNITS})?$")
 _UNIT = re.compile(rf"^(?:{_UNITS})$")
 
 
 @dataclass(frozen=True)
 class AttendanceChange:
     """What ``/attendance n add|remove …`` asks for: add or remove, the people named (as
-    typed: ``@username`` or ``@id:<user id>``, each once, in order) and, for add, the
-    minutes to credit (None: the activity's length)."""
+    typed: ``@username`` or ``@id:<user id>``, each once, in order; none: the command
+    replies to that person's message) and, for add, the minutes to credit (None: the
+    activity's length)."""
 
     add: bool
     names: tuple[str, ...]
@@ -47,7 +49,7 @@ def parse_hours(word: str) -> int | None:
         return None
     hours = Decimal(match.group(1))
     minutes = int((hours * 60).to_integral_value())
-    if not 0 < hours <= MAX_HOURS or minutes < 1:
+    if not 0 < hours <= MAX_HOURS or minutes < MIN_MINUTES:
         raise ArgumentError("attendance.bad_hours", value=word, max=MAX_HOURS)
     return minutes
 
@@ -75,8 +77,6 @@ def parse_change(words: list[str]) -> AttendanceChange:
                 raise ValueError(f"unexpected {raw!r}")
             minutes = found
         previous = word.lower()
-    if not names:
-        raise ValueError("nobody named")
     if len(names) > MAX_NAMED:
         raise ArgumentError("attendance.too_many", count=len(names), max=MAX_NAMED)
     return AttendanceChange(action in ADD_WORDS, tuple(names), minutes)

@@ -27,13 +27,14 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-_RANGE = re.compile(r"(.+?)(?:\.\.|~|。。)(.+)")
+_RANGE = re.compile(r"(.+?)\s*(?:\.{2,}|~|。。|至|到)\s*(.+)")
 
 
 def parse_day_range(text: str) -> tuple[date, date] | None:
-    """``"2027-02-05..2027-02-11"`` (also ``~``; full-width as typed with a Chinese input
-    method) or one day ``"2027-02-14"`` → the first and last day; anything else, or a
-    range that ends before it starts → None."""
+    """``"2027-02-05..2027-02-11"`` (also ``...``, ``……``, ``~``, ``至``, ``到``, with
+    spaces or without; full-width as typed with a Chinese input method) or one day
+    ``"2027-02-14"`` → the first and last day; anything else, or a range that ends
+    before it starts → None."""
     normal = unicodedata.normalize("NFKC", text).strip()
     match = _RANGE.fullmatch(normal)
     first = parse_date(match.group(1) if match else normal)

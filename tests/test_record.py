@@ -193,6 +193,21 @@ async def test_remove_takes_the_record_back(harness: Harness, cast: Cast) -> Non
     assert "张工" not in await say(harness, cast, "worker", "/hours 2026-12")
 
 
+async def test_add_and_remove_as_a_reply_to_the_persons_message(
+    harness: Harness, cast: Cast
+) -> None:
+    await recorded_clean_up(harness, cast)
+    said = await cast.group.say(cast.worker, "我周六去了，干了 3 个小时")
+    await cast.group.say(cast.captain, "/attendance 1 add 3h", reply_to=said)
+    assert "张工" in await cast.group.next_reply()
+    _, people = await stored(harness, cast)
+    assert [(p.user_id, p.minutes) for p in people] == [(cast.worker.id, 180)]
+    await cast.group.say(cast.captain, "/attendance 1 remove", reply_to=said)
+    assert "已撤销补录：张工" in await cast.group.next_reply()
+    _, people = await stored(harness, cast)
+    assert people == []
+
+
 async def test_a_forgotten_checkin_is_recorded_and_a_real_one_is_kept(
     harness: Harness, cast: Cast
 ) -> None:
@@ -259,8 +274,11 @@ async def test_nobody_is_recorded_when_someone_named_is_not_in_the_group(
     ("arguments", "fragment"),
     [
         pytest.param("1 add", "用法：/attendance", id="nobody-named"),
-        pytest.param("1 add @zhang_gong 0h", "要大于 0", id="zero-hours"),
-        pytest.param("1 add @zhang_gong 24.5h", "不超过 24 小时", id="too-many-hours"),
+        pytest.param("1 add @zhang_gong 0h", "0.1 到 24 小时", id="zero-hours"),
+        pytest.param("1 add @zhang_gong -1h", "0.1 到 24 小时", id="negative-hours"),
+        pytest.param("1 add @zhang_gong 0.01h", "0.1 到 24 小时", id="a-minute"),
+        pytest.param("1 add @zhang_gong 24.001h", "0.1 到 24 小时", id="just-over"),
+        pytest.param("1 add @zhang_gong 24.5h", "0.1 到 24 小时", id="too-many-hours"),
         pytest.param("1 add @zhang_gong 2h 3h", "用法：/attendance", id="two-lengths"),
         pytest.param("1 remove @zhang_gong 2h", "用法：/attendance", id="remove-with-hours"),
         pytest.param("1 invite @zhang_gong", "用法：/attendance", id="unknown-word"),
@@ -299,6 +317,8 @@ async def test_the_hours_register_marks_recorded_attendance(harness: Harness, ca
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][5] == "张工" and rows[1][9] == "补录（李队长）" and rows[1][10] == 3
+    # entered later: no check-in time that would read as a real one, and no sign-up
+    assert rows[1][6] == "未报名（补录）" and rows[1][7] in ("", None)
 
 
 async def test_the_monthly_report_marks_recorded_attendance(harness: Harness, cast: Cast) -> None:

@@ -159,7 +159,13 @@ def test_next_years_makeup_days_are_asked_for_from_november(
         ("２０２７－０２－１４", (date(2027, 2, 14), date(2027, 2, 14))),
         ("２０２７－０２－０５．．２０２７－０２－０６", (date(2027, 2, 5), date(2027, 2, 6))),
         ("2027-02-05~2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
+        ("2027-02-05 .. 2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
+        ("2027-02-05……2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
+        ("2027-02-05...2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
+        ("2027-02-05至2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
+        ("2027-02-05 到 2027-02-06", (date(2027, 2, 5), date(2027, 2, 6))),
         ("2027-02-06..2027-02-05", None),
+        ("2027-02-05..2027-02-06..2027-02-07", None),
         ("2027-02-30", None),
         ("2027-02-05..", None),
         ("tomorrow", None),
@@ -250,6 +256,10 @@ async def test_a_correction_makes_a_monday_off_and_a_sunday_worked(
     assert "休 2027-03-01（本群更正）" in listed and "班 2027-08-01（本群更正）" in listed
     await say(cast.group, cast.captain, "/settings holiday 2027-08-01 clear")
     assert "2027-08-01" not in await say(cast.group, cast.captain, "/settings holidays 2027")
+    # a range typed with spaces around the dots, as a phone's keyboard leaves them
+    assert "2 天" in await say(
+        cast.group, cast.captain, "/settings holiday 2027-09-06 .. 2027-09-07 off"
+    )
 
 
 async def other_group(harness: Harness) -> tuple[GroupChat, Person]:

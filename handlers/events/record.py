@@ -18,7 +18,7 @@ from handlers.events.notify import refresh_soon
 from handlers.events.views import render_attendance
 from handlers.i18n import Html
 from handlers.invocation import Invocation
-from handlers.people import named_people
+from handlers.people import named_people, named_person
 from storage import event_reads as reads
 from storage import events as store
 from storage.attendance import event_minutes, record_present, remove_record
@@ -73,7 +73,13 @@ async def _sheet(inv: Invocation, number: int) -> None:
 async def _change(inv: Invocation, number: int, change: AttendanceChange) -> None:
     """Add or remove the people named, all of them in one transaction; if anyone named
     is not a member of the group, nothing is written and the reply names them all."""
-    people, unknown = await named_people(inv.context, inv.group, inv.message, change.names)
+    if change.names:
+        people, unknown = await named_people(inv.context, inv.group, inv.message, change.names)
+    else:  # sent as a reply to the person's message
+        author = await named_person(inv.context, inv.group, inv.message, None)
+        if author is None:
+            raise UsageError("attendance")
+        people, unknown = [author], []
     if unknown:
         separator = inv.t.plain("list.separator")
         raise Refused("attendance.unknown", names=separator.join(unknown))

@@ -234,6 +234,9 @@ def hours_rows(
     lines: list[list[object]] = []
     for event, signup, member in rows:
         counted = signup.minutes if signup.checked_in_at is not None else None
+        recorded = signup.method == CheckinMethod.RECORDED
+        # 补录: no check-in time (it was entered later), and no sign-up unless there was one
+        signed = "recorded" if recorded and signup.prior_status is None else signup.status
         lines.append(
             [
                 event.number,
@@ -242,8 +245,8 @@ def hours_rows(
                 event.title,
                 event.place,
                 member.display_name,
-                t.plain(f"export.hours.status.{signup.status}"),
-                _when(signup.checked_in_at, zone),
+                t.plain(f"export.hours.status.{signed}"),
+                "" if recorded else _when(signup.checked_in_at, zone),
                 _when(signup.checked_out_at, zone),
                 _method(t, signup, recorders or {}),
                 round(counted / 60, 2) if counted is not None else "",

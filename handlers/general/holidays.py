@@ -41,9 +41,9 @@ def _corrected_days(words: list[str], today: date) -> tuple[list[date], DayKind 
     """The days ``/settings holiday <day>[..<day>] off|work|clear`` names and what they
     become (None: forget the correction); the usage line or the reason when they do not
     make sense."""
-    if len(words) != 3 or words[2].lower() not in KIND_WORDS:
+    if not 3 <= len(words) <= 5 or words[-1].lower() not in KIND_WORDS:
         raise UsageError("settings")
-    span = parse_day_range(words[1])
+    span = parse_day_range(" ".join(words[1:-1]))  # "2027-02-05 .. 2027-02-11" too
     if span is None:
         raise UsageError("settings")
     first, last = span
@@ -53,7 +53,7 @@ def _corrected_days(words: list[str], today: date) -> tuple[list[date], DayKind 
     count = (last - first).days + 1
     if count > MAX_CORRECTED_DAYS:
         raise InvalidValue("calendar.too_many_days", max=MAX_CORRECTED_DAYS, command="settings")
-    return [first + timedelta(days=n) for n in range(count)], KIND_WORDS[words[2].lower()]
+    return [first + timedelta(days=n) for n in range(count)], KIND_WORDS[words[-1].lower()]
 
 
 async def correct_holidays(inv: Invocation) -> None:
