@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Month, Period
@@ -202,33 +202,8 @@ async def strips(
     if sum(s.total for s in found.values()) <= markers:
         await _each_issue(session, group_id, chosen, markers)
     elif chosen:
-        spans = await _spans(session, group_id, [s.road for s in chosen])
-        await _stretches(session, group_id, {s.road: s for s in chosen}, spans, bins)
+        await _stretches(session, group_id, chosen, bins)
     return chosen
-
-
-async def _spans(
-    session: AsyncSession, group_id: int, roads: list[str]
-) -> dict[str, tuple[int, int]]:
-    """The first and last kilometre with an issue of each road (read off the tallies'
-    primary key: two index lookups a road)."""
-    tally = IssueStakeTally
-
-    def end(order: Any) -> Any:
-        return (
-            select(tally.km)
-            .where(tally.group_id == group_id, tally.road == IssueRoadTally.road, _any(tally))
-            .order_by(order)
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    rows = await session.execute(
-        select(IssueRoadTally.road, end(tally.km), end(tally.km.desc()))
-        .where(IssueRoadTally.group_id == group_id, IssueRoadTally.road.in_(roads))
-        .distinct()
-    )
-    return {road: (int(first), int(last)) for road, first, last in rows if first is not None}
 
 
 def _any(tally: type[IssueStakeTally]) -> Any:
@@ -256,38 +231,39 @@ async def _each_issue(
             wanted[place].markers.append(Marker(stake, status, 1, number))
 
 
-async def _stretches(
-    session: AsyncSession,
-    group_id: int,
-    chosen: dict[str, Strip],
-    spans: dict[str, tuple[int, int]],
-    bins: int,
-) -> None:
-    """Each chosen road cut into at most ``bins`` stretches of whole kilometres (one
-    statement for all of them): a marker each, coloured by its least-done issue, with
-    its counts by status."""
+async def _stretches(session: AsyncSession, group_id: int, chosen: list[Strip], bins: int) -> None:
+    """Each chosen road cut into at most ``bins`` stretches of whole kilometres, from its
+    first kilometre with an issue to its last (one statement for all of them): a marker
+    each, coloured by its least-done issue, with its counts by status."""
     tally = IssueStakeTally
-    chosen = {r: strip for r, strip in chosen.items() if r in spans}
-    widths = {r: max(1, -(-(spans[r][1] - spans[r][0] + 1) // bins)) for r in chosen}
-    first = case({r: literal(spans[r][0], Integer) for r in chosen}, value=tally.road)
-    width = case({r: literal(widths[r], Integer) for r in chosen}, value=tally.road)
-    stretch = ((tally.km - first) // width).label("stretch")  # whole stretches
+    located = (tally.group_id == group_id, tally.road.in_([s.road for s in chosen]), _any(tally))
+    span = (
+        select(
+            tally.road.label("road"),
+            func.min(tally.km).label("first"),
+            ((func.max(tally.km) - func.min(tally.km) + bins) // bins).label("width"),
+        )
+        .where(*located)
+        .group_by(tally.road)
+        .subquery()
+    )
+    stretch = (tally.km - span.c.first) // span.c.width
     by_status = [func.sum(getattr(tally, f"n_{s}")) for s in STATUS_ORDER]
-    for road, number, *counts in await session.execute(
-        select(tally.road, stretch, *by_status)
-        .where(tally.group_id == group_id, tally.road.in_(list(chosen)), _any(tally))
-        .group_by(tally.road, stretch)
+    strips = {s.road: s for s in chosen}
+    for road, first, width, number, *counts in await session.execute(
+        select(tally.road, span.c.first, span.c.width, stretch, *by_status)
+        .join(span, span.c.road == tally.road)
+        .where(*located)
+        .group_by(tally.road, span.c.first, span.c.width, stretch)
         .order_by(tally.road, stretch)
     ):
-        start, wide = spans[road][0] + int(number) * widths[road], widths[road]
         statuses = tuple((s, int(n)) for s, n in zip(STATUS_ORDER, counts, strict=True) if n)
-        if not statuses:
-            continue
-        total = sum(n for _, n in statuses)
-        marker = Marker(
-            start * 1000 + wide * 500, statuses[0][0], total, None, start, wide, statuses
-        )
-        chosen[road].markers.append(marker)
+        if statuses:
+            start = int(first) + int(number) * int(width)
+            total = sum(n for _, n in statuses)
+            middle = start * 1000 + int(width) * 500
+            marker = Marker(middle, statuses[0][0], total, None, start, int(width), statuses)
+            strips[road].markers.append(marker)
 
 
 async def activities(
