@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from domain.clock import FrozenClock
 from domain.config import WebConfig
-from storage.models import Photo
+from storage.groups import get_group
+from storage.models import Photo, Topic
 from tests.conftest import (
     PUBLIC_URL,
     START,
@@ -358,3 +359,37 @@ async def test_a_link_serves_only_the_photos_its_page_shows(harness: Harness, ca
     for photo in sorted(every):
         status, _, _ = await get(harness, f"{url}/photo/{photo}")
         assert status == (200 if photo in shown else 404), photo
+
+
+async def test_the_chat_lists_the_newest_twenty_and_sends_the_rest_to_the_page(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "/help")
+    await cast.group.next_reply()
+    db = harness.app.bot_data.db
+    assert db is not None
+    now = harness.clock.now()
+    async with db.transaction() as session:
+        group = await get_group(session, cast.group.id)
+        assert group is not None
+        for n in range(1, 22):  # 21 approved results, #21 the newest
+            session.add(
+                Topic(
+                    group_id=group.id,
+                    number=n,
+                    title=f"成果{n:02d}",
+                    status="done",
+                    result="完成",
+                    created_by=cast.worker.id,
+                    approved_at=now - timedelta(hours=22 - n),
+                )
+            )
+    await cast.group.say(cast.worker, "/wall")
+    replies = [await cast.group.next_reply()]
+    while not replies[-1].buttons:
+        replies.append(await cast.group.next_reply())
+    text = "\n".join(r.text for r in replies)
+    assert "成果墙（21 项）" in text and "成果21" in text and "成果02" in text
+    assert "成果01" not in text and "另有 1 项较早的成果，点下面的按钮在网页上查看" in text
+    status, page, _ = await get(harness, replies[-1].button("成果墙").url or "")
+    assert status == 200 and "成果21" in page and "另有 9 项较早的成果未列出" in page
