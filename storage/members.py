@@ -170,8 +170,8 @@ async def roster(session: AsyncSession, group_id: int) -> list[tuple[Member, Mem
     return pairs
 
 
-async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
-    """The active groups the person is an active member of."""
+async def groups_of(session: AsyncSession, user_id: int, limit: int | None = None) -> list[Group]:
+    """The active groups the person is an active member of, by title (at most ``limit``)."""
     rows = await session.scalars(
         select(Group)
         .join(Membership, Membership.group_id == Group.id)
@@ -180,7 +180,8 @@ async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
             Membership.active.is_(True),
             Group.active.is_(True),
         )
-        .order_by(Group.title)
+        .order_by(Group.title, Group.id)
+        .limit(limit)
     )
     return list(rows)
 

@@ -1,5 +1,5 @@
 """What the results wall's web page needs beyond its contents: the secret a group's
-links are signed with, the groups a person may see, and a photo the page may show."""
+links are signed with, and a photo the page may show."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from storage.models import (
     Group,
     Issue,
     IssueEvent,
-    Membership,
     Photo,
     Topic,
     TopicEvent,
@@ -23,7 +22,6 @@ from storage.models import (
 )
 
 PAGE_SUBJECTS = (Subject.TOPIC_EVENT.value, Subject.ISSUE_EVENT.value)  # photos a page shows
-MAX_GROUPS = 50  # groups listed for one person in the Mini App
 
 
 async def link_secret(session: AsyncSession, group_id: int, now: datetime) -> str:
@@ -58,23 +56,6 @@ async def reset_secret(session: AsyncSession, group_id: int, now: datetime) -> s
         )
     )
     return secret
-
-
-async def groups_of(session: AsyncSession, user_id: int) -> list[Group]:
-    """The groups the bot is in that the person belongs to (by title)."""
-    return list(
-        await session.scalars(
-            select(Group)
-            .join(Membership, Membership.group_id == Group.id)
-            .where(
-                Membership.user_id == user_id,
-                Membership.active.is_(True),
-                Group.active.is_(True),
-            )
-            .order_by(Group.title, Group.id)
-            .limit(MAX_GROUPS)
-        )
-    )
 
 
 async def page_photo(session: AsyncSession, group_id: int, photo_id: int) -> Photo | None:

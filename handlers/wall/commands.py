@@ -16,12 +16,13 @@ from handlers.days import local_day
 from handlers.files import send_file
 from handlers.i18n import Html, Translator
 from handlers.invocation import Invocation
-from handlers.wall.page import person, read_page
+from handlers.wall.page import MAX_GROUPS, person, read_page
 from handlers.wall.poster import Posters, browser, poster_html, print_pdf
 from storage import wall_reads
+from storage.members import groups_of
 from storage.models import Group
 from storage.topics import RatingSummary
-from storage.wall import groups_of, link_secret, reset_secret
+from storage.wall import link_secret, reset_secret
 
 CHAT_RESULTS = 20  # results listed in the chat (the page shows more)
 CHAT_PHOTOS = 10  # one album
@@ -134,7 +135,7 @@ async def _private(inv: Invocation) -> None:
     now = inv.context.clock.now()
     rows = []
     async with inv.context.write_unclaimed() as session:
-        for group in await groups_of(session, inv.user_id):
+        for group in await groups_of(session, inv.user_id, MAX_GROUPS):
             token = sign(await link_secret(session, group.id, now), group.id, expiry(now)).token
             rows.append(
                 [InlineKeyboardButton(group.title[:60], url=f"{web.public_url}/wall/{token}")]

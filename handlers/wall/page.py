@@ -34,6 +34,7 @@ from storage.topics import RatingSummary
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+MAX_GROUPS = 50  # a person's groups offered a wall (the Mini App's list, private /wall)
 PAIRS = 6  # issues verified this month shown with their photos
 CLIP = 600  # characters of a result's text on the page
 PhotoSource = Callable[[Photo], str]  # a photo → the src of its <img>
@@ -151,7 +152,7 @@ def helpers(t: Translator, group: Group, today: date, photo: PhotoSource) -> dic
         "clip": clip,
         "photo": photo,
         "statuses": [s.value for s in IssueStatus],
-        "lang": "zh-Hans" if t.language == "zh" else t.language,
+        "lang": _lang(t),
         "css": _markup(CSS),
     }
 
@@ -160,6 +161,27 @@ def _markup(text: str) -> Any:
     from markupsafe import Markup
 
     return Markup(text)  # our own stylesheet or script, never a person's text
+
+
+def _lang(t: Translator) -> str:
+    """The page's ``lang``: Simplified Chinese for zh."""
+    return "zh-Hans" if t.language == "zh" else t.language
+
+
+def _render(template: str, t: Translator, page: WallPage, photo: PhotoSource, **extra: Any) -> str:
+    """A template of the group's wall (the page or the poster) with its helpers."""
+    return str(
+        _environment()
+        .get_template(template)
+        .render(
+            **helpers(t, page.group, page.today, photo),
+            group=page.group,
+            data=page,
+            today=page.today.isoformat(),
+            month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
+            **extra,
+        )
+    )
 
 
 def render_page(
@@ -171,19 +193,8 @@ def render_page(
     offline: bool = False,
 ) -> str:
     """The group's wall page (``offline``: a file of its own, which may fetch nothing)."""
-    return str(
-        _environment()
-        .get_template("wall.html")
-        .render(
-            **helpers(t, page.group, page.today, photo),
-            group=page.group,
-            data=page,
-            today=page.today.isoformat(),
-            month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
-            print_href=print_href,
-            offline=offline,
-            strip=GEOMETRY,
-        )
+    return _render(
+        "wall.html", t, page, photo, print_href=print_href, offline=offline, strip=GEOMETRY
     )
 
 
@@ -197,19 +208,7 @@ def render_poster(
         import segno
 
         qr = _markup(segno.make(link, error="m").svg_inline(scale=4, border=2, omitsize=True))
-    return str(
-        _environment()
-        .get_template("poster.html")
-        .render(
-            **helpers(t, page.group, page.today, photo),
-            group=page.group,
-            data=page,
-            today=page.today.isoformat(),
-            month_name=t.plain("web.month", year=page.month.year, month=page.month.month),
-            qr=qr,
-            offline=offline,
-        )
-    )
+    return _render("poster.html", t, page, photo, qr=qr, offline=offline)
 
 
 def render_message(
@@ -221,7 +220,7 @@ def render_message(
         .get_template("message.html")
         .render(
             tr=t.plain,
-            lang="zh-Hans" if t.language == "zh" else t.language,
+            lang=_lang(t),
             css=_markup(CSS),
             heading=heading,
             text=text,
@@ -236,7 +235,7 @@ def render_app(t: Translator, action: str) -> str:
         _environment()
         .get_template("app.html")
         .render(
-            lang="zh-Hans" if t.language == "zh" else t.language,
+            lang=_lang(t),
             css=_markup(CSS),
             script=_markup(SCRIPT),
             heading=t.plain("web.app.title"),

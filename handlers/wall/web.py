@@ -16,6 +16,7 @@ from domain.webapp_auth import check_init_data
 from handlers.i18n import Translator, for_language, language_from_code
 from handlers.wall.page import (
     CSS,
+    MAX_GROUPS,
     SCRIPT,
     csp_hash,
     read_page,
@@ -25,8 +26,9 @@ from handlers.wall.page import (
     render_poster,
 )
 from handlers.wall.photos import scaled
+from storage.members import groups_of
 from storage.models import Group
-from storage.wall import current_secret, groups_of, link_secret, page_photo
+from storage.wall import current_secret, link_secret, page_photo
 
 RENDERS = 4  # pages made at once by one process; more wait their turn
 CSP = (
@@ -143,7 +145,7 @@ class WallSite:
         t = for_language(language_from_code(person.language_code))
         links = []
         async with self.data.db.transaction() as session:
-            for group in await groups_of(session, person.user_id):
+            for group in await groups_of(session, person.user_id, MAX_GROUPS):
                 secret = await link_secret(session, group.id, now)
                 links.append((group.title, f"wall/{sign(secret, group.id, expiry(now)).token}"))
         if len(links) == 1:
