@@ -325,6 +325,10 @@ async def _afterwards(event: _Event) -> None:
     await _step(group, secretary, "/attendance 2 add @zhang_gong @li_duizhang @crew_0")
     await _step(group, secretary, "/attendance 2 add @crew_1 1.5h")
     await _step(group, captain, "/attendance 2")
+    # the State Council's notice is out: next year's makeup working day entered and listed
+    year = event.day.year + 1
+    await _step(group, captain, f"/settings holiday {year}-02-14 work")
+    await _step(group, captain, f"/settings holidays {year}")
     await _step(group, worker, "/hours")
     await _step(group, worker, "/hours @zhang_gong")
     await _step(group, event.driver, "/members")
