@@ -1,8 +1,9 @@
 """The results wall's page at scale: GET /wall/<link> over HTTP from the bot's own web
-server, for a group of ``small_issues`` issues and 10 topics and one of ``big_issues``
-issues and a topic for every hundred issues (1,000 at 100,000), alternating, median of
-``data_samples``. The page reads a bounded piece of each list, so the ratio should stay
-near 1 (target ≤ 1.5×). An HTTP page has no echo-bot counterpart: no anchor here."""
+server, for a group of ``small_issues`` issues and as many topics (100 and 100: the
+issue's "a group with 100") and one of ``big_issues`` issues and a topic for every hundred
+issues (1,000 at 100,000), alternating, median of ``data_samples``. The page reads a
+bounded piece of each list, so the ratio should stay near 1 (target ≤ 1.5×). An HTTP
+page has no echo-bot counterpart: no anchor here."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     """Seed the two groups, then time their pages."""
     spec = make_spec(settings.small_issues, settings.big_issues)
     spec.group("big").topics = max(10, settings.big_issues // 100)
+    spec.group("small").topics = max(10, settings.small_issues)
     async with database(kind, settings, "wall") as url:
         with tempfile.TemporaryDirectory(dir=settings.work) as folder:
             await seed(url, spec)

@@ -27,6 +27,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.botapi import VanguardBot
+from bot.budget import LocalBudget, SharedBudget
 from bot.limits import ChatRateLimiter, Limits
 from bot.ordering import ChatOrderedProcessor
 from domain.clock import Clock
@@ -36,7 +37,7 @@ from handlers.commands import visible
 from handlers.context import BotData, Ctx
 from handlers.features import features_of
 from handlers.i18n import LANGUAGES, for_language
-from storage.db import Database
+from storage.db import Database, create_engine, is_sqlite
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,27 @@ async def _post_init(app: VanguardApp) -> None:
     db = Database(app.bot_data.config.database.url)
     await upgrade(db.engine)
     app.bot_data.db = db
+    share_budget(app)
     await publish_commands(app)
+
+
+BUDGET_POOL = 4  # connections of the sending budget (one statement a message)
+
+
+def share_budget(app: VanguardApp) -> None:
+    """On PostgreSQL, book Telegram's limits in the database, for every process on it."""
+    limiter = app.bot.rate_limiter
+    url = app.bot_data.config.database.url
+    if isinstance(limiter, ChatRateLimiter) and limiter.limits is not None and not is_sqlite(url):
+        limiter.share(SharedBudget(create_engine(url, pool_size=BUDGET_POOL)))
 
 
 async def _post_shutdown(app: VanguardApp) -> None:
     """Close the database."""
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, ChatRateLimiter) and isinstance(limiter.budget, SharedBudget):
+        await limiter.budget.engine.dispose()
+        limiter.share(LocalBudget())
     if app.bot_data.db is not None:
         await app.bot_data.db.dispose()
         app.bot_data.db = None

@@ -54,10 +54,6 @@ class Parking(Protocol):
     async def release(self, update_ids: list[int]) -> None:
         """Forget these (their processing ended)."""
 
-    async def parked(self) -> list[tuple[int, str]]:
-        """What an earlier run parked and never finished."""
-        return []
-
 
 class ConfirmingPoller:
     """Long polling that confirms an update only after it has been processed, and never
@@ -72,8 +68,9 @@ class ConfirmingPoller:
     (replies waiting for a busy group's 20 messages a minute) would hide every newer
     update. An update still running after ``park_after`` seconds is therefore *parked*:
     written to ``parking`` (the database), after which the mark may pass it. A parked
-    update is released when it ends; one that never ended (a crash) is processed again
-    at the next start. When the updates not parked nearly fill the window, the poller
+    update is released when it ends; one that never ended (a crash) is taken up by a
+    live process once its lease runs out (:class:`bot.parking.ParkedWork`).
+    When the updates not parked nearly fill the window, the poller
     parks sooner (after ``PRESSED_PARK_AFTER``), so a burst of a hundred commands in one
     group does not hide another group's message either. At most ``max_in_flight``
     updates run at once; past that the poller waits for some to end.
@@ -92,6 +89,7 @@ class ConfirmingPoller:
         parking: Parking | None = None,
         park_after: float = 2.0,
         max_in_flight: int = 20_000,
+        may_poll: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.app = app
         self.poll_timeout = poll_timeout
@@ -105,6 +103,8 @@ class ConfirmingPoller:
         self.parking = parking
         self.park_after = park_after
         self.max_in_flight = max_in_flight
+        self.may_poll = may_poll  # False: another process polls now (bot/election.py)
+        self.deposed = False
         self._running: dict[int, asyncio.Task[None]] = {}
         self._updates: dict[int, tuple[Update, float]] = {}  # running: update, start time
         self._parked: set[int] = set()  # running updates that are parked
@@ -115,10 +115,9 @@ class ConfirmingPoller:
         self.fatal: BaseException | None = None
 
     async def start(self) -> None:
-        """Drop any webhook, take up what the last run parked, and poll in the background."""
+        """Drop any webhook and poll in the background."""
         await self.app.bot.delete_webhook()
         self._stopping.clear()
-        await self._resume_parked()
         self._task = asyncio.create_task(self._run(), name="vanguard-poller")
 
     @property
@@ -212,28 +211,8 @@ class ConfirmingPoller:
                 self._released.append(update_id)
         log.info("parked %d long-running updates", len(slow))
 
-    async def _resume_parked(self) -> None:
-        """Process again what an earlier run parked and never finished."""
-        if self.parking is None:
-            return
-        unreadable = []
-        for update_id, payload in await self.parking.parked():
-            try:
-                update = Update.de_json(json.loads(payload), self.app.bot)
-            except Exception:  # a row no version of the bot can read: log it, drop it
-                log.exception("parked update %s cannot be read; dropping it", update_id)
-                unreadable.append(update_id)
-                continue
-            self._parked.add(update_id)
-            self._begin(update, fetched=False)
-        if unreadable:
-            await self.parking.release(unreadable)
-        if self._parked:
-            log.info("processing %d updates parked by the last run", len(self._parked))
-
-    def _begin(self, update: Update, *, fetched: bool = True) -> None:
-        if fetched:
-            self._seen = update.update_id
+    def _begin(self, update: Update) -> None:
+        self._seen = update.update_id
         task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
         self._running[update.update_id] = task
         self._updates[update.update_id] = (update, asyncio.get_running_loop().time())
@@ -280,6 +259,10 @@ class ConfirmingPoller:
             if len(self._running) >= self.max_in_flight:
                 await self._idle(self.busy_interval)
                 continue
+            if self.may_poll is not None and not await self.may_poll():
+                log.error("this process is no longer the poller; it stops polling")
+                self.deposed = True
+                break
             try:
                 await self._park_slow()
                 updates = await self._fetch(0 if busy else self.poll_timeout)
@@ -334,12 +317,12 @@ class ConfirmingPoller:
                 )
                 await asyncio.wait(late)
         try:
-            await self._flush()  # (also for resumed parked updates, when nothing was fetched)
+            await self._flush()
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not record the processed updates (%s); not confirming", exc)
             return
-        if not self._seen:
-            return  # nothing was fetched, nothing to confirm
+        if not self._seen or self.deposed:
+            return  # nothing to confirm, or another process polls (it would get a 409)
         self.offset = stopped_at or self._low_water()
         try:
             await self.app.bot.get_updates(

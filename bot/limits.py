@@ -6,14 +6,15 @@ and about one a second into one private chat; past that it answers 429 with
 a chat (reading a group's admins too) and stops *all* requests while one chat waits out a
 429. :class:`ChatRateLimiter` counts only what sends or edits a message, keeps one queue
 per chat, pauses only the chat a 429 was about, and lets replies to people overtake
-bulk sends (briefings, reminders: ``rate_limit_args=BULK``).
+bulk sends (briefings, reminders: ``rate_limit_args=BULK``). The slots come from a
+budget (bot/budget.py) that several processes on one PostgreSQL database share.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.budget import OVERALL, Budget, LocalBudget, Rate
 from domain.clock import as_seconds
 from domain.kinds import BULK_SEND
 
@@ -59,78 +61,54 @@ MESSAGE_METHODS = frozenset(
 )
 
 
-# the share of the overall allowance (5 of Telegram's 30 a second) that a broadcast (bulk
-# sends) leaves free, so a reply that arrives just after a burst need not wait a second
-BULK_RESERVE_SHARE = 6
-
-
-class Window:
-    """At most ``limit`` events in any ``period`` seconds (a sliding log of times)."""
-
-    def __init__(self, limit: int, period: float) -> None:
-        self.limit = limit
-        self.period = period
-        self._times: deque[float] = deque()
-
-    def delay(self, now: float, cost: int = 1, reserve: int = 0) -> float:
-        """Seconds until ``cost`` more events fit (0: they fit now), keeping ``reserve``
-        places free for others."""
-        while self._times and now - self._times[0] >= self.period:
-            self._times.popleft()
-        limit = max(self.limit - reserve, 1)
-        cost = min(cost, limit)
-        excess = len(self._times) + cost - limit
-        if excess <= 0:
-            return 0.0
-        return self._times[excess - 1] + self.period - now
-
-    def take(self, now: float, cost: int = 1) -> None:
-        """Record ``cost`` events at ``now``."""
-        self._times.extend([now] * min(cost, self.limit))
-
-    @property
-    def empty(self) -> bool:
-        """Whether no event is remembered (after the last ``delay``)."""
-        return not self._times
-
-
 @dataclass(frozen=True)
 class Limits:
     """Telegram's flood limits, as counts per period; ``margin`` stretches each period a
-    little so that network jitter never turns our last allowed message into a 429."""
+    little so that network jitter never turns our last allowed message into a 429;
+    ``group_burst``: how many messages may go into a quiet group at once (then they are
+    spaced evenly, so that no minute holds more than the limit)."""
 
     overall: tuple[int, float] = (30, 1.0)
     group: tuple[int, float] = (20, 60.0)
     private: tuple[int, float] = (1, 1.0)
     margin: float = 1.04
+    group_burst: int = 3
+
+    def rates(self) -> tuple[Rate, Rate, Rate]:
+        """The overall, group and private-chat limits as slot rates."""
+        return (
+            Rate.of(*self.overall, self.margin),
+            Rate.of(*self.group, self.margin, self.group_burst),
+            Rate.of(*self.private, self.margin),
+        )
 
 
 @dataclass
 class _Chat:
-    window: Window
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    paused_until: float = 0.0
+    waiting: int = 0
 
 
 class ChatRateLimiter(BaseRateLimiter[str]):
-    """Keeps message sends within Telegram's limits, per chat and overall; waits out a
-    429 for the chat it names (up to ``max_retries`` times). ``limits=None`` sends at once
-    but still waits out 429s (tests)."""
+    """Keeps message sends within Telegram's limits, per chat and overall, booking each
+    message a slot of the budget (bot/budget.py: this process's, or on PostgreSQL every
+    process's); waits out a 429 for the chat it names (up to ``max_retries`` times).
+    ``limits=None`` sends at once but still waits out 429s (tests)."""
 
-    def __init__(self, limits: Limits | None = None, *, max_retries: int = 3) -> None:
+    def __init__(
+        self, limits: Limits | None = None, *, max_retries: int = 3, budget: Budget | None = None
+    ) -> None:
         self.limits = limits
         self.max_retries = max_retries
-        self._chats: dict[int | str, _Chat] = {}
-        self._overall = Window(*self._stretched(limits.overall)) if limits else None
-        self._overall_lock = asyncio.Lock()
+        self.budget: Budget = budget or LocalBudget()
+        self.rates = limits.rates() if limits else None
+        self._chats: dict[str, _Chat] = {}
         self._bulk_lock = asyncio.Lock()
-        self._urgent = 0  # replies to people waiting for the overall allowance
-        self._overall_paused_until = 0.0
-        self._admitted = 0
+        self.refusals = 0  # 429s Telegram answered
 
-    def _stretched(self, limit: tuple[int, float]) -> tuple[int, float]:
-        assert self.limits is not None
-        return limit[0], limit[1] * self.limits.margin
+    def share(self, budget: Budget) -> None:
+        """Book from ``budget`` from now on (the database's, once it is open)."""
+        self.budget = budget
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -147,124 +125,84 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait for the chat's and the overall allowance (messages only), then send;
-        on 429 pause that chat (or everything, for a request naming no chat) and retry."""
+        """Wait for the chat's and the overall slot (messages only), then send; on 429
+        hold that chat (or everything, for a request naming no chat) and retry."""
         key = _chat_key(data.get("chat_id"))
         counted = endpoint in MESSAGE_METHODS
         media = data.get("media")
         cost = len(media) if endpoint == "sendMediaGroup" and isinstance(media, list) else 1
         for attempt in range(self.max_retries + 1):
-            if counted or key is None:
-                await self._admit(key, cost, bulk=rate_limit_args == BULK, counted=counted)
+            if counted:
+                await self._admit(key, cost, bulk=rate_limit_args == BULK)
+            elif key is None:
+                await self._wait_for(OVERALL, None, 0, bulk=False)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                self.refusals += 1
                 if attempt == self.max_retries:
                     raise
                 wait = retry_seconds(exc.retry_after) + 0.1
                 log.info("flood limit in chat %s: waiting %.1fs", key, wait)
-                until = asyncio.get_running_loop().time() + wait
-                if key is None:
-                    self._overall_paused_until = max(self._overall_paused_until, until)
-                else:
-                    chat = self._chat(key)
-                    chat.paused_until = max(chat.paused_until, until)
-                    if not counted:
-                        await asyncio.sleep(wait)
+                held = key or OVERALL
+                await self.budget.hold(held, self._rate(held) or Rate(0.0), wait)
+                if not counted:
+                    await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _chat(self, key: int | str) -> _Chat:
+    def _rate(self, key: str) -> Rate | None:
+        if self.rates is None:
+            return None
+        overall, group, private = self.rates
+        if key == OVERALL:
+            return overall
+        return private if key.isdigit() else group  # a group's id is negative
+
+    async def _admit(self, key: str | None, cost: int, *, bulk: bool) -> None:
+        """Wait for the chat's slot (in the order the chat's messages came), then for
+        the overall one."""
+        if key is None:
+            await self._wait_for(OVERALL, self._rate(OVERALL), cost, bulk=bulk)
+            return
         chat = self._chats.get(key)
         if chat is None:
-            if self.limits is None:
-                window = Window(1, 0.0)  # never waits
-            elif isinstance(key, int) and key > 0:
-                window = Window(*self._stretched(self.limits.private))
-            else:
-                window = Window(*self._stretched(self.limits.group))
-            chat = self._chats[key] = _Chat(window)
-        return chat
+            chat = self._chats[key] = _Chat()
+        chat.waiting += 1
+        try:
+            async with chat.lock:
+                await self._wait_for(key, self._rate(key), cost, bulk=bulk)
+                await self._wait_for(OVERALL, self._rate(OVERALL), cost, bulk=bulk)
+        finally:
+            chat.waiting -= 1
+            if not chat.waiting:
+                del self._chats[key]
 
-    async def _admit(self, key: int | str | None, cost: int, *, bulk: bool, counted: bool) -> None:
-        """Wait until the message may go: the chat's own queue first, then the overall one."""
-        loop = asyncio.get_running_loop()
-        if key is None:
-            await _sleep_until(loop, self._overall_paused_until)
-            if counted:
-                await self._take_overall(cost, bulk)
-            return
-        chat = self._chat(key)
-        async with chat.lock:
-            while True:
-                now = loop.time()
-                wait = max(chat.paused_until - now, chat.window.delay(now, cost))
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            await self._take_overall(cost, bulk)
-            chat.window.take(loop.time(), cost)
-        self._admitted += 1
-        if self._admitted % 1000 == 0:
-            self._forget_quiet_chats(loop.time())
-
-    async def _take_overall(self, cost: int, bulk: bool) -> None:
-        """The overall allowance; a bulk send lets every waiting reply go first."""
-        if self._overall is None:
-            return
+    async def _wait_for(self, key: str, rate: Rate | None, cost: int, *, bulk: bool) -> None:
+        """Book a slot of ``key``'s budget and sleep until it (a bulk send: one at a time
+        in this process, and only when the budget is not spent ahead)."""
+        if rate is None:  # not counted, or no limits: only a 429's hold is kept
+            rate = Rate(0.0)
+            cost = 0
         if not bulk:
-            self._urgent += 1
-            try:
-                async with self._overall_lock:
-                    await self._wait_overall(cost)
-            finally:
-                self._urgent -= 1
+            booked, wait = await self.budget.book(key, rate, cost, True)
+            await _sleep(wait)
             return
-        async with self._bulk_lock:
+        async with self._bulk_lock if key == OVERALL else contextlib.nullcontext():
             while True:
-                wait = 0.0
-                async with self._overall_lock:  # never held while a bulk send sleeps
-                    if not self._urgent:  # and a few places a second stay free for replies
-                        wait = self._try_overall(cost, self._overall.limit // BULK_RESERVE_SHARE)
-                        if wait <= 0:
-                            return
-                await asyncio.sleep(wait)
-
-    async def _wait_overall(self, cost: int) -> None:
-        while True:
-            wait = self._try_overall(cost)
-            if wait <= 0:
-                return
-            await asyncio.sleep(wait)  # a time to wait for, not an event
-
-    def _try_overall(self, cost: int, reserve: int = 0) -> float:
-        """Take the overall allowance if it is there (0), else the seconds to wait."""
-        assert self._overall is not None
-        now = asyncio.get_running_loop().time()
-        wait = max(self._overall_paused_until - now, self._overall.delay(now, cost, reserve))
-        if wait <= 0:
-            self._overall.take(now, cost)
-        return wait
-
-    def _forget_quiet_chats(self, now: float) -> None:
-        """Drop the state of chats with nothing in their window (memory stays bounded)."""
-        for key in [
-            k
-            for k, c in self._chats.items()
-            if not c.lock.locked()
-            and c.paused_until <= now
-            and c.window.delay(now) == 0
-            and c.window.empty
-        ]:
-            del self._chats[key]
+                booked, wait = await self.budget.book(key, rate, cost, False)
+                await _sleep(wait)
+                if booked:
+                    return
 
 
-def _chat_key(chat_id: Any) -> int | str | None:
+def _chat_key(chat_id: Any) -> str | None:
+    """The budget key of a chat: its id as text ('@channelname' as given)."""
     if chat_id is None:
         return None
     try:
-        return int(chat_id)
+        return str(int(chat_id))
     except (TypeError, ValueError):
-        return str(chat_id)  # '@channelname'
+        return str(chat_id)
 
 
 def retry_seconds(value: Any) -> float:
@@ -272,7 +210,6 @@ def retry_seconds(value: Any) -> float:
     return as_seconds(value)
 
 
-async def _sleep_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
-    wait = when - loop.time()
-    if wait > 0:
-        await asyncio.sleep(wait)
+async def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        await asyncio.sleep(seconds)

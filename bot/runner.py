@@ -12,12 +12,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import VanguardApp
-from bot.delivery import ConfirmingPoller
-from bot.parking import DatabaseParking
+from bot.delivery import ConfirmingPoller, process
+from bot.election import PollerElection
+from bot.parking import DatabaseParking, ParkedWork
 from bot.web import WebServer
 from bot.webhook import WebhookServer
 from domain.config import Config
 from handlers.context import BotData
+from storage.db import is_sqlite
 from storage.outbox import release, settle
 from storage.updates import record_updates
 
@@ -26,7 +28,9 @@ log = logging.getLogger(__name__)
 
 class Runner:
     """Starts and stops one bot: initialize → post_init → start → deliver updates, and
-    the reverse on stop."""
+    the reverse on stop. In polling mode only the process chosen through the database
+    polls (bot/election.py); the others send, sweep and take up parked updates, and one
+    of them starts polling when the poller goes away."""
 
     def __init__(self, app: VanguardApp, config: Config, *, poll_timeout: int = 10) -> None:
         self.app = app
@@ -34,10 +38,19 @@ class Runner:
         self.poll_timeout = poll_timeout
         self.transport: ConfirmingPoller | WebhookServer | None = None
         self.web: WebServer | None = None
+        self.parking = DatabaseParking(app, single=is_sqlite(config.database.url))
+        self.parked_work = ParkedWork(
+            app, self.parking, process, after_process=lambda: record_processed(app)
+        )
+        self.election: PollerElection | None = None
+        self.watch: asyncio.Task[None] | None = None  # polling: takes over, ends on a fatal error
+        self.fatal: BaseException | None = None
+        self._stopping = asyncio.Event()
 
     async def start(self) -> None:
-        """Bring the bot up and start receiving updates."""
+        """Bring the bot up and start receiving updates (or stand by to)."""
         app = self.app
+        self._stopping.clear()
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
@@ -54,15 +67,46 @@ class Runner:
                 secret_token=hook.secret_token.get(),
                 after_process=lambda: record_processed(app),
             )
+            await self.transport.start()
         else:
-            self.transport = ConfirmingPoller(
-                app,
-                poll_timeout=self.poll_timeout,
-                before_confirm=lambda: record_processed(app),
-                parking=DatabaseParking(app),
-            )
-        await self.transport.start()
+            self.election = PollerElection(self.config.database.url)
+            if await self.election.try_acquire():
+                await self._start_poller()
+            else:
+                log.info("another process polls; this one sends and stands by to take over")
+            self.watch = asyncio.create_task(self._stand_by(), name="vanguard-standby")
+        await self.parked_work.start()
         log.info("Vanguard is running (@%s, %s)", app.bot.username, self.config.telegram.mode)
+
+    async def _start_poller(self) -> None:
+        assert self.election is not None
+        self.transport = ConfirmingPoller(
+            self.app,
+            poll_timeout=self.poll_timeout,
+            before_confirm=lambda: record_processed(self.app),
+            parking=self.parking,
+            may_poll=self.election.still_holding,
+        )
+        await self.transport.start()
+
+    async def _stand_by(self) -> None:
+        """Poll while this process is the poller; wait to become it otherwise."""
+        assert self.election is not None
+        while not self._stopping.is_set():
+            if self.transport is None:
+                if not await self.election.acquire(self._stopping):
+                    return
+                log.info("this process polls Telegram now")
+                await self._start_poller()
+            poller = self.transport
+            assert isinstance(poller, ConfirmingPoller) and poller.task is not None
+            await asyncio.shield(poller.task)
+            if not poller.deposed:  # stopped, or Telegram refused the token
+                self.fatal = poller.fatal
+                return
+            await poller.stop()
+            await self.election.release()
+            self.transport = None
 
     async def _serve_pages(self) -> None:
         """Start the web server with the routes every feature adds."""
@@ -85,13 +129,22 @@ class Runner:
     async def stop(self) -> None:
         """Finish what is in hand, confirm it, and shut down."""
         app = self.app
-        started = self.transport is not None
+        self._stopping.set()
+        started = self.transport is not None or self.watch is not None
         if self.web is not None:
             await self.web.stop()
             self.web = None
         if self.transport is not None:
             await self.transport.stop()
             self.transport = None
+        if self.watch is not None:
+            await self.watch
+            self.watch = None
+        if self.parked_work.started:
+            await self.parked_work.stop()
+        if self.election is not None:
+            await self.election.close()
+            self.election = None
         if app.running:
             await app.stop()
         if app.post_stop is not None:
@@ -143,18 +196,16 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     runner = Runner(app, config)
     if not await start_with_retries(runner, stop):
         return 0
-    poller = runner.transport
-    waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(stop.wait())}
-    if isinstance(poller, ConfirmingPoller) and poller.task is not None:
-        waiters.add(poller.task)
+    stopped = asyncio.ensure_future(stop.wait())
+    waiters: set[asyncio.Future[Any]] = {stopped}
+    if runner.watch is not None:
+        waiters.add(runner.watch)
     try:
-        _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        for waiter in pending:
-            if waiter is not getattr(poller, "task", None):
-                waiter.cancel()
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
     finally:
         await runner.stop()
-    if isinstance(poller, ConfirmingPoller) and poller.fatal is not None:
+    if runner.fatal is not None:
         log.error("stopped: Telegram refused the token (check telegram.token)")
         return 2
     return 0

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -26,11 +27,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, reads: bool = False) -> AsyncEngine:
+MAIN_POOL = 10  # connections the main engine keeps open (and up to 30 more at peaks)
+
+
+def create_engine(
+    url: str, *, reads: bool = False, pool_size: int | None = MAIN_POOL
+) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and
     ``BEGIN IMMEDIATE`` write transactions (so an upgrade from read to write never fails
     with SQLITE_BUSY). ``reads``: an engine for read-only transactions, which on SQLite
-    begin deferred and refuse writes (in WAL they never wait for the writer)."""
+    begin deferred and refuse writes (in WAL they never wait for the writer).
+    ``pool_size`` (PostgreSQL): connections kept open (and checked before use, as the
+    main pool is); None: every connection is a new one, closed when given back (for a
+    connection held for the life of the process); a small pool other than the main one
+    (the sending budget's) skips the check: its statements are retried by their caller."""
     if not is_sqlite(url):
         parsed = make_url(url)
         connect_args: dict[str, Any] = {}
@@ -39,11 +49,13 @@ def create_engine(url: str, *, reads: bool = False) -> AsyncEngine:
             # our own URL option: keep Vanguard's tables in their own schema
             parsed = parsed.difference_update_query(["search_path"])
             connect_args["server_settings"] = {"search_path": str(search_path)}
+        if pool_size is None:
+            return create_async_engine(parsed, poolclass=NullPool, connect_args=connect_args)
         return create_async_engine(
             parsed,
-            pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=30,
+            pool_pre_ping=pool_size == MAIN_POOL,
+            pool_size=pool_size,
+            max_overflow=30 if pool_size == MAIN_POOL else pool_size,
             connect_args=connect_args,
         )
 

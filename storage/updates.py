@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
@@ -36,13 +36,18 @@ async def record_updates(session: AsyncSession, update_ids: list[int], now: date
 
 
 async def park_updates(
-    session: AsyncSession, updates: list[tuple[int, str]], now: datetime
+    session: AsyncSession, updates: list[tuple[int, str]], now: datetime, lease_until: datetime
 ) -> None:
-    """Keep these (update id, JSON) pairs until :func:`release_updates`."""
+    """Keep these (update id, JSON) pairs, held by this process until ``lease_until``,
+    until :func:`release_updates`."""
     if updates:
         stmt = insert(session, ParkedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
         await session.execute(
-            stmt, [{"update_id": i, "payload": p, "parked_at": now} for i, p in updates]
+            stmt,
+            [
+                {"update_id": i, "payload": p, "parked_at": now, "lease_until": lease_until}
+                for i, p in updates
+            ],
         )
 
 
@@ -52,8 +57,56 @@ async def release_updates(session: AsyncSession, update_ids: list[int]) -> None:
         await session.execute(delete(ParkedUpdate).where(ParkedUpdate.update_id.in_(update_ids)))
 
 
+async def renew_leases(session: AsyncSession, update_ids: list[int], until: datetime) -> None:
+    """Keep holding these parked updates (they are still running here) until ``until``."""
+    if update_ids:
+        await session.execute(
+            update(ParkedUpdate)
+            .where(ParkedUpdate.update_id.in_(update_ids))
+            .values(lease_until=until)
+        )
+
+
+async def let_go(session: AsyncSession, update_ids: list[int]) -> None:
+    """Stop holding these parked updates (a clean stop): any process may take them now."""
+    if update_ids:
+        await session.execute(
+            update(ParkedUpdate)
+            .where(ParkedUpdate.update_id.in_(update_ids))
+            .values(lease_until=None)
+        )
+
+
+async def take_parked(
+    session: AsyncSession, now: datetime, until: datetime, *, limit: int = 100, every: bool = False
+) -> list[tuple[int, str]]:
+    """Take up to ``limit`` parked updates nobody holds (their process died, or let them
+    go), oldest first, and hold them until ``until``: the rows are claimed with a
+    conditional UPDATE, so of several processes asking at once each gets different ones.
+    ``every``: held or not (the only process, starting: whoever held them is gone)."""
+    free = or_(
+        ParkedUpdate.lease_until.is_(None),
+        ParkedUpdate.lease_until < now,
+        true() if every else false(),
+    )
+    candidates = list(
+        await session.scalars(
+            select(ParkedUpdate.update_id).where(free).order_by(ParkedUpdate.update_id).limit(limit)
+        )
+    )
+    if not candidates:
+        return []
+    rows = await session.execute(
+        update(ParkedUpdate)
+        .where(ParkedUpdate.update_id.in_(candidates), free)
+        .values(lease_until=until)
+        .returning(ParkedUpdate.update_id, ParkedUpdate.payload)
+    )
+    return sorted((update_id, payload) for update_id, payload in rows)
+
+
 async def parked_updates(session: AsyncSession) -> list[tuple[int, str]]:
-    """The parked updates, oldest first (processed again after a restart)."""
+    """The parked updates, oldest first, whoever holds them."""
     rows = await session.execute(
         select(ParkedUpdate.update_id, ParkedUpdate.payload).order_by(ParkedUpdate.update_id)
     )

@@ -241,6 +241,8 @@ RESIDENT = {
     # fetcher, and the bare waits of the poller's and the emulator's helper tasks (the
     # tasks that wait on them are counted); not the bot's own
     "ConfirmingPoller._run",
+    "ParkedWork._run",  # the look-out for parked updates nobody holds (bot/parking.py)
+    "Runner._stand_by",  # polls, or waits to (bot/runner.py)
     "VanguardBot.get_updates_after",
     "Application._update_fetcher",
     "Event.wait",

@@ -5,6 +5,7 @@ bulk sends, and a burst of newcomers reads the admin list once."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +17,9 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.app import build_application
+from bot.budget import LocalBudget, Rate
 from bot.delivery import ConfirmingPoller
-from bot.limits import BULK, ChatRateLimiter, Limits, Window
+from bot.limits import BULK, ChatRateLimiter, Limits
 from bot.runner import Runner
 from domain.clock import FrozenClock
 from emulator.scenario import GroupChat, World
@@ -163,36 +165,55 @@ async def test_replies_to_people_overtake_waiting_bulk_sends() -> None:
     assert order.index("reply") == 2
 
 
-async def test_a_broadcast_leaves_room_for_a_reply_that_comes_after_its_burst() -> None:
-    # a window of 30 s: a reply held until the broadcast's window ends would miss the
-    # 10 s ceiling below by far, whatever the machine's load
-    limiter = ChatRateLimiter(Limits(overall=(12, 30.0)))  # a sixth (2) kept for replies
+async def test_a_reply_during_a_broadcast_goes_next_and_the_broadcast_keeps_the_whole_rate() -> (
+    None
+):
+    limiter = ChatRateLimiter(Limits(overall=(10, 1.0)))  # a slot every 0.104 s
     order: list[str] = []
     bulk = [
         asyncio.create_task(_send(limiter, 1000 + i, order, f"bulk{i}", bulk=True))
-        for i in range(20)
+        for i in range(12)
     ]
     try:
-        await _went(order, 10)  # ten bulk sends went; the rest wait for the next window
+        await _went(order, 3)
         await asyncio.wait_for(_send(limiter, 1, order, "reply"), 10)
-        assert order.index("reply") == 10
-        assert len(order) == 11  # the broadcast still waits for its window
+        assert order.index("reply") in (3, 4)  # at most the one slot booked ahead before it
+        await asyncio.gather(*bulk)
     finally:
         for task in bulk:
             task.cancel()
         await asyncio.gather(*bulk, return_exceptions=True)
+    budget = limiter.budget
+    assert isinstance(budget, LocalBudget)
+    assert len(order) == 13
 
 
-async def test_window_allows_the_limit_then_waits_for_the_oldest() -> None:
-    window = Window(3, 1.0)
-    for t in (0.0, 0.1, 0.2):
-        assert window.delay(t) == 0
-        window.take(t)
-    assert window.delay(0.5) == pytest.approx(0.5)  # the message at 0.0 leaves the window at 1.0
-    assert window.delay(1.0) == 0
-    assert window.delay(1.0, cost=3) == pytest.approx(
-        0.2
-    )  # three more fit once 0.1 and 0.2 have left
+def test_a_rate_never_lets_more_than_the_limit_into_any_window() -> None:
+    rate = Rate.of(20, 60.0, 1.04, burst=3)  # a group: 3 at once, then evenly spaced
+    sent: list[float] = []
+    tat, now = 0.0, 0.0
+    while now < 600:  # ten minutes of a group that always has something to send
+        slot = max(now, tat - rate.tolerance)
+        sent.append(slot)
+        tat = max(tat, now) + rate.interval
+        now = slot
+    assert sent[:3] == [0.0, 0.0, 0.0]
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(sent[3:])}
+    assert gaps == {round(rate.interval, 6)}  # evenly spaced after the burst
+    assert max(sum(1 for t in sent if s <= t < s + 60) for s in sent) == 20
+
+
+async def test_the_local_budget_refuses_a_bulk_send_while_replies_are_booked_ahead() -> None:
+    budget = LocalBudget()
+    rate = Rate.of(1, 1.0, 1.0)  # one a second
+    assert await budget.book("-5", rate, 1, True) == (True, 0.0)
+    booked, wait = await budget.book("-5", rate, 1, True)  # a second reply: next second
+    assert booked and wait == pytest.approx(1.0, abs=0.05)
+    booked, wait = await budget.book("-5", rate, 1, False)  # a bulk send: ask again later
+    assert not booked and wait == pytest.approx(1.75, abs=0.05)
+    await budget.hold("-5", rate, 30.0)  # a 429 with retry_after 30
+    booked, wait = await budget.book("-5", rate, 1, True)
+    assert booked and wait == pytest.approx(30.0, abs=0.05)
 
 
 @pytest_asyncio.fixture

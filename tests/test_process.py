@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from emulator import TelegramEmulator
-from emulator.scenario import World
+from emulator.scenario import GroupChat, Person, World
 from emulator.server import EmulatorServer
 from storage.db import Database
 from storage.models import Issue, Topic
@@ -259,6 +259,22 @@ async def _start_bot(config: Path, tmp_path: Path, log: Path) -> asyncio.subproc
         )
 
 
+async def crews(
+    world: World, count: int, size: int, log: Path
+) -> list[tuple[GroupChat, Person, tuple[Person, ...]]]:
+    """``count`` groups, each with its secretary and a crew of ``size``, the bot added
+    and registered in each (``log``: the bot's, shown if it is not)."""
+    groups = []
+    for n in range(count):
+        chief = world.person("书记", last_name=str(n))
+        crew = tuple(world.person("队员", last_name=f"{n}-{k}") for k in range(size))
+        group = world.group(f"养护{n}班", creator=chief, members=crew)
+        await group.add_bot(by=chief)
+        assert "本群已登记" in (await group.next_reply()).text, log.read_text()
+        groups.append((group, chief, crew))
+    return groups
+
+
 async def test_a_kill_during_a_burst_of_reports_loses_no_report_and_no_acknowledgement(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -290,16 +306,9 @@ async def test_a_kill_during_a_burst_of_reports_loses_no_report_and_no_acknowled
             return int(await session.scalar(select(func.count()).select_from(table)) or 0)
 
     try:
-        groups = []
-        for n in range(GROUPS):
-            chief = world.person("书记", last_name=str(n))
-            crew = tuple(world.person("队员", last_name=f"{n}-{k}") for k in range(REPORTS))
-            group = world.group(f"养护{n}班", creator=chief, members=crew)
-            await group.add_bot(by=chief)
-            assert "本群已登记" in (await group.next_reply()).text, log.read_text()
-            groups.append((group, chief, crew))
+        groups = await crews(world, GROUPS, REPORTS, log)
         for k in range(REPORTS):  # the groups' reports interleaved, as in a busy morning
-            if k == 19:  # the groups' minutes are spent: answers from now on must wait
+            if k == 5:  # the groups' first three are spent: answers from now on must wait
                 for group, chief, _ in groups:
                     sent = await group.say(chief, f"/newtopic 路面修补{group.id}")
                     topics.add((group.id, sent["message_id"]))
@@ -319,7 +328,8 @@ async def test_a_kill_during_a_burst_of_reports_loses_no_report_and_no_acknowled
         assert answered_before < len(reports)  # and before the last reports were handled
         expected = len(reports) + len(topics)
         process = await _start_bot(config, tmp_path, log)
-        ok = await emulator.wait_for(lambda: len(set(acknowledged())) == expected, 90)
+        # (a group's answers go one every 3.5 s: 20 a minute, evenly spaced)
+        ok = await emulator.wait_for(lambda: len(set(acknowledged())) == expected, 180)
         assert ok, f"{len(set(acknowledged()))} of {expected} answered\n{log.read_text()[-3000:]}"
         async with database.read() as session:
             numbers = list(await session.execute(select(Issue.group_id, Issue.number)))

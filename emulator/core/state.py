@@ -51,6 +51,8 @@ class EmulatorState:
         self.webhook_url = ""
         self.allowed_updates: list[str] | None = None
         self.confirmed_offset = 0
+        self.polls_started = 0  # getUpdates calls so far: a newer one ends a waiting one
+        self.conflicts = 0  # getUpdates calls ended with 409 Conflict by a newer one
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}

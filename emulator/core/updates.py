@@ -27,6 +27,12 @@ DEFAULT_UPDATES = (
 )
 
 
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot "
+    "instance is running"
+)
+
+
 class Updates(EmulatorState):
     """getMe, the webhook methods, getUpdates (a long poll), and pushing updates."""
 
@@ -79,7 +85,16 @@ class Updates(EmulatorState):
                 self.confirmed_offset = offset
                 await self._notify()
         deadline = asyncio.get_running_loop().time() + timeout
+        self.polls_started += 1
+        turn = self.polls_started
+        await self._notify()  # a poll still waiting is ended with 409 (below), as Telegram does
         while True:
+            if turn != self.polls_started:
+                # a poll its client gave up (a stop) is cancelled by the server meanwhile:
+                # only one still waited for counts, as only that one would see the 409
+                await asyncio.sleep(0.05)
+                self.conflicts += 1
+                raise ApiError(409, CONFLICT)
             self._pending = [u for u in self._pending if self._is_allowed(u)]
             if self._pending:
                 return self._pending[:limit]

@@ -25,7 +25,7 @@ from storage.models.outbox import Delivery, OutboxMessage
 from storage.models.photos import Album, AlbumPart, Photo
 from storage.models.prompts import PendingCommand, Prompt
 from storage.models.topics import Milestone, Rating, Topic, TopicClaim, TopicEvent
-from storage.models.updates import ParkedUpdate, ProcessedUpdate
+from storage.models.updates import ParkedUpdate, ProcessedUpdate, SendBudget
 
 __all__ = [
     "ISSUE_ORDER",
@@ -54,6 +54,7 @@ __all__ = [
     "ProcessedUpdate",
     "Prompt",
     "Rating",
+    "SendBudget",
     "Topic",
     "TopicClaim",
     "TopicEvent",
