@@ -4,8 +4,7 @@ Several ``vanguard run`` processes in webhook mode may sit behind one address (a
 proxy, or ``SO_REUSEPORT`` on one machine), so two updates of one chat can reach two
 workers at once. Telegram sends a chat's next message only after the last one was
 answered, but it sends an update again when the answer is late (the first copy may
-still be running elsewhere), a chat's other kinds of update (the bot added, a button)
-travel beside its messages, and a front that retries or reorders can do the rest.
+still be running elsewhere), and a front that retries or reorders can do more.
 
 So a worker writes each update it receives to ``webhook_updates`` (one statement, which
 also says whether an earlier update of the chat is still held by any worker) and
