@@ -25,6 +25,7 @@ from domain.config_values import (
     _https,
     _ip,
     _language,
+    _millis,
     _mode,
     _path,
     _port,
@@ -68,6 +69,8 @@ class WebhookConfig:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: Secret = field(default_factory=lambda: Secret(""))
+    # how long an update waits for lower update ids to arrive (0: off; bot/turns.py)
+    reorder_wait_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,13 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
     ),
     "webhook": (
         WebhookConfig,
-        {"url": _https, "listen": _ip, "port": _port, "secret_token": _webhook_secret},
+        {
+            "url": _https,
+            "listen": _ip,
+            "port": _port,
+            "secret_token": _webhook_secret,
+            "reorder_wait_ms": _millis,
+        },
     ),
     "database": (DatabaseConfig, {"url": _database}),
     "bot": (

@@ -163,6 +163,14 @@ def _positive(value: Any, key: str, from_env: bool) -> int:
     return number
 
 
+def _millis(value: Any, key: str, from_env: bool) -> int:
+    """Milliseconds, 0 (off) to a minute."""
+    number = _int(value, key, from_env)
+    if not 0 <= number <= 60_000:
+        raise ConfigError(key, f"must be milliseconds from 0 to 60000, got {number}")
+    return number
+
+
 def _bool(value: Any, key: str, from_env: bool) -> bool:
     if from_env and isinstance(value, str):
         lowered = value.strip().lower()

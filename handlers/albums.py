@@ -1,7 +1,7 @@
 """Albums: several messages sharing a media_group_id, possibly split across
-getUpdates batches. Their photos are kept until the album stops growing, then its
-caption's command runs once with all of them (a sweep finishes albums a restart left
-behind); a late photo joins the entry the album made."""
+getUpdates batches or webhook workers. Their photos are kept until the album stops
+growing, then its caption's command runs once with all of them (a sweep finishes albums
+a restart left behind); a late photo joins the entry the album made."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Message,
     Update,
@@ -31,6 +32,7 @@ from storage.albums import (
     add_album_part,
     album_parts,
     drop_album_parts,
+    drop_parts_of,
     finish_album,
     finished_album,
     unfinished_albums,
@@ -38,7 +40,7 @@ from storage.albums import (
 )
 from storage.groups import get_group
 from storage.members import get_member, groups_of
-from storage.models import Group
+from storage.models import Album, Group
 from storage.photos import PhotoInfo, attach_photos
 
 log = logging.getLogger(__name__)
@@ -59,10 +61,7 @@ async def on_album_part(update: Update, context: Ctx) -> None:
         done = await finished_album(session, *key)
         if done is not None:
             # a late photo of an album already acted on joins the same entry
-            if done.subject_kind and done.subject_id and done.group_id is not None:
-                subject = (Subject(done.subject_kind), done.subject_id)
-                await attach_photos(session, done.group_id, [photo], context.clock.now(), subject)
-                kick_downloads(context)
+            await _join_entry(context, session, done, [photo])
             return
         await add_album_part(
             session,
@@ -76,7 +75,17 @@ async def on_album_part(update: Update, context: Ctx) -> None:
             context.clock.now(),
             reply_to=_replied_bot_message(update, context),
         )
-    schedule_album(context, key)
+    schedule_album(context, key, message.message_id)
+
+
+async def _join_entry(
+    context: Ctx, session: AsyncSession, done: Album, photos: list[PhotoInfo]
+) -> None:
+    """Photos of an album already acted on join the entry it made (if it made one)."""
+    if done.subject_kind and done.subject_id and done.group_id is not None:
+        subject = (Subject(done.subject_kind), done.subject_id)
+        await attach_photos(session, done.group_id, photos, context.clock.now(), subject)
+        kick_downloads(context)
 
 
 def _replied_bot_message(update: Update, context: Ctx) -> int | None:
@@ -88,17 +97,21 @@ def _replied_bot_message(update: Update, context: Ctx) -> int | None:
     return replied.message_id
 
 
-def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
-    """(Re)start the album's quiet-period timer."""
+def schedule_album(context: Ctx, key: tuple[int, str], message_id: int) -> None:
+    """(Re)start the album's quiet-period timer. It remembers the newest part this
+    process has kept: should another process (a webhook worker) keep a newer one, that
+    process's timer (or the sweep) acts on the album instead, after its last part."""
     job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]  # PTB leaves it generic
     assert job_queue is not None
     name = f"album:{key[0]}:{key[1]}"
+    newest = message_id
     for job in job_queue.get_jobs_by_name(name):
+        newest = max(newest, job.data[2])  # type: ignore[index]
         job.schedule_removal()
     job_queue.run_once(
         _album_job,
         context.bot_data.options.album_debounce,
-        data=key,
+        data=(*key, newest),
         name=name,
         job_kwargs={"misfire_grace_time": None},
     )
@@ -107,18 +120,25 @@ def schedule_album(context: Ctx, key: tuple[int, str]) -> None:
 async def _album_job(context: Ctx) -> None:
     job = context.job
     assert job is not None
-    key: tuple[int, str] = job.data  # type: ignore[assignment]
-    await finish_album_command(context, *key)
+    data: tuple[int, str, int] = job.data  # type: ignore[assignment]
+    await finish_album_command(context, data[0], data[1], newest=data[2])
 
 
-async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) -> None:
+async def finish_album_command(
+    context: Ctx, chat_id: int, media_group_id: str, *, newest: int | None = None
+) -> None:
     """Act on a complete album: run its caption's command with all its photos, or offer
-    an album without a command to the sender's prompt."""
+    an album without a command to the sender's prompt. ``newest``: the newest part the
+    caller knows of; with a newer one kept, the process that kept it acts."""
     async with context.read() as session:
         parts = await album_parts(session, chat_id, media_group_id)
         group = await get_group(session, chat_id)
         sender = await get_member(session, parts[0].user_id) if parts else None
-    if not parts:
+        done = await finished_album(session, chat_id, media_group_id) if parts else None
+    if not parts or (newest is not None and parts[-1].message_id > newest):
+        return
+    if done is not None:
+        await _join_late(context, done)
         return
     username = context.bot.username or ""
     found = [
@@ -148,6 +168,18 @@ async def finish_album_command(context: Ctx, chat_id: int, media_group_id: str) 
     if target is not None:
         admin = await is_admin(context, target, album.user_id)
         await run_safely(Invocation.from_album(context, album, *parsed, target, admin))
+
+
+async def _join_late(context: Ctx, done: Album) -> None:
+    """Parts kept while their album was being acted on (by another process, or by this
+    one's sweep) join the entry it made."""
+    async with context.write_unclaimed() as session:
+        late = await drop_parts_of(session, done.chat_id, done.media_group_id)
+        photos = [
+            PhotoInfo(p.file_id, p.file_unique_id, p.width, p.height, p.file_size, p.message_id)
+            for p in late
+        ]
+        await _join_entry(context, session, done, photos)
 
 
 async def _without_command(context: Ctx, album: AlbumSent, captions: list[str | None]) -> None:

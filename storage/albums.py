@@ -87,6 +87,18 @@ async def finish_album(
     return await session.get(Album, album_id)
 
 
+async def drop_parts_of(
+    session: AsyncSession, chat_id: int, media_group_id: str
+) -> list[AlbumPart]:
+    """Take the parts kept of one album away (each once, however many take them)."""
+    rows = await session.scalars(
+        delete(AlbumPart)
+        .where(AlbumPart.chat_id == chat_id, AlbumPart.media_group_id == media_group_id)
+        .returning(AlbumPart)
+    )
+    return sorted(rows, key=lambda p: p.message_id)
+
+
 async def unfinished_albums(session: AsyncSession, older_than: datetime) -> list[tuple[int, str]]:
     """Albums with parts received before ``older_than`` that were never acted on."""
     rows = await session.execute(

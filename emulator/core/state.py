@@ -49,6 +49,9 @@ class EmulatorState:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.emitted_updates: list[dict[str, Any]] = []
         self.webhook_url = ""
+        self.webhook_secret = ""
+        self.webhook_max_connections = 40
+        self.webhook_error: tuple[int, str] | None = None  # (date, message) of the last
         self.allowed_updates: list[str] | None = None
         self.confirmed_offset = 0
         self.polls_started = 0  # getUpdates calls so far: a newer one ends a waiting one

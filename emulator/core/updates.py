@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from emulator.core.errors import ApiError, bad_request
@@ -57,15 +58,51 @@ class Updates(EmulatorState):
         url = params.text("url", required=True) or ""
         if url and not url.startswith("https://"):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        connections = params.integer("max_connections")
+        if connections is not None and not 1 <= connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        secret = params.text("secret_token") or ""
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        if params.has("allowed_updates"):
+            allowed = params.data("allowed_updates")
+            self.allowed_updates = list(allowed) if allowed else None
+        if params.flag("drop_pending_updates"):
+            self._pending.clear()
         self.webhook_url = url
+        self.webhook_secret = secret
+        self.webhook_max_connections = connections or 40
+        self._kick()
         return True
 
     def _get_webhook_info(self, params: Params, files: dict[str, UploadedFile]) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self.allowed_updates is not None:
+                info["allowed_updates"] = list(self.allowed_updates)
+        if self.webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_error
+        return info
+
+    def webhook_updates(self) -> list[dict[str, Any]]:
+        """The updates waiting for the webhook, oldest first (those the bot did not ask
+        for are dropped, as getUpdates drops them)."""
+        self._pending = [u for u in self._pending if self._is_allowed(u)]
+        return list(self._pending)
+
+    def webhook_answered(self, update_id: int, error: str | None = None) -> None:
+        """The webhook answered this update: with 2xx (``error`` None) Telegram forgets
+        it; otherwise it keeps it to send again and notes the error."""
+        if error is None:
+            self._pending = [u for u in self._pending if u["update_id"] != update_id]
+        else:
+            self.webhook_error = (self._now(), error)
+        self._kick()
 
     def _get_updates(self, params: Params, files: dict[str, UploadedFile]) -> Any:
         raise AssertionError("getUpdates is answered asynchronously")

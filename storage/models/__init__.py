@@ -1,7 +1,7 @@
 """SQLAlchemy 2 models: groups and members, topics, inspection issues, photos, albums,
 events, pending commands and prompts (what a person is in the middle of), the outbox,
-the sweep's deliveries and the admins' corrections of the holiday calendar — one module
-an area, every name re-exported here.
+the sweep's deliveries, the admins' corrections of the holiday calendar and the updates
+webhook workers hold — one module an area, every name re-exported here.
 
 Importing this package defines every table on ``Base.metadata`` (Alembic's env and the
 migration test read it from here). Telegram ids are ``BigInteger``; timestamps are aware
@@ -26,6 +26,7 @@ from storage.models.photos import Album, AlbumPart, Photo
 from storage.models.prompts import PendingCommand, Prompt
 from storage.models.topics import Milestone, Rating, Topic, TopicClaim, TopicEvent
 from storage.models.updates import ParkedUpdate, ProcessedUpdate, SendBudget
+from storage.models.webhook import WebhookUpdate
 
 __all__ = [
     "ISSUE_ORDER",
@@ -59,6 +60,7 @@ __all__ = [
     "TopicClaim",
     "TopicEvent",
     "WallKey",
+    "WebhookUpdate",
     "WrongCode",
     "full_name",
 ]

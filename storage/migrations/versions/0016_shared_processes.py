@@ -1,7 +1,7 @@
 """Several processes on one database: leases on parked updates, one sending budget
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 11:00:00
 
 ``parked_updates.lease_until``: a parked update belongs to the process that holds its
@@ -24,8 +24,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
