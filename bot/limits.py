@@ -127,6 +127,7 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         self._urgent = 0  # replies to people waiting for the overall allowance
         self._overall_paused_until = 0.0
         self._admitted = 0
+        self.on_flood_wait: Callable[[], None] | None = None  # told of every 429 (metrics)
 
     def _stretched(self, limit: tuple[int, float]) -> tuple[int, float]:
         assert self.limits is not None
@@ -159,6 +160,8 @@ class ChatRateLimiter(BaseRateLimiter[str]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                if self.on_flood_wait is not None:
+                    self.on_flood_wait()
                 if attempt == self.max_retries:
                     raise
                 wait = retry_seconds(exc.retry_after) + 0.1

@@ -20,6 +20,7 @@ class DatabaseParking:
         data = self.app.bot_data
         async with data.db.transaction() as session:
             await park_updates(session, updates, data.clock.now())
+        data.metrics.parked.inc(len(updates))
 
     async def release(self, update_ids: list[int]) -> None:
         """Forget parked updates whose processing ended."""
