@@ -176,11 +176,23 @@ async def doomed(
         await h.runner.stop()
 
 
+async def pause_sender(harness: Harness) -> None:
+    """Stop the outbox's sweep (every 2 s), and let a sweep under way end."""
+    assert harness.app.job_queue is not None
+    [sender] = harness.app.job_queue.get_jobs_by_name(OUTBOX_JOB)
+    sender.enabled = False
+    await harness.idle()
+
+
 async def test_healthz_is_503_when_the_database_is_gone(doomed: tuple[Harness, str]) -> None:
     harness, url = doomed
     db = harness.app.bot_data.db
     assert db is not None
+    chat = harness.world.person("张", last_name="工").private()
+    await chat.send("/help")
+    assert "/start" in await chat.next_reply()
     assert (await healthz(harness))["status"] == "ok"
+    await pause_sender(harness)  # no connection in use while the database goes
     if db.url.startswith("sqlite"):
         await db.dispose()  # the open connections closed, and the disk gone
         database = make_url(url).database
@@ -204,9 +216,7 @@ async def test_healthz_is_503_when_the_database_is_gone(doomed: tuple[Harness, s
 async def test_healthz_shows_how_long_the_oldest_due_message_has_waited(
     harness: Harness, cast: Cast
 ) -> None:
-    assert harness.app.job_queue is not None
-    [sender] = harness.app.job_queue.get_jobs_by_name(OUTBOX_JOB)
-    sender.enabled = False  # no sender takes it: as when every process is stuck
+    await pause_sender(harness)  # no sender takes them: as when every process is stuck
     db = harness.app.bot_data.db
     assert db is not None
     written_at = harness.clock.now()
