@@ -79,7 +79,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_health_and_metrics_are_on_and_on_this_machine_only_by_default(tmp_path: Path) -> None:
+def test_health_and_metrics_are_on_and_on_this_machine_only_by_default() -> None:
     config = load_config(None, env={"VANGUARD_TOKEN": TOKEN})
     assert config.web.health and config.web.listening and not config.web.enabled
     assert config.web.listen == "127.0.0.1"
