@@ -42,6 +42,7 @@ def make_config(
         database=DatabaseConfig(url=db_url),
         bot=BotConfig(),
         media=MediaConfig(dir=media),
+        web=WebConfig(port=0),  # /healthz and /metrics on any free port
     )
 
 

@@ -73,11 +73,12 @@ def build_application(
         get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
         rate_limiter=rate_limiter or ChatRateLimiter(Limits(), max_retries=3),
     )
+    processor = ChatOrderedProcessor(concurrent_updates)
     app: VanguardApp = (
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=Ctx, bot_data=BotData))
-        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .updater(None)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -86,7 +87,19 @@ def build_application(
     app.bot_data.config = config
     app.bot_data.clock = clock or Clock()
     register_all(app)
+    _count(app, processor)
     return app
+
+
+def _count(app: VanguardApp, processor: ChatOrderedProcessor) -> None:
+    """Let the metrics see every update handled (labelled by the command table) and
+    every 429 the rate limiter meets."""
+    metrics = app.bot_data.metrics
+    metrics.commands = frozenset(c.name for c in features_of(app).commands)
+    processor.observe = metrics.handled
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, ChatRateLimiter):
+        limiter.on_flood_wait = metrics.flood_wait
 
 
 async def _post_init(app: VanguardApp) -> None:

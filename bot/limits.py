@@ -105,6 +105,7 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         self._chats: dict[str, _Chat] = {}
         self._bulk_lock = asyncio.Lock()
         self.refusals = 0  # 429s Telegram answered
+        self.on_flood_wait: Callable[[], None] | None = None  # told of every 429 (metrics)
 
     def share(self, budget: Budget) -> None:
         """Book from ``budget`` from now on (the database's, once it is open)."""
@@ -140,6 +141,8 @@ class ChatRateLimiter(BaseRateLimiter[str]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 self.refusals += 1
+                if self.on_flood_wait is not None:
+                    self.on_flood_wait()
                 if attempt == self.max_retries:
                     raise
                 wait = retry_seconds(exc.retry_after) + 0.1

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Coroutine, Hashable
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -56,17 +57,19 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         super().__init__(max(max_concurrent_updates, QUEUED))
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._chats: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        # told of every update handled and how long it took from its turn (the metrics)
+        self.observe: Callable[[object, float], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this chat's earlier updates, then for a free slot, then run."""
         key = chat_key(update)
         if key is None:
-            await self._run_when_free(coroutine, contextlib.nullcontext())
+            await self._run_when_free(update, coroutine, contextlib.nullcontext())
             return
         lock, users = self._chats.get(key, (asyncio.Lock(), 0))
         self._chats[key] = (lock, users + 1)
         try:
-            await self._run_when_free(coroutine, lock)
+            await self._run_when_free(update, coroutine, lock)
         finally:
             lock, users = self._chats[key]
             if users == 1:
@@ -75,13 +78,16 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 self._chats[key] = (lock, users - 1)
 
     async def _run_when_free(
-        self, coroutine: Awaitable[Any], turn: AbstractAsyncContextManager[Any]
+        self, update: object, coroutine: Awaitable[Any], turn: AbstractAsyncContextManager[Any]
     ) -> None:
         started = False
         try:
             async with turn, self._slots:
                 started = True
+                began = time.perf_counter()
                 await coroutine
+                if self.observe is not None:
+                    self.observe(update, time.perf_counter() - began)
         finally:
             if not started and isinstance(coroutine, Coroutine):
                 coroutine.close()  # cancelled while waiting for its turn (shutdown)

@@ -50,6 +50,7 @@ class DatabaseParking:
         async with data.db.transaction() as session:
             await park_updates(session, updates, now, now + self.lease)
         self.held.update(i for i, _ in updates)
+        data.metrics.parked.inc(len(updates))
 
     async def release(self, update_ids: list[int]) -> None:
         """Forget parked updates whose processing ended."""

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller, process
 from bot.election import PollerElection
+from bot.health import install as install_health
 from bot.parking import DatabaseParking, ParkedWork
 from bot.web import WebServer
 from bot.webhook import WebhookServer
@@ -55,8 +56,8 @@ class Runner:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        if self.config.web.enabled:
-            await self._serve_pages()
+        if self.config.web.listening:
+            await self._serve_web()
         if self.config.telegram.mode == "webhook":
             hook = self.config.webhook
             self.transport = WebhookServer(
@@ -108,21 +109,32 @@ class Runner:
             await self.election.release()
             self.transport = None
 
-    async def _serve_pages(self) -> None:
-        """Start the web server with the routes every feature adds."""
+    @property
+    def poller(self) -> bool:
+        """Whether this process fetches the updates: it polls (in webhook mode none
+        does), and — where a standby waits for its turn — its transport says it holds
+        the poll (``polling``)."""
+        transport = self.transport
+        if transport is None or isinstance(transport, WebhookServer):
+            return False
+        return bool(getattr(transport, "polling", True))
+
+    async def _serve_web(self) -> None:
+        """Start the web server: the routes every feature adds (with a public URL), and
+        /healthz and /metrics (unless ``[web] health`` is off)."""
         clock = self.app.bot_data.clock
-        self.web = WebServer(self.config.web, lambda: clock.now().timestamp())
-        for install in self.app.bot_data.features.web:
-            install(self.web.site, self.app)
+        web = self.config.web
+        self.web = WebServer(web, lambda: clock.now().timestamp())
+        if web.enabled:
+            for install in self.app.bot_data.features.web:
+                install(self.web.site, self.app)
+        if web.health:
+            install_health(self.web.site, self.app, lambda: self.poller)
         try:
             await self.web.start()
         except OSError as error:  # the bot still works; only the pages are missing
-            log.error(
-                "the wall pages are off: cannot listen on %s:%s (%s)",
-                self.config.web.listen,
-                self.config.web.port,
-                error,
-            )
+            what = "the wall pages are" if web.enabled else "/healthz and /metrics are"
+            log.error("%s off: cannot listen on %s:%s (%s)", what, web.listen, web.port, error)
             await self.web.stop()
             self.web = None
 

@@ -1,9 +1,10 @@
-"""The bot process's own web server for the pages the features add (the results wall):
-one aiohttp server on ``[web] listen:port``, behind the reverse proxy that serves
-``[web] public_url``. Requests are bounded here for every page: a small body, a per-address
-allowance (a page costs more than a photo), and headers that keep a page to itself
-(nosniff, no referrer — a page's address is its key — and a default-deny
-Content-Security-Policy where the page sets none)."""
+"""The bot process's own web server for the pages the features add (the results wall)
+and the operator's ``/healthz`` and ``/metrics`` (``bot/health.py``): one aiohttp server
+on ``[web] listen:port``, behind the reverse proxy that serves ``[web] public_url``.
+Requests are bounded here for every page: a small body, a per-address allowance (a page
+costs more than a photo; the operator's endpoints have their own), and headers that keep
+a page to itself (nosniff, no referrer — a page's address is its key — and a
+default-deny Content-Security-Policy where the page sets none)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ MAX_BODY = 16 * 1024  # bytes: the largest request body (the Mini App's initData
 CAPACITY = 200.0  # an address's allowance when it has not asked for a while …
 REFILL = 3.0  # … refilled at this many a second
 PAGE_COST = 10.0  # a page (reads the database); a photo or anything else costs 1
+# the operator's endpoints (bot/health.py): an allowance of their own, a request costs 1,
+# so a scraper on this machine never waits behind the wall's visitors (who may all come
+# from the proxy's address)
+OPERATOR_PATHS = frozenset({"/healthz", "/metrics"})
 ADDRESSES = 10_000  # addresses remembered at most (the fullest forgotten first)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Clock = Callable[[], float]  # seconds
@@ -86,11 +91,14 @@ def _guard(headers: Any) -> None:
     headers.setdefault("Content-Security-Policy", "default-src 'none'")
 
 
-def _limits(allowances: Allowances) -> Any:
+def _limits(pages: Allowances, operator: Allowances) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        cost = 1.0 if "/photo/" in request.path else PAGE_COST
-        wait = allowances.take(client_address(request), cost)
+        if request.path in OPERATOR_PATHS:
+            wait = operator.take(client_address(request), 1.0)
+        else:
+            cost = 1.0 if "/photo/" in request.path else PAGE_COST
+            wait = pages.take(client_address(request), cost)
         if wait > 0:
             return web.Response(
                 status=429,
@@ -109,14 +117,16 @@ def _limits(allowances: Allowances) -> Any:
 
 
 class WebServer:
-    """Serves the features' pages until stopped."""
+    """Serves the features' pages (and the operator's endpoints) until stopped."""
 
     def __init__(self, config: WebConfig, clock: Clock) -> None:
         self.config = config
         self.site = web.Application(
-            client_max_size=MAX_BODY, middlewares=[_limits(Allowances(clock))]
+            client_max_size=MAX_BODY,
+            middlewares=[_limits(Allowances(clock), Allowances(clock))],
         )
         self._runner: web.AppRunner | None = None
+        self.host = config.listen  # where it listens, once started
         self.port = config.port
 
     def __repr__(self) -> str:
@@ -131,13 +141,12 @@ class WebServer:
         await tcp.start()
         sockets = getattr(tcp._server, "sockets", None) or []
         if sockets:
-            self.port = sockets[0].getsockname()[1]
-        log.info(
-            "wall pages at %s (listening on %s:%s)",
-            self.config.public_url,
-            self.config.listen,
-            self.port,
-        )
+            self.host, self.port = sockets[0].getsockname()[:2]
+        if self.config.enabled:
+            log.info("wall pages at %s", self.config.public_url)
+        if self.config.health:
+            log.info("health and metrics at /healthz and /metrics")
+        log.info("listening on %s:%s", self.config.listen, self.port)
 
     async def stop(self) -> None:
         """Stop listening."""

@@ -101,17 +101,26 @@ class MediaConfig:
 
 @dataclass(frozen=True)
 class WebConfig:
-    """The results wall's web pages: the address people reach them at (empty: no pages)
-    and where the bot process listens (a reverse proxy forwards the public address)."""
+    """The bot process's web listener: the results wall's pages — the address people
+    reach them at (empty: no pages), which a reverse proxy forwards to ``listen:port`` —
+    and the operator's ``/healthz`` and ``/metrics`` (``health``), on this machine only
+    unless ``listen`` says otherwise."""
 
     public_url: str = ""
     listen: str = "127.0.0.1"
     port: int = 8080
+    health: bool = True
 
     @property
     def enabled(self) -> bool:
         """Whether the wall pages are served (a public URL is set)."""
         return bool(self.public_url)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the process listens at all: for the wall pages, or for health and
+        metrics."""
+        return self.enabled or self.health
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,10 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         },
     ),
     "media": (MediaConfig, {"dir": _path}),
-    "web": (WebConfig, {"public_url": _public_url, "listen": _ip, "port": _any_port}),
+    "web": (
+        WebConfig,
+        {"public_url": _public_url, "listen": _ip, "port": _any_port, "health": _bool},
+    ),
 }
 
 _ENV_ALIASES = {

@@ -10,7 +10,7 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -383,6 +383,8 @@ async def run_demo(db_path: Path | None = None, out: Path = Path("demo-output"))
             bot=BotConfig(),
             media=MediaConfig(dir=out / "media"),
         )
+        # a transcript: no /healthz or /metrics to watch, no port taken
+        config = replace(config, web=replace(config.web, health=False))
         # our own emulator does not throttle, so the demo need not wait on Telegram's limits
         unthrottled = ChatRateLimiter(None, max_retries=2)
         clock = FrozenClock(_start())  # the events scene moves it to the event

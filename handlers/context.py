@@ -20,6 +20,7 @@ from domain.errors import DuplicateUpdate
 from domain.text import excerpt
 from handlers.features import Features
 from handlers.i18n import Translator, for_language
+from handlers.metrics import Metrics
 from storage.db import Database
 from storage.models import Group, Member
 from storage.outbox import Outgoing, enqueue
@@ -77,8 +78,8 @@ State = TypeVar("State")
 class BotData:
     """Long-lived things of one running bot; filled by build_application and post_init:
     the configuration, clock and database, the build's :class:`Options`, the features'
-    registrations, the delivery's and the outbox's bookkeeping, and each feature's own
-    state (:meth:`state`).
+    registrations, the delivery's and the outbox's bookkeeping, the metrics (its own
+    Prometheus registry) and each feature's own state (:meth:`state`).
 
     python-telegram-bot creates it without arguments, hence the defaults.
     """
@@ -90,6 +91,7 @@ class BotData:
     features: Features = field(default_factory=Features)
     settling: Settling = field(default_factory=Settling)
     sending: Sending = field(default_factory=Sending)
+    metrics: Metrics = field(default_factory=Metrics)
     states: dict[type, object] = field(default_factory=dict)
 
     def state(self, kind: type[State]) -> State:

@@ -2,7 +2,8 @@
 
 Domain refusals (:class:`domain.errors.UserError`) become localised replies; a redelivered
 update is dropped quietly; anything else is logged with a short error id, and the person
-gets an apology that quotes the id, so an admin can find the log line.
+gets an apology that quotes the id, so an admin can find the log line. Every error but
+a refusal is counted by kind (``vanguard_errors_total`` in ``/metrics``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ async def on_error(update: object, context: Ctx) -> None:
             )
         log.info("chat %s moved to %s", update.effective_chat.id, error.new_chat_id)
         return
+    if error is not None and not isinstance(error, UserError):
+        context.bot_data.metrics.error(error)
     if isinstance(error, Forbidden):
         log.warning("Telegram refused a message: %s", error.message)
         return

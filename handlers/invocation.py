@@ -376,6 +376,7 @@ async def run_safely(
     except UserError as error:
         await _safe_reply(inv, render_user_error(inv.t, error))
     except Exception as error:
+        inv.context.bot_data.metrics.error(error)
         error_id = secrets.token_hex(4)
         log.error("error %s while running /%s", error_id, inv.command, exc_info=error)
         await _safe_reply(inv, inv.t("error.internal", id=error_id))

@@ -137,14 +137,16 @@ async def _send(context: Ctx, message: OutboxMessage) -> None:
     try:
         outcome = await _attempt(context, message)
         async with context.write_unclaimed() as session:
-            await outcome(session)
+            recorded = await outcome(session)
+        context.bot_data.metrics.sent(recorded)
     except Exception:  # the database failed: the lease runs out and it is tried again
         log.exception("outbox message %s: its outcome could not be recorded", message.id)
     finally:
         context.bot_data.sending.ids.discard(message.id)
 
 
-Outcome = Callable[[AsyncSession], Awaitable[None]]
+# records what became of a try; says what it recorded: "sent", "retried" or "failed"
+Outcome = Callable[[AsyncSession], Awaitable[str]]
 
 
 async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
@@ -192,8 +194,9 @@ async def _attempt(context: Ctx, message: OutboxMessage) -> Outcome:
         return _retry(message, str(error), later, pages=done_pages)
     sent_as = sent.message_id
 
-    async def done(session: AsyncSession) -> None:
+    async def done(session: AsyncSession) -> str:
         await mark_sent(session, message.id, sent_as, now)
+        return "sent"
 
     return done
 
@@ -240,11 +243,12 @@ def _retry(
     chat_id: int | None = None,
     pages: int = 0,
 ) -> Outcome:
-    async def retry(session: AsyncSession) -> None:
+    async def retry(session: AsyncSession) -> str:
         log.info("outbox message %s: %s; again at %s", message.id, error, when)
         await mark_retry(
             session, message.id, error, when, free=free, chat_id=chat_id, pages_sent=pages
         )
+        return "retried"
 
     return retry
 
@@ -257,7 +261,7 @@ def _failed(
     unreachable: bool = False,
     tries_used: bool = False,
 ) -> Outcome:
-    async def failed(session: AsyncSession) -> None:
+    async def failed(session: AsyncSession) -> str:
         log.warning("outbox message %s to %s failed: %s", message.id, message.chat_id, error)
         if unreachable:  # a private chat: the person never pressed Start, or blocked us
             await mark_unreachable(session, message.chat_id, now)
@@ -266,6 +270,7 @@ def _failed(
             # the message itself, which would name someone the bot can write to
             await enqueue(session, Outgoing.from_json(message.fallback), now)
         await mark_failed(session, message.id, error, now)
+        return "failed"
 
     return failed
 

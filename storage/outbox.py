@@ -217,6 +217,25 @@ async def pending_count(session: AsyncSession) -> int:
     return int(found or 0)
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: how many messages, and since when the oldest of those
+    already due has been due (None: none is due)."""
+
+    waiting: int
+    oldest_due: datetime | None
+
+
+async def backlog(session: AsyncSession, now: datetime) -> Backlog:
+    """The outbox's backlog at ``now``, in one statement on the pending index (the
+    earliest ``due_at`` of the pending messages is the oldest due one, if it has come)."""
+    waiting, earliest = (
+        await session.execute(select(func.count(), func.min(OutboxMessage.due_at)).where(_PENDING))
+    ).one()
+    due = earliest if earliest is not None and earliest <= now else None
+    return Backlog(int(waiting or 0), due)
+
+
 KEEP = timedelta(days=30)  # sent and failed messages are kept this long, then pruned
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, false, or_, select, true, update
+from sqlalchemy import delete, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert
@@ -111,6 +111,12 @@ async def parked_updates(session: AsyncSession) -> list[tuple[int, str]]:
         select(ParkedUpdate.update_id, ParkedUpdate.payload).order_by(ParkedUpdate.update_id)
     )
     return [(update_id, payload) for update_id, payload in rows]
+
+
+async def parked_count(session: AsyncSession) -> int:
+    """How many updates are parked (running long, or left by a process that died)."""
+    found = await session.scalar(select(func.count()).select_from(ParkedUpdate))
+    return int(found or 0)
 
 
 async def is_processed(session: AsyncSession, update_id: int) -> bool:

@@ -233,6 +233,7 @@ def make_config(db_url: str, tmp_path: Path, emulator: TelegramEmulator, **bot: 
         database=DatabaseConfig(url=db_url),
         bot=replace(BotConfig(), **bot),
         media=MediaConfig(dir=tmp_path / "media"),
+        web=WebConfig(port=0),  # /healthz and /metrics on any free port
     )
 
 

@@ -93,7 +93,9 @@ async def test_a_429_in_one_process_holds_the_chat_in_the_other(
     two_limiters: tuple[ChatRateLimiter, ChatRateLimiter],
 ) -> None:
     first, second = two_limiters
-    await first.budget.hold("-77", LIMITS.rates()[1], 1.5)  # Telegram told the first process to wait 1.5 s
+    await first.budget.hold(
+        "-77", LIMITS.rates()[1], 1.5
+    )  # Telegram told the first process to wait 1.5 s
     booked, wait = await second.budget.book("-77", LIMITS.rates()[1], 1, True)
     assert booked and wait == pytest.approx(1.5, abs=0.3)
     booked, wait = await second.budget.book("-78", LIMITS.rates()[1], 1, True)

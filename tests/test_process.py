@@ -34,7 +34,9 @@ def write_config(
         "[database]\n"
         f'url = "{db_url}"\n'
         "[media]\n"
-        f'dir = "{tmp_path / "media"}"\n',
+        f'dir = "{tmp_path / "media"}"\n'
+        "[web]\n"
+        "port = 0\n",  # /healthz and /metrics on any free port
         encoding="utf-8",
     )
     return config

@@ -77,7 +77,8 @@ def _local(group: Group, now: datetime) -> datetime:
 
 
 async def run_sweep(context: Ctx) -> None:
-    """Write whatever has come due into the outbox, then send it."""
+    """Write whatever has come due into the outbox, then send it; when it ends, its
+    time is kept for ``/healthz`` (the last sweep)."""
     now = context.clock.now()
     async with context.read() as session:
         groups = await active_groups(session)
@@ -98,7 +99,7 @@ async def run_sweep(context: Ctx) -> None:
             for hook in context.features.mornings:
                 if hook.prepare is not None:
                     await hook.prepare(context, group, day.today, now, calendar)
-            await morning(context, group, day, now, calendar)
+            context.bot_data.metrics.briefing(await morning(context, group, day, now, calendar))
         except Exception:  # one group's trouble never stops the others' mornings
             log.exception("the morning of group %s could not be handled", group.id)
     try:
@@ -106,6 +107,7 @@ async def run_sweep(context: Ctx) -> None:
     except Exception:
         log.exception("event reminders could not be written")
     await send_due(context)
+    context.bot_data.metrics.swept(context.clock.now())  # what /healthz shows
 
 
 async def _corrections(session: AsyncSession, due: list[tuple[Group, Day]]) -> Corrections:
