@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+APPLICATION_NAME = "vanguard"  # PostgreSQL's application_name of the bot's sessions
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,12 +34,14 @@ def create_engine(url: str, *, reads: bool = False) -> AsyncEngine:
     begin deferred and refuse writes (in WAL they never wait for the writer)."""
     if not is_sqlite(url):
         parsed = make_url(url)
-        connect_args: dict[str, Any] = {}
+        # the name `vanguard restore` looks for among a database's sessions
+        settings = {"application_name": APPLICATION_NAME}
         search_path = parsed.query.get("search_path")
         if search_path:
             # our own URL option: keep Vanguard's tables in their own schema
             parsed = parsed.difference_update_query(["search_path"])
-            connect_args["server_settings"] = {"search_path": str(search_path)}
+            settings["search_path"] = str(search_path)
+        connect_args: dict[str, Any] = {"server_settings": settings}
         return create_async_engine(
             parsed,
             pool_pre_ping=True,
