@@ -13,6 +13,7 @@ from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock
 from domain.config import (
+    BackupConfig,
     BotConfig,
     Config,
     DatabaseConfig,
@@ -42,6 +43,7 @@ def make_config(
         database=DatabaseConfig(url=db_url),
         bot=BotConfig(),
         media=MediaConfig(dir=media),
+        backup=BackupConfig(daily_at=None),  # no daily backup of a benchmark's database
     )
 
 

@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import register_daily_backup
 from bot.botapi import VanguardBot
 from bot.limits import ChatRateLimiter, Limits
 from bot.ordering import ChatOrderedProcessor
@@ -36,7 +37,9 @@ from handlers.commands import visible
 from handlers.context import BotData, Ctx
 from handlers.features import features_of
 from handlers.i18n import LANGUAGES, for_language
-from storage.db import Database
+from storage.backup import sqlite_file
+from storage.db import Database, is_sqlite
+from storage.live import hold_running
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -85,22 +88,30 @@ def build_application(
     app.bot_data.config = config
     app.bot_data.clock = clock or Clock()
     register_all(app)
+    register_daily_backup(app)
     return app
 
 
 async def _post_init(app: VanguardApp) -> None:
-    """Open and migrate the database, then publish the command menus."""
-    db = Database(app.bot_data.config.database.url)
+    """Mark a SQLite database as in use (so no restore swaps it away), open and migrate
+    the database, then publish the command menus."""
+    url = app.bot_data.config.database.url
+    if is_sqlite(url) and app.bot_data.live is None:
+        app.bot_data.live = hold_running(sqlite_file(url))  # raises while a restore runs
+    db = Database(url)
     await upgrade(db.engine)
     app.bot_data.db = db
     await publish_commands(app)
 
 
 async def _post_shutdown(app: VanguardApp) -> None:
-    """Close the database."""
+    """Close the database (and let a restore have it)."""
     if app.bot_data.db is not None:
         await app.bot_data.db.dispose()
         app.bot_data.db = None
+    if app.bot_data.live is not None:
+        app.bot_data.live.release()
+        app.bot_data.live = None
 
 
 def command_menus(

@@ -21,6 +21,7 @@ from domain.text import excerpt
 from handlers.features import Features
 from handlers.i18n import Translator, for_language
 from storage.db import Database
+from storage.live import LiveLock
 from storage.models import Group, Member
 from storage.outbox import Outgoing, enqueue
 from storage.updates import record_update
@@ -86,6 +87,7 @@ class BotData:
     config: Config = field(default_factory=Config)
     clock: Clock = field(default_factory=Clock)
     db: Database | None = None
+    live: LiveLock | None = None  # SQLite: tells `vanguard restore` this bot runs on it
     options: Options = field(default_factory=Options)
     features: Features = field(default_factory=Features)
     settling: Settling = field(default_factory=Settling)
