@@ -41,7 +41,7 @@ from storage.migrate import downgrade, revisions
 from storage.models import Issue, Photo
 from storage.pg_backup import pg_target
 from tests.backup_writer import make_group, photo_bytes, write_issue
-from tests.conftest import PG_URL, SHANGHAI, Harness, build_test_app, make_config
+from tests.conftest import PG_URL, SHANGHAI, START, Harness, build_test_app, make_config
 from tests.test_process import write_config as bot_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +103,8 @@ def run(command: str, config: Path, *args: str) -> int:
     has read the config); its exit code."""
     parsed = parser().parse_args([command, *args, "--config", str(config)])
     loaded = load_config(config, env={}, require_token=False)
-    return (cmd_backup if command == "backup" else cmd_restore)(loaded, parsed)
+    clock = FrozenClock(START)  # the manifest's time, the name kept for a replaced database
+    return (cmd_backup if command == "backup" else cmd_restore)(loaded, parsed, clock)
 
 
 @pytest.mark.process
