@@ -13,6 +13,7 @@ from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock
 from domain.config import (
+    BackupConfig,
     BotConfig,
     Config,
     DatabaseConfig,
@@ -43,6 +44,7 @@ def make_config(
         bot=BotConfig(),
         media=MediaConfig(dir=media),
         web=WebConfig(port=0),  # /healthz and /metrics on any free port
+        backup=BackupConfig(daily_at=None),  # no daily backup of a benchmark's database
     )
 
 

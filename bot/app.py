@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import register_daily_backup
 from bot.botapi import VanguardBot
 from bot.budget import LocalBudget, SharedBudget
 from bot.limits import ChatRateLimiter, Limits
@@ -37,7 +38,9 @@ from handlers.commands import visible
 from handlers.context import BotData, Ctx
 from handlers.features import features_of
 from handlers.i18n import LANGUAGES, for_language
+from storage.backup import sqlite_file
 from storage.db import Database, create_engine, is_sqlite
+from storage.live import hold_running
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,7 @@ def build_application(
     app.bot_data.clock = clock or Clock()
     register_all(app)
     _count(app, processor)
+    register_daily_backup(app)
     return app
 
 
@@ -103,8 +107,12 @@ def _count(app: VanguardApp, processor: ChatOrderedProcessor) -> None:
 
 
 async def _post_init(app: VanguardApp) -> None:
-    """Open and migrate the database, then publish the command menus."""
-    db = Database(app.bot_data.config.database.url)
+    """Mark a SQLite database as in use (so no restore swaps it away), open and migrate
+    the database, then publish the command menus."""
+    url = app.bot_data.config.database.url
+    if is_sqlite(url) and app.bot_data.live is None:
+        app.bot_data.live = hold_running(sqlite_file(url))  # raises while a restore runs
+    db = Database(url)
     await upgrade(db.engine)
     app.bot_data.db = db
     share_budget(app)
@@ -123,7 +131,7 @@ def share_budget(app: VanguardApp) -> None:
 
 
 async def _post_shutdown(app: VanguardApp) -> None:
-    """Close the database."""
+    """Close the database (and let a restore have it)."""
     limiter = app.bot.rate_limiter
     if isinstance(limiter, ChatRateLimiter) and isinstance(limiter.budget, SharedBudget):
         await limiter.budget.engine.dispose()
@@ -131,6 +139,9 @@ async def _post_shutdown(app: VanguardApp) -> None:
     if app.bot_data.db is not None:
         await app.bot_data.db.dispose()
         app.bot_data.db = None
+    if app.bot_data.live is not None:
+        app.bot_data.live.release()
+        app.bot_data.live = None
 
 
 def command_menus(

@@ -1,4 +1,4 @@
-"""The ``vanguard`` command: run, demo, db upgrade, check-config."""
+"""The ``vanguard`` command: run, demo, db upgrade, check-config, backup, restore."""
 
 from __future__ import annotations
 
@@ -89,6 +89,44 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Make a consistent copy of the database and the media folder while the bot runs."""
+    from bot.backups import cmd_backup as backup
+
+    config = _load(args.config, require_token=False)
+    setup_logging(config.secrets(), level=logging.WARNING)
+    return backup(config, args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Check a backup and swap it in for the configured database and media folder."""
+    from bot.backups import cmd_restore as restore
+
+    config = _load(args.config, require_token=False)
+    setup_logging(config.secrets(), level=logging.WARNING)
+    return restore(config, args)
+
+
+def _backup_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    backup = sub.add_parser(
+        "backup", help="copy the database and the media folder into one file, while the bot runs"
+    )
+    backup.add_argument(
+        "file", nargs="?", help="where to write (default: a new file in [backup] dir)"
+    )
+    backup.add_argument("--config", help=CONFIG_HELP)
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="check a backup and swap it in (the bot must be stopped)"
+    )
+    restore.add_argument("file", help="a file made by `vanguard backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing database (it is kept aside)"
+    )
+    restore.add_argument("--config", help=CONFIG_HELP)
+    restore.set_defaults(func=cmd_restore)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``vanguard``."""
     top = argparse.ArgumentParser(prog="vanguard", description="Vanguard group bot")
@@ -108,6 +146,7 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate config.toml and the environment")
     check.add_argument("--config", help=CONFIG_HELP)
     check.set_defaults(func=cmd_check_config)
+    _backup_parsers(sub)
     return top
 
 

@@ -21,6 +21,7 @@ from domain.config_values import (
     _any_port,
     _bool,
     _clock_time,
+    _daily_time,
     _database,
     _https,
     _ip,
@@ -124,6 +125,16 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    """The daily backup: the folder it goes to, the local time (in ``bot.timezone``) it
+    is made at (None: no scheduled backup) and how many daily backups are kept."""
+
+    dir: Path = Path("backups")
+    daily_at: time | None = time(3, 30)
+    keep: int = 14
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration, as read from config.toml and the environment."""
 
@@ -133,6 +144,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
 
     def secrets(self) -> list[str]:
         """The secret strings that log output must never show."""
@@ -171,6 +183,7 @@ _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {
         WebConfig,
         {"public_url": _public_url, "listen": _ip, "port": _any_port, "health": _bool},
     ),
+    "backup": (BackupConfig, {"dir": _path, "daily_at": _daily_time, "keep": _positive}),
 }
 
 _ENV_ALIASES = {

@@ -227,6 +227,13 @@ def _clock_time(value: Any, key: str, from_env: bool) -> time:
     return parsed
 
 
+def _daily_time(value: Any, key: str, from_env: bool) -> time | None:
+    """A time HH:MM, or an empty string for none (the job is off)."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return _clock_time(value, key, from_env)
+
+
 def _mode(value: Any, key: str, from_env: bool) -> str:
     text = _str(value, key, from_env)
     if text not in ("polling", "webhook"):

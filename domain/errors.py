@@ -9,6 +9,7 @@ with an error id, and the person is shown that id with an apology.
     ├── ConfigError              config.toml / environment is wrong (names the key)
     │   └── ConfigErrors         several keys are wrong (lists each)
     ├── DuplicateUpdate          this update was already processed (silently dropped)
+    ├── BackupError              a backup cannot be made, or a file cannot be restored
     └── UserError                a localised refusal
         ├── UsageError           wrong arguments: the command's usage line
         ├── NotAdmin             admin-only command
@@ -44,6 +45,11 @@ class ConfigErrors(ConfigError):
         self.key = problems[0].key
         self.problem = problems[0].problem
         self.problems = problems
+
+
+class BackupError(VanguardError):
+    """A backup cannot be made or a file cannot be restored; the message says why and
+    what to do (`vanguard backup` / `vanguard restore` print it)."""
 
 
 class DuplicateUpdate(VanguardError):

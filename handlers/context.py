@@ -22,6 +22,7 @@ from handlers.features import Features
 from handlers.i18n import Translator, for_language
 from handlers.metrics import Metrics
 from storage.db import Database
+from storage.live import LiveLock
 from storage.models import Group, Member
 from storage.outbox import Outgoing, enqueue
 from storage.updates import record_update
@@ -87,6 +88,7 @@ class BotData:
     config: Config = field(default_factory=Config)
     clock: Clock = field(default_factory=Clock)
     db: Database | None = None
+    live: LiveLock | None = None  # SQLite: tells `vanguard restore` this bot runs on it
     options: Options = field(default_factory=Options)
     features: Features = field(default_factory=Features)
     settling: Settling = field(default_factory=Settling)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+APPLICATION_NAME = "vanguard"  # PostgreSQL's application_name of the bot's sessions
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,12 +44,14 @@ def create_engine(
     (the sending budget's) skips the check: its statements are retried by their caller."""
     if not is_sqlite(url):
         parsed = make_url(url)
-        connect_args: dict[str, Any] = {}
+        # the name `vanguard restore` looks for among a database's sessions
+        settings = {"application_name": APPLICATION_NAME}
         search_path = parsed.query.get("search_path")
         if search_path:
             # our own URL option: keep Vanguard's tables in their own schema
             parsed = parsed.difference_update_query(["search_path"])
-            connect_args["server_settings"] = {"search_path": str(search_path)}
+            settings["search_path"] = str(search_path)
+        connect_args: dict[str, Any] = {"server_settings": settings}
         if pool_size is None:
             return create_async_engine(parsed, poolclass=NullPool, connect_args=connect_args)
         return create_async_engine(

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import Subject
@@ -121,3 +121,18 @@ async def mark_download_failed(session: AsyncSession, photo_id: int, error: str)
     if photo is not None:
         photo.download_attempts += 1
         photo.download_error = error[:300]
+
+
+async def relocate_photos(session: AsyncSession, old_dir: str, new_dir: str) -> int:
+    """Point the photos downloaded under the media folder ``old_dir`` to the same files
+    under ``new_dir`` (a backup restored where the media folder is another); how many."""
+    old, new = old_dir.rstrip("/") + "/", new_dir.rstrip("/") + "/"
+    if old == new:
+        return 0
+    result = await session.execute(
+        update(Photo)
+        .where(func.substr(Photo.local_path, 1, len(old)) == old)
+        .values(local_path=literal(new) + func.substr(Photo.local_path, len(old) + 1))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

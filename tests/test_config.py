@@ -31,6 +31,18 @@ def test_full_example_config_loads(tmp_path: Path) -> None:
     assert config.bot.timezone == "Asia/Shanghai"
     assert config.database.url.startswith("sqlite+aiosqlite:///")
     assert not config.web.enabled and config.web.port == 8080
+    assert config.backup.daily_at == time(3, 30) and config.backup.keep == 14
+    assert config.backup.dir == Path("backups")
+
+
+def test_the_daily_backup_is_set_in_the_file_or_the_environment(tmp_path: Path) -> None:
+    body = f'[telegram]\ntoken = "{TOKEN}"\n[backup]\ndir = "/srv/b"\ndaily_at = ""\nkeep = 3\n'
+    config = load_config(write(tmp_path, body), env={})
+    assert config.backup.daily_at is None and config.backup.keep == 3
+    assert config.backup.dir == Path("/srv/b")
+    env = {"VANGUARD_BACKUP_DAILY_AT": "２：１５", "VANGUARD_BACKUP_KEEP": "7"}
+    config = load_config(write(tmp_path, body), env=env)
+    assert config.backup.daily_at == time(2, 15) and config.backup.keep == 7
 
 
 def test_the_wall_pages_public_address_loses_its_trailing_slash(tmp_path: Path) -> None:
@@ -233,6 +245,14 @@ def test_check_config_cli_missing_token(tmp_path: Path) -> None:
         ),
         pytest.param(
             f'[telegram]\ntoken = "{TOKEN}"\n[web]\nport = 70000\n', "web.port", id="web-port"
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[backup]\nkeep = 0\n', "backup.keep", id="keep-0"
+        ),
+        pytest.param(
+            f'[telegram]\ntoken = "{TOKEN}"\n[backup]\ndaily_at = "3:30am"\n',
+            "backup.daily_at",
+            id="backup-time",
         ),
     ],
 )
