@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from domain.clock import FrozenClock
 from domain.config import WebConfig
+from handlers.i18n import for_language
+from handlers.wall.page import read_page, render_poster
 from storage.groups import get_group
 from storage.models import Photo, Topic
 from tests.conftest import (
@@ -195,6 +197,23 @@ async def test_the_print_view_is_an_a3_poster_with_a_qr_code(harness: Harness, c
     assert status == 200
     assert "size:A3 portrait" in poster and "护栏修复" in poster
     assert "<svg" in poster and "打印于 " + harness.today().isoformat() in poster
+
+
+async def test_a_poster_without_a_link_asks_nobody_to_scan(harness: Harness, cast: Cast) -> None:
+    """The demo's poster (no page is served, so no link): no QR code, and no line
+    asking to scan one."""
+    await approved_result(cast)
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        group = await get_group(session, cast.group.id)
+        assert group is not None
+        t = for_language(group.language)
+        page = await read_page(session, t, group, harness.clock.now(), poster=True)
+    offline = render_poster(t, page, lambda p: f"photo/{p.id}", None)
+    assert "护栏修复" in offline and "<svg" not in offline and "扫码" not in offline
+    linked = render_poster(t, page, lambda p: f"photo/{p.id}", "https://wall.test/wall/x")
+    assert "<svg" in linked and "扫码查看完整成果墙" in linked
 
 
 async def test_requests_are_bounded(harness: Harness, cast: Cast) -> None:
