@@ -66,7 +66,7 @@ class DatabaseParking:
         now = data.clock.now()
         every = starting and self.single
         async with data.db.transaction() as session:
-            taken = await take_parked(session, now, now + self.lease, every=every)
+            taken = await take_parked(session, now, now + self.lease, every=every, mine=self.held)
         self.held.update(i for i, _ in taken)
         return taken
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, false, func, or_, select, true, update
@@ -78,22 +79,28 @@ async def let_go(session: AsyncSession, update_ids: list[int]) -> None:
 
 
 async def take_parked(
-    session: AsyncSession, now: datetime, until: datetime, *, limit: int = 100, every: bool = False
+    session: AsyncSession,
+    now: datetime,
+    until: datetime,
+    *,
+    limit: int = 100,
+    every: bool = False,
+    mine: Collection[int] = (),
 ) -> list[tuple[int, str]]:
     """Take up to ``limit`` parked updates nobody holds (their process died, or let them
     go), oldest first, and hold them until ``until``: the rows are claimed with a
     conditional UPDATE, so of several processes asking at once each gets different ones.
-    ``every``: held or not (the only process, starting: whoever held them is gone)."""
+    ``every``: held or not (the only process, starting: whoever held them is gone);
+    ``mine``: the ones the caller holds and is processing already, never taken again."""
     free = or_(
         ParkedUpdate.lease_until.is_(None),
         ParkedUpdate.lease_until < now,
         true() if every else false(),
     )
-    candidates = list(
-        await session.scalars(
-            select(ParkedUpdate.update_id).where(free).order_by(ParkedUpdate.update_id).limit(limit)
-        )
-    )
+    query = select(ParkedUpdate.update_id).where(free)
+    if mine:
+        query = query.where(ParkedUpdate.update_id.not_in(sorted(mine)))
+    candidates = list(await session.scalars(query.order_by(ParkedUpdate.update_id).limit(limit)))
     if not candidates:
         return []
     rows = await session.execute(

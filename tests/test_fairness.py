@@ -271,6 +271,24 @@ async def test_a_group_at_its_minute_limit_delays_no_other_group_and_its_wait_is
     assert world.emulator.take_unread(busy.id) is None
 
 
+async def test_a_parked_update_still_running_here_is_not_taken_up_again_when_its_lease_runs_out(
+    parking_bot: tuple[World, Runner],
+) -> None:
+    world, runner = parking_bot
+    busy, busy_member = await _group(world, "一班")
+    for _ in range(3):
+        await busy.say(busy_member, "/help")
+    waiting = world.emulator.last_update_id()
+    assert "/members" in await busy.next_reply()
+    assert await world.emulator.wait_for(lambda: world.emulator.confirmed_offset > waiting, 5)
+    assert await parked_ids(runner) == [waiting - 1, waiting]
+    clock = runner.app.bot_data.clock
+    assert isinstance(clock, FrozenClock)
+    clock.advance(timedelta(minutes=5))  # its lease ran out before the next renewal
+    assert await runner.parked_work.take_up() == 0  # it is still running here
+    assert not runner.parked_work.running
+
+
 async def test_a_parked_update_is_processed_after_a_restart(
     parking_bot: tuple[World, Runner], db_url: str, tmp_path: Path
 ) -> None:
