@@ -104,7 +104,7 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         self.rates = limits.rates() if limits else None
         self._chats: dict[str, _Chat] = {}
         self._bulk_lock = asyncio.Lock()
-        self.refusals = 0  # 429s Telegram answered
+        self._paused_until = 0.0  # (loop time) a 429 about a request naming no chat
         self.on_flood_wait: Callable[[], None] | None = None  # told of every 429 (metrics)
 
     def share(self, budget: Budget) -> None:
@@ -135,12 +135,11 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         for attempt in range(self.max_retries + 1):
             if counted:
                 await self._admit(key, cost, bulk=rate_limit_args == BULK)
-            elif key is None:
-                await self._wait_for(OVERALL, None, 0, bulk=False)
+            elif key is None:  # (getUpdates, answerCallbackQuery…: no slot, no statement)
+                await _sleep(self._paused_until - asyncio.get_running_loop().time())
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                self.refusals += 1
                 if self.on_flood_wait is not None:
                     self.on_flood_wait()
                 if attempt == self.max_retries:
@@ -149,6 +148,9 @@ class ChatRateLimiter(BaseRateLimiter[str]):
                 log.info("flood limit in chat %s: waiting %.1fs", key, wait)
                 held = key or OVERALL
                 await self.budget.hold(held, self._rate(held) or Rate(0.0), wait)
+                if key is None:
+                    until = asyncio.get_running_loop().time() + wait
+                    self._paused_until = max(self._paused_until, until)
                 if not counted:
                     await asyncio.sleep(wait)
         raise AssertionError("unreachable")
