@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from bench.databases import database
 from bench.figures import outcome
 from bench.morning_world import (
@@ -44,6 +46,7 @@ from emulator.core import TelegramEmulator
 from emulator.core.objects import Call
 from emulator.limits import FloodLimits, is_limited
 from emulator.server import EmulatorServer
+from storage.db import create_engine
 
 OVERALL_PER_SECOND = 30
 HELP_EVERY = 1.0  # seconds between the /help commands during the rush
@@ -133,6 +136,28 @@ def ask_help(
     watch.loads.append(os.getloadavg()[0])
 
 
+WRITTEN = text("SELECT count(*) FROM outbox WHERE key LIKE 'briefing:%'")
+
+
+async def watch_outbox(url: str, groups: int, start: float, found: dict[str, float]) -> None:
+    """Where the time goes: seconds from the minute until the sweeps had written the
+    first and the last briefing to the outbox (polled every half second)."""
+    engine = create_engine(url)
+    try:
+        while True:
+            async with engine.connect() as conn:
+                written = int(await conn.scalar(WRITTEN) or 0)
+            moment = round(time.time() - start, 1)
+            if written:
+                found.setdefault("first_written_s", moment)
+            if written >= groups:
+                found["all_written_s"] = moment
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
+
+
 def next_minute(lead: float) -> datetime:
     """The first minute boundary at least ``lead`` seconds from now."""
     moment = datetime.now(UTC) + timedelta(seconds=lead + 60)
@@ -160,19 +185,25 @@ async def rush(
     await sleep_until(start)
     refused, loads = limits.refused, len(watch.loads)
     groups = len(world.briefed)
+    written: dict[str, float] = {}
+    writing = asyncio.create_task(watch_outbox(url, groups, start, written))
     deadline = start + max(120.0, 6 * groups / OVERALL_PER_SECOND)
     while len(watch.arrived) < groups and time.time() < deadline:
         ask_help(emulator, watch, world.helpers, "rush")
         await asyncio.sleep(HELP_EVERY)
     r429 = limits.refused - refused
+    writing.cancel()
     rush_loads = watch.loads[loads:]
     await emulator.wait_for(lambda: not watch.asked, 30)  # the last answers
     last = max(watch.arrived.values(), default=time.time())
+    first = min(watch.arrived.values(), default=last)
     minimum = groups / OVERALL_PER_SECOND
     return {
         "briefed": len(watch.arrived),
         "seconds": round(last - start, 2),
         "ratio_to_minimum": round((last - start) / minimum, 3),
+        "first_arrived_s": round(first - start, 2),
+        **written,
         "r429": r429,
         "r429_after": limits.refused - refused - r429,
         "load_peak": round(max(rush_loads, default=0.0), 2),

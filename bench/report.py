@@ -345,6 +345,7 @@ def _morning(results: list[dict[str, Any]]) -> list[str]:
                 f"{r['briefed']:,} of {r['groups']:,}",
                 f"{r['seconds']:.1f} (min {r['minimum_s']:.1f})",
                 f"{r['ratio_to_minimum']:.2f}",
+                f"{r.get('all_written_s', '—')}",
                 f"{r['r429']}",
                 f"{rush['worst_s']} / {rush['median_s']}",
                 f"{rush['answered']} of {rush['asked']}",
@@ -352,7 +353,8 @@ def _morning(results: list[dict[str, Any]]) -> list[str]:
                 f"{r['load_peak']}",
             ]
         )
-    head = ["processes", "briefed", "seconds", "÷ minimum", "429s", "/help worst / median s"]
+    head = ["processes", "briefed", "seconds", "÷ minimum", "written by s", "429s"]
+    head.append("/help worst / median s")
     out += _table([*head, "answered", "idle /help s", "load"], rows)
     out.append("")
     return out
