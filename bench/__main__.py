@@ -27,7 +27,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import bigdata, broadcast, claims, fairness, startup, summary, throughput, wall
+from bench import (
+    bigdata,
+    broadcast,
+    claims,
+    fairness,
+    morning,
+    startup,
+    summary,
+    throughput,
+    wall,
+)
 from bench.figures import outcome
 from bench.processes import ROOT, git_commit
 from bench.report import render
@@ -44,6 +54,7 @@ CASES: dict[str, tuple[Case, bool]] = {
     "claims": (claims.run, True),
     "summary": (summary.run, True),
     "wall": (wall.run, True),
+    "morning": (morning.run, True),
 }
 HERE = Path(__file__).resolve().parent
 

@@ -66,6 +66,7 @@ def render(doc: dict[str, Any]) -> str:
         ("broadcast", _broadcast),
         ("startup", _startup),
         ("claims", _claims),
+        ("morning", _morning),
     )
     for case, section in sections:
         if case in by_case:
@@ -326,5 +327,34 @@ def _summary(rows: list[dict[str, Any]]) -> list[str]:
         ],
         table,
     )
+    out.append("")
+    return out
+
+
+def _morning(results: list[dict[str, Any]]) -> list[str]:
+    """The morning with 1, 2 and 3 processes against the physical minimum."""
+    out = ["**The morning with several processes on PostgreSQL** (production rate limiter)", ""]
+    rows = []
+    for r in results:
+        if "seconds" not in r:
+            continue
+        rush, idle = r["help"]["rush"], r["help"]["idle"]
+        rows.append(
+            [
+                f"{r['processes']}",
+                f"{r['briefed']:,} of {r['groups']:,}",
+                f"{r['seconds']:.1f} (min {r['minimum_s']:.1f})",
+                f"{r['ratio_to_minimum']:.2f}",
+                f"{r.get('all_written_s', '—')}",
+                f"{r['r429']}",
+                f"{rush['worst_s']} / {rush['median_s']}",
+                f"{rush['answered']} of {rush['asked']}",
+                f"{idle['worst_s']}",
+                f"{r['load_peak']}",
+            ]
+        )
+    head = ["processes", "briefed", "seconds", "÷ minimum", "written by s", "429s"]
+    head.append("/help worst / median s")
+    out += _table([*head, "answered", "idle /help s", "load"], rows)
     out.append("")
     return out

@@ -36,6 +36,8 @@ class Settings:
     private_messages: int = 1000  # broadcast: private chats
     group_messages: int = 200  # broadcast: groups
     startup_repeats: int = 3
+    morning_groups: int = 1000  # morning: groups briefed at one minute
+    morning_processes: int = 3  # morning: runs with 1 … this many bot processes
     case_timeout: float = 1800.0  # seconds before a whole case is recorded as "timeout"
     sample_timeout: float = 120.0  # seconds one reply may take before "timeout"
     pg_url: str = ""
@@ -66,6 +68,7 @@ class Settings:
             private_messages=60,
             group_messages=30,
             startup_repeats=1,
+            morning_groups=200,
             case_timeout=300.0,
             sample_timeout=30.0,
         )
@@ -91,5 +94,7 @@ class Settings:
             "private_messages",
             "group_messages",
             "startup_repeats",
+            "morning_groups",
+            "morning_processes",
         ):
             setattr(self, name, _env_int(name.upper(), getattr(self, name)))
