@@ -127,7 +127,7 @@ def share_budget(app: VanguardApp) -> None:
     limiter = app.bot.rate_limiter
     url = app.bot_data.config.database.url
     if isinstance(limiter, ChatRateLimiter) and limiter.limits is not None and not is_sqlite(url):
-        limiter.share(SharedBudget(create_engine(url, pool_size=BUDGET_POOL)))
+        limiter.share(SharedBudget(create_engine(url, pool_size=BUDGET_POOL, durable=False)))
 
 
 async def _post_shutdown(app: VanguardApp) -> None:

@@ -32,7 +32,11 @@ MAIN_POOL = 10  # connections the main engine keeps open (and up to 30 more at p
 
 
 def create_engine(
-    url: str, *, reads: bool = False, pool_size: int | None = MAIN_POOL
+    url: str,
+    *,
+    reads: bool = False,
+    pool_size: int | None = MAIN_POOL,
+    durable: bool = True,
 ) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and
     ``BEGIN IMMEDIATE`` write transactions (so an upgrade from read to write never fails
@@ -41,7 +45,10 @@ def create_engine(
     ``pool_size`` (PostgreSQL): connections kept open (and checked before use, as the
     main pool is); None: every connection is a new one, closed when given back (for a
     connection held for the life of the process); a small pool other than the main one
-    (the sending budget's) skips the check: its statements are retried by their caller."""
+    (the sending budget's) skips the check: its statements are retried by their caller.
+    ``durable=False`` (PostgreSQL): a commit does not wait for the disk (what it wrote may
+    be lost in a crash of the database server, never half-written): for rows that are
+    rewritten many times a second and worth nothing after a crash (the sending budget)."""
     if not is_sqlite(url):
         parsed = make_url(url)
         # the name `vanguard restore` looks for among a database's sessions
@@ -51,6 +58,8 @@ def create_engine(
             # our own URL option: keep Vanguard's tables in their own schema
             parsed = parsed.difference_update_query(["search_path"])
             settings["search_path"] = str(search_path)
+        if not durable:
+            settings["synchronous_commit"] = "off"
         connect_args: dict[str, Any] = {"server_settings": settings}
         if pool_size is None:
             return create_async_engine(parsed, poolclass=NullPool, connect_args=connect_args)

@@ -46,6 +46,20 @@ async def handled(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     return set(await session.scalars(select(Delivery.key).where(Delivery.key.in_(wanted))))
 
 
+MORNING_LOCKS = 0x4D4F524E  # "MORN": the first half of a morning's advisory lock key
+
+
+async def take_morning(session: AsyncSession, group_id: int) -> bool:
+    """Whether this transaction may handle the group's morning now: on PostgreSQL it
+    takes the group's transaction-level advisory lock if nobody holds it (so several
+    processes sweeping at once split the groups between them instead of queueing for the
+    same one); SQLite runs one process: always."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    taken = await session.scalar(select(func.pg_try_advisory_xact_lock(MORNING_LOCKS, group_id)))
+    return bool(taken)
+
+
 async def claim_slot(
     session: AsyncSession, key: str, group_id: int | None, outcome: str, now: datetime
 ) -> bool:

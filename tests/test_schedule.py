@@ -25,9 +25,11 @@ from handlers.i18n import for_language
 from handlers.schedule.sweep import run_sweep
 from handlers.schedule.views import render_briefing
 from storage.briefing import Briefing, Due, Progress
+from storage.db import Database, is_sqlite
 from storage.groups import get_group
 from storage.issue_reads import IssueCounts
 from storage.models import Delivery, Event, Group, Member, OutboxMessage
+from storage.schedule import take_morning
 from tests.conftest import Cast, Harness, build_test_app
 from tests.test_process import write_config
 
@@ -340,6 +342,29 @@ async def test_two_bot_processes_sweeping_one_database_brief_each_group_once(
         assert len(await mornings(harness)) == 4
     finally:
         await server.stop()
+
+
+async def test_sweeping_processes_split_the_groups_instead_of_queueing_for_one(
+    harness: Harness,
+) -> None:
+    """While one process writes a group's morning, another passes over that group at
+    once (PostgreSQL's advisory lock) and takes the next; once it is done the group is
+    free again (and already claimed, so skipped by the slot)."""
+    url = harness.config.database.url
+    if is_sqlite(url):
+        pytest.skip("one process per SQLite database")
+    first, second = Database(url), Database(url)
+    try:
+        async with first.sessionmaker() as one, one.begin():  # two processes' sweeps
+            assert await take_morning(one, 5)
+            async with second.sessionmaker() as other, other.begin():
+                assert not await take_morning(other, 5)
+                assert await take_morning(other, 6)
+        async with second.sessionmaker() as other, other.begin():
+            assert await take_morning(other, 5)
+    finally:
+        await first.dispose()
+        await second.dispose()
 
 
 async def test_a_group_the_bot_left_gets_nothing(harness: Harness, cast: Cast) -> None:

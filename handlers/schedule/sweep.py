@@ -64,6 +64,7 @@ from storage.schedule import (
     signed_up,
     starting_between,
     still_members,
+    take_morning,
 )
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ async def morning(
     outcome = briefing_outcome(local, group.briefing_time, group.workdays_only, calendar)
     t = for_language(group.language)
     async with context.write_unclaimed() as session:
+        if not await take_morning(session, group.id):  # another process is at it
+            return None
         since = await since_last_briefing(session, group, now)
         key = slots.morning(group.id, day.today)
         if not await claim_slot(session, key, group.id, outcome, now):
