@@ -195,9 +195,12 @@ class ChatRateLimiter(BaseRateLimiter[str]):
         async with self._bulk_lock if key == OVERALL else contextlib.nullcontext():
             while True:
                 booked, wait = await self.budget.book(key, rate, cost, False)
-                await _sleep(wait)
                 if booked:
-                    return
+                    break
+                await _sleep(wait)
+        # (outside the lock: the next bulk send books its slot while this one waits for
+        # its own, so the slots follow each other without a round trip between them)
+        await _sleep(wait)
 
 
 def _chat_key(chat_id: Any) -> str | None:
