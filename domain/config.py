@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from domain.config_values import (
     Converter,
@@ -74,11 +75,25 @@ class WebhookConfig:
     reorder_wait_ms: int = 0
 
 
+MIN_REDACTED = 4  # a shorter database password would blank out every such run of letters
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
     """The SQLAlchemy URL of the database."""
 
-    url: str = "sqlite+aiosqlite:///vanguard.db"
+    url: str = field(default="sqlite+aiosqlite:///vanguard.db", repr=False)
+
+    @property
+    def password(self) -> str | None:
+        """The password in the URL, if any (never shown: see :meth:`Config.secrets`)."""
+        return urlsplit(self.url).password
+
+    def __repr__(self) -> str:
+        shown = self.url
+        if self.password:
+            shown = shown.replace(f":{self.password}@", ":***@")
+        return f"DatabaseConfig(url={shown!r})"
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,11 @@ class Config:
 
     def secrets(self) -> list[str]:
         """The secret strings that log output must never show."""
-        return [s.get() for s in (self.telegram.token, self.webhook.secret_token) if s]
+        found = [s.get() for s in (self.telegram.token, self.webhook.secret_token) if s]
+        password = self.database.password
+        if password and len(password) >= MIN_REDACTED:
+            found.append(password)
+        return found
 
 
 _SCHEMA: dict[str, tuple[type[Any], dict[str, Converter]]] = {

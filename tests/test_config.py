@@ -146,6 +146,20 @@ def test_token_alias_and_masking_in_repr() -> None:
     assert "***" in shown
 
 
+def test_the_database_password_is_neither_shown_nor_logged() -> None:
+    url = "postgresql+asyncpg://vanguard:hunter2pw@db.example/vanguard"
+    config = load_config(None, env={"VANGUARD_TOKEN": TOKEN, "VANGUARD_DATABASE_URL": url})
+    assert config.database.url == url  # the engine still gets it
+    shown = repr(config) + str(config)
+    assert "hunter2pw" not in shown and "vanguard:***@db.example" in shown
+    assert "hunter2pw" in config.secrets()
+    record = logging.LogRecord(
+        "sqlalchemy", logging.ERROR, __file__, 1, "cannot connect to %s", (url,), None
+    )
+    RedactSecrets(config.secrets()).filter(record)
+    assert "hunter2pw" not in record.getMessage()
+
+
 def test_log_filter_redacts_token_plain_and_url_quoted() -> None:
     record = logging.LogRecord(
         "httpx",
