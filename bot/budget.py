@@ -54,10 +54,11 @@ class Rate:
         return (self.burst - 1) * self.interval
 
     def horizon(self) -> float:
-        """How far ahead a bulk send may book: a quarter of an interval past the burst
-        (enough that a bulk send waking a little late still takes its slot on time, so
-        a broadcast keeps the whole rate; too little to keep a reply waiting)."""
-        return self.tolerance + self.interval / 4
+        """How far ahead a bulk send may book: one interval past the burst, so the next
+        bulk send holds its slot while this one waits for its own, and one waking late
+        still finds a slot booked (a broadcast keeps the whole rate); a reply waits for
+        one bulk slot at most."""
+        return self.tolerance + self.interval
 
 
 class Budget(Protocol):

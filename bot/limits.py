@@ -71,7 +71,7 @@ class Limits:
     overall: tuple[int, float] = (30, 1.0)
     group: tuple[int, float] = (20, 60.0)
     private: tuple[int, float] = (1, 1.0)
-    margin: float = 1.04
+    margin: float = 1.06
     group_burst: int = 3
 
     def rates(self) -> tuple[Rate, Rate, Rate]:

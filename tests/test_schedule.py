@@ -18,10 +18,13 @@ from sqlalchemy import select
 from domain.holiday_sources import year_days
 from domain.text import visible_len
 from domain.workdays import PLAIN
+from emulator.core.objects import Call
 from emulator.scenario import Chat, Person, PrivateChat
 from emulator.server import EmulatorServer
 from handlers.context import Ctx
+from handlers.features import MorningHook
 from handlers.i18n import for_language
+from handlers.outbox import JOB_NAME as OUTBOX_JOB
 from handlers.schedule.sweep import run_sweep
 from handlers.schedule.views import render_briefing
 from storage.briefing import Briefing, Due, Progress
@@ -757,3 +760,39 @@ async def test_one_person_with_many_deadlines_gets_one_message_with_a_count(
     text = (await private.next_reply()).text
     assert text.count("今天整改到期") == 15 and "另有 2 项" in text
     await private.expect_silence()
+
+
+async def test_the_first_briefings_go_out_while_the_sweep_still_writes_the_others(
+    harness: Harness, cast: Cast
+) -> None:
+    """A morning's briefings are sent as they are written, not once the whole sweep (a
+    thousand groups' worth on a big bot) is done or at the outbox job's next turn: the
+    second group's morning is written only once the first group's briefing has arrived."""
+    chief = harness.world.person("队长")
+    second = harness.world.group("养护二班", creator=chief)
+    await second.add_bot(by=chief)
+    await second.next_reply()
+    app = harness.app
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(OUTBOX_JOB):  # only the sweep sends
+        job.schedule_removal()
+    arrived = asyncio.Event()
+
+    def seen(call: Call) -> None:
+        if call.method == "sendMessage" and "晨报" in str(call.params.get("text", "")):
+            arrived.set()
+
+    async def one_at_a_time(context: object, group: Group, *rest: object) -> None:
+        if group.chat_id == second.id:  # wait for the first group's briefing to arrive
+            await asyncio.wait_for(arrived.wait(), 10)  # (a ceiling: fails without)
+
+    async def nothing(*args: object) -> None:
+        return None
+
+    harness.emulator.on_call = seen
+    app.bot_data.features.mornings.append(MorningHook(nothing, one_at_a_time))
+    harness.clock.set(local(tomorrow(harness), "08:00"))
+    await harness.sweep()
+    assert "晨报" in (await cast.group.next_reply()).text
+    assert "晨报" in (await second.next_reply()).text
+    assert len(await mornings(harness)) == 2

@@ -15,6 +15,7 @@ the schedule lives in memory; time comes from the application's clock.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "schedule"
 START_JOB = "schedule-start"
 REMINDER_CAP = 200  # deadline reminders of one group and day (the rest: the briefing)
+KICK_EVERY = 0.25  # seconds: while mornings are written, the outbox is sent this often
 
 
 def _local(group: Group, now: datetime) -> datetime:
@@ -94,15 +96,21 @@ async def run_sweep(context: Ctx) -> None:
         done = await handled(session, [slots.morning(g.id, d.today) for g, d in due])
         due = [(g, d) for g, d in due if slots.morning(g.id, d.today) not in done]
         found = await _corrections(session, due)
+    kicked = -KICK_EVERY
     for group, day in due:
         calendar = found.calendar(group.id)
         try:
             for hook in context.features.mornings:
                 if hook.prepare is not None:
                     await hook.prepare(context, group, day.today, now, calendar)
-            context.bot_data.metrics.briefing(await morning(context, group, day, now, calendar))
+            outcome = await morning(context, group, day, now, calendar)
+            context.bot_data.metrics.briefing(outcome)
         except Exception:  # one group's trouble never stops the others' mornings
             log.exception("the morning of group %s could not be handled", group.id)
+            continue
+        if outcome is not None and time.monotonic() - kicked >= KICK_EVERY:
+            kicked = time.monotonic()  # what is written goes out now, not at the job's turn
+            context.application.create_task(send_due(context), name="morning-send")
     try:
         await event_reminders(context, now)
     except Exception:
