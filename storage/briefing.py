@@ -6,19 +6,29 @@ the month. Reads only; each part is one or two indexed queries, capped in length
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, extract, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.calendar import Day, Period
-from domain.kinds import TopicEventKind, TopicStatus
+from domain.kinds import TopicEventKind
 from domain.slots import Outcome
+from storage.deadlines import (
+    Due,
+    Soon,
+    due_issues,
+    due_milestones,
+    due_soon,
+    issues_due,
+    milestones_due,
+    today_of,
+)
 from storage.hours import group_total
 from storage.issue_reads import COUNT_CAP, IssueCounts, counts
-from storage.members import active_members, members_by_id
+from storage.members import active_members
 from storage.models import (
     Delivery,
     Event,
@@ -30,11 +40,9 @@ from storage.models import (
     TopicEvent,
 )
 from storage.schedule import mornings_of
-from storage.topics import claimants
 
 LIST_CAP = 10  # lines of one section; the rest is counted
 BIRTHDAYS_CAP = 2000  # political birthdays of one group and day (all are greeted)
-_UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
 PROGRESS_KINDS = (
     TopicEventKind.CLAIMED,
     TopicEventKind.MILESTONE,
@@ -42,18 +50,6 @@ PROGRESS_KINDS = (
     TopicEventKind.SUBMITTED,
     TopicEventKind.APPROVED,
 )
-
-
-@dataclass
-class Due:
-    """A milestone or an issue deadline that is due (or overdue), and who must act."""
-
-    kind: str  # "milestone" | "issue"
-    number: int  # the topic's or the issue's number
-    text: str  # the milestone's text, the issue's description
-    due_on: date
-    people: list[Member] = field(default_factory=list)
-    subject_id: int = 0  # the milestone's or the issue's row
 
 
 @dataclass(frozen=True)
@@ -112,9 +108,14 @@ async def briefing(
     day: Day,
     since: tuple[datetime, bool],
     now: datetime,
+    *,
+    soon: Soon | None = None,
+    anniversaries: list[tuple[Member, int]] | None = None,
 ) -> Briefing:
     """The group's briefing for ``day`` (what changed counts from ``since``: the last
-    briefing's time, and whether this is the first)."""
+    briefing's time, and whether this is the first); ``soon`` and ``anniversaries``:
+    the day's deadlines and political birthdays when the caller has read them already
+    (the morning, which reminds and greets with them)."""
     since_at, first = since
     in_window = (
         Event.group_id == group_id,
@@ -126,11 +127,12 @@ async def briefing(
             select(Event).where(*in_window).order_by(Event.starts_at, Event.number).limit(LIST_CAP)
         )
     )
-    events_total = await _count(session, select(Event.id).where(*in_window))
-    due = await _due_today_then_overdue(session, group_id, day.today)
-    due_total = await _count(
-        session, _milestones_due(group_id, None, day.today).with_only_columns(Milestone.id)
-    ) + await _count(session, _issues_due(group_id, None, day.today).with_only_columns(Issue.id))
+    events_total = len(events)
+    if events_total == LIST_CAP:  # (fewer: that is all of them)
+        events_total = await _count(session, select(Event.id).where(*in_window))
+    if soon is None:
+        soon = await due_soon(session, group_id, day.today, LIST_CAP)
+    due, due_total = await _due_today_then_overdue(session, group_id, day.today, soon)
     new_issues = await _count(
         session,
         select(Issue.id).where(
@@ -139,7 +141,8 @@ async def briefing(
             Issue.duplicate_of_id.is_(None),
         ),
     )
-    anniversaries = await birthdays(session, group_id, day.today)
+    if anniversaries is None:
+        anniversaries = await birthdays(session, group_id, day.today)
     minutes, people = await group_total(session, group_id, Period(day.month_start, None), now)
     return Briefing(
         events=events,
@@ -157,22 +160,43 @@ async def briefing(
     )
 
 
-async def _due_today_then_overdue(session: AsyncSession, group_id: int, today: date) -> list[Due]:
+async def _due_today_then_overdue(
+    session: AsyncSession, group_id: int, today: date, soon: Soon
+) -> tuple[list[Due], int]:
     """Up to ``LIST_CAP`` items: those due today first, then the most recently overdue
-    (long-forgotten ones are counted, not listed)."""
-    found = sorted(
-        await due_milestones(session, group_id, today, today, LIST_CAP)
-        + await due_issues(session, group_id, today, today, LIST_CAP),
-        key=lambda d: (d.kind, d.number),
-    )[:LIST_CAP]
-    if len(found) < LIST_CAP:
+    (long-forgotten ones are counted, not listed); and how many are due or overdue in
+    all (counted in SQL only for a kind whose lists were cut)."""
+    milestones, all_milestones = today_of(soon.milestones, soon.cap, today)
+    issues, all_issues = today_of(soon.issues, soon.cap, today)
+    found = sorted(milestones[:LIST_CAP] + issues[:LIST_CAP], key=lambda d: (d.kind, d.number))[
+        :LIST_CAP
+    ]
+    late_milestones: list[Due] = []
+    late_issues: list[Due] = []
+    looked_back = len(found) < LIST_CAP
+    if looked_back:
         yesterday = today - timedelta(days=1)
-        late = await due_milestones(
+        late_milestones = await due_milestones(
             session, group_id, None, yesterday, LIST_CAP, latest_first=True
-        ) + await due_issues(session, group_id, None, yesterday, LIST_CAP, latest_first=True)
+        )
+        late_issues = await due_issues(
+            session, group_id, None, yesterday, LIST_CAP, latest_first=True
+        )
+        late = late_milestones + late_issues
         late.sort(key=lambda d: (-d.due_on.toordinal(), d.kind, d.number))
         found += late[: LIST_CAP - len(found)]
-    return found
+    if all_milestones and looked_back and len(late_milestones) < LIST_CAP:
+        total = len(milestones) + len(late_milestones)
+    else:
+        query = milestones_due(group_id, None, today).with_only_columns(Milestone.id)
+        total = await _count(session, query)
+    if all_issues and looked_back and len(late_issues) < LIST_CAP:
+        total += len(issues) + len(late_issues)
+    else:
+        total += await _count(
+            session, issues_due(group_id, None, today).with_only_columns(Issue.id)
+        )
+    return found, total
 
 
 def _anniversary(today: date) -> ColumnElement[bool]:
@@ -207,93 +231,6 @@ async def birthdays(
         assert joined is not None
         if today.year - joined.year >= 1:
             found.append((member, today.year - joined.year))
-    return found
-
-
-def _dated(column: Any, first: date | None, last: date) -> list[ColumnElement[bool]]:
-    """``column`` (a date) is from ``first`` (None: any time before) to ``last``."""
-    return [column <= last] if first is None else [column <= last, column >= first]
-
-
-def _milestones_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
-    return (
-        select(Milestone, Topic.number)
-        .join(Topic, Topic.id == Milestone.topic_id)
-        .where(
-            Topic.group_id == group_id,
-            Topic.status != TopicStatus.DONE.value,
-            Milestone.done_at.is_(None),
-            *_dated(Milestone.due_on, first, last),
-        )
-    )
-
-
-def _issues_due(group_id: int, first: date | None, last: date) -> Any:  # a Select
-    return select(Issue).where(
-        Issue.group_id == group_id, _UNRESOLVED, *_dated(Issue.deadline, first, last)
-    )
-
-
-async def due_milestones(
-    session: AsyncSession,
-    group_id: int,
-    first: date | None,
-    last: date,
-    limit: int,
-    *,
-    latest_first: bool = False,
-) -> list[Due]:
-    """Milestones not done of the group's unfinished topics, due from ``first`` (None:
-    any time before) to ``last``, earliest (or latest) first, with the topic's
-    claimants."""
-    due = Milestone.due_on.desc() if latest_first else Milestone.due_on
-    rows = list(
-        await session.execute(
-            _milestones_due(group_id, first, last)
-            .order_by(due, Topic.number, Milestone.id)
-            .limit(limit)
-        )
-    )
-    people = await claimants(session, sorted({m.topic_id for m, _ in rows}))
-    return [
-        Due("milestone", number, m.text, m.due_on, list(people.get(m.topic_id, [])), m.id)
-        for m, number in rows
-    ]
-
-
-async def due_issues(
-    session: AsyncSession,
-    group_id: int,
-    first: date | None,
-    last: date,
-    limit: int,
-    *,
-    latest_first: bool = False,
-) -> list[Due]:
-    """Unresolved issues of the group whose deadline is from ``first`` (None: any time
-    before) to ``last``, earliest (or latest) first, with the person assigned (read on
-    the overdue index)."""
-    due = Issue.deadline.desc() if latest_first else Issue.deadline
-    rows = list(
-        await session.scalars(
-            _issues_due(group_id, first, last).order_by(due, Issue.number).limit(limit)
-        )
-    )
-    people = await members_by_id(session, {i.assignee_id for i in rows if i.assignee_id})
-    found = []
-    for issue in rows:
-        assert issue.deadline is not None
-        assignee = people.get(issue.assignee_id) if issue.assignee_id else None
-        found.append(
-            Due(
-                "issue",
-                issue.number,
-                issue.description,
-                issue.deadline,
-                [assignee] if assignee else [],
-                issue.id,
-            )
-        )
     return found
 
 

@@ -10,10 +10,11 @@ import os
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from domain.holiday_sources import year_days
 from domain.text import visible_len
@@ -27,8 +28,9 @@ from handlers.i18n import for_language
 from handlers.outbox import JOB_NAME as OUTBOX_JOB
 from handlers.schedule.sweep import run_sweep
 from handlers.schedule.views import render_briefing
-from storage.briefing import Briefing, Due, Progress
+from storage.briefing import Briefing, Progress
 from storage.db import Database, is_sqlite
+from storage.deadlines import Due
 from storage.groups import get_group
 from storage.issue_reads import IssueCounts
 from storage.models import Delivery, Event, Group, Member, OutboxMessage
@@ -796,3 +798,59 @@ async def test_the_first_briefings_go_out_while_the_sweep_still_writes_the_other
     assert "晨报" in (await cast.group.next_reply()).text
     assert "晨报" in (await second.next_reply()).text
     assert len(await mornings(harness)) == 2
+
+
+async def test_a_morning_reads_each_part_of_the_briefing_once(harness: Harness, cast: Cast) -> None:
+    """A thousand groups' mornings are written at the same minute: each reads the day's
+    deadlines and political birthdays once (for the briefing, the reminders and the
+    greetings) and counts a list only when it was cut."""
+    db = harness.app.bot_data.db
+    assert db is not None
+    harness.clock.set(local(tomorrow(harness), "08:00"))
+    seen: list[tuple[int, str]] = []  # (connection, statement): other tasks run meanwhile
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seen.append((id(conn), " ".join(statement.split())))
+
+    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        await run_sweep(Ctx(harness.app))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    assert "晨报" in (await cast.group.next_reply()).text
+    first = next(i for i, (_, s) in enumerate(seen) if s.startswith("INSERT INTO deliveries"))
+    conn = seen[first][0]  # the morning's transaction holds its connection throughout
+    mine = [s for c, s in seen[first:] if c == conn]
+    last = next(i for i, s in enumerate(mine) if s.startswith("INSERT INTO outbox"))
+    morning = mine[: last + 1]  # claimed … the briefing written
+    listing = "\n".join(s[:120] for s in morning)
+    assert sum(s.startswith("SELECT count(*)") for s in morning) == 1, listing  # new issues
+    assert sum("FROM milestones" in s for s in morning) == 2, listing  # soon; overdue
+    assert len(morning) <= 12, listing
+
+
+@pytest.mark.parametrize(("today", "late", "more"), [(4, 8, 2), (12, 3, 5), (2, 10, 2)])
+async def test_the_briefing_counts_what_it_does_not_list(
+    harness: Harness, cast: Cast, today: int, late: int, more: int
+) -> None:
+    """Ten deadlines are listed (today's first, then the latest overdue); the rest are
+    counted, whether the lists were cut or not."""
+    day = tomorrow(harness)
+    for n in range(late + today):
+        await cast.group.say(cast.worker, f"/report S272 K9{n}+520 坑槽 cat:pothole")
+        await cast.group.next_reply()
+        deadline = day if n < late else day + timedelta(days=2)
+        await cast.group.say(cast.captain, f"/assign {n + 1} me {deadline.isoformat()}")
+        await cast.group.next_reply()
+    harness.clock.set(local(day + timedelta(days=2), "08:00"))
+    await harness.sweep()
+    await harness.world.settle()
+    pages = []
+    while (page := harness.emulator.take_unread(cast.group.id)) is not None:
+        pages.append(str(page.get("text", "")))
+    whole = "\n".join(pages)
+    assert f"另有 {more} 项" in whole, whole
+    assert f"待整改 {late + today}" in whole

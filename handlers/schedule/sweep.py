@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,15 +47,9 @@ from handlers.schedule.views import (
     render_briefing,
     unreachable_line,
 )
-from storage.briefing import (
-    Due,
-    birthdays,
-    briefing,
-    due_issues,
-    due_milestones,
-    since_last_briefing,
-)
+from storage.briefing import birthdays, briefing, since_last_briefing
 from storage.calendar_days import Corrections, corrections
+from storage.deadlines import Due, due_soon
 from storage.models import Event, Group, Member
 from storage.outbox import enqueue
 from storage.schedule import (
@@ -155,8 +149,12 @@ async def morning(
             note = await hook.write(session, context, group, day.today, now, calendar)
             if note is not None:
                 notes.append(note)
+        soon = await due_soon(session, group.id, day.today, REMINDER_CAP)
+        anniversaries = await birthdays(session, group.id, day.today)
         if outcome == Outcome.SENT:
-            content = await briefing(session, group.id, day, since, now)
+            content = await briefing(
+                session, group.id, day, since, now, soon=soon, anniversaries=anniversaries
+            )
             message = outgoing(
                 group.chat_id,
                 render_briefing(t, group, day.today, content, notes=notes),  # its pages
@@ -173,23 +171,20 @@ async def morning(
                 local.strftime("%H:%M"),
                 catch_up_until(group.briefing_time).strftime("%H:%M"),
             )
-        await _deadline_reminders(session, context, group, day, now)
-        await _birthday_greetings(session, group, day, now)
+        await _deadline_reminders(session, context, group, day, now, soon.items)
+        await _birthday_greetings(session, group, day, now, anniversaries)
         if outcome != Outcome.DAY_OFF:  # a working morning
             await remind_makeup_days(session, context, group, day.today, now, calendar)
     return outcome
 
 
 async def _deadline_reminders(
-    session: AsyncSession, context: Ctx, group: Group, day: Day, now: datetime
+    session: AsyncSession, context: Ctx, group: Group, day: Day, now: datetime, items: list[Due]
 ) -> None:
-    """Milestones and issue deadlines due tomorrow or today: one private message to each
-    person responsible (still in the group) listing theirs; those the bot cannot write
-    to are named in one note in the group. A deadline moved later is reminded again on
-    its new dates (the keys carry the day)."""
-    tomorrow = day.today + timedelta(days=1)
-    items = await due_milestones(session, group.id, day.today, tomorrow, REMINDER_CAP)
-    items += await due_issues(session, group.id, day.today, tomorrow, REMINDER_CAP)
+    """Milestones and issue deadlines due tomorrow or today (``items``): one private
+    message to each person responsible (still in the group) listing theirs; those the
+    bot cannot write to are named in one note in the group. A deadline moved later is
+    reminded again on its new dates (the keys carry the day)."""
     members = await still_members(session, group.id, (p.user_id for d in items for p in d.people))
     t = for_language(group.language)
     in_group: list[Html] = []
@@ -226,10 +221,16 @@ async def _deadline_reminders(
         )
 
 
-async def _birthday_greetings(session: AsyncSession, group: Group, day: Day, now: datetime) -> None:
+async def _birthday_greetings(
+    session: AsyncSession,
+    group: Group,
+    day: Day,
+    now: datetime,
+    anniversaries: list[tuple[Member, int]],
+) -> None:
     """A private greeting to each member whose political birthday is today (once per
     person and day, whichever of their groups gets there first)."""
-    for member, years in await birthdays(session, group.id, day.today):
+    for member, years in anniversaries:
         if not member.reachable:
             continue  # the briefing names them in the group
         t = for_person(member.language_code, group.language)

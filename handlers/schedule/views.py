@@ -15,7 +15,8 @@ from handlers.common import split_message
 from handlers.days import calendar_note
 from handlers.event_lines import list_line, when_text
 from handlers.i18n import Html, Translator, escape, plain_text
-from storage.briefing import Briefing, Due, Progress
+from storage.briefing import Briefing, Progress
+from storage.deadlines import Due
 from storage.models import Delivery, Event, Group, Member, OutboxMessage
 
 EXCERPT = 60  # characters of a milestone's or an issue's text in a line
