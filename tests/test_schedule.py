@@ -73,6 +73,25 @@ async def steps(chat: Chat, said: list[tuple[Person, str]]) -> None:
         await chat.next_reply()
 
 
+async def issues_due(cast: Cast, deadlines: list[date]) -> None:
+    """The worker reports one issue for each deadline; the captain takes each, due then."""
+    for n, deadline in enumerate(deadlines):
+        await cast.group.say(cast.worker, f"/report S272 K9{n}+520 坑槽 cat:pothole")
+        await cast.group.next_reply()
+        await cast.group.say(cast.captain, f"/assign {n + 1} me {deadline.isoformat()}")
+        await cast.group.next_reply()
+
+
+async def swept_pages(harness: Harness, chat: Chat) -> list[str]:
+    """Sweep at the clock's time; the texts the group got from it, in order."""
+    await harness.sweep()
+    await harness.world.settle()
+    pages = []
+    while (page := harness.emulator.take_unread(chat.id)) is not None:
+        pages.append(str(page.get("text", "")))
+    return pages
+
+
 async def outbox(harness: Harness, prefix: str = "") -> list[OutboxMessage]:
     db = harness.app.bot_data.db
     assert db is not None
@@ -635,17 +654,9 @@ async def test_a_long_briefing_goes_out_whole_in_several_messages(
                     created_at=start - timedelta(hours=5),  # too late for the day's reminder
                 )
             )
-    for n in range(15):  # and 15 overdue issues
-        await cast.group.say(cast.worker, f"/report S272 K9{n}+520 坑槽 cat:pothole")
-        await cast.group.next_reply()
-        await cast.group.say(cast.captain, f"/assign {n + 1} me {day.isoformat()}")
-        await cast.group.next_reply()
+    await issues_due(cast, [day] * 15)  # and 15 overdue issues
     harness.clock.set(local(day + timedelta(days=2), "06:00"))
-    await harness.sweep()
-    await harness.world.settle()
-    pages = []
-    while (page := harness.emulator.take_unread(cast.group.id)) is not None:
-        pages.append(str(page.get("text", "")))
+    pages = await swept_pages(harness, cast.group)
     assert pages and all(len(p) <= 4096 for p in pages)
     whole = "\n".join(pages)
     assert "另有 10 个活动" in whole and "另有 5 项" in whole and "待整改 15" in whole
@@ -839,18 +850,8 @@ async def test_the_briefing_counts_what_it_does_not_list(
     """Ten deadlines are listed (today's first, then the latest overdue); the rest are
     counted, whether the lists were cut or not."""
     day = tomorrow(harness)
-    for n in range(late + today):
-        await cast.group.say(cast.worker, f"/report S272 K9{n}+520 坑槽 cat:pothole")
-        await cast.group.next_reply()
-        deadline = day if n < late else day + timedelta(days=2)
-        await cast.group.say(cast.captain, f"/assign {n + 1} me {deadline.isoformat()}")
-        await cast.group.next_reply()
+    await issues_due(cast, [day] * late + [day + timedelta(days=2)] * today)
     harness.clock.set(local(day + timedelta(days=2), "08:00"))
-    await harness.sweep()
-    await harness.world.settle()
-    pages = []
-    while (page := harness.emulator.take_unread(cast.group.id)) is not None:
-        pages.append(str(page.get("text", "")))
-    whole = "\n".join(pages)
+    whole = "\n".join(await swept_pages(harness, cast.group))
     assert f"另有 {more} 项" in whole, whole
     assert f"待整改 {late + today}" in whole
