@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
@@ -14,15 +14,16 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import VanguardApp
 from bot.delivery import ConfirmingPoller, process
 from bot.election import PollerElection
-from bot.health import install as install_health
 from bot.parking import DatabaseParking, ParkedWork
 from bot.web import WebServer
-from bot.webhook import WebhookServer
 from domain.config import Config
 from handlers.context import BotData
 from storage.db import is_sqlite
 from storage.outbox import release, settle
 from storage.updates import record_updates
+
+if TYPE_CHECKING:
+    from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class Runner:
         if self.config.web.listening:
             await self._serve_web()
         if self.config.telegram.mode == "webhook":
+            from bot.webhook import WebhookServer  # aiohttp: only a webhook needs it at start
+
             hook = self.config.webhook
             self.transport = WebhookServer(
                 app,
@@ -115,21 +118,15 @@ class Runner:
         does), and — where a standby waits for its turn — its transport says it holds
         the poll (``polling``)."""
         transport = self.transport
-        if transport is None or isinstance(transport, WebhookServer):
+        if transport is None or self.config.telegram.mode == "webhook":
             return False
         return bool(getattr(transport, "polling", True))
 
     async def _serve_web(self) -> None:
-        """Start the web server: the routes every feature adds (with a public URL), and
-        /healthz and /metrics (unless ``[web] health`` is off)."""
+        """Start the web server (its routes are added when the first request comes)."""
         clock = self.app.bot_data.clock
         web = self.config.web
-        self.web = WebServer(web, lambda: clock.now().timestamp())
-        if web.enabled:
-            for install in self.app.bot_data.features.web:
-                install(self.web.site, self.app)
-        if web.health:
-            install_health(self.web.site, self.app, lambda: self.poller)
+        self.web = WebServer(web, lambda: clock.now().timestamp(), self._routes)
         try:
             await self.web.start()
         except OSError as error:  # the bot still works; only the pages are missing
@@ -137,6 +134,17 @@ class Runner:
             log.error("%s off: cannot listen on %s:%s (%s)", what, web.listen, web.port, error)
             await self.web.stop()
             self.web = None
+
+    def _routes(self, site: Any) -> None:
+        """The routes every feature adds (with a public URL), and /healthz and /metrics
+        (unless ``[web] health`` is off)."""
+        from bot.health import install as install_health
+
+        if self.config.web.enabled:
+            for install in self.app.bot_data.features.web:
+                install(site, self.app)
+        if self.config.web.health:
+            install_health(site, self.app, lambda: self.poller)
 
     async def stop(self) -> None:
         """Finish what is in hand, confirm it, and shut down."""
