@@ -47,13 +47,13 @@ def revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def newest_in_files() -> str | None:
+def newest_in_files(versions: Path = MIGRATIONS / "versions") -> str | None:
     """The newest revision read from the version files' text, without Alembic: the one
     revision no other follows. None when the files do not say it plainly (a file
     without exactly one ``revision = "…"``, several heads): then ask Alembic."""
     named: set[str] = set()
     followed: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
+    for path in versions.glob("*.py"):
         source = path.read_text(encoding="utf-8")
         found = REVISION.findall(source)
         if path.name == "__init__.py" and not found:
