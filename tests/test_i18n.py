@@ -67,7 +67,7 @@ def test_every_key_used_in_code_is_in_both_catalogs() -> None:
         assert not missing, f"{language} lacks {sorted(missing)}"
 
 
-SAMPLE_PO = r'''msgid ""
+SAMPLE_PO = r"""msgid ""
 msgstr ""
 "Language: zh\n"
 "Content-Type: text/plain; charset=utf-8\n"
@@ -92,7 +92,7 @@ msgstr ""
 
 #~ msgid "obsolete"
 #~ msgstr "gone"
-'''
+"""
 
 
 def babel_messages(path: Path) -> dict[str, str]:
@@ -112,10 +112,9 @@ def babel_messages(path: Path) -> dict[str, str]:
 def test_catalogs_are_read_as_babel_compiles_them(tmp_path: Path) -> None:
     sample = tmp_path / "sample.po"
     sample.write_text(SAMPLE_PO, encoding="utf-8")
-    assert read_po_messages(sample) == babel_messages(sample) == {
-        "plain": "普通",
-        "long.key": '第一行\n“引号” "quoted" \\ back\tslash',
-    }
+    expected = {"plain": "普通", "long.key": '第一行\n“引号” "quoted" \\ back\tslash'}
+    assert read_po_messages(sample) == expected
+    assert babel_messages(sample) == expected
     for language in ("zh", "en"):
         assert read_po_messages(po_path(language)) == babel_messages(po_path(language))
 
