@@ -4,6 +4,11 @@ process of its own against the HTTP emulator (:mod:`emulator.server`).
 Start-up is the time from spawning the process to its first ``getUpdates``; the RSS is
 read from /proc after it has idled two seconds. Vanguard's first start on a fresh SQLite
 file (migrations included) is reported apart; the repeats restart it on that file.
+
+Both run from compiled bytecode, as an installed bot does (pip compiles a package as it
+installs it; a checkout writes ``__pycache__`` on its first run): the tree is compiled
+first, so that where ``PYTHONDONTWRITEBYTECODE`` is set, a start does not compile the
+tree's modules again (some 0.1 s for Vanguard's 150), which no deployed bot does.
 """
 
 from __future__ import annotations
@@ -17,12 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import spread
-from bench.processes import child_env, proc_status
+from bench.processes import ROOT, child_env, proc_status
 from bench.settings import Settings
 from emulator.core import TelegramEmulator
 from emulator.server import EmulatorServer
 
 IDLE = 2.0  # seconds the bot idles before its RSS is read
+PACKAGES = ("bot", "domain", "handlers", "storage", "emulator", "bench")  # what they import
+
+
+async def compile_tree() -> None:
+    """Compile the tree's packages to bytecode (``__pycache__``, as a first run would)."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "compileall", "-q", *(str(ROOT / p) for p in PACKAGES)),
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    await process.wait()
 
 
 def vanguard_command(server: EmulatorServer, folder: Path, token: str) -> list[str]:
@@ -101,6 +116,7 @@ async def one_start(
 
 async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     """Case 7: Vanguard and the echo bot, taking turns."""
+    await compile_tree()
     emulator = TelegramEmulator()
     server = EmulatorServer(emulator)
     await server.start()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC
 from typing import Any
 
+from httpx import create_ssl_context
 from telegram import (
     BotCommand,
     BotCommandScope,
@@ -63,6 +65,8 @@ def build_application(
     emulator in tests); ``clock`` replaces real time. The database is opened (and migrated)
     in ``post_init`` and closed in ``post_shutdown``.
     """
+    if request is None or get_updates_request is None:
+        request, get_updates_request = _https(request, get_updates_request)
     bot = VanguardBot(
         token=config.telegram.token.get(),
         base_url=config.telegram.api_base_url,
@@ -72,8 +76,8 @@ def build_application(
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             tzinfo=UTC,
         ),
-        request=request or HTTPXRequest(connection_pool_size=256),
-        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+        request=request,
+        get_updates_request=get_updates_request,
         rate_limiter=rate_limiter or ChatRateLimiter(Limits(), max_retries=3),
     )
     processor = ChatOrderedProcessor(concurrent_updates)
@@ -93,6 +97,18 @@ def build_application(
     _count(app, processor)
     register_daily_backup(app)
     return app
+
+
+def _https(
+    request: BaseRequest | None, get_updates_request: BaseRequest | None
+) -> tuple[BaseRequest, BaseRequest]:
+    """The connections to Telegram that were not given: one TLS context for both (each
+    would load the CA bundle: 30 ms and most of a megabyte)."""
+    tls = {"verify": create_ssl_context()}
+    return (
+        request or HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls),
+        get_updates_request or HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
+    )
 
 
 def _count(app: VanguardApp, processor: ChatOrderedProcessor) -> None:
@@ -168,14 +184,22 @@ def command_menus(
 
 
 async def publish_commands(app: VanguardApp) -> None:
-    """Publish the command menus per scope and language (set_my_commands)."""
-    for scope, code, rows in command_menus(app):
-        try:
-            await app.bot.set_my_commands(
-                [BotCommand(name, text) for name, text in rows],
-                scope=scope,
-                language_code=code or None,
-            )
-        except TelegramError as exc:
-            log.warning("could not publish the command menu: %s", exc)
-            return
+    """Publish the command menus per scope and language (set_my_commands), side by side:
+    start-up waits for one round trip to Telegram, not one a menu."""
+
+    async def publish(scope: BotCommandScope, code: str, rows: list[tuple[str, str]]) -> None:
+        await app.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in rows],
+            scope=scope,
+            language_code=code or None,
+        )
+
+    menus = command_menus(app)
+    done = await asyncio.gather(*(publish(*menu) for menu in menus), return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, TelegramError):
+            log.warning("could not publish the command menu: %s", outcome)
+            break
+    for outcome in done:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, TelegramError):
+            raise outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def _load(given: str | None, *, require_token: bool = True) -> Config:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the bot until SIGTERM/SIGINT."""
+    # start-up makes most of the heap (modules, classes, the application), all of it for
+    # good: the collector is off until the bot has started (bot.runner.settle_heap)
+    gc.disable()
     from telegram.error import InvalidToken
 
     from bot.app import build_application

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.app import VanguardApp
 from storage.db import Database
@@ -155,6 +154,8 @@ def install(site: web.Application, app: VanguardApp, poller: Callable[[], bool])
         return web.json_response(report(vitals), status=status, headers=NO_STORE)
 
     async def metrics(request: web.Request) -> web.Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # first scrape
+
         if _forwarded(request):
             raise web.HTTPNotFound()
         vitals = await check(app, poller())

@@ -16,6 +16,9 @@
    are known only from the notice: admins enter them, ``/settings holiday``).
 
 Weekends are days off in every source, unless the source names them worked.
+
+Each package is imported when a year is first asked of it, not at start (the holidays
+package loads every country's calendar: some 300 modules and 15 MB).
 """
 
 from __future__ import annotations
@@ -25,12 +28,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import chinese_calendar
-from chinese_calendar import constants as chinese_days
-from holidays.countries.china import China, ChinaStaticHolidays
-from lunar_python import Lunar, Solar
+if TYPE_CHECKING:
+    from lunar_python import Solar
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ def year_days(year: int) -> YearDays:
 
 
 def _from_chinese_calendar(year: int) -> YearDays | None:
+    import chinese_calendar
+    from chinese_calendar import constants as chinese_days
+
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
     except NotImplementedError:
@@ -84,6 +88,8 @@ def _from_chinese_calendar(year: int) -> YearDays | None:
 
 def _notices() -> dict[int, Any]:
     """The State Council notices the holidays package has, by year (its moved days)."""
+    from holidays.countries.china import ChinaStaticHolidays
+
     found: dict[int, Any] = ChinaStaticHolidays.special_public_holidays
     return found
 
@@ -94,6 +100,8 @@ def _moved(entries: Any) -> list[tuple[int, ...]]:
 
 
 def _from_holidays(year: int) -> YearDays | None:
+    from holidays.countries.china import China
+
     notices = _notices()
     if year not in notices and year != max(notices, default=0) + 1:
         return None  # further on than its maintainers look: its days would be a guess
@@ -114,11 +122,15 @@ def _solar(solar: Solar) -> date:
 
 
 def _lunar(year: int, month: int, day: int) -> date:
+    from lunar_python import Lunar
+
     return _solar(Lunar.fromYmd(year, month, day).getSolar())
 
 
 def qingming(year: int) -> date:
     """清明, the solar term (4 or 5 April)."""
+    from lunar_python import Solar
+
     return _solar(Solar.fromYmd(year, 4, 1).getLunar().getJieQiTable()["清明"])
 
 

@@ -13,13 +13,16 @@ type. Also kept: the time of the last completed minute sweep, which ``/healthz``
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from telegram import Update
 
 from domain.slots import Outcome
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Gauge
 
 # seconds: a reply in a quiet chat takes tens of milliseconds; one waiting for a busy
 # group's 20 messages a minute, or a register being made, takes up to minutes
@@ -49,14 +52,14 @@ def update_label(update: object, commands: Collection[str]) -> str:
     return name if name in commands else OTHER
 
 
-class Metrics:
-    """The metrics of one running bot, in their own registry (:attr:`registry`)."""
+class Instruments:
+    """The Prometheus registry and its metrics (prometheus_client is imported here, when
+    the first thing is counted or the first scrape comes, not at start)."""
 
-    def __init__(self) -> None:
+    def __init__(self, last_sweep: Callable[[], float]) -> None:
+        from prometheus_client import CollectorRegistry, Histogram
+
         self.registry = CollectorRegistry()
-        self.commands: frozenset[str] = frozenset()  # the command table's names
-        self.last_sweep: datetime | None = None  # the last minute sweep's end (app clock)
-        self._kinds: set[str] = set()
         count = self._counter
         self.updates = count("updates_handled", "Updates handled, by command", "command")
         self.latency = Histogram(
@@ -90,18 +93,54 @@ class Metrics:
         self.last_sweep_time = gauge(
             "last_sweep_timestamp_seconds", "When the last minute sweep ended (Unix time)"
         )
+        self.last_sweep_time.set_function(last_sweep)  # read when scraped
 
     def _counter(self, name: str, text: str, *labels: str) -> Counter:
+        from prometheus_client import Counter
+
         return Counter(f"vanguard_{name}", text, labels, registry=self.registry)
 
     def _gauge(self, name: str, text: str) -> Gauge:
+        from prometheus_client import Gauge
+
         return Gauge(f"vanguard_{name}", text, registry=self.registry)
+
+
+class Metrics:
+    """The metrics of one running bot, in their own registry (:attr:`registry`), made
+    when first needed."""
+
+    def __init__(self) -> None:
+        self.commands: frozenset[str] = frozenset()  # the command table's names
+        self.last_sweep: datetime | None = None  # the last minute sweep's end (app clock)
+        self._kinds: set[str] = set()
+        self._made: Instruments | None = None
+
+    @property
+    def made(self) -> Instruments:
+        """The registry and its metrics (made on first use)."""
+        if self._made is None:
+            self._made = Instruments(self._last_sweep_time)
+        return self._made
+
+    def _last_sweep_time(self) -> float:
+        return self.last_sweep.timestamp() if self.last_sweep is not None else 0.0
+
+    @property
+    def registry(self) -> CollectorRegistry:
+        """The registry ``GET /metrics`` shows."""
+        return self.made.registry
+
+    @property
+    def parked(self) -> Counter:
+        """Updates parked (running long)."""
+        return self.made.parked
 
     def handled(self, update: object, seconds: float) -> None:
         """An update was handled in ``seconds``."""
         label = update_label(update, self.commands)
-        self.updates.labels(label).inc()
-        self.latency.labels(label).observe(seconds)
+        self.made.updates.labels(label).inc()
+        self.made.latency.labels(label).observe(seconds)
 
     def error(self, error: BaseException) -> None:
         """An error that was not a refusal ended up in the error handling."""
@@ -111,22 +150,22 @@ class Metrics:
                 kind = OTHER
             else:
                 self._kinds.add(kind)
-        self.errors.labels(kind).inc()
+        self.made.errors.labels(kind).inc()
 
     def flood_wait(self) -> None:
         """Telegram answered 429 (retry after)."""
-        self.flood_waits.inc()
+        self.made.flood_waits.inc()
 
     def sent(self, outcome: str) -> None:
         """An outbox message was tried: ``sent``, ``retried`` or ``failed``."""
-        self.outbox.labels(outcome).inc()
+        self.made.outbox.labels(outcome).inc()
 
     def briefing(self, outcome: Outcome | None) -> None:
         """A group's morning was handled (None: by another sweep, not counted here)."""
         if outcome == Outcome.SENT:
-            self.briefings_sent.inc()
+            self.made.briefings_sent.inc()
         elif outcome is not None:
-            self.briefings_skipped.labels(outcome.value).inc()
+            self.made.briefings_skipped.labels(outcome.value).inc()
 
     def read(
         self,
@@ -140,16 +179,15 @@ class Metrics:
     ) -> None:
         """What the health check read (``waiting``, ``parked``: None when the database
         could not be read; they keep their last values)."""
-        self.database_up.set(int(database))
-        self.migrations_current.set(int(migrations))
-        self.poller.set(int(poller))
+        self.made.database_up.set(int(database))
+        self.made.migrations_current.set(int(migrations))
+        self.made.poller.set(int(poller))
         if waiting is not None:
-            self.outbox_waiting.set(waiting)
-            self.outbox_oldest_due.set(oldest_due_age or 0.0)
+            self.made.outbox_waiting.set(waiting)
+            self.made.outbox_oldest_due.set(oldest_due_age or 0.0)
         if parked is not None:
-            self.parked_waiting.set(parked)
+            self.made.parked_waiting.set(parked)
 
     def swept(self, at: datetime) -> None:
         """A minute sweep ended at ``at``."""
         self.last_sweep = at
-        self.last_sweep_time.set(at.timestamp())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import gettext
+import io
 import re
 from pathlib import Path
 
@@ -12,7 +14,14 @@ from bot.app import build_application
 from domain.config import Config, Secret, TelegramConfig
 from handlers.commands import CommandSpec
 from handlers.features import features_of
-from handlers.i18n import Html, catalog_keys, for_language, language_from_code
+from handlers.i18n import (
+    Html,
+    catalog_keys,
+    for_language,
+    language_from_code,
+    po_path,
+    read_po_messages,
+)
 
 ROOT = Path(__file__).parent.parent
 TRANSLATOR_CALLS = {"t", "plain", "tr"}
@@ -56,6 +65,58 @@ def test_every_key_used_in_code_is_in_both_catalogs() -> None:
     for language in ("zh", "en"):
         missing = used - catalog_keys(language)
         assert not missing, f"{language} lacks {sorted(missing)}"
+
+
+SAMPLE_PO = r"""msgid ""
+msgstr ""
+"Language: zh\n"
+"Content-Type: text/plain; charset=utf-8\n"
+
+msgid "plain"
+msgstr "普通"
+
+#, python-format, fuzzy
+msgid "fuzzy"
+msgstr "still a draft"
+
+msgid "untranslated"
+msgstr ""
+
+#: handlers/x.py:1
+msgid ""
+"long."
+"key"
+msgstr ""
+"第一行\n"
+"“引号” \"quoted\" \\ back\tslash"
+
+#~ msgid "obsolete"
+#~ msgstr "gone"
+"""
+
+
+def babel_messages(path: Path) -> dict[str, str]:
+    """What gettext gets from the .mo Babel compiles of ``path`` (its header left out)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as fh:
+        po = read_po(fh)
+    compiled = io.BytesIO()
+    write_mo(compiled, po)
+    compiled.seek(0)
+    found = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+    return {str(k): str(v) for k, v in found.items() if k}
+
+
+def test_catalogs_are_read_as_babel_compiles_them(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.po"
+    sample.write_text(SAMPLE_PO, encoding="utf-8")
+    expected = {"plain": "普通", "long.key": '第一行\n“引号” "quoted" \\ back\tslash'}
+    assert read_po_messages(sample) == expected
+    assert babel_messages(sample) == expected
+    for language in ("zh", "en"):
+        assert read_po_messages(po_path(language)) == babel_messages(po_path(language))
 
 
 def test_translator_escapes_parameters_but_not_marked_html() -> None:

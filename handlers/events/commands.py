@@ -25,7 +25,6 @@ from handlers.events.notify import (
     refresh_soon,
 )
 from handlers.events.record import record_event
-from handlers.events.sign import checkin_sign, cjk_font, qr_png
 from handlers.events.views import (
     announcement,
     render_detail,
@@ -231,6 +230,8 @@ async def _send_qr(inv: Invocation, number: int) -> None:
         raise Refused("event.recorded_no_checkin", number=number)
     if event.ends_at < inv.context.clock.now():
         raise Refused("event.checkin_closed", number=number)
+    from handlers.events.sign import checkin_sign, cjk_font, qr_png  # Pillow, segno: when used
+
     url = deep_link(inv.context, f"qr-{event.qr_token}")
     t = inv.t
     font = cjk_font()

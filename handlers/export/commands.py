@@ -5,7 +5,8 @@ short read transaction (no transaction stays open while the file grows, so no ot
 group waits), and written by a worker thread (the event loop keeps serving). If it is
 not ready within a moment, the admin is told it is on its way. Telegram takes files
 of at most 50 MB from a bot: a bigger register is kept on the server and the admin is
-told so instead.
+told so instead. The registers' maker (openpyxl) is imported when the first one is
+made, not at start.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from telegram import Update
 
 from domain.errors import Refused, UsageError
 from handlers.days import local_day
-from handlers.export import sheets
 from handlers.files import send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
@@ -96,6 +96,8 @@ def _retrieve(task: asyncio.Task[None]) -> None:
 
 async def _topic_list(inv: Invocation, t: Translator, path: Path, day: str) -> None:
     """The topic list (small: made at once) and sent."""
+    from handlers.export import sheets
+
     async with inv.context.read() as session:
         topics = await topic_store.list_topics(session, inv.group.id)
         ids = [x.id for x in topics]
@@ -110,6 +112,8 @@ async def _topic_list(inv: Invocation, t: Translator, path: Path, day: str) -> N
 
 async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
     """Read the register in chunks and stream it into the file, then send it."""
+    from handlers.export import sheets
+
     async with _slots(inv):
         register = sheets.issue_register(path, t, heading(inv, day))
         after = 0
@@ -129,6 +133,8 @@ async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) 
 async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
     """Read the hours register a hundred events at a time and stream it into the file,
     then send it."""
+    from handlers.export import sheets
+
     async with _slots(inv):
         register = sheets.hours_register(path, t, heading(inv, day))
         after: hours_store.EventKey | None = None

@@ -3,7 +3,8 @@ document, or its .xlsx appendix, sent to the admin who asked (in the group, or i
 private chat after picking the group).
 
 The file is made in the background (see ``make``): if it takes more than a moment the
-admin is told it is on its way; one report per group at a time.
+admin is told it is on its way; one report per group at a time. The makers (python-docx,
+openpyxl, Pillow) are imported when the first report is made, not at start.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from telegram import Update
 
@@ -25,14 +27,17 @@ from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from handlers.media import download_pending
 from handlers.summary import views
-from handlers.summary.make import MAX_MAKING, Made, make_document, make_workbook
 from storage.db import Database
 from storage.models import Group
+
+if TYPE_CHECKING:
+    from handlers.summary.make import Made
 
 MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 FULL_WIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")  # typed with a Chinese IME
 FORMATS = ("docx", "xlsx")
 FIRST_YEAR = 2000
+MAX_MAKING = 2  # reports made at once in one process
 
 
 def parse_month(word: str, now: datetime, zone: str) -> Month | None:
@@ -134,6 +139,8 @@ async def make(
     """Make the report file of this kind, as of ``now``. The file's modification time is
     set to ``now`` (the application's clock) so that its age (see
     ``monthly.report_file``) is measured on the same clock as the bot's time."""
+    from handlers.summary.make import make_document, make_workbook
+
     maker = make_workbook if kind == "xlsx" else make_document
     made = await maker(db, group, month, now, t, path)
     os.utime(made.path, (now.timestamp(), now.timestamp()))

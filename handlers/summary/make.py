@@ -3,8 +3,8 @@ each page in its own short read, and laid out by a worker thread (python-docx or
 openpyxl, and the photos scaled down), so the event loop keeps serving every other chat
 while a report of thousands of issues is made, and memory holds one page of rows.
 
-At most ``MAX_MAKING`` reports are made at once in a process, whoever asks (an admin's
-/summary, the first-working-day delivery).
+At most ``commands.MAX_MAKING`` reports are made at once in a process, whoever asks (an
+admin's /summary, the first-working-day delivery).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from storage.summary_topics import TopicEntry, topic_page
 
 log = logging.getLogger(__name__)
 
-MAX_MAKING = 2  # reports made at once in one process
 ISSUE_PAGE = 500  # issues read (with their history and photos) at once
 TABLE_ROWS = 3000  # issues in the document's table (a Word table past that helps nobody)
 

@@ -6,15 +6,23 @@ handlers in ``web``; the PDF poster in ``poster``; photos scaled for pages in ``
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.ext import Application
 
 from handlers.commands import add_commands, command
 from handlers.features import features_of
 from handlers.wall.commands import wall_command
-from handlers.wall.web import install
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Install /wall and the wall's web pages."""
     add_commands(app, command("wall", "any", wall_command, section="topics", grouped=False))
-    features_of(app).web.append(install)
+    features_of(app).web.append(install_pages)
+
+
+def install_pages(site: Any, app: Any) -> None:
+    """Add the wall's pages to the web server (made, with aiohttp, on its first request)."""
+    from handlers.wall.web import install
+
+    install(site, app)

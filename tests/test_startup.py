@@ -1,0 +1,129 @@
+"""What a bot process loads to start: the heavy libraries wait until they are first used
+(a name sorted, a report or register made, a page asked for, a metric counted)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import TelegramEmulator
+from emulator.server import EmulatorServer
+from storage.migrate import MIGRATIONS, head, newest_in_files
+from tests.test_process import write_config
+
+pytestmark = pytest.mark.process
+
+# what start-up used to import, and what each waits for now
+NOT_AT_START = {
+    "pypinyin": "a list of names sorted (domain/names.py)",
+    "holidays": "a year no other calendar has (domain/holiday_sources.py)",
+    "chinese_calendar": "a working day asked (domain/holiday_sources.py)",
+    "lunar_python": "a year reckoned by rule (domain/holiday_sources.py)",
+    "openpyxl": "a register or report appendix made",
+    "docx": "a monthly report made",
+    "lxml": "a register or report made",
+    "PIL": "a report, check-in sign or wall photo made",
+    "segno": "a check-in sign or poster made",
+    "jinja2": "a wall page rendered",
+    "alembic": "a database behind the newest migration (storage/migrate.py)",
+    "mako": "a database behind the newest migration",
+    "prometheus_client": "the first metric counted or scraped (handlers/metrics.py)",
+    "aiohttp": "the first connection to the web listener (bot/web.py)",
+    "babel": "never: the catalogs are read without it (handlers/i18n.py)",
+}
+
+# a bot process that writes the modules it has loaded once it has started, and whether
+# the garbage collector is on again (start-up runs without it: bot/runner.py settle_heap)
+STARTED = """
+import asyncio, gc, json, sys
+import bot.runner
+start = bot.runner.Runner.start
+async def report(modules):
+    for _ in range(100):  # settle_heap is due right after start
+        if gc.isenabled():
+            break
+        await asyncio.sleep(0)
+    found = {"modules": modules, "collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}
+    with open(sys.argv[1], "w", encoding="utf-8") as out:
+        json.dump(found, out)
+async def started(self):
+    await start(self)
+    bot.runner.reported = asyncio.ensure_future(report(sorted(sys.modules)))
+bot.runner.Runner.start = started
+from bot.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+async def started(db_url: str, tmp_path: Path) -> dict[str, Any]:
+    """What a `vanguard run` process has once it has started (polling): its modules,
+    whether its garbage collector is on, how many objects it keeps out of collections."""
+    emulator = TelegramEmulator()
+    server = EmulatorServer(emulator)
+    await server.start()
+    config = write_config(tmp_path, emulator, server, db_url)
+    found = tmp_path / "modules.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VANGUARD_")}
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-c", STARTED, str(found), "run", "--config", str(config)),
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        for _ in range(1200):  # a ceiling (60 s), not a wait for something not to happen
+            if found.exists() and found.read_text(encoding="utf-8").endswith("}"):
+                break
+            assert process.returncode is None, "the bot process ended before it started"
+            await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await server.stop()
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    report: dict[str, Any] = json.loads(found.read_text(encoding="utf-8"))
+    return report
+
+
+async def test_starting_on_a_current_database_leaves_the_heavy_libraries_unloaded(
+    db_url: str, tmp_path: Path
+) -> None:
+    process = await started(db_url, tmp_path)
+    loaded = {name.split(".")[0] for name in process["modules"]}
+    early = {name: NOT_AT_START[name] for name in NOT_AT_START.keys() & loaded}
+    assert not early, f"loaded at start, though they wait for: {early}"
+    assert {"telegram", "sqlalchemy", "storage", "handlers"} <= loaded  # it did start
+    # start-up ran without the garbage collector; it is on again, and what start-up made
+    # for good (modules, classes, the application) is kept out of every collection
+    assert process["collecting"] and process["frozen"] > 100_000
+
+
+def test_the_newest_migration_is_read_from_the_version_files_as_alembic_reads_it() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert newest_in_files() == head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_version_files_with_two_heads_leave_the_newest_to_alembic(tmp_path: Path) -> None:
+    for name, down in [("0001", "None"), ("0002", '"0001"'), ("0003", '"0001"')]:
+        (tmp_path / f"{name}_x.py").write_text(
+            f'revision: str = "{name}"\ndown_revision: str | None = {down}\n', encoding="utf-8"
+        )
+    assert newest_in_files(tmp_path) is None
+    (tmp_path / "0004_merge.py").write_text(
+        'revision = "0004"\ndown_revision = ("0002", "0003")\n', encoding="utf-8"
+    )
+    assert newest_in_files(tmp_path) == "0004"
