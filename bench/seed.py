@@ -274,9 +274,15 @@ async def seed(url: str, spec: Spec) -> dict[str, Any]:
     return {"rows": counts, "seconds": round(time.perf_counter() - began, 2)}
 
 
-# the counts the database's triggers keep: one row a group (and road, and kilometre),
-# updated once for every issue the seed inserts
-TALLIES = ("issue_tallies", "issue_road_tallies", "issue_stake_tallies")
+# the counts the database's triggers keep: one row a group (and road, and kilometre;
+# and person, and person and month), updated once for every issue or sign-up seeded
+TALLIES = (
+    "issue_tallies",
+    "issue_road_tallies",
+    "issue_stake_tallies",
+    "issue_assignee_tallies",
+    "volunteer_tallies",
+)
 
 
 async def _compact_tallies(engine: Any) -> None:
