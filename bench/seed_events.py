@@ -17,6 +17,20 @@ from domain.kinds import CheckinMethod, EventType, SignupStatus
 SPACING = timedelta(days=1)  # between two events' starts
 LENGTH = timedelta(hours=2, minutes=30)
 AHEAD = 2  # events still to come
+# an event row's columns as /newevent leaves them without options (end given, no cap,
+# no venue, no walk-ins, not recorded, not announced, nobody waiting)
+PLAIN_EVENT: dict[str, Any] = {
+    "end_given": True,
+    "cap": None,
+    "latitude": None,
+    "longitude": None,
+    "walk_in": False,
+    "allow_pin": False,
+    "code_fallback": False,
+    "recorded": False,
+    "announce_message_id": None,
+    "waiting_count": 0,
+}
 
 
 def event_rows(
@@ -52,6 +66,7 @@ def _event(
 ) -> dict[str, Any]:
     """One event's row."""
     return {
+        **PLAIN_EVENT,
         "id": event_id,
         "group_id": group_id,
         "number": number,
@@ -60,20 +75,10 @@ def _event(
         "place": "明翠社区",
         "starts_at": starts,
         "ends_at": starts + LENGTH,
-        "end_given": True,
-        "cap": None,
-        "latitude": None,
-        "longitude": None,
-        "walk_in": False,
-        "allow_pin": False,
-        "code_fallback": False,
-        "recorded": False,
         "checkin_code": f"{event_id % 1_000_000:06d}",
         "link_token": f"benchlink{event_id:023d}",
         "qr_token": f"benchqr{event_id:025d}",
-        "announce_message_id": None,
         "joined_count": people,
-        "waiting_count": 0,
         "last_seq": people,
         "created_by": g.creator,
         "created_at": starts - timedelta(days=3),

@@ -72,14 +72,22 @@ INSERT = "INSERT INTO volunteer_tallies (group_id, month, user_id, minutes, even
 VOLUNTEER_EVENT = "FROM events AS e WHERE e.id = {row}.event_id AND e.kind = 'volunteer'"
 
 
+def _count(group: str, month: str, rows: str) -> str:
+    """Add the sign-ups ``rows`` reads (as ``s``) to the group's tallies: all time,
+    then the month (in this order, so that two transactions lock a person's rows alike)."""
+    columns = "s.user_id, s.minutes, 1"
+    return (
+        f"{INSERT}SELECT {group}, 0, {columns} {rows}{BUMP}; "
+        f"{INSERT}SELECT {group}, {month}, {columns} {rows}{BUMP}"
+    )
+
+
 def _signup_add(dialect: str) -> str:
     """Count the NEW sign-up's minutes, all time and in its event's month."""
-    month = MONTH[dialect].format(row="e")
-    where = VOLUNTEER_EVENT.format(row="NEW")
-    return (
-        f"{INSERT}SELECT e.group_id, 0, NEW.user_id, NEW.minutes, 1 {where}{BUMP}; "
-        f"{INSERT}SELECT e.group_id, {month}, NEW.user_id, NEW.minutes, 1 {where}{BUMP}"
+    rows = "FROM (SELECT NEW.user_id AS user_id, NEW.minutes AS minutes) AS s, " + (
+        VOLUNTEER_EVENT.format(row="NEW").removeprefix("FROM ")
     )
+    return _count("e.group_id", MONTH[dialect].format(row="e"), rows)
 
 
 def _signup_sub(dialect: str) -> str:
@@ -100,12 +108,8 @@ CREDITED = "FROM event_signups AS s WHERE s.event_id = {row}.id AND s.minutes IS
 
 def _event_add(dialect: str) -> str:
     """Count the minutes of every sign-up of the NEW event (a volunteer one)."""
-    month = MONTH[dialect].format(row="NEW")
-    where = CREDITED.format(row="NEW") + " AND NEW.kind = 'volunteer'"
-    return (
-        f"{INSERT}SELECT NEW.group_id, 0, s.user_id, s.minutes, 1 {where}{BUMP}; "
-        f"{INSERT}SELECT NEW.group_id, {month}, s.user_id, s.minutes, 1 {where}{BUMP}"
-    )
+    rows = CREDITED.format(row="NEW") + " AND NEW.kind = 'volunteer'"
+    return _count("NEW.group_id", MONTH[dialect].format(row="NEW"), rows)
 
 
 def _event_sub(dialect: str) -> str:
@@ -232,34 +236,34 @@ def _backfill(dialect: str) -> list[str]:
     ]
 
 
-def upgrade() -> None:
+def _tally_table(name: str, key: list[str], *columns: sa.Column[int]) -> None:
+    """A table of counts a group and ``key`` (its first ``columns``), gone with its
+    group."""
     op.create_table(
-        "volunteer_tallies",
+        name,
         sa.Column("group_id", sa.Integer(), nullable=False),
+        *columns,
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f(f"fk_{name}_group_id_groups"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("group_id", *key, name=op.f(f"pk_{name}")),
+    )
+
+
+def upgrade() -> None:
+    _tally_table(
+        "volunteer_tallies",
+        ["month", "user_id"],
         sa.Column("month", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("events", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["groups.id"],
-            name=op.f("fk_volunteer_tallies_group_id_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("group_id", "month", "user_id", name=op.f("pk_volunteer_tallies")),
     )
-    op.create_table(
+    _tally_table(
         "issue_assignee_tallies",
-        sa.Column("group_id", sa.Integer(), nullable=False),
+        ["user_id"],
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["group_id"],
-            ["groups.id"],
-            name=op.f("fk_issue_assignee_tallies_group_id_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("group_id", "user_id", name=op.f("pk_issue_assignee_tallies")),
     )
     for name, columns, where in NEW_INDEXES:
         op.create_index(name, "issues", columns, sqlite_where=where, postgresql_where=where)
