@@ -68,16 +68,19 @@ def _filter(
 
 
 def _mine(group_id: int, user_id: int, first: int, *, ordered: bool = True) -> Select[int]:
-    """The ids of the first ``first`` open issues (in the list's order) the person holds
-    and of the first ``first`` they reported, without repeats: each read off its own
-    index in order, so a page of "mine" costs a page, however many there are. Without
-    ``ordered``, any ``first`` of each (enough to count up to ``first``)."""
+    """The numbers of the first ``first`` open issues (in the list's order) the person
+    holds and of the first ``first`` they reported, without repeats: each read off its
+    own index in order (the index alone: it holds the numbers), so a page of "mine"
+    costs a page, however many there are. Without ``ordered``, any ``first`` of each
+    (enough to count up to ``first``)."""
     parts = []
     for column in (Issue.assignee_id, Issue.reporter_id):
-        query = select(Issue.id).where(Issue.group_id == group_id, _UNVERIFIED, column == user_id)
+        query = select(Issue.number).where(
+            Issue.group_id == group_id, _UNVERIFIED, column == user_id
+        )
         top = (query.order_by(*ISSUE_ORDER) if ordered else query).limit(first).subquery()
-        parts.append(select(top.c.id))
-    return select(union(*parts).subquery().c.id)
+        parts.append(select(top.c.number))
+    return select(union(*parts).subquery().c.number)
 
 
 async def list_page(
@@ -94,10 +97,13 @@ async def list_page(
     ordered by road, then stake, each with its assignee; read off an index."""
     where, order = _filter(group_id, which, user_id, today)
     if which == "mine":
-        where = [Issue.id.in_(_mine(group_id, user_id, offset + limit))]
-    elif which == "overdue":  # the page's ids first: read in the index alone
-        page = select(Issue.id).where(*where).order_by(*order).offset(offset).limit(limit)
-        where, offset = [Issue.id.in_(page)], 0
+        where = [
+            Issue.group_id == group_id,
+            Issue.number.in_(_mine(group_id, user_id, limit + offset)),
+        ]
+    elif which == "overdue":  # the page's numbers first, read in the index alone
+        page = select(Issue.number).where(*where).order_by(*order).offset(offset).limit(limit)
+        where, offset = [Issue.group_id == group_id, Issue.number.in_(page)], 0
     rows = await session.execute(
         select(Issue, Member)
         .outerjoin(Member, Member.user_id == Issue.assignee_id)
