@@ -1,10 +1,11 @@
 """Cases 4 and 5: the ×1000 data case and the export, on one seeded database.
 
 One group holds ``small_issues`` issues, another ``big_issues`` (×1000 by default), with
-their history and photos, and a third none. Case 4 times each command in the small and
-the big group, one at a time, alternating, and counts its SQL statements. Case 5 runs
-``/export issues`` in the big group in a subprocess of its own (``bench.export_child``),
-so that the peak RSS is the export's.
+their history and photos, and a third none; the first two also ``small_signups`` and
+``big_signups`` event sign-ups (the same last ten days, and 27 years before them). Case
+4 times each command in the small and the big group, one at a time, alternating, and
+counts its SQL statements. Case 5 runs ``/export issues`` in the big group in a
+subprocess of its own (``bench.export_child``), so that the peak RSS is the export's.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def commands(issues: int) -> dict[str, str]:
         "/issue N/2": f"/issue {max(1, issues // 2)}",
         "/topics": "/topics",
         "/wall": "/wall",
+        "/members": "/members",
+        "/hours": "/hours",
+        "/hours year": "/hours year",
+        "/hours all": "/hours all",
+        "/hours me": "/hours me",
+        "/events": "/events",
+        "/events past": "/events past",
         "/report": "/report S272 K{km}+{m:03d} 坑槽",
         "/help": "/help",
     }
@@ -106,6 +114,8 @@ def _row(
         "command": name,
         "small_issues": spec.group("small").issues,
         "big_issues": spec.group("big").issues,
+        "small_signups": spec.group("small").signups,
+        "big_signups": spec.group("big").signups,
     }
     for key, found in figures.items():
         ok = [f for f in found if "error" not in f]
@@ -169,7 +179,8 @@ def _big_issues(spec_path: Path) -> int:
 async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     """Seed one database, then cases 4 and 5 on it."""
     results: list[dict[str, Any]] = []
-    spec = make_spec(settings.small_issues, settings.big_issues)
+    signups = (settings.small_signups, settings.big_signups)
+    spec = make_spec(settings.small_issues, settings.big_issues, signups)
     async with database(kind, settings, "big") as url:
         with tempfile.TemporaryDirectory(dir=settings.work) as folder:
             media = Path(folder)

@@ -172,7 +172,13 @@ def _data(results: list[dict[str, Any]]) -> list[str]:
         out += [
             f"**Data ×{first['big_issues'] // max(1, first['small_issues'])}**: one group "
             f"with {first['small_issues']:,} issues vs one with {first['big_issues']:,} "
-            "(with history and photos); one command at a time",
+            "(with history and photos)"
+            + (
+                f", {first['small_signups']:,} vs {first['big_signups']:,} event sign-ups"
+                if first.get("big_signups")
+                else ""
+            )
+            + "; one command at a time",
             "",
         ]
     rows = []

@@ -1,6 +1,7 @@
-"""A big database, fast: groups, people, topics, and issues with their history and
-photos, inserted in bulk (:mod:`bench.bulk`) straight into the tables of
-:mod:`storage.models`, after the migrations, from a :class:`~bench.spec.Spec`.
+"""A big database, fast: groups, people, topics, issues with their history and photos,
+and events with their sign-ups (:mod:`bench.seed_events`), inserted in bulk
+(:mod:`bench.bulk`) straight into the tables of :mod:`storage.models`, after the
+migrations, from a :class:`~bench.spec.Spec`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.bulk import Ids, bulk, reset_sequences
+from bench.seed_events import event_rows
 from bench.spec import GroupSpec, Spec
 from storage.db import create_engine, is_sqlite
 from storage.migrate import upgrade
 from storage.models import (
     Base,
     Counter,
+    Event,
+    EventSignup,
     Issue,
     IssueEvent,
     Member,
@@ -259,7 +263,7 @@ async def seed(url: str, spec: Spec) -> dict[str, Any]:
                 await _seed_group(conn, g, ids, now, spec.files, counts)
             if not is_sqlite(url):
                 await reset_sequences(
-                    conn, ("groups", "topics", "topic_events", "issues", "issue_events")
+                    conn, ("groups", "topics", "topic_events", "issues", "issue_events", "events")
                 )
         async with engine.begin() as conn:  # statistics, as a database in use has them
             await conn.execute(text("ANALYZE"))
@@ -270,9 +274,15 @@ async def seed(url: str, spec: Spec) -> dict[str, Any]:
     return {"rows": counts, "seconds": round(time.perf_counter() - began, 2)}
 
 
-# the counts the database's triggers keep: one row a group (and road, and kilometre),
-# updated once for every issue the seed inserts
-TALLIES = ("issue_tallies", "issue_road_tallies", "issue_stake_tallies")
+# the counts the database's triggers keep: one row a group (and road, and kilometre;
+# and person, and person and month), updated once for every issue or sign-up seeded
+TALLIES = (
+    "issue_tallies",
+    "issue_road_tallies",
+    "issue_stake_tallies",
+    "issue_assignee_tallies",
+    "volunteer_tallies",
+)
 
 
 async def _compact_tallies(engine: Any) -> None:
@@ -281,10 +291,15 @@ async def _compact_tallies(engine: Any) -> None:
     transactions, which leaves ~70,000 dead versions behind 3,000 live rows; a server
     with autovacuum on (the default) reclaims them as they come, while the test server
     runs with it off, so the page would read 700 pages of dead rows that no real
-    database carries. VACUUM cannot run inside a transaction: autocommit."""
+    database carries. Then every table is vacuumed, as autovacuum does after bulk
+    inserts (PostgreSQL 13 and later): it marks the pages whose rows every transaction
+    sees, so that an index-only scan reads the index alone, as it does in a database in
+    use (an unvacuumed one fetches every row it passes). VACUUM cannot run inside a
+    transaction: autocommit."""
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(f"VACUUM (FULL, ANALYZE) {', '.join(TALLIES)}"))
+        await conn.execute(text("VACUUM"))
 
 
 async def _seed_group(
@@ -295,7 +310,7 @@ async def _seed_group(
     files: list[tuple[str, str]],
     counts: dict[str, int],
 ) -> None:
-    """One group: its row, memberships and counters, its topics, its issues."""
+    """One group: its row, memberships and counters, its events, topics and issues."""
     group_id = ids.take("groups")
     await conn.execute(
         insert(GroupRow.__table__),  # type: ignore[arg-type]
@@ -339,6 +354,13 @@ async def _seed_group(
             {"group_id": group_id, "kind": "topic", "last_number": g.topics},
         ],
     )
+    events, signups = event_rows(g, group_id, ids, now)
+    if events:
+        await conn.execute(
+            insert(Counter.__table__),  # type: ignore[arg-type]
+            [{"group_id": group_id, "kind": "event", "last_number": len(events)}],
+        )
+        await _insert_counted(conn, counts, (Event, EventSignup), (events, signups))
     topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
     await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
     issue_rows = _issue_rows(g, group_id, ids, now.date(), files)

@@ -27,6 +27,8 @@ class Settings:
     burst_members: int = 15  # fairness: people in group A who send them
     big_issues: int = 100_000  # ×1000 case: issues of the big group
     small_issues: int = 100  # ×1000 case: issues of the small group
+    big_signups: int = 100_000  # ×1000 case: event sign-ups of the big group
+    small_signups: int = 100  # ×1000 case: event sign-ups of the small group
     data_samples: int = 5  # ×1000 case: timed samples per command
     export_repeats: int = 3
     summary_issues: int = 2_000  # /summary: issues reported in the month
@@ -59,6 +61,8 @@ class Settings:
             burst_members=8,
             big_issues=3_000,
             small_issues=30,
+            big_signups=3_000,
+            small_signups=30,
             data_samples=2,
             export_repeats=1,
             summary_issues=500,
@@ -85,6 +89,8 @@ class Settings:
             "burst_members",
             "big_issues",
             "small_issues",
+            "big_signups",
+            "small_signups",
             "data_samples",
             "export_repeats",
             "summary_issues",

@@ -23,6 +23,7 @@ class GroupSpec:
     members: list[int]
     issues: int
     topics: int = 10  # half done (on the wall), half open
+    signups: int = 0  # event sign-ups, ten an event (bench.seed_events)
 
     @property
     def reporters(self) -> list[int]:
@@ -64,11 +65,13 @@ class Spec:
         return cls(users, [GroupSpec(**g) for g in data["groups"]], files)
 
 
-def make_spec(small: int, big: int) -> Spec:
-    """Three groups of ten people: ``small`` and ``big`` issues, and one without."""
+def make_spec(small: int, big: int, signups: tuple[int, int] = (0, 0)) -> Spec:
+    """Three groups of ten people: ``small`` and ``big`` issues (and ``signups`` event
+    sign-ups, small and big), and one without."""
     users: dict[int, str] = {}
     groups = []
-    for index, (key, issues) in enumerate((("small", small), ("big", big), ("other", 0))):
+    sizes = (("small", small, signups[0]), ("big", big, signups[1]), ("other", 0, 0))
+    for index, (key, issues, signed) in enumerate(sizes):
         base = 7_000_000 + 100 * index
         ids = [base + n for n in range(10)]
         for n, uid in enumerate(ids):
@@ -82,6 +85,7 @@ def make_spec(small: int, big: int) -> Spec:
                 admins=[ids[1]],
                 members=ids[2:],
                 issues=issues,
+                signups=signed,
             )
         )
     return Spec(users, groups)

@@ -131,6 +131,10 @@ def _geo(value: str | None) -> tuple[float | None, float | None]:
 
 
 DEFAULT_LENGTH = timedelta(hours=2)  # an event given without an end time
+# no event lasts longer: it ends on the day it starts (a day lasts 25 hours at most,
+# across a clock change) or DEFAULT_LENGTH after its start; the upcoming list relies on
+# it (an event not yet ended started less than this long ago)
+LONGEST = timedelta(hours=25)
 EARLY_CHECKIN = timedelta(minutes=30)  # check-in opens this long before the start
 EXTRA_CREDIT = timedelta(hours=1)  # hours are capped at the event's length plus this
 LATE_CHECKOUT = timedelta(hours=1)  # check-out is taken until this long after the end

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.events import LONGEST
 from storage.models import Event, EventSignup, Member
 
 
@@ -44,10 +45,16 @@ async def people(session: AsyncSession, event_id: int) -> list[tuple[EventSignup
 async def list_upcoming(
     session: AsyncSession, group_id: int, now: datetime, limit: int = 20
 ) -> list[Event]:
-    """The group's events that have not ended, soonest first."""
+    """The group's events that have not ended, soonest first: read in order of start
+    from ``LONGEST`` ago (none that began earlier is still running), so the list stops
+    at ``limit`` rows rather than passing over the group's past."""
     rows = await session.scalars(
         select(Event)
-        .where(Event.group_id == group_id, Event.ends_at > now)
+        .where(
+            Event.group_id == group_id,
+            Event.starts_at > now - LONGEST,
+            Event.ends_at > now,
+        )
         .order_by(Event.starts_at, Event.number)
         .limit(limit)
     )

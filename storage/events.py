@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.checkin import Window
 from domain.checkin import window as checkin_window
 from domain.errors import Refused
-from domain.events import LATE_CHECKOUT, checkin_opens, credited_minutes
+from domain.events import LATE_CHECKOUT, LONGEST, checkin_opens, credited_minutes
 from domain.kinds import CheckinMethod, EventType, SignupStatus
 from storage.groups import next_number, numbered
 from storage.models import Event, EventSignup
@@ -57,6 +57,8 @@ async def create_event(
     """A new event with the group's next event number, a check-in code and two secret
     link tokens (the group's check-in button, the printed QR code); with
     ``draft.recorded`` an activity recorded after it had begun (补录)."""
+    if not timedelta(0) < draft.ends_at - draft.starts_at <= LONGEST:
+        raise ValueError(f"an event lasts more than nothing and at most {LONGEST}")
     event = Event(
         group_id=group_id,
         number=await next_number(session, group_id, "event"),

@@ -9,13 +9,30 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import IssueEventKind, IssueStatus, Subject
-from storage.issues import UNRESOLVED
 from storage.members import members_by_id
-from storage.models import ISSUE_ORDER, Issue, IssueEvent, IssueTally, Member, Photo
+from storage.models import (
+    ISSUE_ORDER,
+    Issue,
+    IssueAssigneeTally,
+    IssueEvent,
+    IssueTally,
+    Member,
+    Photo,
+)
 from storage.photos import photos_of
 
 FILTERS = ("open", "overdue", "mine", "all")
@@ -30,19 +47,40 @@ _UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assig
 def _filter(
     group_id: int, which: str, user_id: int, today: date
 ) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
-    """The WHERE of a filter, and the ORDER BY that its index reads in order."""
+    """The WHERE of a filter, and the ORDER BY that its index reads in order ("mine"
+    reads two: see ``_mine``)."""
     where: list[ColumnElement[bool]] = [Issue.group_id == group_id]
     order = ISSUE_ORDER
     if which == "open":
         where.append(_UNVERIFIED)
     elif which == "overdue":
-        where += [_UNRESOLVED, Issue.deadline < today]
+        # read in order off ix_issues_deadline_order until a page is full; spelled with
+        # coalesce so that no planner takes the deadline's range on ix_issues_overdue
+        # instead (every overdue issue read, then sorted)
+        late = func.coalesce(Issue.deadline, today) < today
+        where += [_UNRESOLVED, Issue.deadline.is_not(None), late]
     elif which == "mine":
         where += [_UNVERIFIED, or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id)]
     elif which != "all":
         where.append(Issue.road == which)
         order = ISSUE_ORDER[1:]  # one road: by stake
     return where, order
+
+
+def _mine(group_id: int, user_id: int, first: int, *, ordered: bool = True) -> Select[int]:
+    """The numbers of the first ``first`` open issues (in the list's order) the person
+    holds and of the first ``first`` they reported, without repeats: each read off its
+    own index in order (the index alone: it holds the numbers), so a page of "mine"
+    costs a page, however many there are. Without ``ordered``, any ``first`` of each
+    (enough to count up to ``first``)."""
+    parts = []
+    for column in (Issue.assignee_id, Issue.reporter_id):
+        query = select(Issue.number).where(
+            Issue.group_id == group_id, _UNVERIFIED, column == user_id
+        )
+        top = (query.order_by(*ISSUE_ORDER) if ordered else query).limit(first).subquery()
+        parts.append(select(top.c.number))
+    return select(union(*parts).subquery().c.number)
 
 
 async def list_page(
@@ -58,6 +96,14 @@ async def list_page(
     """One page of the issues a filter selects (open/overdue/mine/all or a road code),
     ordered by road, then stake, each with its assignee; read off an index."""
     where, order = _filter(group_id, which, user_id, today)
+    if which == "mine":
+        where = [
+            Issue.group_id == group_id,
+            Issue.number.in_(_mine(group_id, user_id, limit + offset)),
+        ]
+    elif which == "overdue":  # the page's numbers first, read in the index alone
+        page = select(Issue.number).where(*where).order_by(*order).offset(offset).limit(limit)
+        where, offset = [Issue.group_id == group_id, Issue.number.in_(page)], 0
     rows = await session.execute(
         select(Issue, Member)
         .outerjoin(Member, Member.user_id == Issue.assignee_id)
@@ -80,6 +126,9 @@ async def count_matching(
         return head.unverified
     if which == "overdue":
         return head.overdue
+    if which == "mine":
+        mine = _mine(group_id, user_id, COUNT_CAP + 1, ordered=False).subquery()
+        return int(await session.scalar(select(func.count()).select_from(mine)) or 0)
     where, _ = _filter(group_id, which, user_id, today)
     return int(await session.scalar(_capped_count(*where)) or 0)
 
@@ -215,19 +264,43 @@ async def details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueD
     ]
 
 
-async def open_assigned(session: AsyncSession, group_id: int) -> dict[int, list[int]]:
-    """For the roster: the unresolved issue numbers assigned to each person."""
-    rows = await session.execute(
-        select(Issue.assignee_id, Issue.number)
-        .where(
-            Issue.group_id == group_id,
-            Issue.status.in_(UNRESOLVED),
-            Issue.assignee_id.is_not(None),
+ROSTER_ISSUES = 10  # issue numbers the roster shows a person (and how many in all)
+_UNION = 400  # parts of one UNION ALL (SQLite allows 500)
+
+
+@dataclass(frozen=True)
+class Held:
+    """The unresolved issues a person holds, as the roster shows them: the lowest
+    numbers (at most ``ROSTER_ISSUES``) and how many in all."""
+
+    numbers: list[int]
+    total: int
+
+
+async def open_assigned(
+    session: AsyncSession, group_id: int, shown: int = ROSTER_ISSUES
+) -> dict[int, Held]:
+    """For the roster: how many unresolved issues each person holds (from the tallies)
+    and the lowest ``shown`` numbers of them (``shown`` index entries a person)."""
+    tallies = await session.execute(
+        select(IssueAssigneeTally.user_id, IssueAssigneeTally.n).where(
+            IssueAssigneeTally.group_id == group_id, IssueAssigneeTally.n > 0
         )
-        .order_by(Issue.number)
     )
-    found: dict[int, list[int]] = {}
-    for user_id, number in rows:
-        if user_id is not None:
-            found.setdefault(user_id, []).append(number)
-    return found
+    totals = {int(uid): int(n) for uid, n in tallies}
+    found: dict[int, list[int]] = {uid: [] for uid in totals}
+    holders = sorted(totals)
+    for start in range(0, len(holders), _UNION):
+        parts = []
+        for uid in holders[start : start + _UNION]:
+            lowest = (
+                select(Issue.assignee_id, Issue.number)
+                .where(Issue.group_id == group_id, _UNRESOLVED, Issue.assignee_id == uid)
+                .order_by(Issue.number)
+                .limit(shown)
+                .subquery()
+            )
+            parts.append(select(lowest.c.assignee_id, lowest.c.number))
+        for uid, number in await session.execute(union_all(*parts)):
+            found[int(uid)].append(int(number))
+    return {uid: Held(sorted(found[uid]), totals[uid]) for uid in holders}

@@ -5,12 +5,14 @@ hours leaderboard."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.calendar import Period
 from domain.errors import Refused, UnknownNumber
+from domain.events import LONGEST
 from domain.kinds import CheckinMethod, EventType, SignupStatus
 from storage import event_reads as reads
 from storage import events as store
@@ -242,3 +244,31 @@ async def test_the_hours_register_is_read_in_chunks_of_events(database: Database
     assert chunks == 4  # 2 + 2 + 2 events, then an empty read
     assert seen[:2] == [(6, 1), (6, 2)]  # the earliest first
     assert sorted(seen) == sorted((e.number, uid) for e in events for uid in (1, 2))
+
+
+async def test_the_upcoming_list_reaches_back_as_far_as_an_event_can_last(
+    database: Database,
+) -> None:
+    group = await setup_group(database)
+    now = START + LONGEST - timedelta(minutes=1)
+    draft = store.EventDraft(
+        kind=EventType.STUDY,
+        title="学习园地",
+        place="",
+        starts_at=START,
+        ends_at=START + LONGEST,  # the longest there is: still running a minute before
+        end_given=True,
+        cap=None,
+        latitude=None,
+        longitude=None,
+        walk_in=False,
+    )
+    async with database.transaction() as session:
+        await store.create_event(session, group, 1, draft, NOW)
+        with pytest.raises(ValueError):  # longer: the list would not see it run
+            await store.create_event(
+                session, group, 1, replace(draft, ends_at=START + LONGEST * 2), NOW
+            )
+    async with database.read() as session:
+        assert [e.number for e in await reads.list_upcoming(session, group, now)] == [1]
+        assert await reads.list_upcoming(session, group, START + LONGEST) == []

@@ -109,3 +109,83 @@ async def test_upgrade_keeps_photos_attached_and_waits_waiting(empty_db_url: str
         assert [w[0] for w in waits] == ["换了"] and [d[0] for d in drafts] == ["place"]
     finally:
         await db.dispose()
+
+
+SEED_0016 = [
+    "INSERT INTO groups (id, chat_id, title, chat_type, language, timezone, briefing_time,"
+    " workdays_only, active, created_at, updated_at) VALUES (1, -100, 'g', 'group', 'zh',"
+    " 'Asia/Shanghai', '08:00:00', false, true, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    *(
+        "INSERT INTO members (user_id, first_name, created_at, updated_at)"
+        f" VALUES ({uid}, 'a', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        for uid in (7, 8)
+    ),
+    *(
+        "INSERT INTO events (id, group_id, number, kind, title, place, starts_at, ends_at,"
+        " end_given, walk_in, allow_pin, code_fallback, recorded, checkin_code, link_token,"
+        " qr_token, joined_count, waiting_count, last_seq, created_by, created_at, updated_at)"
+        f" VALUES ({n}, 1, {n}, '{kind}', 't', '', '{start}', '{start}', true, false, false,"
+        f" false, false, 'C', 'l{n}', 'q{n}', 2, 0, 2, 7, '{start}', '{start}')"
+        for n, kind, start in (
+            (1, "volunteer", "2026-01-31 20:00:00"),
+            (2, "volunteer", "2026-02-03 01:00:00"),
+            (3, "lesson", "2026-02-03 01:00:00"),
+        )
+    ),
+    *(
+        "INSERT INTO event_signups (event_id, user_id, status, seq, signed_at, minutes)"
+        f" VALUES ({event}, {uid}, 'in', {uid}, '2026-01-01 00:00:00', {minutes})"
+        for event, uid, minutes in (
+            (1, 7, "60"),
+            (1, 8, "NULL"),
+            (2, 7, "90"),
+            (2, 8, "30"),
+            (3, 7, "120"),
+        )
+    ),
+    *(
+        "INSERT INTO issues (id, group_id, number, category, severity, description, status,"
+        f" reporter_id, assignee_id, chat_id, created_at, updated_at) VALUES ({n}, 1, {n},"
+        f" 'other', 2, 'd', '{status}', 7, {assignee}, -100, '2026-01-01 00:00:00',"
+        " '2026-01-01 00:00:00')"
+        for n, status, assignee in (
+            (1, "assigned", 8),
+            (2, "open", 8),
+            (3, "fixed", 8),
+            (4, "assigned", 7),
+            (5, "open", "NULL"),
+        )
+    ),
+]
+
+
+async def test_upgrade_counts_the_hours_and_the_issues_held_already_there(
+    empty_db_url: str,
+) -> None:
+    db = Database(empty_db_url)
+    try:
+        await upgrade(db.engine, "0016")
+        async with db.engine.begin() as conn:
+            for statement in SEED_0016:
+                await conn.execute(text(statement))
+        await upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            hours = await conn.execute(
+                text(
+                    "SELECT month, user_id, minutes, events FROM volunteer_tallies"
+                    " WHERE group_id = 1 ORDER BY month, user_id"
+                )
+            )
+            held = await conn.execute(
+                text("SELECT user_id, n FROM issue_assignee_tallies ORDER BY user_id")
+            )
+            assert [tuple(r) for r in hours] == [
+                (0, 7, 150, 2),
+                (0, 8, 30, 1),
+                (202601, 7, 60, 1),  # 04:00 on 1 February in Shanghai: January in UTC
+                (202602, 7, 90, 1),
+                (202602, 8, 30, 1),
+            ]
+            assert [tuple(r) for r in held] == [(7, 1), (8, 2)]
+    finally:
+        await db.dispose()

@@ -25,6 +25,8 @@ BIG_TABLES = (
     "issues",
     "issue_events",
     "issue_tallies",
+    "issue_assignee_tallies",
+    "volunteer_tallies",
     "photos",
     "albums",
     "topics",
@@ -137,7 +139,9 @@ COMMANDS = [
     pytest.param("/join 1", id="join"),
     pytest.param("/attendance 1", id="attendance"),
     pytest.param("/hours", id="hours"),
+    pytest.param("/hours year", id="hours-year"),
     pytest.param("/hours all", id="hours-all"),
+    pytest.param("/hours me", id="hours-me"),
     pytest.param("/hours @wang_shuji", id="hours-person"),
     pytest.param("/briefing", id="briefing"),
 ]
@@ -261,3 +265,96 @@ async def test_the_monthly_report_never_scans_a_growing_table(
         seen = statements.take()
     assert any("issues" in s for s, _ in seen)
     assert await full_scans(db, seen) == []
+
+
+async def plans(db: Database, statements: list[tuple[str, Any]]) -> list[list[str]]:
+    """Each query's plan, a line a node: SQLite's EXPLAIN QUERY PLAN as ``parent id
+    detail``; PostgreSQL's EXPLAIN as printed (indented), sequential scans priced out."""
+    found = []
+    async with db.engine.connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            await conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in statements:
+            if not re.match(r"^\s*(SELECT|WITH)", statement, re.I):
+                continue
+            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            rows = await conn.exec_driver_sql(prefix + statement, parameters)
+            found.append([str(r[0]) if postgres else "{1} {0} {3}".format(*r) for r in rows])
+        await conn.rollback()
+    return found
+
+
+def read_in_order(plan: list[str], index: str) -> bool:
+    """Whether the plan reads ``index`` and takes its rows in the index's order, no sort
+    between the read and the LIMIT that stops it (so a page costs a page): on SQLite no
+    temporary B-tree for the ORDER BY beside the read; on PostgreSQL the read's parent
+    node is the Limit."""
+    for n, line in enumerate(plan):
+        if index not in line:
+            continue
+        if re.match(r"^\d+ \d+ ", line):  # SQLite: "parent id detail"
+            parent = line.split()[0]
+            if not any(
+                other.split()[0] == parent and "TEMP B-TREE FOR ORDER BY" in other for other in plan
+            ):
+                return True
+            continue
+        depth = len(line) - len(line.lstrip(" ->"))
+        above = [p for p in plan[:n] if "->" in p and len(p) - len(p.lstrip(" ->")) < depth]
+        parent = above[-1] if above else plan[0]
+        if parent.strip(" ->").startswith("Limit"):
+            return True
+    return False
+
+
+# where a read must go so that it stays flat however long the group's history: the
+# tallies (volunteer minutes, issues held) rather than the sign-ups and issues, and the
+# issue lists' pages off indexes in order; and (SQLite: PostgreSQL picks among a group's
+# indexes by statistics that a test database of a few rows does not have) the events
+# still running by their end, never the group's events by their start or a person's
+# sign-ups
+RUNNING = "ix_events_group_end"
+UPCOMING = "ix_events_group_start (group_id=? AND starts_at>?)"
+HISTORY = ["ix_event_signups_user", "ix_events_group_start", "ix_events_start"]
+HISTORY_PATHS = [
+    pytest.param(
+        "/members",
+        ["volunteer_tallies", "issue_assignee_tallies", RUNNING],
+        ["ix_issues_unresolved_assignee"],
+        HISTORY,
+        id="members",
+    ),
+    pytest.param("/hours all", ["volunteer_tallies", RUNNING], [], HISTORY, id="hours-all"),
+    pytest.param("/hours year", ["volunteer_tallies"], [], [], id="hours-year"),
+    pytest.param("/hours me", ["volunteer_tallies"], [], [], id="hours-me"),
+    pytest.param(
+        "/issues mine",
+        [],
+        ["ix_issues_open_assignee_order", "ix_issues_open_reporter_order"],
+        [],
+        id="issues-mine",
+    ),
+    pytest.param("/issues overdue", [], ["ix_issues_deadline_order"], [], id="issues-overdue"),
+    # the events not yet ended, in order of start from a day ago: not the group's past
+    pytest.param("/events", [UPCOMING], [], [], id="events"),
+]
+
+
+@pytest.mark.parametrize(("text", "reads", "in_order", "never"), HISTORY_PATHS)
+async def test_reads_over_a_groups_history_are_bounded(
+    harness: Harness, cast: Cast, text: str, reads: list[str], in_order: list[str], never: list[str]
+) -> None:
+    await seed(harness, cast)
+    await run(harness, cast, "/assign 1 me " + _days_ahead(harness, 1))  # an issue held
+    db = harness.app.bot_data.db
+    assert db is not None
+    with recording(db) as statements:
+        await run(harness, cast, text)
+        found = await plans(db, statements.take())
+    lines = "\n".join(line for plan in found for line in plan)
+    if db.engine.dialect.name != "sqlite":
+        reads, never = [name for name in reads if name not in (RUNNING, UPCOMING)], []
+    assert found and all(name in lines for name in reads), lines
+    assert all(any(read_in_order(plan, name) for plan in found) for name in in_order), lines
+    assert not [name for name in never if name in lines], lines

@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain.kinds import IssueEventKind, IssueStatus, TopicEventKind, TopicStatus
 from handlers.events import views as event_views
+from handlers.general.views import render_roster
 from handlers.i18n import for_language
 from handlers.inspections.views import issue_line, render_issue
 from handlers.issue_lines import where_text
 from handlers.topics.keyboards import claim_keyboard
 from handlers.topics.views import milestone_lines, render_detail, render_list
 from storage.hours import BoardLine
-from storage.issue_reads import IssueDetail
+from storage.issue_reads import Held, IssueDetail
 from storage.models import (
     Event,
     EventSignup,
@@ -21,6 +22,7 @@ from storage.models import (
     Issue,
     IssueEvent,
     Member,
+    Membership,
     Milestone,
     Topic,
     TopicEvent,
@@ -250,3 +252,15 @@ def test_attendance_of_a_thousand_people_stays_a_few_messages() -> None:
     ]
     sheet = event_views.render_attendance(zh, group(), event(cap=1000), people, start)
     assert len(sheet) <= 3 and "另有 920 人" in sheet[-1]
+
+
+def test_the_roster_names_the_lowest_issue_numbers_and_counts_the_rest() -> None:
+    rows = [
+        (person(1, "王", "书记"), Membership(group_id=1, user_id=1, role="creator", active=True)),
+        (person(2, "张", "工"), Membership(group_id=1, user_id=2, role="member", active=True)),
+    ]
+    held = {1: Held([3, 7], 2), 2: Held(list(range(1, 11)), 556)}
+    zh_lines = render_roster(zh, rows, issues=held)[0].split("\n")
+    assert zh_lines[1].endswith("整改 #3 #7")
+    assert zh_lines[2].endswith("整改 #1 #2 #3 #4 #5 #6 #7 #8 #9 #10 等 556 项")
+    assert render_roster(en, rows, issues=held)[0].split("\n")[2].endswith("#10 … (556 in all)")

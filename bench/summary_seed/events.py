@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bench.seed_events import PLAIN_EVENT
 from bench.summary_seed.month import MonthWorld, add_photo
 from domain.kinds import EventType, SignupStatus, Subject
 
@@ -23,6 +24,7 @@ def add_events(world: MonthWorld) -> None:
         world.rows.add(
             "events",
             {
+                **PLAIN_EVENT,
                 "id": event_id,
                 "group_id": world.group_id,
                 "number": n + 1,
@@ -31,19 +33,10 @@ def add_events(world: MonthWorld) -> None:
                 "place": PLACES[n % len(PLACES)],
                 "starts_at": starts,
                 "ends_at": ends,
-                "end_given": True,
-                "cap": None,
-                "latitude": None,
-                "longitude": None,
-                "walk_in": False,
-                "allow_pin": False,
-                "code_fallback": False,
                 "checkin_code": f"{n:06d}",
                 "link_token": f"sumlink{n:025d}",
                 "qr_token": f"sumqr{n:027d}",
-                "announce_message_id": None,
                 "joined_count": len(people),
-                "waiting_count": 0,
                 "last_seq": len(people),
                 "created_by": world.g.admins[0],
                 "created_at": starts - timedelta(days=3),

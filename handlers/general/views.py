@@ -15,6 +15,7 @@ from handlers.common import (
 )
 from handlers.days import calendar_note
 from handlers.i18n import Html, Translator, language_from_code
+from storage.issue_reads import Held
 from storage.models import Group, Member, Membership
 
 SECTION_WORDS = {
@@ -91,11 +92,12 @@ def render_roster(
     t: Translator,
     rows: list[tuple[Member, Membership]],
     topics: dict[int, list[int]] | None = None,
-    issues: dict[int, list[int]] | None = None,
+    issues: dict[int, Held] | None = None,
     minutes: dict[int, int] | None = None,
 ) -> list[Html]:
     """The roster as one or more messages (each under Telegram's 4096 characters): role,
-    the topics each person holds, the issues assigned to them, their volunteer hours."""
+    the topics each person holds, the issues assigned to them (the lowest numbers, and
+    how many in all where there are more), their volunteer hours."""
     lines = [t("members.title", count=len(rows))]
     for member, membership in rows:
         handle = f" @{member.username}" if member.username else ""
@@ -109,9 +111,12 @@ def render_roster(
         )
         if held:
             line = Html(line + t("members.topics", numbers=" ".join(f"#{n}" for n in held)))
-        assigned = (issues or {}).get(member.user_id, [])
-        if assigned:
-            line = Html(line + t("members.issues", numbers=" ".join(f"#{n}" for n in assigned)))
+        assigned = (issues or {}).get(member.user_id)
+        if assigned is not None and assigned.total:
+            numbers = " ".join(f"#{n}" for n in assigned.numbers)
+            more = assigned.total > len(assigned.numbers)
+            key = "members.issues_more" if more else "members.issues"
+            line = Html(line + t(key, numbers=numbers, count=assigned.total))
         spent = (minutes or {}).get(member.user_id, 0)
         if spent:
             line = Html(line + t("members.hours", hours=hours_text(spent)))

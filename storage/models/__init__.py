@@ -11,11 +11,12 @@ do implicit I/O).
 
 from storage.models.base import NAMING_CONVENTION, Base
 from storage.models.calendar import CalendarDay
-from storage.models.events import Event, EventSignup, WrongCode
+from storage.models.events import Event, EventSignup, VolunteerTally, WrongCode
 from storage.models.groups import Counter, Group, Member, Membership, WallKey, full_name
 from storage.models.issues import (
     ISSUE_ORDER,
     Issue,
+    IssueAssigneeTally,
     IssueEvent,
     IssueRoadTally,
     IssueStakeTally,
@@ -41,6 +42,7 @@ __all__ = [
     "EventSignup",
     "Group",
     "Issue",
+    "IssueAssigneeTally",
     "IssueEvent",
     "IssueRoadTally",
     "IssueStakeTally",
@@ -59,6 +61,7 @@ __all__ = [
     "Topic",
     "TopicClaim",
     "TopicEvent",
+    "VolunteerTally",
     "WallKey",
     "WebhookUpdate",
     "WrongCode",

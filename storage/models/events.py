@@ -93,6 +93,24 @@ class EventSignup(Base):
     prior_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
+class VolunteerTally(Base):
+    """A person's credited minutes (and sign-ups credited) at a group's volunteer events:
+    ``month`` 0 for all time, else the UTC month of the events' start as YYYYMM. Kept by
+    database triggers on ``event_signups`` and ``events`` (migration 0017), counting
+    every credited minute whether or not its event has ended (``storage.hours`` takes
+    off what is still running)."""
+
+    __tablename__ = "volunteer_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class WrongCode(Base):
     """A wrong check-in code a person tried for an event, one row each (so attempts made
     at once by two processes all count); kept while they count, then pruned."""

@@ -96,19 +96,43 @@ Index(
     sqlite_where=_UNRESOLVED,
     postgresql_where=_UNRESOLVED,
 )
+# /issues mine: the open issues a person holds, and those they reported, each in the
+# list's order (a page is the first rows of the two); /issues overdue: the unresolved
+# issues with a deadline in the list's order, with the deadline (a page stops once it
+# has its rows, passing over those not yet due in the index alone)
 Index(
-    "ix_issues_open_assignee",
+    "ix_issues_open_assignee_order",
     Issue.group_id,
     Issue.assignee_id,
+    *ISSUE_ORDER,
     sqlite_where=_UNVERIFIED,
     postgresql_where=_UNVERIFIED,
 )
 Index(
-    "ix_issues_open_reporter",
+    "ix_issues_open_reporter_order",
     Issue.group_id,
     Issue.reporter_id,
+    *ISSUE_ORDER,
     sqlite_where=_UNVERIFIED,
     postgresql_where=_UNVERIFIED,
+)
+_DEADLINED = _UNRESOLVED & Issue.deadline.is_not(None)
+Index(
+    "ix_issues_deadline_order",
+    Issue.group_id,
+    *ISSUE_ORDER,
+    Issue.deadline,
+    sqlite_where=_DEADLINED,
+    postgresql_where=_DEADLINED,
+)
+# the roster: the lowest numbers of the unresolved issues each person holds
+Index(
+    "ix_issues_unresolved_assignee",
+    Issue.group_id,
+    Issue.assignee_id,
+    Issue.number,
+    sqlite_where=_UNRESOLVED,
+    postgresql_where=_UNRESOLVED,
 )
 Index("ix_issues_reporter_recent", Issue.reporter_id, Issue.chat_id, Issue.created_at)
 Index("ix_issues_group_created", Issue.group_id, Issue.created_at)  # new since yesterday
@@ -162,6 +186,19 @@ class IssueRoadTally(Base):
     )
     road: Mapped[str] = mapped_column(String(16), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IssueAssigneeTally(Base):
+    """How many unresolved issues (open or assigned) of a group each person holds: the
+    roster's count. Kept by database triggers on ``issues`` (migration 0017)."""
+
+    __tablename__ = "issue_assignee_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
