@@ -32,13 +32,14 @@ from bench import (
     broadcast,
     claims,
     fairness,
+    flood,
     morning,
     startup,
     summary,
     throughput,
     wall,
 )
-from bench.figures import outcome
+from bench.figures import LoadWatch, outcome
 from bench.processes import ROOT, git_commit
 from bench.report import render
 from bench.settings import Settings
@@ -49,6 +50,7 @@ CASES: dict[str, tuple[Case, bool]] = {
     "startup": (startup.run, False),
     "throughput": (throughput.run, True),
     "fairness": (fairness.run, False),
+    "flood": (flood.run, True),
     "data": (bigdata.run, True),
     "broadcast": (broadcast.run, False),
     "claims": (claims.run, True),
@@ -62,7 +64,7 @@ HERE = Path(__file__).resolve().parent
 def parse(argv: list[str] | None) -> tuple[Settings, Path, str]:
     """Settings, the output path and the command line from the arguments."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (under three minutes)")
     parser.add_argument(
         "--only",
         default="",
@@ -100,15 +102,20 @@ def selected(settings: Settings) -> list[str]:
 
 
 async def run_case(name: str, case: Case, settings: Settings, kind: str) -> list[dict[str, Any]]:
-    """One case on one database, capped at ``case_timeout``; a failure is a result."""
+    """One case on one database, capped at ``case_timeout``; a failure is a result.
+    A row that does not say at what load average it was measured gets the case's."""
     began = time.perf_counter()
     print(f"… {name} ({kind})", flush=True)
-    try:
-        rows = await asyncio.wait_for(case(settings, kind), settings.case_timeout)
-    except Exception as exc:
-        logging.getLogger("bench").exception("case %s on %s", name, kind)
-        rows = [{"case": name, "database": kind, **outcome(exc)}]
-    print(f"  {name} ({kind}) took {time.perf_counter() - began:.0f} s", flush=True)
+    async with LoadWatch() as load:
+        try:
+            rows = await asyncio.wait_for(case(settings, kind), settings.case_timeout)
+        except Exception as exc:
+            logging.getLogger("bench").exception("case %s on %s", name, kind)
+            rows = [{"case": name, "database": kind, **outcome(exc)}]
+    for row in rows:
+        row.setdefault("load", load.figure())
+    took = time.perf_counter() - began
+    print(f"  {name} ({kind}) took {took:.0f} s, load {load.samples[-1]:.1f}", flush=True)
     return rows
 
 

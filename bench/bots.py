@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import VanguardApp, build_application
+from bot.delivery import ConfirmingPoller
 from bot.limits import ChatRateLimiter
 from bot.runner import Runner
 from domain.clock import Clock
@@ -105,3 +106,19 @@ async def stop_quietly(runner: Runner, timeout: float = 30.0) -> None:
         await asyncio.wait_for(runner.stop(), timeout)
     except Exception as exc:
         log.warning("the bot did not stop cleanly within %.0f s: %r", timeout, exc)
+
+
+async def abandon(runner: Runner, grace: float = 1.0, timeout: float = 30.0) -> None:
+    """Stop a bot without waiting for the updates in hand (replies waiting for Telegram's
+    limits): they get ``grace`` seconds, then are cancelled (parked ones stay parked;
+    the poller's warning about them is expected and not logged)."""
+    if isinstance(runner.transport, ConfirmingPoller):
+        runner.transport.stop_grace = grace
+    runner.parked_work.stop_grace = grace
+    poller_log = logging.getLogger("bot.delivery")
+    level = poller_log.level
+    poller_log.setLevel(logging.ERROR)
+    try:
+        await stop_quietly(runner, timeout)
+    finally:
+        poller_log.setLevel(level)

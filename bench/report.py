@@ -1,18 +1,15 @@
-"""The results as compact markdown tables (median, and min–max in brackets)."""
+"""The results as compact markdown tables (median, and min–max in brackets), each row
+with the 1-minute load average it was measured at, each latency beside the echo bot's
+(the anchor: the same scenario on the bare echo bot in the same run) and their ratio."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from bench.anchors import Anchors, anchored, fmt, load, median, num, over, times
 
-def fmt(stats: dict[str, Any] | None, digits: int = 1) -> str:
-    """``median (min–max)`` of a spread, or a dash."""
-    if not stats or not stats.get("n"):
-        return "—"
-    median, low, high = stats["median"], stats["min"], stats["max"]
-    if stats["n"] == 1 or low == high:
-        return f"{median:,.{digits}f}"
-    return f"{median:,.{digits}f} ({low:,.{digits}f}–{high:,.{digits}f})"
+Cells = Callable[[dict[str, Any]], list[str]]  # a result → its row's cells
 
 
 def _failed(row: dict[str, Any]) -> str | None:
@@ -34,11 +31,28 @@ def _errors(row: dict[str, Any]) -> str:
     return "; ".join(e for e in row["errors"] if e)[:160] or "—"
 
 
+def _in_ms(seconds: float | None) -> float | None:
+    """Seconds as milliseconds (None stays None)."""
+    return None if seconds is None else seconds * 1000
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     """A markdown table."""
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
+
+
+def _section(
+    title: str,
+    head: list[str],
+    cells: Cells,
+    results: list[dict[str, Any]],
+) -> list[str]:
+    """A titled table: a row of ``cells`` for each result that did not fail, with the
+    load average it was measured at last."""
+    rows = [[*cells(r), load(r)] for r in results if not _failed(r)]
+    return [title, "", *_table([*head, "load"], rows), ""]
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -55,22 +69,25 @@ def render(doc: dict[str, Any]) -> str:
         "",
     ]
     failures = [(r["case"], r.get("database", ""), _failed(r)) for r in results if _failed(r)]
+    anchors = Anchors.of(by_case)
     if "throughput" in by_case:
         sql = {(r["database"], r["command"]): r for r in by_case.get("sql_per_command", [])}
         out += _throughput(by_case["throughput"], sql, doc.get("settings", {}))
-    sections = (
+    sections: tuple[tuple[str, Callable[[list[dict[str, Any]], Anchors], list[str]]], ...] = (
         ("fairness", _fairness),
+        ("flood", _flood),
         ("data_x1000", _data),
         ("export", _export),
         ("summary", _summary),
-        ("broadcast", _broadcast),
+        ("broadcast", lambda rows, _: _section(*SIMPLE["broadcast"], rows)),
         ("startup", _startup),
-        ("claims", _claims),
+        ("claims", lambda rows, _: _section(*SIMPLE["claims"], rows)),
+        ("wall", lambda rows, _: _section(*SIMPLE["wall"], rows)),
         ("morning", _morning),
     )
     for case, section in sections:
         if case in by_case:
-            out += section(by_case[case])
+            out += section(by_case[case], anchors)
     if failures:
         out += ["**Failed or timed out**", ""]
         out += [f"- {case} {db}: {why}" for case, db, why in failures]
@@ -87,7 +104,8 @@ def _throughput(
     out = [
         f"**In-process, no rate limits**: {conf.get('updates')} updates pushed at once over "
         f"{conf.get('groups')} groups, Vanguard and the echo bot taking turns; "
-        '"alone": one update at a time (its SQL statements counted)',
+        '"alone": one update at a time (its SQL statements counted), the echo bot answering '
+        "the same text in turn; each latency beside the echo bot's median, and the ratio",
         "",
     ]
     rows = []
@@ -102,10 +120,11 @@ def _throughput(
                 fmt(r["vanguard"]["throughput"], 0),
                 fmt(r["echo"]["throughput"], 0),
                 fmt(r["ratio_to_echo"], 3),
-                fmt(r["vanguard"]["p50_ms"], 0),
-                fmt(r["vanguard"]["p95_ms"], 0),
-                fmt(s.get("idle_latency_ms"), 1),
+                anchored(r["vanguard"]["p50_ms"], median(r["echo"]["p50_ms"]), 0),
+                anchored(r["vanguard"]["p95_ms"], median(r["echo"]["p95_ms"]), 0),
+                anchored(s.get("idle_latency_ms"), median(s.get("echo_idle_latency_ms"))),
                 fmt(s.get("statements"), 0),
+                load(r),
             ]
         )
     out += _table(
@@ -119,6 +138,7 @@ def _throughput(
             "burst p95 ms",
             "alone ms",
             "SQL statements",
+            "load",
         ],
         rows,
     )
@@ -126,46 +146,74 @@ def _throughput(
     return out
 
 
-def _fairness(results: list[dict[str, Any]]) -> list[str]:
-    """Group B's /help while group A sends a burst, at Telegram's limits."""
-    out = ["**Fairness** (production rate limiter, Telegram's limits enforced)", ""]
-    rows = []
-    for r in results:
-        if _failed(r):
-            continue
-        timeouts = f", {r['b_timeouts']} over {r['timeout_s']:.0f} s" if r["b_timeouts"] else ""
-        rows.append(
-            [
-                r["database"],
-                f"{r['burst']} commands from {r['burst_people']} people",
-                fmt(r["b_help_latency_s"], 2) + timeouts,
-                fmt(r["burst_seconds"], 1)
-                + (
-                    ""
-                    if r.get("burst_drained", len(r["rounds"])) == len(r["rounds"])
-                    else f" ({r['burst_answered_min']}/{r['burst']} answered)"
-                ),
-                fmt(r["get_chat_administrators"], 0),
-                fmt(r["r429"], 0),
-            ]
-        )
-    out += _table(
-        [
-            "db",
-            "group A burst",
-            "group B /help s",
-            "burst all answered in s",
-            "getChatAdministrators",
-            "429s",
-        ],
-        rows,
+def _fairness(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """Group B's /help while group A sends a burst, at Telegram's limits, against the
+    echo bot with ``AIORateLimiter`` in the same scenario."""
+    head = ["db", "group A burst", "group B /help s", "echo bot's s", "÷ echo"]
+    head += ["burst all answered in s", "getChatAdministrators", "429s (echo)"]
+    return _section(
+        "**Fairness** (production rate limiter, Telegram's limits enforced; the echo bot "
+        "with python-telegram-bot's `AIORateLimiter()` in the same scenario)",
+        head,
+        _fairness_cells,
+        results,
     )
-    out.append("")
-    return out
 
 
-def _data(results: list[dict[str, Any]]) -> list[str]:
-    """Each command in a small group and in a thousand times bigger one."""
+def _fairness_cells(r: dict[str, Any]) -> list[str]:
+    """One row of the fairness table."""
+    echo = r.get("echo", {})
+
+    def over_timeout(count: int) -> str:
+        return f", {count} over {r['timeout_s']:.0f} s" if count else ""
+
+    drained = r.get("burst_drained", len(r["rounds"])) == len(r["rounds"])
+    return [
+        r["database"],
+        f"{r['burst']} commands from {r['burst_people']} people",
+        fmt(r["b_help_latency_s"], 2) + over_timeout(r["b_timeouts"]),
+        fmt(echo.get("b_help_latency_s"), 3) + over_timeout(echo.get("b_timeouts", 0)),
+        times(r.get("b_help_vs_echo")),
+        fmt(r["burst_seconds"], 1)
+        + ("" if drained else f" ({r['burst_answered_min']}/{r['burst']} answered)"),
+        fmt(r["get_chat_administrators"], 0),
+        f"{fmt(r['r429'], 0)} / {fmt(echo.get('r429'), 0)}",
+    ]
+
+
+def _flood(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """Other groups' /help while one group floods the bot, against the echo bot with
+    ``AIORateLimiter`` in the same scenario."""
+    first = next((r for r in results if not _failed(r)), None)
+    if first is None:
+        return []
+    head = ["db", "/help s", "not answered", "echo bot's /help s", "echo not answered"]
+    head += ["÷ echo", "flood replies sent (echo)", "429s (echo)"]
+    return _section(
+        f"**Flood**: one group sends {first['commands']:,} commands at once; "
+        f"{first['samples']} other groups each ask `/help` during it (one every "
+        f"{first.get('every_s', 2):g} s); not answered: no reply within "
+        f"{first['timeout_s']:.0f} s. The bot is stopped after the samples (the flood's "
+        "replies would take an hour at 20 a minute). The echo bot with `AIORateLimiter()` "
+        "in the same scenario",
+        head,
+        lambda r: [
+            r["database"],
+            fmt(r["vanguard"]["help_s"], 3),
+            f"{r['vanguard']['not_answered']} of {r['vanguard']['asked']}",
+            fmt(r["echo"]["help_s"], 3),
+            f"{r['echo']['not_answered']} of {r['echo']['asked']}",
+            times(r.get("help_vs_echo")),
+            f"{fmt(r['vanguard']['flood_answered'], 0)} / {fmt(r['echo']['flood_answered'], 0)}",
+            f"{fmt(r['vanguard']['r429'], 0)} / {fmt(r['echo']['r429'], 0)}",
+        ],
+        results,
+    )
+
+
+def _data(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """Each command in a small group and in a thousand times bigger one; the anchor:
+    the echo bot's reply to one message alone, in process (the throughput case)."""
     out: list[str] = []
     first = next((r for r in results if not _failed(r)), None)
     if first is not None:
@@ -178,7 +226,8 @@ def _data(results: list[dict[str, Any]]) -> list[str]:
                 if first.get("big_signups")
                 else ""
             )
-            + "; one command at a time",
+            + "; one command at a time; ÷ echo: the big group's time over the echo bot's "
+            "reply to one message alone in this run",
             "",
         ]
     rows = []
@@ -194,16 +243,20 @@ def _data(results: list[dict[str, Any]]) -> list[str]:
                 fmt(r["small"]["ms"], 0),
                 fmt(r["big"]["ms"], 0) + (f" ({fails} timed out)" if fails else ""),
                 ratio,
+                times(over(r["big"]["ms"], _in_ms(anchors.alone_s.get(r["database"])))),
                 f"{fmt(r['small']['statements'], 0)} / {fmt(r['big']['statements'], 0)}",
+                load(r),
             ]
         )
-    out += _table(["db", "command", "small ms", "big ms", "big ÷ small", "SQL small/big"], rows)
+    head = ["db", "command", "small ms", "big ms", "big ÷ small", "÷ echo", "SQL small/big"]
+    out += _table([*head, "load"], rows)
     out.append("")
     return out
 
 
-def _export(results: list[dict[str, Any]]) -> list[str]:
-    """``/export issues`` of the big group: time, peak RSS, the other group meanwhile."""
+def _export(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """``/export issues`` of the big group: time, peak RSS, the other group meanwhile
+    (beside the echo bot's reply to one message alone)."""
     out = ["**`/export issues`** in the big group (a process of its own)", ""]
     rows = []
     for r in results:
@@ -216,81 +269,72 @@ def _export(results: list[dict[str, Any]]) -> list[str]:
                 f"{r['ok']}/{r['runs']}",
                 _seconds(r),
                 fmt(r["peak_rss_mb"], 0),
-                fmt(r["other_help_s"], 2),
+                anchored(r["other_help_s"], anchors.alone_s.get(r["database"]), 2),
                 _errors(r),
+                load(r),
             ]
         )
-    out += _table(
-        ["db", "issues", "ok", "seconds", "peak RSS MB", "other group /help s", "failure"],
-        rows,
-    )
+    head = ["db", "issues", "ok", "seconds", "peak RSS MB", "other group /help s", "failure"]
+    out += _table([*head, "load"], rows)
     out.append("")
     return out
 
 
-def _broadcast(results: list[dict[str, Any]]) -> list[str]:
+def _broadcast(r: dict[str, Any]) -> list[str]:
     """A broadcast's time against the least Telegram's limits allow."""
-    out = ["**Broadcast at Telegram's limits** (production rate limiter)", ""]
-    rows = [
-        [
-            f"{r['private']:,} private + {r['groups']:,} groups",
-            fmt(r["seconds"], 1),
-            f"{r['minimum_s']:.0f}",
-            fmt(r["ratio_to_minimum"], 2),
-            fmt(r["r429"], 0),
-            f"{r['delivered_min']:,}",
-        ]
-        for r in results
-        if not _failed(r)
+    return [
+        f"{r['private']:,} private + {r['groups']:,} groups",
+        fmt(r["seconds"], 1),
+        f"{r['minimum_s']:.0f}",
+        fmt(r["ratio_to_minimum"], 2),
+        fmt(r["r429"], 0),
+        f"{r['delivered_min']:,}",
     ]
-    out += _table(["messages", "seconds", "minimum s", "÷ minimum", "429s", "delivered"], rows)
-    out.append("")
-    return out
 
 
-def _startup(results: list[dict[str, Any]]) -> list[str]:
-    """Time to the first getUpdates and idle RSS, Vanguard and the echo bot."""
-    out = ["**Start-up** (a process against the HTTP emulator)", ""]
+def _startup(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """Time to the first getUpdates, idle RSS and /help over HTTP, Vanguard and the echo
+    bot."""
+    out = ["**Start-up** (a process against the HTTP emulator; then `/help` in new groups)", ""]
     rows = []
     for r in results:
         if _failed(r):
             continue
         for who in ("vanguard", "echo"):
+            ratio = f" ({times(r.get('help_vs_echo'))})" if who == "vanguard" else ""
             rows.append(
                 [
                     who,
                     fmt(r[who]["start_s"], 2),
                     fmt(r[who]["idle_rss_mb"], 0),
+                    fmt(r[who].get("help_ms"), 1) + ratio,
+                    load(r),
                 ]
             )
         if r.get("vanguard_first_start_s") is not None:
-            rows.append(["vanguard, fresh database", f"{r['vanguard_first_start_s']:.2f}", ""])
-    out += _table(["bot", "to first getUpdates s", "idle RSS MB"], rows)
+            first = f"{r['vanguard_first_start_s']:.2f}"
+            rows.append(["vanguard, fresh database", first, "", "", load(r)])
+    out += _table(
+        ["bot", "to first getUpdates s", "idle RSS MB", "/help ms (÷ echo)", "load"], rows
+    )
     out.append("")
     return out
 
 
-def _claims(results: list[dict[str, Any]]) -> list[str]:
+def _claims(r: dict[str, Any]) -> list[str]:
     """Claims of one topic, one after another and all at once."""
-    out = ["**Contended claims** (50 people, a 3-slot topic, storage only)", ""]
-    rows = [
-        [
-            r["database"],
-            fmt(r["sequential_ms"], 0),
-            fmt(r["concurrent_ms"], 0),
-            f"{r['ratio']:.2f}",
-        ]
-        for r in results
-        if not _failed(r)
+    return [
+        r["database"],
+        fmt(r["sequential_ms"], 0),
+        fmt(r["concurrent_ms"], 0),
+        f"{r['ratio']:.2f}",
     ]
-    out += _table(["db", "sequential ms", "concurrent ms", "concurrent ÷ sequential"], rows)
-    out.append("")
-    return out
 
 
-def _summary(rows: list[dict[str, Any]]) -> list[str]:
+def _summary(rows: list[dict[str, Any]], anchors: Anchors) -> list[str]:
     """The monthly report's table: each format's time, peak RSS, what the document
-    holds, and the other group's /help meanwhile, against the requirement."""
+    holds, and the other group's /help meanwhile (beside the echo bot's reply to one
+    message alone), against the requirement."""
     first = next((r for r in rows if not _failed(r)), None)
     if first is None:
         return []
@@ -313,9 +357,10 @@ def _summary(rows: list[dict[str, Any]]) -> list[str]:
                 fmt(r["peak_rss_mb"], 0),
                 fmt(r["document_mb"], 1),
                 fmt(r["pictures"], 0) if r["format"] == "docx" else fmt(r["charts"], 0),
-                fmt(r["other_help_max_s"], 2),
+                anchored(r["other_help_max_s"], anchors.alone_s.get(r["database"]), 2),
                 "yes" if r["meets"] else "**no**",
                 _errors(r),
+                load(r),
             ]
         )
     out += _table(
@@ -330,6 +375,7 @@ def _summary(rows: list[dict[str, Any]]) -> list[str]:
             "other group /help max s",
             "meets",
             "failure",
+            "load",
         ],
         table,
     )
@@ -337,14 +383,28 @@ def _summary(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _morning(results: list[dict[str, Any]]) -> list[str]:
-    """The morning with 1, 2 and 3 processes against the physical minimum."""
+def _wall(r: dict[str, Any]) -> list[str]:
+    """The wall page's HTTP time, small group against big (no echo-bot counterpart)."""
+    return [
+        r["database"],
+        f"{r['small']['issues']:,} / {r['big']['issues']:,}",
+        fmt(r["small_ms"], 1),
+        fmt(r["big_ms"], 1),
+        f"×{r['ratio']:.2f}" if r.get("ratio") else "—",
+        f"{r['bytes'].get('small', 0):,} / {r['bytes'].get('big', 0):,}",
+    ]
+
+
+def _morning(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
+    """The morning with 1, 2 and 3 processes against the physical minimum; the /help
+    anchor: the echo bot's over HTTP (the start-up case)."""
     out = ["**The morning with several processes on PostgreSQL** (production rate limiter)", ""]
     rows = []
     for r in results:
         if "seconds" not in r:
             continue
         rush, idle = r["help"]["rush"], r["help"]["idle"]
+        echo = anchors.http_s
         rows.append(
             [
                 f"{r['processes']}",
@@ -354,13 +414,36 @@ def _morning(results: list[dict[str, Any]]) -> list[str]:
                 f"{r.get('all_written_s', '—')}",
                 f"{r['r429']}",
                 f"{rush['worst_s']} / {rush['median_s']}",
+                times(rush["median_s"] / echo if echo and rush["median_s"] else None),
                 f"{rush['answered']} of {rush['asked']}",
                 f"{idle['worst_s']}",
                 f"{r['load_peak']}",
             ]
         )
     head = ["processes", "briefed", "seconds", "÷ minimum", "written by s", "429s"]
-    head.append("/help worst / median s")
-    out += _table([*head, "answered", "idle /help s", "load"], rows)
+    head += ["/help worst / median s", "median ÷ echo", "answered", "idle /help s", "load"]
+    out += _table(head, rows)
+    if anchors.http_s is not None:
+        out += ["", f"(the echo bot's `/help` over HTTP in this run: {num(anchors.http_s)} s)"]
     out.append("")
     return out
+
+
+# the tables that are a row per result: title, head (the load column comes last), cells
+SIMPLE: dict[str, tuple[str, list[str], Cells]] = {
+    "broadcast": (
+        "**Broadcast at Telegram's limits** (production rate limiter)",
+        ["messages", "seconds", "minimum s", "÷ minimum", "429s", "delivered"],
+        _broadcast,
+    ),
+    "claims": (
+        "**Contended claims** (50 people, a 3-slot topic, storage only)",
+        ["db", "sequential ms", "concurrent ms", "concurrent ÷ sequential"],
+        _claims,
+    ),
+    "wall": (
+        "**The results wall's page** (HTTP GET; an echo bot has no page: no anchor)",
+        ["db", "issues small / big", "small ms", "big ms", "big ÷ small", "bytes"],
+        _wall,
+    ),
+}

@@ -15,7 +15,8 @@ def _env_int(name: str, default: int) -> int:
 
 @dataclass
 class Settings:
-    """Sizes and repeats of every case; ``quick()`` gives a one-minute smoke run."""
+    """Sizes and repeats of every case; ``quick_run()`` gives a smoke run of every case
+    (under three minutes on two cores, both databases)."""
 
     quick: bool = False
     repeats: int = 3  # figures measured this many times (median and spread)
@@ -25,6 +26,12 @@ class Settings:
     sql_samples: int = 5  # sequential samples per command (SQL counts, idle latency)
     burst: int = 30  # fairness: commands group A sends at once
     burst_members: int = 15  # fairness: people in group A who send them
+    drain_timeout: float = 180.0  # fairness: seconds to wait for A's burst (0: do not wait)
+    flood: int = 1200  # flood: commands group A sends at once
+    flood_members: int = 20  # flood: people in group A who send them
+    flood_samples: int = 5  # flood: other groups' /help during the flood, one each
+    flood_every: float = 2.0  # flood: seconds between those /help
+    flood_timeout: float = 30.0  # flood: seconds a sample may take before "not answered"
     big_issues: int = 100_000  # ×1000 case: issues of the big group
     small_issues: int = 100  # ×1000 case: issues of the small group
     big_signups: int = 100_000  # ×1000 case: event sign-ups of the big group
@@ -49,30 +56,39 @@ class Settings:
 
     @classmethod
     def quick_run(cls) -> Settings:
-        """Small sizes: every case runs, in about a minute."""
+        """Small sizes: every case runs once (the morning with one process), in under
+        three minutes with both databases (most of the morning's is its wait for the
+        next minute)."""
         return cls(
             quick=True,
-            repeats=2,
-            groups=5,
+            repeats=1,
+            groups=3,
             members=3,
-            updates=60,
-            sql_samples=2,
+            updates=40,
+            sql_samples=1,
             burst=25,
             burst_members=8,
-            big_issues=3_000,
-            small_issues=30,
-            big_signups=3_000,
-            small_signups=30,
-            data_samples=2,
+            drain_timeout=0.0,
+            flood=300,
+            flood_members=10,
+            flood_samples=2,
+            flood_every=1.0,
+            flood_timeout=3.0,
+            big_issues=500,
+            small_issues=5,
+            big_signups=500,
+            small_signups=5,
+            data_samples=1,
             export_repeats=1,
-            summary_issues=500,
-            summary_photos=60,
-            summary_events=20,
+            summary_issues=50,
+            summary_photos=20,
+            summary_events=5,
             summary_repeats=1,
-            private_messages=60,
-            group_messages=30,
+            private_messages=30,
+            group_messages=15,
             startup_repeats=1,
-            morning_groups=200,
+            morning_groups=60,
+            morning_processes=1,
             case_timeout=300.0,
             sample_timeout=30.0,
         )
@@ -87,6 +103,9 @@ class Settings:
             "sql_samples",
             "burst",
             "burst_members",
+            "flood",
+            "flood_members",
+            "flood_samples",
             "big_issues",
             "small_issues",
             "big_signups",

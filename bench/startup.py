@@ -2,8 +2,10 @@
 process of its own against the HTTP emulator (:mod:`emulator.server`).
 
 Start-up is the time from spawning the process to its first ``getUpdates``; the RSS is
-read from /proc after it has idled two seconds. Vanguard's first start on a fresh SQLite
-file (migrations included) is reported apart; the repeats restart it on that file.
+read from /proc after it has idled two seconds. Then ``/help`` in new groups, one at a
+time: the wait for each over HTTP (the echo bot's is the anchor of the other cases'
+``/help`` over HTTP: the morning's). Vanguard's first start on a fresh SQLite file
+(migrations included) is reported apart; the repeats restart it on that file.
 
 Both run from compiled bytecode, as an installed bot does (pip compiles a package as it
 installs it; a checkout writes ``__pycache__`` on its first run): the tree is compiled
@@ -21,13 +23,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.figures import spread
+from bench.figures import ratio, spread
 from bench.processes import ROOT, child_env, proc_status
 from bench.settings import Settings
+from bench.tracking import Tracker
+from bench.world import make_group
 from emulator.core import TelegramEmulator
 from emulator.server import EmulatorServer
 
 IDLE = 2.0  # seconds the bot idles before its RSS is read
+HELP_SAMPLES = 3  # /help timed one at a time, each in a new group
 PACKAGES = ("bot", "domain", "handlers", "storage", "emulator", "bench")  # what they import
 
 
@@ -72,10 +77,30 @@ def echo_command(server: EmulatorServer, token: str) -> list[str]:
     ]
 
 
+async def help_waits(tracker: Tracker, timeout: float) -> list[float]:
+    """Seconds to the answer of ``/help`` in ``HELP_SAMPLES`` new groups, one at a time,
+    each after a first message there (which registers the group and its member; a group
+    of its own each, as Vanguard spaces one group's messages out)."""
+    tracker.unquoted = "trailing"
+    waits = []
+    for _ in range(HELP_SAMPLES):
+        group = make_group(tracker.emulator, "启动班", 1, admins=0, bot_in=True)
+        person = group.members[0]
+        if not await tracker.wait([tracker.say(group.chat, person, "/start")], timeout):
+            break
+        key = tracker.say(group.chat, person, "/help")
+        if not await tracker.wait([key], timeout):
+            break
+        waits.append(tracker.latency(key) or 0.0)
+    return waits
+
+
 async def one_start(
-    emulator: TelegramEmulator, command: list[str], folder: Path, timeout: float
+    tracker: Tracker, command: list[str], folder: Path, timeout: float
 ) -> dict[str, Any]:
-    """Spawn ``command``; seconds to its first getUpdates, and its RSS after idling."""
+    """Spawn ``command``; seconds to its first getUpdates, its RSS after idling, then the
+    wait for ``/help``."""
+    emulator = tracker.emulator
     seen = len(emulator.calls)
     began = time.time()
     log = (folder / "stderr.log").open("ab")
@@ -103,6 +128,7 @@ async def one_start(
             "status": "ok",
             "seconds": first.at - began,
             "rss_kb": status.get("VmRSS", 0),
+            "help_s": await help_waits(tracker, timeout),
         }
     finally:
         if process.returncode is None:
@@ -118,6 +144,7 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     """Case 7: Vanguard and the echo bot, taking turns."""
     await compile_tree()
     emulator = TelegramEmulator()
+    tracker = Tracker(emulator)
     server = EmulatorServer(emulator)
     await server.start()
     timeout = settings.sample_timeout
@@ -127,10 +154,10 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
             folder = Path(name)
             vanguard = vanguard_command(server, folder, emulator.token)
             echo = echo_command(server, emulator.token)
-            first = await one_start(emulator, vanguard, folder, timeout)
+            first = await one_start(tracker, vanguard, folder, timeout)
             for _ in range(settings.startup_repeats):
-                runs["vanguard"].append(await one_start(emulator, vanguard, folder, timeout))
-                runs["echo"].append(await one_start(emulator, echo, folder, timeout))
+                runs["vanguard"].append(await one_start(tracker, vanguard, folder, timeout))
+                runs["echo"].append(await one_start(tracker, echo, folder, timeout))
     finally:
         await server.stop()
     row: dict[str, Any] = {"case": "startup", "database": "sqlite"}
@@ -139,7 +166,9 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
         row[who] = {
             "start_s": spread([r["seconds"] for r in ok], 3),
             "idle_rss_mb": spread([r["rss_kb"] / 1024 for r in ok], 1),
+            "help_ms": spread([x * 1000 for r in ok for x in r["help_s"]], 1),
             "failures": len(found) - len(ok),
         }
+    row["help_vs_echo"] = ratio(row["vanguard"]["help_ms"], row["echo"]["help_ms"])
     row["vanguard_first_start_s"] = round(first["seconds"], 3) if "seconds" in first else None
     return [row]

@@ -18,8 +18,8 @@ from typing import Any
 
 from bench.bots import start_vanguard, stop_quietly
 from bench.databases import database
-from bench.echo import start_echo, stop_echo
-from bench.figures import percentile, spread
+from bench.echo import ECHO_TOKEN, start_echo, stop_echo
+from bench.figures import LoadWatch, percentile, ratio, spread
 from bench.settings import Settings
 from bench.tracking import SqlCounter, Tracker
 from bench.world import Group, make_group, push_add_bot
@@ -123,7 +123,7 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     async with database(kind, settings, "tp") as url:
         with tempfile.TemporaryDirectory(dir=settings.work) as media:
             vanguard_emu = TelegramEmulator()
-            echo_emu = TelegramEmulator(token="1000002:ECHO-TOKEN", bot_username="echo_bot")
+            echo_emu = TelegramEmulator(token=ECHO_TOKEN, bot_username="echo_bot")
             _app, runner = await start_vanguard(vanguard_emu, url, Path(media))
             echo = await start_echo(echo_emu)
             try:
@@ -148,46 +148,74 @@ async def _measure(
         for i in range(settings.groups)
     ]
     await register(tracker, groups, settings.sample_timeout * 3)
-    results: list[dict[str, Any]] = []
-    quoted: dict[str, bool] = {}
-    sql = SqlCounter()
-    with sql.installed():
-        for name, text_of in COMMANDS.items():
-            samples = []
-            for index in range(settings.sql_samples):
-                group = groups[index % len(groups)]
-                person = group.people[index % len(group.people)]
-                text = text_of(1000 + index)
-                samples.append(
-                    await one_by_one(
-                        tracker, sql, group.chat, person, text, settings.sample_timeout
-                    )
-                )
-            quoted[name] = samples[0]["quoted"]
-            results.append(
-                {
-                    "case": "sql_per_command",
-                    "database": kind,
-                    "command": name,
-                    "statements": spread([s["statements"] for s in samples]),
-                    "idle_latency_ms": spread([s["latency"] * 1000 for s in samples], 2),
-                    "messages": spread([s["messages"] for s in samples]),
-                }
-            )
+    results, quoted = await _alone(settings, kind, (tracker, groups), (echo_tracker, echo_groups))
     for name, text_of in COMMANDS.items():
         tracker.unquoted = "trailing" if quoted.get(name, True) else "oldest"
         runs: dict[str, list[dict[str, Any]]] = {"vanguard": [], "echo": []}
         offset = 10_000
-        for _ in range(settings.repeats):
-            for who, t, g in (("vanguard", tracker, groups), ("echo", echo_tracker, echo_groups)):
-                shifted = _shifted(text_of, offset)
-                runs[who].append(
-                    await burst(t, g, shifted, settings.updates, settings.sample_timeout * 5)
-                )
-                await asyncio.sleep(0.2)
-            offset += settings.updates
-        results.append(_throughput_result(kind, name, settings.updates, runs))
+        async with LoadWatch() as load:
+            for _ in range(settings.repeats):
+                for who, t, g in (
+                    ("vanguard", tracker, groups),
+                    ("echo", echo_tracker, echo_groups),
+                ):
+                    shifted = _shifted(text_of, offset)
+                    runs[who].append(
+                        await burst(t, g, shifted, settings.updates, settings.sample_timeout * 5)
+                    )
+                    await asyncio.sleep(0.2)
+                offset += settings.updates
+        row = _throughput_result(kind, name, settings.updates, runs)
+        results.append({**row, "load": load.figure()})
     return results
+
+
+World = tuple[Tracker, list[Group]]
+
+
+async def _alone(
+    settings: Settings, kind: str, ours: World, echo: World
+) -> tuple[list[dict[str, Any]], dict[str, bool]]:
+    """Case 2: each command alone, ``sql_samples`` times, Vanguard's statements counted,
+    the echo bot answering the same text in turn; the rows, and whether Vanguard's
+    answer quoted each command."""
+    results: list[dict[str, Any]] = []
+    quoted: dict[str, bool] = {}
+    sql, nothing = SqlCounter(), SqlCounter()  # the echo bot runs no SQL: never installed
+    for name, text_of in COMMANDS.items():
+        samples: list[dict[str, Any]] = []
+        anchors: list[dict[str, Any]] = []
+        async with LoadWatch() as load:
+            for index in range(settings.sql_samples):
+                text = text_of(1000 + index)
+                for (tracker, groups), counter, found in (
+                    (ours, sql, samples),
+                    (echo, nothing, anchors),
+                ):
+                    group = groups[index % len(groups)]
+                    person = group.people[index % len(group.people)]
+                    chat, timeout = group.chat, settings.sample_timeout
+                    with sql.installed():
+                        found.append(
+                            await one_by_one(tracker, counter, chat, person, text, timeout)
+                        )
+        quoted[name] = samples[0]["quoted"]
+        latency = spread([s["latency"] * 1000 for s in samples], 2)
+        echo_latency = spread([s["latency"] * 1000 for s in anchors], 2)
+        results.append(
+            {
+                "case": "sql_per_command",
+                "database": kind,
+                "command": name,
+                "statements": spread([s["statements"] for s in samples]),
+                "idle_latency_ms": latency,
+                "echo_idle_latency_ms": echo_latency,
+                "idle_vs_echo": ratio(latency, echo_latency),
+                "messages": spread([s["messages"] for s in samples]),
+                "load": load.figure(),
+            }
+        )
+    return results, quoted
 
 
 def _shifted(text_of: TextOf, offset: int) -> TextOf:
@@ -211,6 +239,7 @@ def _throughput_result(
         v["throughput"] / e["throughput"]
         for v, e in zip(runs["vanguard"], runs["echo"], strict=True)
     ]
+    ours, echo = summary["vanguard"], summary["echo"]
     return {
         "case": "throughput",
         "database": kind,
@@ -218,4 +247,6 @@ def _throughput_result(
         "updates": updates,
         **summary,
         "ratio_to_echo": spread(pairs, 4),
+        "p50_vs_echo": ratio(ours["p50_ms"], echo["p50_ms"]),
+        "p95_vs_echo": ratio(ours["p95_ms"], echo["p95_ms"]),
     }
