@@ -425,6 +425,8 @@ def _morning(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
     out += _table(head, rows)
     if anchors.http_s is not None:
         out += ["", f"(the echo bot's `/help` over HTTP in this run: {num(anchors.http_s)} s)"]
+    if any(r.get("alongside") for r in results):
+        out += ["", "(a quick run: measured alongside the other cases, a smoke test only)"]
     out.append("")
     return out
 
