@@ -354,6 +354,22 @@ async def _seed_group(
             {"group_id": group_id, "kind": "topic", "last_number": g.topics},
         ],
     )
+    await _seed_events(conn, g, group_id, ids, now, counts)
+    topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
+    await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
+    issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
+    await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
+
+
+async def _seed_events(
+    conn: AsyncConnection,
+    g: GroupSpec,
+    group_id: int,
+    ids: Ids,
+    now: datetime,
+    counts: dict[str, int],
+) -> None:
+    """The group's events and sign-ups (:mod:`bench.seed_events`), and their counter."""
     events, signups = event_rows(g, group_id, ids, now)
     if events:
         await conn.execute(
@@ -361,10 +377,6 @@ async def _seed_group(
             [{"group_id": group_id, "kind": "event", "last_number": len(events)}],
         )
         await _insert_counted(conn, counts, (Event, EventSignup), (events, signups))
-    topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
-    await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
-    issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
-    await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
 
 
 async def _insert_counted(
