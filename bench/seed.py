@@ -314,22 +314,7 @@ async def _seed_group(
     group_id = ids.take("groups")
     await conn.execute(
         insert(GroupRow.__table__),  # type: ignore[arg-type]
-        [
-            {
-                "id": group_id,
-                "chat_id": g.chat_id,
-                "title": g.title,
-                "chat_type": "group",
-                "language": "zh",
-                "timezone": "Asia/Shanghai",
-                "briefing_time": daytime(8, 0),
-                "workdays_only": False,
-                "active": True,
-                "admins_refreshed_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ],
+        [_group_row(g, group_id, now)],
     )
     roles = {g.creator: "creator", **dict.fromkeys(g.admins, "admin")}
     await bulk(
@@ -359,6 +344,24 @@ async def _seed_group(
     await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
     issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
     await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
+
+
+def _group_row(g: GroupSpec, group_id: int, now: datetime) -> dict[str, Any]:
+    """The group's row: in Shanghai, briefed at 08:00 every day, its admins known."""
+    return {
+        "id": group_id,
+        "chat_id": g.chat_id,
+        "title": g.title,
+        "chat_type": "group",
+        "language": "zh",
+        "timezone": "Asia/Shanghai",
+        "briefing_time": daytime(8, 0),
+        "workdays_only": False,
+        "active": True,
+        "admins_refreshed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def _seed_events(
