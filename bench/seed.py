@@ -314,22 +314,7 @@ async def _seed_group(
     group_id = ids.take("groups")
     await conn.execute(
         insert(GroupRow.__table__),  # type: ignore[arg-type]
-        [
-            {
-                "id": group_id,
-                "chat_id": g.chat_id,
-                "title": g.title,
-                "chat_type": "group",
-                "language": "zh",
-                "timezone": "Asia/Shanghai",
-                "briefing_time": daytime(8, 0),
-                "workdays_only": False,
-                "active": True,
-                "admins_refreshed_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-        ],
+        [_group_row(g, group_id, now)],
     )
     roles = {g.creator: "creator", **dict.fromkeys(g.admins, "admin")}
     await bulk(
@@ -354,6 +339,40 @@ async def _seed_group(
             {"group_id": group_id, "kind": "topic", "last_number": g.topics},
         ],
     )
+    await _seed_events(conn, g, group_id, ids, now, counts)
+    topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
+    await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
+    issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
+    await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
+
+
+def _group_row(g: GroupSpec, group_id: int, now: datetime) -> dict[str, Any]:
+    """The group's row: in Shanghai, briefed at 08:00 every day, its admins known."""
+    return {
+        "id": group_id,
+        "chat_id": g.chat_id,
+        "title": g.title,
+        "chat_type": "group",
+        "language": "zh",
+        "timezone": "Asia/Shanghai",
+        "briefing_time": daytime(8, 0),
+        "workdays_only": False,
+        "active": True,
+        "admins_refreshed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _seed_events(
+    conn: AsyncConnection,
+    g: GroupSpec,
+    group_id: int,
+    ids: Ids,
+    now: datetime,
+    counts: dict[str, int],
+) -> None:
+    """The group's events and sign-ups (:mod:`bench.seed_events`), and their counter."""
     events, signups = event_rows(g, group_id, ids, now)
     if events:
         await conn.execute(
@@ -361,10 +380,6 @@ async def _seed_group(
             [{"group_id": group_id, "kind": "event", "last_number": len(events)}],
         )
         await _insert_counted(conn, counts, (Event, EventSignup), (events, signups))
-    topic_tables = (Topic, TopicClaim, TopicEvent, Photo, Rating)
-    await _insert_counted(conn, counts, topic_tables, _topic_rows(g, group_id, ids, files))
-    issue_rows = _issue_rows(g, group_id, ids, now.date(), files)
-    await _insert_counted(conn, counts, (Issue, IssueEvent, Photo), issue_rows)
 
 
 async def _insert_counted(

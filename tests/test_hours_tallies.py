@@ -151,53 +151,68 @@ async def check(db: Database, group_id: int, reads: bool = True) -> None:
 Step = Callable[[AsyncSession], Awaitable[object]]
 
 
-async def test_tallies_and_reads_match_the_sign_ups_through_every_write(database: Database) -> None:
-    group_id = await setup(database, -100)
-    other_id = await setup(database, -200)
-    first, second, third, fourth = [
-        await new_event(database, group_id, start, EventType.VOLUNTEER) for start in STARTS
-    ]
-    lesson = await new_event(database, group_id, STARTS[1], EventType.LESSON)
-    elsewhere = await new_event(database, other_id, STARTS[1], EventType.VOLUNTEER)
-    on_time = [e.starts_at for e in (first, second, third, fourth)]
+def join(event: Event, uid: int) -> Step:
+    return lambda s: store.join(s, event, uid, BEFORE)
 
-    def join(event: Event, uid: int) -> Step:
-        return lambda s: store.join(s, event, uid, BEFORE)
 
-    def check_in(event: Event, uid: int, at: datetime) -> Step:
-        return lambda s: store.check_in(s, event, uid, at, CheckinMethod.CODE, ZONE)
+def check_in(event: Event, uid: int, at: datetime) -> Step:
+    return lambda s: store.check_in(s, event, uid, at, CheckinMethod.CODE, ZONE)
 
-    def record(event: Event, uids: list[int], minutes: int | None) -> Step:
-        at = event.starts_at + timedelta(days=1)
-        return lambda s: attendance.record_present(s, event, uids, 2, minutes, at, ZONE)
 
-    steps: list[Step] = [
+def check_out(event: Event, uid: int, after: timedelta) -> Step:
+    return lambda s: store.check_out(s, event, uid, event.starts_at + after, ZONE)
+
+
+def record(event: Event, uids: list[int], minutes: int | None) -> Step:
+    at = event.starts_at + timedelta(days=1)
+    return lambda s: attendance.record_present(s, event, uids, 2, minutes, at, ZONE)
+
+
+def change(event: Event, **values: object) -> Step:
+    return lambda s: s.execute(update(Event).where(Event.id == event.id).values(**values))
+
+
+def every_write(group_id: int, events: list[Event], lesson: Event, elsewhere: Event) -> list[Step]:
+    """Sign-ups, check-ins and outs, a withdrawal, 补录 added, corrected and taken back,
+    a member leaving, an event moved and retyped and back, sign-ups and an event deleted."""
+    first, second, third, fourth = events
+    at = [e.starts_at for e in events]
+    return [
         *[join(event, uid) for event in (first, second, third, lesson) for uid in (1, 2, 3, 4)],
-        lambda s: store.join(s, elsewhere, 1, BEFORE),
+        join(elsewhere, 1),
         lambda s: store.leave(s, second, 4, BEFORE),  # waiting: withdrawn
-        check_in(first, 1, on_time[0]),
-        check_in(first, 2, on_time[0] + timedelta(minutes=20)),
-        lambda s: store.check_out(s, first, 1, on_time[0] + timedelta(hours=1), ZONE),
-        check_in(second, 1, on_time[1]),
-        check_in(second, 2, on_time[1]),
-        check_in(lesson, 1, on_time[1]),  # credited, but a lesson is no volunteer service
-        check_in(elsewhere, 1, on_time[1]),
+        check_in(first, 1, at[0]),
+        check_in(first, 2, at[0] + timedelta(minutes=20)),
+        check_out(first, 1, timedelta(hours=1)),
+        check_in(second, 1, at[1]),
+        check_in(second, 2, at[1]),
+        check_in(lesson, 1, at[1]),  # credited, but a lesson is no volunteer service
+        check_in(elsewhere, 1, at[1]),
         record(second, [4, 5], 90),  # 补录: one waiting before, one new
         record(second, [5, 1], 120),  # corrected; 1 checked in on their own: kept
-        lambda s: attendance.remove_record(s, second, [4], on_time[1] + timedelta(days=1)),
-        check_in(third, 3, on_time[2]),  # runs at the first moment checked
-        check_in(third, 6, on_time[2] + timedelta(minutes=5)),  # a walk-in
-        lambda s: store.check_out(s, third, 6, on_time[2] + timedelta(hours=1), ZONE),
+        lambda s: attendance.remove_record(s, second, [4], at[1] + timedelta(days=1)),
+        check_in(third, 3, at[2]),  # runs at the first moment checked
+        check_in(third, 6, at[2] + timedelta(minutes=5)),  # a walk-in
+        check_out(third, 6, timedelta(hours=1)),
         record(fourth, [7], None),
-        lambda s: leave_group(s, group_id, 2, on_time[3]),  # hours stay with the group
-        lambda s: s.execute(update(Event).where(Event.id == first.id).values(starts_at=STARTS[3])),
-        lambda s: s.execute(update(Event).where(Event.id == lesson.id).values(kind="volunteer")),
-        lambda s: s.execute(update(Event).where(Event.id == lesson.id).values(kind="lesson")),
-        lambda s: s.execute(update(Event).where(Event.id == first.id).values(starts_at=STARTS[0])),
+        lambda s: leave_group(s, group_id, 2, at[3]),  # hours stay with the group
+        change(first, starts_at=STARTS[3]),
+        change(lesson, kind="volunteer"),
+        change(lesson, kind="lesson"),
+        change(first, starts_at=STARTS[0]),
         lambda s: s.execute(delete(EventSignup).where(EventSignup.event_id == fourth.id)),
         record(fourth, [7, 3], 45),
         lambda s: s.execute(delete(Event).where(Event.id == second.id)),
     ]
+
+
+async def test_tallies_and_reads_match_the_sign_ups_through_every_write(database: Database) -> None:
+    group_id = await setup(database, -100)
+    other_id = await setup(database, -200)
+    events = [await new_event(database, group_id, start, EventType.VOLUNTEER) for start in STARTS]
+    lesson = await new_event(database, group_id, STARTS[1], EventType.LESSON)
+    elsewhere = await new_event(database, other_id, STARTS[1], EventType.VOLUNTEER)
+    steps = every_write(group_id, events, lesson, elsewhere)
     for n, step in enumerate(steps, start=1):
         async with database.transaction() as session:
             await step(session)
