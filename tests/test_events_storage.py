@@ -5,7 +5,6 @@ hours leaderboard."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -44,13 +43,14 @@ async def new_event(
     kind: EventType = EventType.VOLUNTEER,
     walk_in: bool = False,
     start: datetime = START,
+    length: timedelta = END - START,
 ) -> Event:
     draft = store.EventDraft(
         kind=kind,
         title="洁城绿生活",
         place="明翠社区",
         starts_at=start,
-        ends_at=start + (END - START),
+        ends_at=start + length,
         end_given=True,
         cap=cap,
         latitude=None,
@@ -250,25 +250,11 @@ async def test_the_upcoming_list_reaches_back_as_far_as_an_event_can_last(
     database: Database,
 ) -> None:
     group = await setup_group(database)
-    now = START + LONGEST - timedelta(minutes=1)
-    draft = store.EventDraft(
-        kind=EventType.STUDY,
-        title="学习园地",
-        place="",
-        starts_at=START,
-        ends_at=START + LONGEST,  # the longest there is: still running a minute before
-        end_given=True,
-        cap=None,
-        latitude=None,
-        longitude=None,
-        walk_in=False,
-    )
-    async with database.transaction() as session:
-        await store.create_event(session, group, 1, draft, NOW)
-        with pytest.raises(ValueError):  # longer: the list would not see it run
-            await store.create_event(
-                session, group, 1, replace(draft, ends_at=START + LONGEST * 2), NOW
-            )
+    # the longest there is: still running a minute before its end
+    await new_event(database, group, None, kind=EventType.STUDY, length=LONGEST)
+    with pytest.raises(ValueError):  # longer: the list would not see it run
+        await new_event(database, group, None, kind=EventType.STUDY, length=LONGEST * 2)
     async with database.read() as session:
-        assert [e.number for e in await reads.list_upcoming(session, group, now)] == [1]
+        running = await reads.list_upcoming(session, group, START + LONGEST - timedelta(minutes=1))
+        assert [e.number for e in running] == [1]
         assert await reads.list_upcoming(session, group, START + LONGEST) == []

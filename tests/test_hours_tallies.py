@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
 from storage.members import PersonInfo, ensure_member, leave_group
 from storage.models import Event, EventSignup, Group, VolunteerTally
+from tests import test_events_storage as events_storage
 
 ZONE = "Asia/Shanghai"
 BEFORE = datetime(2026, 2, 1, tzinfo=UTC)  # when people sign up
@@ -33,7 +34,6 @@ STARTS = [
     datetime(2026, 3, 31, 17, tzinfo=UTC),
     datetime(2026, 5, 2, 1, tzinfo=UTC),
 ]
-LENGTH = timedelta(hours=2, minutes=30)
 PERIODS = [
     Period(),
     Period.of_year(2026, ZONE),
@@ -60,20 +60,8 @@ async def setup(db: Database, chat_id: int) -> int:
 
 
 async def new_event(db: Database, group_id: int, start: datetime, kind: EventType) -> Event:
-    draft = store.EventDraft(
-        kind=kind,
-        title="洁城绿生活",
-        place="明翠社区",
-        starts_at=start,
-        ends_at=start + LENGTH,
-        end_given=True,
-        cap=3,
-        latitude=None,
-        longitude=None,
-        walk_in=True,
-    )
-    async with db.transaction() as session:
-        return await store.create_event(session, group_id, 1, draft, BEFORE)
+    """An event of three places that takes walk-ins."""
+    return await events_storage.new_event(db, group_id, 3, kind=kind, walk_in=True, start=start)
 
 
 async def tallied(session: AsyncSession, group_id: int) -> dict[tuple[int, int], tuple[int, int]]:

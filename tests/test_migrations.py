@@ -41,6 +41,16 @@ async def test_head_matches_the_models(empty_db_url: str) -> None:
         await db.dispose()
 
 
+async def upgrade_over(db: Database, revision: str, statements: list[str]) -> None:
+    """Migrate to ``revision``, run ``statements`` (rows as they were then), then migrate
+    to the head."""
+    await upgrade(db.engine, revision)
+    async with db.engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await upgrade(db.engine)
+
+
 SEED_0003 = [
     "INSERT INTO groups (id, chat_id, title, chat_type, language, timezone, briefing_time,"
     " workdays_only, active, created_at, updated_at) VALUES (1, -100, 'g', 'group', 'zh',"
@@ -75,11 +85,7 @@ SEED_0003 = [
 async def test_upgrade_keeps_photos_attached_and_waits_waiting(empty_db_url: str) -> None:
     db = Database(empty_db_url)
     try:
-        await upgrade(db.engine, "0003")
-        async with db.engine.begin() as conn:
-            for statement in SEED_0003:
-                await conn.execute(text(statement))
-        await upgrade(db.engine)
+        await upgrade_over(db, "0003", SEED_0003)
         async with db.engine.connect() as conn:
             photos = (
                 await conn.execute(
@@ -164,11 +170,7 @@ async def test_upgrade_counts_the_hours_and_the_issues_held_already_there(
 ) -> None:
     db = Database(empty_db_url)
     try:
-        await upgrade(db.engine, "0016")
-        async with db.engine.begin() as conn:
-            for statement in SEED_0016:
-                await conn.execute(text(statement))
-        await upgrade(db.engine)
+        await upgrade_over(db, "0016", SEED_0016)
         async with db.engine.connect() as conn:
             hours = await conn.execute(
                 text(
