@@ -1,0 +1,124 @@
+"""SQLite's driver as SQLAlchemy's aiosqlite adapter, but one trip to aiosqlite's
+thread a statement.
+
+SQLAlchemy's adapter makes a cursor, executes, fetches and closes the cursor as four
+separate calls on aiosqlite's thread; each call waits for the event loop to come back
+to it, which under load is most of a command's time — and a write transaction holds the
+one writer's lock across all of them. Here a statement runs, its rows are fetched and
+its cursor closed in one function on that thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+from sqlalchemy.util.concurrency import await_
+
+# what one statement left behind: description, rowcount, lastrowid, rows
+Outcome = tuple[Any, int, int | None, list[Any]]
+
+
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
+    """On aiosqlite's thread: run one statement (or one statement over many parameter
+    sets), fetch its rows and close its cursor."""
+    cursor = conn.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class _Finished:
+    """The closed cursor's figures, where SQLAlchemy reads them (``self._cursor``)."""
+
+    __slots__ = ("arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self) -> None:
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+
+class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose every statement is one call on aiosqlite's thread."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return _Finished()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        """Run one statement; its rows are read at once."""
+        try:
+            return await_(self._trip(operation, parameters, many=False))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        """Run one statement for each set of parameters, in one call."""
+        try:
+            return await_(self._trip(operation, list(seq_of_parameters), many=True))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+
+    async def _trip(self, operation: str, parameters: Any, *, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            raw = connection._conn
+            run: Any = connection._execute  # untyped in aiosqlite
+            description, rowcount, lastrowid, rows = await run(
+                _run, raw, operation, parameters, many
+            )
+        finished: _Finished = self._cursor  # type: ignore[assignment]
+        finished.description = description
+        finished.rowcount = rowcount
+        finished.lastrowid = lastrowid
+        self._rows = collections.deque(rows)
+
+
+class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    """aiosqlite's adapted connection, handing out :class:`OneTripCursor`."""
+
+    __slots__ = ()
+    _cursor_cls = OneTripCursor
+
+
+class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """SQLAlchemy's aiosqlite module, making :class:`OneTripConnection` connections."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        """A connection, as SQLAlchemy's adapter makes it, with one-trip cursors."""
+        adapted = super().connect(*arg, **kw)
+        return OneTripConnection(self, adapted._connection)
+
+
+def one_trip_module() -> OneTripDBAPI:
+    """The DBAPI module to give ``create_async_engine(module=…)`` for SQLite."""
+    return OneTripDBAPI(aiosqlite, sqlite3)

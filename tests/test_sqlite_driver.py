@@ -1,0 +1,72 @@
+"""SQLite's statements go to aiosqlite's thread once each (cursor, execute, fetch and
+close in one call), and still behave as SQLAlchemy's adapter did: rows, RETURNING,
+rowcounts, many parameter sets, errors mapped to SQLAlchemy's exceptions, rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database, is_sqlite
+
+
+class Trips:
+    """Counts calls made on aiosqlite's thread (the real calls still run)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
+    counted = Trips()
+    real: Any = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        counted.count += 1
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    yield counted
+
+
+async def test_a_statement_is_one_trip_to_the_sqlite_thread(
+    database: Database, trips: Trips
+) -> None:
+    if not is_sqlite(database.url):
+        pytest.skip("SQLite's driver")
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TEMP TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+        before = trips.count
+        got = await session.execute(text("INSERT INTO t (v) VALUES ('a') RETURNING id, v"))
+        assert got.all() == [(1, "a")]
+        assert trips.count - before == 1
+        before = trips.count
+        changed: Any = await session.execute(
+            text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}, {"v": "d"}]
+        )
+        assert changed.rowcount == 3 and trips.count - before == 1
+        before = trips.count
+        rows = await session.execute(text("SELECT v FROM t ORDER BY id"))
+        assert rows.scalars().all() == ["a", "b", "c", "d"]
+        assert trips.count - before == 1
+        updated: Any = await session.execute(text("UPDATE t SET v = v || '!' WHERE id > 2"))
+        assert updated.rowcount == 2
+
+
+async def test_an_error_in_one_trip_is_sqlalchemys_and_rolls_back(database: Database) -> None:
+    if not is_sqlite(database.url):
+        pytest.skip("SQLite's driver")
+    with pytest.raises(IntegrityError):
+        async with database.transaction() as session:
+            await session.execute(
+                text("INSERT INTO counters (group_id, kind, last_number) VALUES (NULL, 'issue', 1)")
+            )
+    async with database.read() as session:
+        left = await session.scalar(text("SELECT count(*) FROM counters"))
+    assert left == 0
