@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,13 +65,15 @@ def create_engine(
         connect_args: dict[str, Any] = {"server_settings": settings}
         if pool_size is None:
             return create_async_engine(parsed, poolclass=NullPool, connect_args=connect_args)
-        return create_async_engine(
+        engine = create_async_engine(
             parsed,
-            pool_pre_ping=pool_size == MAIN_POOL,
             pool_size=pool_size,
             max_overflow=30 if pool_size == MAIN_POOL else pool_size,
             connect_args=connect_args,
         )
+        if pool_size == MAIN_POOL:
+            _ping_when_rested(engine)
+        return engine
 
     database = make_url(url).database
     if database and database != ":memory:":
@@ -95,11 +99,38 @@ def create_engine(
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
+    if not reads:  # a read's statements each stand alone (no BEGIN, no ROLLBACK)
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+# seconds a pooled PostgreSQL connection may rest before it is checked on checkout: a
+# connection in steady use is not pinged before every transaction (a round trip each)
+PING_AFTER = 1.0
+
+
+def _ping_when_rested(engine: AsyncEngine) -> None:
+    """Check a pooled connection that has rested longer than :data:`PING_AFTER` before
+    handing it out (a database restarted meanwhile): a dead one is replaced."""
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkin")
+    def _rested(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_at"] = time.monotonic()
+
+    @event.listens_for(sync, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested = record.info.get("rested_at")
+        if rested is None or time.monotonic() - rested < PING_AFTER:
+            return
+        try:
+            sync.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool replaces it and checks out again
+            raise DisconnectionError("a pooled connection is gone") from error
 
 
 _IN_TRANSACTION: ContextVar[bool] = ContextVar("vanguard_in_transaction", default=False)
@@ -112,8 +143,14 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite: reads get their own connections that never take the writer's lock
-        self.read_engine = create_engine(url, reads=True) if is_sqlite(url) else self.engine
+        # SQLite: reads get their own connections that never take the writer's lock;
+        # on both, a read's statements run without BEGIN and ROLLBACK (each one sees
+        # what was committed when it ran): two round trips fewer a read
+        self.read_engine = (
+            create_engine(url, reads=True)
+            if is_sqlite(url)
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite takes one writer at a time: queue in-process writers on a lock instead of
         # letting them poll the file lock (SQLITE_BUSY back-off is slow under contention).
@@ -139,19 +176,27 @@ class Database:
             _IN_TRANSACTION.reset(token)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """One session in a read transaction (rolled back at the end). On SQLite it does
-        not queue behind writers and cannot write; use :meth:`transaction` to write."""
+    async def read(self, *, whole: bool = False) -> AsyncIterator[AsyncSession]:
+        """One session for reading. On SQLite it does not queue behind writers and cannot
+        write; use :meth:`transaction` to write. Its statements run without a
+        transaction (no BEGIN, no ROLLBACK), each seeing what was committed when it ran;
+        ``whole``: in one transaction (on PostgreSQL a streamed result needs one)."""
         if _IN_TRANSACTION.get():
             raise RuntimeError("a transaction is already open in this task")
         token = _IN_TRANSACTION.set(True)
+        maker = self.sessionmaker if whole and not is_sqlite(self.url) else self.read_sessionmaker
         try:
             # closing the session hands its connection back to the pool, which rolls
             # the transaction back; unlike rollback(), it leaves loaded objects readable
-            async with self.read_sessionmaker() as session:
+            async with maker() as session:
                 yield session
         finally:
             _IN_TRANSACTION.reset(token)
+
+    def engines(self) -> list[AsyncEngine]:
+        """The engines with connections of their own (on PostgreSQL the read engine is
+        the main one with other options)."""
+        return [self.engine, self.read_engine] if is_sqlite(self.url) else [self.engine]
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,9 +1,10 @@
 """Events (活动) and volunteer service: create, sign up and withdraw with a waiting list,
 check in and out, credited minutes.
 
-Every change to an event's sign-ups begins by locking the event's row (an UPDATE of it),
-so on PostgreSQL concurrent joins and withdrawals of one event take turns and the places
-can never be over-filled; SQLite takes turns anyway (one writer at a time).
+Every change to an event's sign-ups begins by locking the event's row (an UPDATE of it;
+a sign-up reads it FOR UPDATE: storage/signup.py), so on PostgreSQL concurrent joins and
+withdrawals of one event take turns and the places can never be over-filled; SQLite
+takes turns anyway (one writer at a time).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.checkin import Window
@@ -24,6 +25,16 @@ from domain.events import LATE_CHECKOUT, LONGEST, checkin_opens, credited_minute
 from domain.kinds import CheckinMethod, EventType, SignupStatus
 from storage.groups import next_number, numbered
 from storage.models import Event, EventSignup
+from storage.signup import (  # re-exported: signing up is part of an event's story
+    Joined,
+    get_signup,
+    join,
+    join_number,
+    refuse_recorded,
+    waiting_place,
+)
+
+__all__ = ["Joined", "join", "join_number"]
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
 CODE_LENGTH = 6
@@ -121,75 +132,12 @@ async def set_switch(
     await _change(session, event.id, **{columns[name]: value, "updated_at": now})
 
 
-@dataclass(frozen=True)
-class Joined:
-    """The outcome of a sign-up: a place, or the waiting list at ``place``."""
-
-    status: SignupStatus
-    place: int  # 1-based place on the waiting list (0 with a place at the event)
-
-
-def _refuse_recorded(event: Event, key: str) -> None:
-    """Refuse what a recorded activity (补录) does not take: Join presses, check-in."""
-    if event.recorded:
-        raise Refused(key, number=event.number)
-
-
 async def lock_event(session: AsyncSession, event_id: int, now: datetime) -> Event:
     """Take the event's row for this transaction (concurrent changes wait) and read it."""
     await _change(session, event_id, updated_at=now)
     event = await session.get(Event, event_id, populate_existing=True)
     assert event is not None
     return event
-
-
-async def get_signup(session: AsyncSession, event_id: int, user_id: int) -> EventSignup | None:
-    """The person's sign-up for the event, if any."""
-    return await session.get(EventSignup, (event_id, user_id), populate_existing=True)
-
-
-async def join(session: AsyncSession, event: Event, user_id: int, now: datetime) -> Joined:
-    """Sign the person up: a place while there are places, else the waiting list.
-    Refuses a second sign-up, an event that is over and a recorded one (补录)."""
-    event = await lock_event(session, event.id, now)
-    _refuse_recorded(event, "event.recorded_no_join")
-    if event.ends_at <= now:
-        raise Refused("event.over", number=event.number)
-    existing = await get_signup(session, event.id, user_id)
-    if existing is not None:
-        if existing.status == SignupStatus.WAITING:
-            place = await waiting_place(session, event.id, existing.seq)
-            raise Refused("event.already_waiting", number=event.number, place=place)
-        raise Refused("event.already_in", number=event.number)
-    full = event.cap is not None and event.joined_count >= event.cap
-    status = SignupStatus.WAITING if full else SignupStatus.IN
-    place = event.waiting_count + 1 if full else 0
-    seq = event.last_seq + 1
-    session.add(
-        EventSignup(event_id=event.id, user_id=user_id, status=status, seq=seq, signed_at=now)
-    )
-    count = (
-        {"waiting_count": Event.waiting_count + 1}
-        if full
-        else {"joined_count": Event.joined_count + 1}
-    )
-    await _change(session, event.id, last_seq=seq, **count)
-    await session.flush()
-    return Joined(status, place)
-
-
-async def waiting_place(session: AsyncSession, event_id: int, seq: int) -> int:
-    """The 1-based place on the event's waiting list of the sign-up numbered ``seq``."""
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(EventSignup)
-        .where(
-            EventSignup.event_id == event_id,
-            EventSignup.status == SignupStatus.WAITING,
-            EventSignup.seq < seq,
-        )
-    )
-    return int(ahead or 0) + 1
 
 
 @dataclass(frozen=True)
@@ -206,7 +154,7 @@ async def leave(session: AsyncSession, event: Event, user_id: int, now: datetime
     someone not signed up, someone already checked in, an event that is over and a
     recorded one (补录: its people are added and removed by an admin)."""
     event = await lock_event(session, event.id, now)
-    _refuse_recorded(event, "event.recorded_no_join")
+    refuse_recorded(event, "event.recorded_no_join")
     if event.ends_at <= now:
         raise Refused("event.over", number=event.number)
     signup = await get_signup(session, event.id, user_id)
@@ -299,7 +247,7 @@ async def may_check_in(
     without, only once the event is over), a second one, someone not signed up or still
     waiting (unless the event takes walk-ins), and any at a recorded activity (补录).
     Returns the person's sign-up, if any."""
-    _refuse_recorded(event, "event.recorded_no_checkin")
+    refuse_recorded(event, "event.recorded_no_checkin")
     refusal = checkin_refusal(event, now, zone)
     if refusal is not None and (window or now > event.ends_at):
         raise refusal

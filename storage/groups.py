@@ -60,6 +60,12 @@ async def ensure_group(
     await session.execute(stmt)
     group = await session.scalar(select(Group).where(Group.chat_id == chat_id))
     assert group is not None
+    # the issue counter's row, locked by each report for its number (migration 0018)
+    await session.execute(
+        insert(session, Counter)
+        .values(group_id=group.id, kind="issue", last_number=0)
+        .on_conflict_do_nothing(index_elements=["group_id", "kind"])
+    )
     if group.title != title or group.chat_type != chat_type:
         group.title = title
         group.chat_type = chat_type

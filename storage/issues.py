@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import literal_column, or_, select
+from sqlalchemy import ColumnElement, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, WrongStatus
 from domain.geo import valid_position
 from domain.kinds import IssueEventKind, IssueStatus, Subject
-from storage.groups import next_number, numbered
+from storage.groups import numbered
 from storage.lifecycle import transition
-from storage.models import Issue, IssueEvent
+from storage.models import Counter, Issue, IssueEvent
 from storage.photos import PhotoInfo, attach_photos
 
 STATUSES = tuple(IssueStatus)
@@ -60,28 +60,41 @@ async def report_issue(
     if new.latitude is not None and new.longitude is not None:
         _check_position(new.latitude, new.longitude)
     duplicates = await nearby_open(session, group_id, new.road, new.stake_from, new.stake_to)
-    issue = Issue(
-        group_id=group_id,
-        number=await next_number(session, group_id, "issue"),
-        road=new.road,
-        stake_from=new.stake_from,
-        stake_to=new.stake_to if new.stake_to is not None else new.stake_from,
-        latitude=new.latitude,
-        longitude=new.longitude,
-        category=new.category,
-        severity=new.severity,
-        description=new.description,
-        status=IssueStatus.OPEN,
-        reporter_id=reporter_id,
-        chat_id=chat_id,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(issue)
-    await session.flush()
+    values = {
+        "group_id": group_id,
+        "number": _next_issue_number(group_id),
+        "road": new.road,
+        "stake_from": new.stake_from,
+        "stake_to": new.stake_to if new.stake_to is not None else new.stake_from,
+        "latitude": new.latitude,
+        "longitude": new.longitude,
+        "category": new.category,
+        "severity": new.severity,
+        "description": new.description,
+        "status": IssueStatus.OPEN,
+        "reporter_id": reporter_id,
+        "chat_id": chat_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = await session.execute(insert(Issue).values(values).returning(Issue))
+    issue = inserted.scalar_one()
     event = await _event(session, issue, IssueEventKind.REPORTED, reporter_id, now)
     await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return issue, event, duplicates
+
+
+def _next_issue_number(group_id: int) -> ColumnElement[int]:
+    """The group's next issue number, read in the issue's own INSERT from the counter
+    that a trigger moves up (migration 0018); on PostgreSQL the counter's row is locked,
+    so a concurrent report in the same group waits for this one and takes the next."""
+    last = (
+        select(Counter.last_number)
+        .where(Counter.group_id == group_id, Counter.kind == "issue")
+        .with_for_update()
+        .scalar_subquery()
+    )
+    return func.coalesce(last, 0) + 1
 
 
 async def nearby_open(

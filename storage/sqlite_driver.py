@@ -22,8 +22,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
-# what one statement left behind: description, rowcount, lastrowid, rows
-Outcome = tuple[Any, int, int | None, list[Any]]
+# what one statement left behind: description, rowcount, lastrowid, rows, and whether
+# the connection is inside a transaction after it
+Outcome = tuple[Any, int, int | None, list[Any], bool]
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
@@ -39,7 +40,7 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, cursor.rowcount, cursor.lastrowid, rows
+        return description, cursor.rowcount, cursor.lastrowid, rows, conn.in_transaction
     finally:
         cursor.close()
 
@@ -90,10 +91,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: str, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
             raw = connection._conn
             run: Any = connection._execute  # untyped in aiosqlite
-            description, rowcount, lastrowid, rows = await run(
+            adapted.in_transaction = True  # unknown, should the statement fail
+            description, rowcount, lastrowid, rows, adapted.in_transaction = await run(
                 _run, raw, operation, parameters, many
             )
         finished: _Finished = self._cursor  # type: ignore[assignment]
@@ -104,10 +107,28 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's adapted connection, handing out :class:`OneTripCursor`."""
+    """aiosqlite's adapted connection, handing out :class:`OneTripCursor`; a commit or
+    rollback outside a transaction (a read's statements each stand alone) makes no
+    trip to the thread."""
 
-    __slots__ = ()
+    __slots__ = ("in_transaction",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.in_transaction = True  # not known yet: commit and rollback make their trip
+
+    def rollback(self) -> None:
+        """Roll back, if a transaction is open."""
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
+
+    def commit(self) -> None:
+        """Commit, if a transaction is open."""
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -619,13 +619,13 @@ async def test_a_failing_handler_apologises_with_an_id_and_writes_nothing(
     harness: Harness, cast: Cast, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     await new_event(harness, cast)
-    real_join = store.join
+    real_join = store.join_number
 
     async def broken(*args: Any, **kwargs: Any) -> store.Joined:
         await real_join(*args, **kwargs)  # the sign-up is written, then something breaks
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store, "join", broken)
+    monkeypatch.setattr(store, "join_number", broken)
     await cast.group.say(cast.worker, "/join 1")
     apology = (await cast.group.next_reply()).text
     error_id = apology.split("错误编号：")[1].strip()

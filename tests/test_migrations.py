@@ -191,3 +191,24 @@ async def test_upgrade_counts_the_hours_and_the_issues_held_already_there(
             assert [tuple(r) for r in held] == [(7, 1), (8, 2)]
     finally:
         await db.dispose()
+
+
+async def test_upgrade_gives_every_group_its_issue_counter(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
+    try:
+        # group 1 has issue 1 but no counter row (written directly); group 2 has neither
+        await upgrade_over(db, "0017", [*SEED_0003[:2], SEED_0003[4], SEED_GROUP_2])
+        async with db.engine.connect() as conn:
+            counters = await conn.execute(
+                text("SELECT group_id, kind, last_number FROM counters ORDER BY group_id")
+            )
+            assert [tuple(r) for r in counters] == [(1, "issue", 1), (2, "issue", 0)]
+    finally:
+        await db.dispose()
+
+
+SEED_GROUP_2 = (
+    "INSERT INTO groups (id, chat_id, title, chat_type, language, timezone, briefing_time,"
+    " workdays_only, active, created_at, updated_at) VALUES (2, -200, 'h', 'group', 'zh',"
+    " 'Asia/Shanghai', '08:00:00', false, true, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+)

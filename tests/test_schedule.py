@@ -823,7 +823,7 @@ async def test_a_morning_reads_each_part_of_the_briefing_once(harness: Harness, 
     def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         seen.append((id(conn), " ".join(statement.split())))
 
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    engines = [engine.sync_engine for engine in db.engines()]
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:

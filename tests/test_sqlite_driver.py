@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import Database, is_sqlite
+import storage.db
+from storage.db import Database, create_engine, is_sqlite
+from tests.test_storage import make_group
 
 
 class Trips:
@@ -70,3 +72,38 @@ async def test_an_error_in_one_trip_is_sqlalchemys_and_rolls_back(database: Data
     async with database.read() as session:
         left = await session.scalar(text("SELECT count(*) FROM counters"))
     assert left == 0
+
+
+async def test_reads_stand_alone_and_see_what_was_committed(database: Database) -> None:
+    # reads run without a transaction of their own (no BEGIN, no ROLLBACK: fewer round
+    # trips): a read that began before a write's commit sees it in its next statement
+    group = await make_group(database)
+    async with database.read() as session:
+        first = await session.scalar(text("SELECT count(*) FROM counters"))
+        async with database.engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO counters (group_id, kind, last_number) VALUES (:g, 'x', 1)"),
+                {"g": group},
+            )
+        second = await session.scalar(text("SELECT count(*) FROM counters"))
+    assert (first, second) == (0, 1)
+
+
+async def test_a_rested_connection_the_server_closed_is_replaced(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if is_sqlite(database.url):
+        pytest.skip("PostgreSQL's pooled connections")
+    async with database.transaction() as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with database.read() as session:  # the same connection, back from the pool
+        assert await session.scalar(text("SELECT pg_backend_pid()")) == pid
+    admin = create_engine(database.url, pool_size=None)
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    finally:
+        await admin.dispose()
+    monkeypatch.setattr(storage.db, "PING_AFTER", 0.0)  # it has rested long enough
+    async with database.read() as session:
+        assert await session.scalar(text("SELECT pg_backend_pid()")) != pid

@@ -82,7 +82,9 @@ async def test_rolled_back_transaction_leaves_nothing(database: Database) -> Non
             await next_number(session, group_id, "topic")
             raise RuntimeError("handler failed half-way")
     async with database.transaction() as session:
-        counter = await session.scalar(select(Counter).where(Counter.group_id == group_id))
+        counter = await session.scalar(
+            select(Counter).where(Counter.group_id == group_id, Counter.kind == "topic")
+        )
     assert counter is None
 
 

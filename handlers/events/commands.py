@@ -280,9 +280,7 @@ async def leave_command(inv: Invocation) -> None:
 async def _join(context: Ctx, t: Translator, group: Group, uid: int, number: int) -> Html:
     now = context.clock.now()
     async with context.transaction() as session:
-        event = await store.get_event(session, group.id, number)
-        joined = await store.join(session, event, uid, now)
-        event = await store.get_event(session, group.id, number)
+        event, joined = await store.join_number(session, group.id, number, uid, now)
     refresh_soon(context, group.chat_id, event.id)
     if joined.status == SignupStatus.WAITING:
         return t("event.waiting", number=number, title=event.title, place=joined.place)

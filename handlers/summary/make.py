@@ -115,7 +115,7 @@ async def _read(
 ) -> _Read:
     """The month's numbers, issue ids, overdue issues, leaderboard and birthdays, and
     the before/after pairs (for the ``document``) or the weekly counts (the workbook)."""
-    async with db.read() as session:
+    async with db.read(whole=True) as session:  # the weekly counts are streamed
         numbers = await overview(session, group.id, month, now)
         ids = await issue_ids(session, group.id, month)
         pairs = await verified_pairs(session, group.id, month) if document else []
