@@ -31,6 +31,7 @@ def is_sqlite(url: str) -> bool:
 
 
 MAIN_POOL = 10  # connections the main engine keeps open (and up to 30 more at peaks)
+READ_POOL, READ_OVERFLOW = 20, 40  # SQLite's read connections kept open, and more at peaks
 
 
 def create_engine(
@@ -83,7 +84,13 @@ def create_engine(
     engine = create_async_engine(
         url,
         module=one_trip_module(),
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            # most statements run on the event loop's thread (storage/sqlite_driver.py)
+            "check_same_thread": False,
+        },
+        # many commands read at once: keep their connections open (each is a thread)
+        **({"pool_size": READ_POOL, "max_overflow": READ_OVERFLOW} if reads else {}),
     )
 
     @event.listens_for(engine.sync_engine, "connect")

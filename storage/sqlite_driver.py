@@ -6,6 +6,17 @@ separate calls on aiosqlite's thread; each call waits for the event loop to come
 to it, which under load is most of a command's time — and a write transaction holds the
 one writer's lock across all of them. Here a statement runs, its rows are fetched and
 its cursor closed in one function on that thread.
+
+Most statements do not even go there: they run on the event loop's own thread. In WAL
+mode a read never waits for a lock, nor does a write inside a transaction that holds
+the writer's lock, and a command's small statements take less time than handing them to
+another thread and back (which waits for the event loop, busy with other commands, and
+for the GIL) — time a write transaction holds the one writer's lock. What can wait runs
+on aiosqlite's thread: BEGIN (another process may hold the writer's lock: it waits up
+to the busy timeout), COMMIT (it may copy the log into the database file and sync it),
+ROLLBACK, opening and closing. Connections are opened with ``check_same_thread=False``;
+one connection is never used by two statements at once (SQLAlchemy's per-connection
+lock).
 """
 
 from __future__ import annotations
@@ -94,11 +105,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
         async with adapted._execute_mutex:
             raw = connection._conn
-            run: Any = connection._execute  # untyped in aiosqlite
             adapted.in_transaction = True  # unknown, should the statement fail
-            description, rowcount, lastrowid, rows, adapted.in_transaction = await run(
-                _run, raw, operation, parameters, many
-            )
+            if operation.lstrip()[:5].upper() != "BEGIN":  # BEGIN may wait: on the thread
+                outcome = _run(raw, operation, parameters, many)
+            else:
+                run: Any = connection._execute  # untyped in aiosqlite
+                outcome = await run(_run, raw, operation, parameters, many)
+            description, rowcount, lastrowid, rows, adapted.in_transaction = outcome
         finished: _Finished = self._cursor  # type: ignore[assignment]
         finished.description = description
         finished.rowcount = rowcount
@@ -141,5 +154,6 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 
 def one_trip_module() -> OneTripDBAPI:
-    """The DBAPI module to give ``create_async_engine(module=…)`` for SQLite."""
+    """The DBAPI module to give ``create_async_engine(module=…)`` for SQLite (its
+    connections opened with ``check_same_thread=False``)."""
     return OneTripDBAPI(aiosqlite, sqlite3)
