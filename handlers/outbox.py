@@ -36,6 +36,7 @@ from storage.outbox import (
     Outgoing,
     due_ids,
     enqueue,
+    enqueue_to_send,
     lease,
     mark_failed,
     mark_retry,
@@ -84,9 +85,9 @@ def outgoing(
 async def send_later(session: AsyncSession, context: Ctx, message: Outgoing) -> bool:
     """Write ``message`` in the caller's transaction. Once that commits, the update sends
     it at once, as it would a reply (so it keeps its place among the chat's messages);
-    if the process dies first, the sweep sends it. Never sent if the transaction rolls
-    back. False when its key was used before."""
-    written = await enqueue(session, message, context.clock.now())
+    if the process dies first, the sweep sends it once its lease runs out. Never sent
+    if the transaction rolls back. False when its key was used before."""
+    written = await enqueue_to_send(session, message, context.clock.now())
     if written is None:
         return False
     update = context.current_update
@@ -96,18 +97,14 @@ async def send_later(session: AsyncSession, context: Ctx, message: Outgoing) -> 
         said.message_id,
     ):
         context.acknowledged = True  # the answer itself is in the outbox: no stand-in
-    context.after_commit(lambda: deliver_now(context, [written]))
+    context.after_commit(lambda: deliver_now(context, written))
     return True
 
 
-async def deliver_now(context: Ctx, ids: list[int]) -> None:
-    """Send these messages now, in order (the ones another sender has taken are left to
-    it)."""
-    async with context.write_unclaimed() as session:
-        taken = await lease(session, ids, context.clock.now())
-    for message in taken:
-        context.bot_data.sending.ids.add(message.id)
-        await _send(context, message)
+async def deliver_now(context: Ctx, message: OutboxMessage) -> None:
+    """Send a message this process took for sending with its insert, now."""
+    context.bot_data.sending.ids.add(message.id)
+    await _send(context, message)
 
 
 async def send_due(context: Ctx) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,7 +63,31 @@ async def enqueue(
     """Write the message in the caller's transaction; its id, or None when a message
     with the same key was written before (it is never written twice). ``held``: leased
     to the caller from the start (a stand-in it settles itself unless it dies first)."""
+    stmt = _insert(session, message, now, leased=held).returning(OutboxMessage.id)
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+async def enqueue_to_send(
+    session: AsyncSession, message: Outgoing, now: datetime
+) -> OutboxMessage | None:
+    """Write the message in the caller's transaction, already taken for sending by the
+    caller (leased, its first try counted: no second statement to take it after the
+    commit); the row, or None when a message with the same key was written before. If
+    the caller dies before it is sent, the lease runs out and the sweep sends it."""
     stmt = (
+        _insert(session, message, now, leased=True, attempts=1)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _insert(
+    session: AsyncSession, message: Outgoing, now: datetime, *, leased: bool, attempts: int = 0
+) -> Any:
+    """The INSERT of ``message`` (nothing when its key was used before)."""
+    return (
         insert(session, OutboxMessage)
         .values(
             key=message.key,
@@ -74,16 +99,13 @@ async def enqueue(
             bulk=message.bulk,
             created_at=now,
             due_at=now,
-            lease_until=now + LEASE if held else None,
-            attempts=0,
+            lease_until=now + LEASE if leased else None,
+            attempts=attempts,
             fallback=message.fallback.to_json() if message.fallback is not None else None,
             document=message.document,
         )
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.id)
     )
-    found = (await session.execute(stmt)).scalar_one_or_none()
-    return int(found) if found is not None else None
 
 
 _FIELDS = {f.name for f in fields(Outgoing)} - {"fallback"}

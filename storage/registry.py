@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Exists, Row, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Group, Member, Membership, ProcessedUpdate
@@ -32,6 +32,29 @@ class Known:
         return m is not None and m.active and now - m.last_seen_at < TOUCH_EVERY
 
 
+def _group_row_query(which: ColumnElement[bool]) -> Select[Group, Membership, Member, bool]:
+    """The group ``which`` selects, the sender's membership and person, and whether the
+    update was processed: built once (the statement and its cache key are reused)."""
+    processed = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
+    return (
+        select(Group, Membership, Member, processed.label("processed"))
+        .select_from(Group)
+        .outerjoin(
+            Membership,
+            and_(Membership.group_id == Group.id, Membership.user_id == bindparam("user_id")),
+        )
+        .outerjoin(Member, Member.user_id == bindparam("user_id"))
+        .where(which)
+    )
+
+
+_BY_CHAT = _group_row_query(Group.chat_id == bindparam("chat_id"))
+_BY_OLD_CHAT = _group_row_query(Group.migrated_from == bindparam("chat_id"))
+_PERSON = select(
+    Member, exists().where(ProcessedUpdate.update_id == bindparam("update_id")).label("processed")
+).where(Member.user_id == bindparam("user_id"))
+
+
 async def known(
     session: AsyncSession, update_id: int, chat_id: int | None, user_id: int | None
 ) -> Known:
@@ -39,22 +62,19 @@ async def known(
     person (whether the update was processed rides along), two for a new person, three
     for a chat not known by its id (it may be the basic group a supergroup was:
     ``Known.moved``)."""
-    processed = exists().where(ProcessedUpdate.update_id == update_id)
     if chat_id is None or chat_id > 0:  # private chat, or no chat
         if user_id is not None:
-            found = (
-                await session.execute(
-                    select(Member, processed.label("processed")).where(Member.user_id == user_id)
-                )
-            ).first()
+            params = {"update_id": update_id, "user_id": user_id}
+            found = (await session.execute(_PERSON, params)).first()
             if found is not None:
                 member, done = found
                 return Known(bool(done), None, None if done else member, None)
         return Known(await is_processed(session, update_id), None, None, None)
-    row = await _group_row(session, Group.chat_id == chat_id, processed, user_id)
+    params = {"update_id": update_id, "user_id": user_id or 0, "chat_id": chat_id}
+    row = (await session.execute(_BY_CHAT, params)).first()
     moved = False
     if row is None:  # a group the bot has not seen yet, or the basic group it was
-        row = await _group_row(session, Group.migrated_from == chat_id, processed, user_id)
+        row = (await session.execute(_BY_OLD_CHAT, params)).first()
         if row is None:
             return Known(await is_processed(session, update_id), None, None, None)
         moved = True
@@ -62,22 +82,3 @@ async def known(
     if done:
         return Known(True, None, None, None)
     return Known(False, group, member, membership, moved)
-
-
-async def _group_row(
-    session: AsyncSession, which: ColumnElement[bool], processed: Exists, user_id: int | None
-) -> Row[Group, Membership, Member, bool] | None:
-    """The group ``which`` selects, the sender's membership and person, and whether the
-    update was processed, in one statement."""
-    return (
-        await session.execute(
-            select(Group, Membership, Member, processed.label("processed"))
-            .select_from(Group)
-            .outerjoin(
-                Membership,
-                and_(Membership.group_id == Group.id, Membership.user_id == (user_id or 0)),
-            )
-            .outerjoin(Member, Member.user_id == (user_id or 0))
-            .where(which)
-        )
-    ).first()

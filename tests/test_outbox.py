@@ -140,6 +140,25 @@ async def test_a_key_is_written_once_and_a_message_leased_once(database: Databas
         assert await store.pending_count(session) == 11
 
 
+async def test_a_message_written_to_send_now_is_taken_by_its_insert(database: Database) -> None:
+    # the answer a command writes with its change is leased to its process by the
+    # insert itself; if that process dies before sending it, the sweep (of any
+    # process) sends it once the lease has run out, and not before
+    now = datetime(2026, 3, 12, 0, 0, tzinfo=UTC)
+    async with database.transaction() as session:
+        taken = await store.enqueue_to_send(session, store.Outgoing(-1, "✅ 已记录"), now)
+        again = await store.enqueue_to_send(session, store.Outgoing(-1, "x", key="k"), now)
+        twice = await store.enqueue_to_send(session, store.Outgoing(-1, "x", key="k"), now)
+    assert taken is not None and taken.text == "✅ 已记录" and taken.attempts == 1
+    assert again is not None and twice is None
+    async with database.read() as session:
+        assert await store.due_ids(session, now, 100, set()) == []
+        later = now + store.LEASE + timedelta(seconds=1)
+        assert await store.due_ids(session, later, 100, set()) == [taken.id, again.id]
+    async with database.transaction() as session:
+        assert await store.lease(session, [taken.id], now) == []  # not twice meanwhile
+
+
 async def test_a_message_put_off_by_one_sender_is_not_taken_by_another_that_saw_it_due(
     database: Database,
 ) -> None:
