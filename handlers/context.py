@@ -294,11 +294,12 @@ class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
         return self._claimed
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A transaction for reading: it claims nothing, so it can come before or after
-        the update's write transaction (and never makes a redelivery look done). On
-        SQLite it does not wait for writers."""
-        async with self.db.read() as session:
+    async def read(self, *, heavy: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session for reading: it claims nothing, so it can come before or after the
+        update's write transaction (and never makes a redelivery look done). On SQLite
+        it does not wait for writers; ``heavy``: many rows (a register's page), read off
+        the event loop's thread."""
+        async with self.db.read(heavy=heavy) as session:
             yield session
 
     def is_bot_admin(self, user_id: int) -> bool:

@@ -40,6 +40,7 @@ def create_engine(
     reads: bool = False,
     pool_size: int | None = MAIN_POOL,
     durable: bool = True,
+    inline: bool = True,
 ) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and
     ``BEGIN IMMEDIATE`` write transactions (so an upgrade from read to write never fails
@@ -51,7 +52,9 @@ def create_engine(
     (the sending budget's) skips the check: its statements are retried by their caller.
     ``durable=False`` (PostgreSQL): a commit does not wait for the disk (what it wrote may
     be lost in a crash of the database server, never half-written): for rows that are
-    rewritten many times a second and worth nothing after a crash (the sending budget)."""
+    rewritten many times a second and worth nothing after a crash (the sending budget).
+    ``inline=False`` (SQLite): every statement on aiosqlite's thread, not the event
+    loop's (reads of many rows)."""
     if not is_sqlite(url):
         parsed = make_url(url)
         # the name `vanguard restore` looks for among a database's sessions
@@ -83,14 +86,14 @@ def create_engine(
 
     engine = create_async_engine(
         url,
-        module=one_trip_module(),
+        module=one_trip_module(inline=inline),
         connect_args={
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
             # most statements run on the event loop's thread (storage/sqlite_driver.py)
             "check_same_thread": False,
         },
         # many commands read at once: keep their connections open (each is a thread)
-        **({"pool_size": READ_POOL, "max_overflow": READ_OVERFLOW} if reads else {}),
+        **({"pool_size": READ_POOL, "max_overflow": READ_OVERFLOW} if reads and inline else {}),
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -159,6 +162,13 @@ class Database:
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite: reads of many rows on aiosqlite's thread (no connection until used)
+        self.heavy_engine = create_engine(url, reads=True, inline=False) if is_sqlite(url) else None
+        self._heavy = (
+            async_sessionmaker(self.heavy_engine, expire_on_commit=False)
+            if self.heavy_engine is not None
+            else self.read_sessionmaker
+        )
         # SQLite takes one writer at a time: queue in-process writers on a lock instead of
         # letting them poll the file lock (SQLITE_BUSY back-off is slow under contention).
         self._write_lock = asyncio.Lock() if is_sqlite(url) else None
@@ -183,15 +193,19 @@ class Database:
             _IN_TRANSACTION.reset(token)
 
     @asynccontextmanager
-    async def read(self, *, whole: bool = False) -> AsyncIterator[AsyncSession]:
+    async def read(
+        self, *, whole: bool = False, heavy: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """One session for reading. On SQLite it does not queue behind writers and cannot
         write; use :meth:`transaction` to write. Its statements run without a
         transaction (no BEGIN, no ROLLBACK), each seeing what was committed when it ran;
-        ``whole``: in one transaction (on PostgreSQL a streamed result needs one)."""
+        ``whole``: in one transaction (on PostgreSQL a streamed result needs one).
+        ``heavy``: a read of many rows (a register's page): on SQLite it runs on a thread
+        of its own, not on the event loop's."""
         if _IN_TRANSACTION.get():
             raise RuntimeError("a transaction is already open in this task")
         token = _IN_TRANSACTION.set(True)
-        maker = self.sessionmaker if whole and not is_sqlite(self.url) else self.read_sessionmaker
+        maker = self._reader(whole=whole, heavy=heavy)
         try:
             # closing the session hands its connection back to the pool, which rolls
             # the transaction back; unlike rollback(), it leaves loaded objects readable
@@ -200,13 +214,20 @@ class Database:
         finally:
             _IN_TRANSACTION.reset(token)
 
+    def _reader(self, *, whole: bool, heavy: bool) -> async_sessionmaker[AsyncSession]:
+        """The session factory of a read (see :meth:`read`)."""
+        if not is_sqlite(self.url):
+            return self.sessionmaker if whole else self.read_sessionmaker
+        return self._heavy if heavy else self.read_sessionmaker
+
     def engines(self) -> list[AsyncEngine]:
         """The engines with connections of their own (on PostgreSQL the read engine is
         the main one with other options)."""
-        return [self.engine, self.read_engine] if is_sqlite(self.url) else [self.engine]
+        if self.heavy_engine is None:
+            return [self.engine]
+        return [self.engine, self.read_engine, self.heavy_engine]
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
-        await self.engine.dispose()
-        if self.read_engine is not self.engine:
-            await self.read_engine.dispose()
+        for engine in self.engines():
+            await engine.dispose()

@@ -14,15 +14,18 @@ another thread and back (which waits for the event loop, busy with other command
 for the GIL) — time a write transaction holds the one writer's lock. What can wait runs
 on aiosqlite's thread: BEGIN (another process may hold the writer's lock: it waits up
 to the busy timeout), COMMIT (it may copy the log into the database file and sync it),
-ROLLBACK, opening and closing. Connections are opened with ``check_same_thread=False``;
-one connection is never used by two statements at once (SQLAlchemy's per-connection
-lock).
+ROLLBACK, opening and closing — and every statement of the connections made for reads
+of many rows (``inline=False``: a register's or a monthly report's pages), which would
+hold the event loop for milliseconds. Connections are opened with
+``check_same_thread=False``; one connection is never used by two statements at once
+(SQLAlchemy's per-connection lock).
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
+from types import ModuleType
 from typing import Any
 
 import aiosqlite
@@ -106,7 +109,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with adapted._execute_mutex:
             raw = connection._conn
             adapted.in_transaction = True  # unknown, should the statement fail
-            if operation.lstrip()[:5].upper() != "BEGIN":  # BEGIN may wait: on the thread
+            if adapted.dbapi.inline and operation.lstrip()[:5].upper() != "BEGIN":
                 outcome = _run(raw, operation, parameters, many)
             else:
                 run: Any = connection._execute  # untyped in aiosqlite
@@ -145,7 +148,12 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    """SQLAlchemy's aiosqlite module, making :class:`OneTripConnection` connections."""
+    """SQLAlchemy's aiosqlite module, making :class:`OneTripConnection` connections;
+    ``inline``: their statements (but BEGIN) run on the event loop's thread."""
+
+    def __init__(self, aiosqlite: ModuleType, sqlite: ModuleType, *, inline: bool) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.inline = inline
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
         """A connection, as SQLAlchemy's adapter makes it, with one-trip cursors."""
@@ -153,7 +161,8 @@ class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return OneTripConnection(self, adapted._connection)
 
 
-def one_trip_module() -> OneTripDBAPI:
+def one_trip_module(*, inline: bool = True) -> OneTripDBAPI:
     """The DBAPI module to give ``create_async_engine(module=…)`` for SQLite (its
-    connections opened with ``check_same_thread=False``)."""
-    return OneTripDBAPI(aiosqlite, sqlite3)
+    connections opened with ``check_same_thread=False``); ``inline=False`` for reads of
+    many rows (a register's pages), which go to aiosqlite's thread, one trip each."""
+    return OneTripDBAPI(aiosqlite, sqlite3, inline=inline)

@@ -115,3 +115,19 @@ async def test_a_rested_connection_the_server_closed_is_replaced(
     monkeypatch.setattr(storage.db, "PING_AFTER", 0.0)  # it has rested long enough
     async with database.read() as session:
         assert await session.scalar(text("SELECT pg_backend_pid()")) != pid
+
+
+async def test_a_heavy_read_runs_off_the_event_loop(database: Database, trips: Trips) -> None:
+    # a register's pages are read on aiosqlite's thread (a few milliseconds each, which
+    # would hold every other chat's update on the event loop)
+    if not is_sqlite(database.url):
+        pytest.skip("SQLite's driver")
+    group = await make_group(database)
+    async with database.read(heavy=True) as session:  # opens its connection
+        await session.execute(text("SELECT 1"))
+    before = trips.count
+    async with database.read(heavy=True) as session:
+        found = await session.scalar(
+            text("SELECT count(*) FROM groups WHERE id = :g"), {"g": group}
+        )
+    assert found == 1 and trips.count - before == 1

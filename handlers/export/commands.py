@@ -118,7 +118,7 @@ async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) 
         register = sheets.issue_register(path, t, heading(inv, day))
         after = 0
         while True:
-            async with inv.context.read() as session:
+            async with inv.context.read(heavy=True) as session:
                 chunk = await issue_reads.export_chunk(session, inv.group.id, after)
             if not chunk:
                 break
@@ -139,7 +139,7 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
         register = sheets.hours_register(path, t, heading(inv, day))
         after: hours_store.EventKey | None = None
         while True:
-            async with inv.context.read() as session:
+            async with inv.context.read(heavy=True) as session:
                 chunk, after = await hours_store.register_chunk(session, inv.group.id, after)
                 recorders = await members_by_id(
                     session, {s.recorded_by for _, s, _ in chunk if s.recorded_by is not None}

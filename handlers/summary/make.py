@@ -65,7 +65,7 @@ class MonthReader:
         """The topics worked on in the month, a page at a time."""
         after = 0
         while True:
-            async with self.db.read() as session:
+            async with self.db.read(heavy=True) as session:
                 page = await topic_page(session, self.group.id, self.month, after, PAGE)
             if not page:
                 return
@@ -75,14 +75,14 @@ class MonthReader:
     async def issues(self, ids: list[int]) -> AsyncIterator[list[IssueDetail]]:
         """The month's issues in the list's order, a page at a time."""
         for start in range(0, len(ids), ISSUE_PAGE):
-            async with self.db.read() as session:
+            async with self.db.read(heavy=True) as session:
                 yield await issue_page(session, ids[start : start + ISSUE_PAGE])
 
     async def events(self) -> AsyncIterator[list[EventEntry]]:
         """The events held in the month, a page at a time."""
         after: tuple[datetime, int] | None = None
         while True:
-            async with self.db.read() as session:
+            async with self.db.read(heavy=True) as session:
                 page = await event_page(session, self.group.id, self.month, self.now, after, PAGE)
             if not page:
                 return
@@ -115,7 +115,7 @@ async def _read(
 ) -> _Read:
     """The month's numbers, issue ids, overdue issues, leaderboard and birthdays, and
     the before/after pairs (for the ``document``) or the weekly counts (the workbook)."""
-    async with db.read(whole=True) as session:  # the weekly counts are streamed
+    async with db.read(whole=True, heavy=True) as session:  # weekly counts: streamed
         numbers = await overview(session, group.id, month, now)
         ids = await issue_ids(session, group.id, month)
         pairs = await verified_pairs(session, group.id, month) if document else []
