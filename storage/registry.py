@@ -1,6 +1,6 @@
-"""What the registry step needs to know about an update, read in one short read
-transaction: whether it was processed already, its group, its sender and the sender's
-membership. Most updates need nothing written after this."""
+"""What the registry step needs to know about an update, read in one statement (its
+query built once): whether it was processed already, its group, its sender and the
+sender's membership. Most updates need nothing written after this."""
 
 from __future__ import annotations
 

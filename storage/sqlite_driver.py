@@ -42,8 +42,8 @@ Outcome = tuple[Any, int, int | None, list[Any], bool]
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """On aiosqlite's thread: run one statement (or one statement over many parameter
-    sets), fetch its rows and close its cursor."""
+    """Run one statement (or one statement over many parameter sets), fetch its rows
+    and close its cursor: on the event loop's thread, or as one call on aiosqlite's."""
     cursor = conn.cursor()
     try:
         if many:
@@ -72,7 +72,9 @@ class _Finished:
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A cursor whose every statement is one call on aiosqlite's thread."""
+    """A cursor whose every statement runs at once (on the event loop's thread, or in
+    one call on aiosqlite's: BEGIN, and every statement of a connection for heavy
+    reads)."""
 
     __slots__ = ()
     _awaitable_cursor_close = False

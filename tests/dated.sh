@@ -16,9 +16,12 @@ FILES=(  # every file whose tests move the clock or read dates
 )
 
 run() {  # zone, moment (in that zone), log name: libfaketime's thread-safe build (-m;
-  # the plain one deadlocks xdist's workers), its clock starting at the moment and running
+  # the plain one deadlocks xdist's workers), its clock starting at the moment and running;
+  # each run its own temporary folder (runs side by side sharing pytest's default one
+  # race each other's clean-up: "Directory not empty" at the end of a passing run)
   TZ="$1" faketime -m -f "@$2" \
-    .venv/bin/pytest -q -p no:cacheprovider -n 2 -k "not pg" "${FILES[@]}" \
+    .venv/bin/pytest -q -p no:cacheprovider -n 2 -k "not pg" --basetemp "$LOGS/tmp-$3" \
+    "${FILES[@]}" \
     > "$LOGS/$3.log" 2>&1 && echo "passed: the machine's clock at $2 ($1)" \
     || { echo "FAILED: the machine's clock at $2 ($1)"; tail -60 "$LOGS/$3.log"; return 1; }
 }
