@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,7 +103,7 @@ async def _sign_up(
     row = written.first()
     if row is None:
         await _refuse(session, which, number, user_id, now)
-    event_id, taken, seq = row  # type: ignore[misc]
+    event_id, taken, seq = row
     waiting = taken == SignupStatus.WAITING
     counted = Event.waiting_count if waiting else Event.joined_count
     changed = await session.execute(
@@ -119,7 +120,7 @@ async def _sign_up(
 
 async def _refuse(
     session: AsyncSession, which: ColumnElement[bool], number: int, user_id: int, now: datetime
-) -> None:
+) -> NoReturn:
     """Say why nothing was signed up: no such event, over, recorded, already signed up."""
     event = await session.scalar(select(Event).where(which))
     if event is None:
