@@ -30,7 +30,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-MAIN_POOL = 10  # connections the main engine keeps open (and up to 30 more at peaks)
+MAIN_POOL = 20  # connections the main engine keeps open (and up to 20 more at peaks)
 READ_POOL, READ_OVERFLOW = 20, 40  # SQLite's read connections kept open, and more at peaks
 
 
@@ -72,7 +72,7 @@ def create_engine(
         engine = create_async_engine(
             parsed,
             pool_size=pool_size,
-            max_overflow=30 if pool_size == MAIN_POOL else pool_size,
+            max_overflow=20 if pool_size == MAIN_POOL else pool_size,
             connect_args=connect_args,
         )
         if pool_size == MAIN_POOL:
@@ -151,6 +151,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.sqlite = is_sqlite(url)
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite: reads get their own connections that never take the writer's lock;
@@ -158,12 +159,12 @@ class Database:
         # what was committed when it ran): two round trips fewer a read
         self.read_engine = (
             create_engine(url, reads=True)
-            if is_sqlite(url)
+            if self.sqlite
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite: reads of many rows on aiosqlite's thread (no connection until used)
-        self.heavy_engine = create_engine(url, reads=True, inline=False) if is_sqlite(url) else None
+        self.heavy_engine = create_engine(url, reads=True, inline=False) if self.sqlite else None
         self._heavy = (
             async_sessionmaker(self.heavy_engine, expire_on_commit=False)
             if self.heavy_engine is not None
@@ -171,7 +172,7 @@ class Database:
         )
         # SQLite takes one writer at a time: queue in-process writers on a lock instead of
         # letting them poll the file lock (SQLITE_BUSY back-off is slow under contention).
-        self._write_lock = asyncio.Lock() if is_sqlite(url) else None
+        self._write_lock = asyncio.Lock() if self.sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -216,7 +217,7 @@ class Database:
 
     def _reader(self, *, whole: bool, heavy: bool) -> async_sessionmaker[AsyncSession]:
         """The session factory of a read (see :meth:`read`)."""
-        if not is_sqlite(self.url):
+        if not self.sqlite:
             return self.sessionmaker if whole else self.read_sessionmaker
         return self._heavy if heavy else self.read_sessionmaker
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import UnknownNumber
@@ -170,11 +171,19 @@ async def numbered(
     afresh; UnknownNumber if there is none."""
     if not storable(number):
         raise UnknownNumber(kind, number)
-    found = await session.scalar(
-        select(model)
-        .where(model.group_id == group_id, model.number == number)
-        .execution_options(populate_existing=True)  # status changes are Core UPDATEs
+    found: Numbered | None = await session.scalar(
+        _by_number(model), {"group_id": group_id, "number": number}
     )
     if found is None:
         raise UnknownNumber(kind, number)
     return found
+
+
+@cache
+def _by_number(model: type[Any]) -> Select[Any]:
+    """The read of one ``model`` row by (group, number), built once per model."""
+    return (
+        select(model)
+        .where(model.group_id == bindparam("group_id"), model.number == bindparam("number"))
+        .execution_options(populate_existing=True)  # status changes are Core UPDATEs
+    )

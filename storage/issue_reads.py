@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    bindparam,
     func,
     literal,
     literal_column,
@@ -154,22 +155,32 @@ class IssueCounts:
     unverified: int = 0
 
 
+# the tallies' rows and the overdue count's (built once; each read binds group and day)
+_COUNTS = union_all(
+    select(IssueTally.status, IssueTally.duplicate, IssueTally.n).where(
+        IssueTally.group_id == bindparam("group_id")
+    ),
+    select(literal(_OVERDUE_ROW), literal(False), func.count()).select_from(
+        select(Issue.id)
+        .where(
+            Issue.group_id == bindparam("group_id"),
+            _UNRESOLVED,
+            Issue.deadline < bindparam("today"),
+        )
+        .limit(COUNT_CAP + 1)
+        .subquery()
+    ),
+)
+
+
 async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCounts:
     """How many issues were found, fixed, verified, and are overdue (up to
     ``COUNT_CAP + 1``): one statement, on the tallies and the overdue index, whatever
     the number of issues."""
-    tallies = select(IssueTally.status, IssueTally.duplicate, IssueTally.n).where(
-        IssueTally.group_id == group_id
-    )
-    overdue = select(literal(_OVERDUE_ROW), literal(False), func.count()).select_from(
-        select(Issue.id)
-        .where(Issue.group_id == group_id, _UNRESOLVED, Issue.deadline < today)
-        .limit(COUNT_CAP + 1)
-        .subquery()
-    )
     by_status: dict[str, int] = {}
     duplicates = late = 0
-    for status, duplicate, n in await session.execute(union_all(tallies, overdue)):
+    found_rows = await session.execute(_COUNTS, {"group_id": group_id, "today": today})
+    for status, duplicate, n in found_rows:
         if status == _OVERDUE_ROW:
             late = int(n)
         elif duplicate:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import Subject, TopicStatus
 from storage.members import members_by_id
 from storage.milestones import milestones
-from storage.models import Member, Milestone, Photo, Topic, TopicClaim, TopicEvent
+from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import photos_of
-from storage.topics import RatingSummary, claimants, rating_summaries
+from storage.topics import STATUSES, RatingSummary, claimants, rating_summaries
 
 
 @dataclass
@@ -63,3 +63,45 @@ async def claimed_by(session: AsyncSession, group_id: int) -> dict[int, list[int
     for user_id, number in rows:
         found.setdefault(user_id, []).append(number)
     return found
+
+
+@dataclass
+class TopicBoard:
+    """The group's topics as /topics and the topic list show them: by status (open,
+    claimed, review, done), then number; who claimed each; their ratings."""
+
+    topics: list[Topic]
+    claimants: dict[int, list[Member]]
+    ratings: dict[int, RatingSummary]
+
+
+# built once: each read binds only the group (no list of topic ids to expand)
+_BOARD = (
+    select(Topic, func.avg(Rating.stars), func.count(Rating.user_id))
+    .outerjoin(Rating, Rating.topic_id == Topic.id)
+    .where(Topic.group_id == bindparam("group_id"))
+    .group_by(Topic.id)
+)
+_CLAIMANTS = (
+    select(TopicClaim.topic_id, Member)
+    .join(Topic, Topic.id == TopicClaim.topic_id)
+    .join(Member, Member.user_id == TopicClaim.user_id)
+    .where(Topic.group_id == bindparam("group_id"))
+    .order_by(TopicClaim.claimed_at, Member.user_id)
+)
+
+
+async def topic_board(session: AsyncSession, group_id: int) -> TopicBoard:
+    """Every topic of the group with its claimants and rating, in two statements."""
+    order: dict[str, int] = {status: index for index, status in enumerate(STATUSES)}
+    topics: list[Topic] = []
+    ratings: dict[int, RatingSummary] = {}
+    for topic, average, count in await session.execute(_BOARD, {"group_id": group_id}):
+        topics.append(topic)
+        if count:
+            ratings[topic.id] = RatingSummary(float(average), int(count))
+    topics.sort(key=lambda t: (order.get(t.status, 9), t.number))
+    people: dict[int, list[Member]] = {}
+    for topic_id, member in await session.execute(_CLAIMANTS, {"group_id": group_id}):
+        people.setdefault(topic_id, []).append(member)
+    return TopicBoard(topics, people, ratings)

@@ -29,9 +29,11 @@ BIG_TABLES = (
     "volunteer_tallies",
     "photos",
     "albums",
+    "album_parts",
     "topics",
     "topic_events",
-    "claims",
+    "topic_claims",
+    "ratings",
     "milestones",
     "processed_updates",
     "members",
@@ -204,12 +206,20 @@ def _days_ahead(harness: Harness, days: int) -> str:
     return (harness.clock.now().astimezone(SHANGHAI).date() + timedelta(days=days)).isoformat()
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["/help", "/topics", "/issues", "/report S272 K93+530 坑槽 cat:guardrail", "/join 1"],
-)
+# each command's statements now (the issue's ceiling was six for every one): a change that
+# adds a statement to one of them shows here
+BUDGETS = [
+    pytest.param("/help", 2, id="help"),
+    pytest.param("/topics", 4, id="topics"),
+    pytest.param("/issues", 4, id="issues"),
+    pytest.param("/report S272 K93+530 坑槽 cat:guardrail", 6, id="report"),
+    pytest.param("/join 1", 5, id="join"),
+]
+
+
+@pytest.mark.parametrize(("text", "budget"), BUDGETS)
 async def test_common_commands_run_at_most_six_statements(
-    harness: Harness, cast: Cast, text: str
+    harness: Harness, cast: Cast, text: str, budget: int
 ) -> None:
     await seed(harness, cast)
     await run(harness, cast, "/help")  # the person is known and seen this hour
@@ -231,7 +241,7 @@ async def test_common_commands_run_at_most_six_statements(
     command = [(s, p) for s, p in seen if " ".join(s.split())[:13] != "UPDATE outbox"]
     listing = "\n".join(" ".join(s.split())[:160] for s, _ in seen)
     writes_to_outbox = any("INSERT INTO outbox" in s for s, _ in command)
-    assert len(command) <= 6, listing
+    assert len(command) <= budget <= 6, listing
     assert len(sender) <= writes_to_outbox, listing
 
 

@@ -6,12 +6,13 @@ read's statements stand alone; PostgreSQL's pooled connections are checked after
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 import storage.db
@@ -131,3 +132,28 @@ async def test_a_heavy_read_runs_off_the_event_loop(database: Database, trips: T
             text("SELECT count(*) FROM groups WHERE id = :g"), {"g": group}
         )
     assert found == 1 and trips.count - before == 1
+
+
+async def test_twenty_chats_at_once_reuse_the_pooled_connections(database: Database) -> None:
+    # twenty chats' commands reading at the same moment (the throughput bench's burst):
+    # the second such moment finds its connections in the pool and opens none (an
+    # overflow connection closed on return cost a new login each time)
+    if is_sqlite(database.url):
+        pytest.skip("PostgreSQL's pool")
+    opened: list[object] = []
+    event.listen(database.engine.sync_engine, "connect", lambda conn, _rec: opened.append(conn))
+
+    async def moment() -> None:
+        barrier = asyncio.Barrier(20)
+
+        async def one() -> None:
+            async with database.read() as session:
+                await session.execute(text("SELECT 1"))
+                await barrier.wait()  # all twenty hold a connection here
+
+        await asyncio.gather(*(one() for _ in range(20)))
+
+    await moment()
+    first = len(opened)
+    await moment()
+    assert (first, len(opened)) == (first, first)

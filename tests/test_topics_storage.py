@@ -195,3 +195,33 @@ async def test_progress_requires_an_active_topic(database: Database) -> None:
             await store.add_progress(session, topic, 2, 70, "", [], NOW)
         with pytest.raises(WrongStatus):
             await store.release(session, topic, 2, 2, NOW)
+
+
+async def test_the_board_lists_the_groups_topics_with_claimants_and_ratings(
+    database: Database,
+) -> None:
+    group_id = await setup_group(database, people=4)
+    other = await setup_group(database, chat_id=-200)
+    rated = await new_topic(database, group_id, slots=2, title="S272 路口改造")
+    claimed = await new_topic(database, group_id, slots=2)
+    idle = await new_topic(database, group_id, title="路灯")
+    await new_topic(database, other, title="别的组的题目")
+    await claim(database, group_id, rated, 3)
+    await claim(database, group_id, rated, 2)
+    await claim(database, group_id, claimed, 4)
+    async with database.transaction() as session:
+        topic = await store.get_topic(session, group_id, rated)
+        await store.submit_result(session, topic, 3, "完成", [], NOW + timedelta(hours=1))
+    async with database.transaction() as session:
+        topic = await store.get_topic(session, group_id, rated)
+        await store.rate(session, topic, 1, 5, NOW)
+        await store.rate(session, topic, 4, 4, NOW)
+    async with database.read() as session:
+        board = await topic_reads.topic_board(session, group_id)
+    numbers = [t.number for t in board.topics]
+    assert numbers == [idle, claimed, rated]  # open, claimed, in review
+    ids = {t.number: t.id for t in board.topics}
+    assert [m.user_id for m in board.claimants[ids[rated]]] == [2, 3]  # claimed at NOW: by id
+    assert [m.user_id for m in board.claimants[ids[claimed]]] == [4]
+    assert ids[idle] not in board.claimants
+    assert board.ratings == {ids[rated]: store.RatingSummary(4.5, 2)}

@@ -24,8 +24,7 @@ from handlers.files import send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from storage import hours as hours_store
-from storage import issue_reads
-from storage import topics as topic_store
+from storage import issue_reads, topic_reads
 from storage.members import members_by_id
 
 log = logging.getLogger(__name__)
@@ -99,13 +98,10 @@ async def _topic_list(inv: Invocation, t: Translator, path: Path, day: str) -> N
     from handlers.export import sheets
 
     async with inv.context.read() as session:
-        topics = await topic_store.list_topics(session, inv.group.id)
-        ids = [x.id for x in topics]
-        claimants = await topic_store.claimants(session, ids)
-        ratings = await topic_store.rating_summaries(session, ids)
+        board = await topic_reads.topic_board(session, inv.group.id)
     zone, top = inv.group.timezone, heading(inv, day)
     size = await asyncio.to_thread(
-        sheets.topic_list, path, t, topics, claimants, ratings, zone, top
+        sheets.topic_list, path, t, board.topics, board.claimants, board.ratings, zone, top
     )
     await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
 

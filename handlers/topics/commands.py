@@ -80,11 +80,9 @@ async def topics_command(inv: Invocation) -> None:
 
 async def _list(context: Ctx, group: Group) -> tuple[list[Html], InlineKeyboardMarkup | None]:
     async with context.read() as session:
-        topics = await store.list_topics(session, group.id)
-        ids = [t.id for t in topics]
-        people = await store.claimants(session, ids)
-        ratings = await store.rating_summaries(session, ids)
-    return render_list(context.t, topics, people, ratings), claim_keyboard(context.t, topics)
+        board = await topic_reads.topic_board(session, group.id)
+    markup = claim_keyboard(context.t, board.topics)
+    return render_list(context.t, board.topics, board.claimants, board.ratings), markup
 
 
 async def topic_command(inv: Invocation) -> None:
