@@ -13,7 +13,7 @@ from storage.members import members_by_id
 from storage.milestones import milestones
 from storage.models import Member, Milestone, Photo, Rating, Topic, TopicClaim, TopicEvent
 from storage.photos import photos_of
-from storage.topics import STATUSES, RatingSummary, claimants, rating_summaries
+from storage.topics import RatingSummary, by_status, claimants, rating_summaries
 
 
 @dataclass
@@ -93,14 +93,13 @@ _CLAIMANTS = (
 
 async def topic_board(session: AsyncSession, group_id: int) -> TopicBoard:
     """Every topic of the group with its claimants and rating, in two statements."""
-    order: dict[str, int] = {status: index for index, status in enumerate(STATUSES)}
     topics: list[Topic] = []
     ratings: dict[int, RatingSummary] = {}
     for topic, average, count in await session.execute(_BOARD, {"group_id": group_id}):
         topics.append(topic)
         if count:
             ratings[topic.id] = RatingSummary(float(average), int(count))
-    topics.sort(key=lambda t: (order.get(t.status, 9), t.number))
+    topics = by_status(topics)
     people: dict[int, list[Member]] = {}
     for topic_id, member in await session.execute(_CLAIMANTS, {"group_id": group_id}):
         people.setdefault(topic_id, []).append(member)

@@ -4,7 +4,7 @@ hold under concurrency on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -71,9 +71,14 @@ async def get_topic(session: AsyncSession, group_id: int, number: int) -> Topic:
 
 async def list_topics(session: AsyncSession, group_id: int) -> list[Topic]:
     """The group's topics, by status (open, claimed, review, done), then number."""
-    rows = await session.scalars(select(Topic).where(Topic.group_id == group_id))
+    return by_status(await session.scalars(select(Topic).where(Topic.group_id == group_id)))
+
+
+def by_status(topics: Iterable[Topic]) -> list[Topic]:
+    """Topics as the list shows them: by status (open, claimed, review, done), then
+    number."""
     order: dict[str, int] = {status: index for index, status in enumerate(STATUSES)}
-    return sorted(rows, key=lambda t: (order.get(t.status, 9), t.number))
+    return sorted(topics, key=lambda t: (order.get(t.status, 9), t.number))
 
 
 async def claimants(session: AsyncSession, topic_ids: Sequence[int]) -> dict[int, list[Member]]:
