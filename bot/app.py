@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from httpx import create_ssl_context
 from telegram import (
     BotCommand,
     BotCommandScope,
@@ -33,6 +34,7 @@ from bot.botapi import VanguardBot
 from bot.budget import LocalBudget, SharedBudget
 from bot.limits import ChatRateLimiter, Limits
 from bot.ordering import ChatOrderedProcessor
+from bot.tls import tls_context
 from domain.clock import Clock
 from domain.config import Config
 from handlers import register_all
@@ -104,7 +106,7 @@ def _https(
 ) -> tuple[BaseRequest, BaseRequest]:
     """The connections to Telegram that were not given: one TLS context for both (each
     would load the CA bundle: 30 ms and most of a megabyte)."""
-    tls = {"verify": create_ssl_context()}
+    tls = {"verify": tls_context()}
     return (
         request or HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls),
         get_updates_request or HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
@@ -124,7 +126,8 @@ def _count(app: VanguardApp, processor: ChatOrderedProcessor) -> None:
 
 async def _post_init(app: VanguardApp) -> None:
     """Mark a SQLite database as in use (so no restore swaps it away), open and migrate
-    the database, then publish the command menus."""
+    the database, then set the command menus going (beside the first polls: the bot
+    answers without waiting for them)."""
     url = app.bot_data.config.database.url
     if is_sqlite(url) and app.bot_data.live is None:
         app.bot_data.live = hold_running(sqlite_file(url))  # raises while a restore runs
@@ -132,7 +135,24 @@ async def _post_init(app: VanguardApp) -> None:
     await upgrade(db.engine)
     app.bot_data.db = db
     share_budget(app)
+    app.bot_data.state(Menus).task = asyncio.create_task(publish_soon(app), name="menus")
+
+
+MENUS_AFTER = 0.5  # seconds: the menus go out once the first poll is out and waiting
+
+
+async def publish_soon(app: VanguardApp) -> None:
+    """Publish the command menus once start-up is over (its first poll sent): eight
+    requests to Telegram that would otherwise hold up the first poll."""
+    await asyncio.sleep(MENUS_AFTER)
     await publish_commands(app)
+
+
+@dataclass
+class Menus:
+    """The publication of the command menus, running from start-up on."""
+
+    task: asyncio.Task[None] | None = None
 
 
 BUDGET_POOL = 4  # connections of the sending budget (one statement a message)
@@ -147,7 +167,13 @@ def share_budget(app: VanguardApp) -> None:
 
 
 async def _post_shutdown(app: VanguardApp) -> None:
-    """Close the database (and let a restore have it)."""
+    """Stop publishing the menus if it still runs, close the database (and let a restore
+    have it)."""
+    menus = app.bot_data.state(Menus).task
+    if menus is not None and not menus.done():
+        menus.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await menus
     limiter = app.bot.rate_limiter
     if isinstance(limiter, ChatRateLimiter) and isinstance(limiter.budget, SharedBudget):
         await limiter.budget.engine.dispose()
@@ -184,8 +210,8 @@ def command_menus(
 
 
 async def publish_commands(app: VanguardApp) -> None:
-    """Publish the command menus per scope and language (set_my_commands), side by side:
-    start-up waits for one round trip to Telegram, not one a menu."""
+    """Publish the command menus per scope and language (set_my_commands), side by side;
+    a failure is logged (the menus are a convenience: the commands work without them)."""
 
     async def publish(scope: BotCommandScope, code: str, rows: list[tuple[str, str]]) -> None:
         await app.bot.set_my_commands(
@@ -201,5 +227,6 @@ async def publish_commands(app: VanguardApp) -> None:
             log.warning("could not publish the command menu: %s", outcome)
             break
     for outcome in done:
-        if isinstance(outcome, BaseException) and not isinstance(outcome, TelegramError):
-            raise outcome
+        if isinstance(outcome, Exception) and not isinstance(outcome, TelegramError):
+            log.error("could not publish the command menus", exc_info=outcome)
+            break

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.logs import setup_logging
+from bot.tls import prepare as prepare_tls
 from domain.config import Config, load_config, unknown_variables
 from domain.errors import ConfigError
 
@@ -35,6 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # start-up makes most of the heap (modules, classes, the application), all of it for
     # good: the collector is off until the bot has started (bot.runner.settle_heap)
     gc.disable()
+    prepare_tls()  # beside the imports below
     from telegram.error import InvalidToken
 
     from bot.app import build_application

@@ -219,7 +219,9 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     if not await start_with_retries(runner, stop):
         return 0
     if not gc.isenabled():  # started with the collector off (bot/cli.py)
-        loop.call_soon(settle_heap)  # behind what start set going (the first poll)
+        # once the first poll is out and waiting: run at once, the collection (some 70 ms)
+        # would hold it back, and with it the first answers
+        loop.call_later(SETTLE_AFTER, settle_heap)
     stopped = asyncio.ensure_future(stop.wait())
     waiters: set[asyncio.Future[Any]] = {stopped}
     if runner.watch is not None:
@@ -233,6 +235,9 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
         log.error("stopped: Telegram refused the token (check telegram.token)")
         return 2
     return 0
+
+
+SETTLE_AFTER = 1.0  # seconds after start-up that its leftovers are collected
 
 
 def settle_heap() -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def insert(session: AsyncSession, table: Any) -> Any:
     """An ``INSERT`` that supports ``on_conflict_do_*`` on the session's database."""
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
+        # imported here: a process on SQLite never loads the PostgreSQL dialect
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
     return sqlite.insert(table)
 
 

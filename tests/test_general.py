@@ -3,16 +3,24 @@ as admin and as member, in group and in private, in zh and en."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from datetime import time, timedelta
 
+import pytest
 from telegram import Update
 
+from bot.app import Menus, publish_commands
+from emulator.core import Call
 from emulator.scenario import GroupChat
 from handlers.context import Ctx
 from storage.groups import get_group
 from storage.members import get_member
-from tests.conftest import Cast, Harness
+from tests.conftest import (
+    Cast,
+    Harness,
+)
 
 
 async def group_row(harness: Harness, group: GroupChat):  # type: ignore[no-untyped-def]
@@ -400,6 +408,7 @@ async def test_deep_link_payloads_reach_the_registered_feature(
 
 
 async def test_command_menus_are_published_per_scope_and_language(harness: Harness) -> None:
+    await published(harness)
     menus = harness.emulator.commands
     by_scope = {
         (json.loads(scope)["type"], lang): [c["command"] for c in cmds]
@@ -414,6 +423,46 @@ async def test_command_menus_are_published_per_scope_and_language(harness: Harne
         for c in menus[(json.dumps({"type": "all_group_chats"}), "en")]
     }
     assert english["members"] == "Member roster"
+
+
+async def published(harness: Harness) -> None:
+    """Wait until the menus' publication, which start-up set going, has ended."""
+    task = harness.app.bot_data.state(Menus).task
+    assert task is not None
+    await task
+
+
+async def test_the_bot_answers_before_its_menus_are_published(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    log_call = harness.emulator.on_call
+    menus_held = asyncio.Event()
+
+    async def hold_menus(call: Call) -> None:
+        if log_call is not None:
+            logged = log_call(call)
+            if logged is not None:
+                await logged
+        if call.method == "setMyCommands":
+            await menus_held.wait()
+
+    harness.emulator.on_call = hold_menus
+    await asyncio.wait_for(harness.restart(), 10)  # start-up does not wait for its menus
+    chat = harness.world.person("张", last_name="工").private()
+    await chat.send("/help")
+    assert "/profile" in (await chat.next_reply()).text
+    menus = harness.app.bot_data.state(Menus).task
+    assert menus is not None and not menus.done()
+    menus_held.set()
+    await published(harness)
+    # a refused menu is logged, and the bot goes on answering
+    harness.emulator.on_call = log_call
+    harness.emulator.fail("setMyCommands", 400, "Bad Request: BOT_COMMAND_INVALID")
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        await publish_commands(harness.app)
+    assert "could not publish the command menu" in caplog.text
+    await chat.send("/help")
+    assert "/profile" in (await chat.next_reply()).text
 
 
 def test_two_applications_keep_their_own_registrations() -> None:

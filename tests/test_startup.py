@@ -7,12 +7,15 @@ import asyncio
 import json
 import os
 import signal
+import ssl
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.tls import prepare as prepare_tls
+from bot.tls import tls_context
 from emulator import TelegramEmulator
 from emulator.server import EmulatorServer
 from storage.migrate import MIGRATIONS, head, newest_in_files
@@ -46,10 +49,10 @@ import asyncio, gc, json, sys
 import bot.runner
 start = bot.runner.Runner.start
 async def report(modules):
-    for _ in range(100):  # settle_heap is due right after start
+    for _ in range(200):  # a ceiling: settle_heap is due a second after start
         if gc.isenabled():
             break
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
     found = {"modules": modules, "collecting": gc.isenabled(), "frozen": gc.get_freeze_count()}
     with open(sys.argv[1], "w", encoding="utf-8") as out:
         json.dump(found, out)
@@ -103,6 +106,9 @@ async def test_starting_on_a_current_database_leaves_the_heavy_libraries_unloade
     early = {name: NOT_AT_START[name] for name in NOT_AT_START.keys() & loaded}
     assert not early, f"loaded at start, though they wait for: {early}"
     assert {"telegram", "sqlalchemy", "storage", "handlers"} <= loaded  # it did start
+    if db_url.startswith("sqlite"):  # PostgreSQL's dialect and driver: only to reach one
+        other = {"sqlalchemy.dialects.postgresql", "asyncpg"} & set(process["modules"])
+        assert not other, f"loaded at start on SQLite: {other}"
     # start-up ran without the garbage collector; it is on again, and what start-up made
     # for good (modules, classes, the application) is kept out of every collection
     assert process["collecting"] and process["frozen"] > 100_000
@@ -127,3 +133,12 @@ def test_version_files_with_two_heads_leave_the_newest_to_alembic(tmp_path: Path
         'revision = "0004"\ndown_revision = ("0002", "0003")\n', encoding="utf-8"
     )
     assert newest_in_files(tmp_path) == "0004"
+
+
+def test_the_tls_context_made_beside_start_up_checks_telegrams_certificate() -> None:
+    prepare_tls()  # as `vanguard run` does before it imports the bot
+    made = tls_context()
+    assert made.verify_mode == ssl.CERT_REQUIRED and made.check_hostname
+    assert made.cert_store_stats()["x509_ca"] > 100  # the CA bundle, read on its thread
+    again = tls_context()  # taken once; a later application gets one of its own
+    assert again is not made and again.cert_store_stats()["x509_ca"] > 100

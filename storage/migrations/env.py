@@ -5,11 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.models.base import spell_for_postgresql
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached through the alembic CLI
     raise SystemExit("run migrations with `vanguard db upgrade`, not the alembic CLI")
 
+if connection.dialect.name == "postgresql":
+    spell_for_postgresql(Base.metadata)
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,

@@ -3,7 +3,9 @@ migrations name constraints alike."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import Any
+
+from sqlalchemy import Index, MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -19,3 +21,25 @@ class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations name constraints alike."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def partial_index(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:
+    """An index of the rows for which ``where`` holds (the same on both databases).
+
+    Only SQLite's spelling is attached here: naming ``postgresql_where`` makes SQLAlchemy
+    import its whole PostgreSQL dialect, some 50 ms of every start on SQLite. The tables
+    themselves come from the migrations, which spell both; :func:`spell_for_postgresql`
+    gives the models PostgreSQL's too, for Alembic's comparisons on PostgreSQL."""
+    if isinstance(where, str):
+        where = text(where)
+    index = Index(name, *columns, unique=unique, sqlite_where=where)
+    index.info["where"] = where
+    return index
+
+
+def spell_for_postgresql(metadata: MetaData) -> None:
+    """Attach PostgreSQL's ``WHERE`` to every :func:`partial_index` of ``metadata``."""
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if "where" in index.info:
+                index.dialect_options["postgresql"]["where"] = index.info["where"]

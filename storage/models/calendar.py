@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, partial_index
 from storage.types import UTCDateTime, utcnow
 
 
@@ -18,20 +18,18 @@ class CalendarDay(Base):
 
     __tablename__ = "calendar_days"
     __table_args__ = (
-        Index(
+        partial_index(
             "uq_calendar_days_group_day",
             "group_id",
             "day",
             unique=True,
-            sqlite_where="group_id IS NOT NULL",
-            postgresql_where="group_id IS NOT NULL",
+            where="group_id IS NOT NULL",
         ),
-        Index(
+        partial_index(
             "uq_calendar_days_installation_day",
             "day",
             unique=True,
-            sqlite_where="group_id IS NULL",
-            postgresql_where="group_id IS NULL",
+            where="group_id IS NULL",
         ),
     )
 

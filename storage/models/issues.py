@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.kinds import IssueStatus
-from storage.models.base import Base
+from storage.models.base import Base, partial_index
 from storage.types import UTCDateTime, utcnow
 
 
@@ -73,66 +73,59 @@ ISSUE_ORDER: tuple[Any, ...] = (  # columns and expressions
     Issue.number,
 )
 Index("ix_issues_order", Issue.group_id, *ISSUE_ORDER)
-Index(
+partial_index(
     "ix_issues_open_order",
     Issue.group_id,
     *ISSUE_ORDER,
-    sqlite_where=_UNVERIFIED,
-    postgresql_where=_UNVERIFIED,
+    where=_UNVERIFIED,
 )
 Index("ix_issues_road_order", Issue.group_id, *ISSUE_ORDER[1:])
-Index(
+partial_index(
     "ix_issues_open_place",
     Issue.group_id,
     Issue.road,
     Issue.stake_from,
-    sqlite_where=_UNVERIFIED,
-    postgresql_where=_UNVERIFIED,
+    where=_UNVERIFIED,
 )
-Index(
+partial_index(
     "ix_issues_overdue",
     Issue.group_id,
     Issue.deadline,
-    sqlite_where=_UNRESOLVED,
-    postgresql_where=_UNRESOLVED,
+    where=_UNRESOLVED,
 )
 # /issues mine: the open issues a person holds, and those they reported, each in the
 # list's order (a page is the first rows of the two); /issues overdue: the unresolved
 # issues with a deadline in the list's order, with the deadline (a page stops once it
 # has its rows, passing over those not yet due in the index alone)
-Index(
+partial_index(
     "ix_issues_open_assignee_order",
     Issue.group_id,
     Issue.assignee_id,
     *ISSUE_ORDER,
-    sqlite_where=_UNVERIFIED,
-    postgresql_where=_UNVERIFIED,
+    where=_UNVERIFIED,
 )
-Index(
+partial_index(
     "ix_issues_open_reporter_order",
     Issue.group_id,
     Issue.reporter_id,
     *ISSUE_ORDER,
-    sqlite_where=_UNVERIFIED,
-    postgresql_where=_UNVERIFIED,
+    where=_UNVERIFIED,
 )
 _DEADLINED = _UNRESOLVED & Issue.deadline.is_not(None)
-Index(
+partial_index(
     "ix_issues_deadline_order",
     Issue.group_id,
     *ISSUE_ORDER,
     Issue.deadline,
-    sqlite_where=_DEADLINED,
-    postgresql_where=_DEADLINED,
+    where=_DEADLINED,
 )
 # the roster: the lowest numbers of the unresolved issues each person holds
-Index(
+partial_index(
     "ix_issues_unresolved_assignee",
     Issue.group_id,
     Issue.assignee_id,
     Issue.number,
-    sqlite_where=_UNRESOLVED,
-    postgresql_where=_UNRESOLVED,
+    where=_UNRESOLVED,
 )
 Index("ix_issues_reporter_recent", Issue.reporter_id, Issue.chat_id, Issue.created_at)
 Index("ix_issues_group_created", Issue.group_id, Issue.created_at)  # new since yesterday

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, partial_index
 from storage.types import UTCDateTime, utcnow
 
 
@@ -19,12 +19,11 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
+        partial_index(
             "ix_outbox_pending",
             "due_at",
             "id",
-            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            where=text("sent_at IS NULL AND failed_at IS NULL"),
         ),
         Index("ix_outbox_group_failed", "group_id", "failed_at"),
         Index("ix_outbox_created", "created_at"),  # pruned after a month

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, partial_index
 from storage.types import UTCDateTime, utcnow
 
 
@@ -20,11 +20,10 @@ class Photo(Base):
     __table_args__ = (
         Index("ix_photos_subject", "subject_kind", "subject_id"),
         # the background download's queue (storage.photos.pending_downloads)
-        Index(
+        partial_index(
             "ix_photos_pending",
             "id",
-            sqlite_where=text("local_path IS NULL AND download_attempts < 5"),
-            postgresql_where=text("local_path IS NULL AND download_attempts < 5"),
+            where=text("local_path IS NULL AND download_attempts < 5"),
         ),
     )
 
