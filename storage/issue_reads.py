@@ -30,6 +30,7 @@ from storage.models import (
     Issue,
     IssueAssigneeTally,
     IssueEvent,
+    IssueMineTally,
     IssueTally,
     Member,
     Photo,
@@ -68,18 +69,17 @@ def _filter(
     return where, order
 
 
-def _mine(group_id: int, user_id: int, first: int, *, ordered: bool = True) -> Select[int]:
+def _mine(group_id: int, user_id: int, first: int) -> Select[int]:
     """The numbers of the first ``first`` open issues (in the list's order) the person
     holds and of the first ``first`` they reported, without repeats: each read off its
     own index in order (the index alone: it holds the numbers), so a page of "mine"
-    costs a page, however many there are. Without ``ordered``, any ``first`` of each
-    (enough to count up to ``first``)."""
+    costs a page, however many there are."""
     parts = []
     for column in (Issue.assignee_id, Issue.reporter_id):
         query = select(Issue.number).where(
             Issue.group_id == group_id, _UNVERIFIED, column == user_id
         )
-        top = (query.order_by(*ISSUE_ORDER) if ordered else query).limit(first).subquery()
+        top = query.order_by(*ISSUE_ORDER).limit(first).subquery()
         parts.append(select(top.c.number))
     return select(union(*parts).subquery().c.number)
 
@@ -119,8 +119,8 @@ async def list_page(
 async def count_matching(
     session: AsyncSession, group_id: int, which: str, user_id: int, today: date, head: IssueCounts
 ) -> int:
-    """How many issues the filter selects (from the tallies where they tell it; else
-    counted up to ``COUNT_CAP + 1``)."""
+    """How many issues the filter selects (from the tallies where they tell it, the
+    person's own included; a road's counted up to ``COUNT_CAP + 1``)."""
     if which == "all":
         return head.total
     if which == "open":
@@ -128,10 +128,18 @@ async def count_matching(
     if which == "overdue":
         return head.overdue
     if which == "mine":
-        mine = _mine(group_id, user_id, COUNT_CAP + 1, ordered=False).subquery()
-        return int(await session.scalar(select(func.count()).select_from(mine)) or 0)
+        return int(
+            await session.scalar(_MINE_COUNT, {"group_id": group_id, "user_id": user_id}) or 0
+        )
     where, _ = _filter(group_id, which, user_id, today)
     return int(await session.scalar(_capped_count(*where)) or 0)
+
+
+# the person's tally (no row: none yet)
+_MINE_COUNT = select(IssueMineTally.n).where(
+    IssueMineTally.group_id == bindparam("group_id"),
+    IssueMineTally.user_id == bindparam("user_id"),
+)
 
 
 def _capped_count(*where: ColumnElement[bool]) -> Select[int]:

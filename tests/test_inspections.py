@@ -479,3 +479,7 @@ async def test_a_list_past_a_thousand_is_counted_to_the_cap_and_still_pages(
     await harness.world.settle()
     deep = harness.emulator.messages[(cast.group.id, first.message_id)]["text"]
     assert "第 53/53 页" in deep and "#1050" in deep  # the last page: no more
+    # the reporter's own list is counted exactly, from their tally
+    await cast.group.say(cast.worker, "/issues mine")
+    mine = await cast.group.next_reply()
+    assert "（1050 个）" in mine and "第 1/53 页" in mine

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
@@ -15,7 +15,7 @@ from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
 from storage.members import PersonInfo, ensure_member
-from storage.models import ISSUE_ORDER, Issue, IssueAssigneeTally
+from storage.models import ISSUE_ORDER, Issue
 from storage.photos import PhotoInfo
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
@@ -283,82 +283,6 @@ async def test_pages_together_are_the_whole_list(database: Database) -> None:
         for offset in range(0, 30, 7):
             paged += await numbers(session, group_id, "all", offset=offset, limit=7)
     assert paged == whole and sorted(whole) == list(range(1, 24))
-
-
-async def held(session: AsyncSession, group_id: int) -> dict[int, int]:
-    """The roster's tallies: person → unresolved issues held (rows back at zero apart)."""
-    rows = await session.execute(
-        select(IssueAssigneeTally.user_id, IssueAssigneeTally.n).where(
-            IssueAssigneeTally.group_id == group_id, IssueAssigneeTally.n != 0
-        )
-    )
-    return {uid: n for uid, n in rows}
-
-
-async def held_recount(session: AsyncSession, group_id: int) -> dict[int, int]:
-    """The same, counted from the issues."""
-    rows = await session.execute(
-        select(Issue.assignee_id, func.count())
-        .where(
-            Issue.group_id == group_id,
-            Issue.assignee_id.is_not(None),
-            Issue.status.in_(["open", "assigned"]),
-        )
-        .group_by(Issue.assignee_id)
-    )
-    return {uid: n for uid, n in rows if uid is not None}
-
-
-async def test_the_roster_tallies_follow_every_change(database: Database) -> None:
-    group_id = await setup(database)
-    other_id = await setup(database, chat_id=-200)
-    for n in range(14):
-        await report(database, group_id, start=1000 * n)
-    await report(database, other_id)
-    Act = Callable[[AsyncSession, Issue], Awaitable[object]]
-
-    def on(number: int, act: Act, group: int = group_id) -> Step:
-        async def step(session: AsyncSession) -> object:
-            return await act(session, await _issue(session, group, number))
-
-        return step
-
-    async def duplicate(session: AsyncSession, issue: Issue) -> object:
-        return await store.verify(session, issue, 1, NOW, await _issue(session, group_id, 1))
-
-    def to(uid: int) -> Act:
-        return lambda s, i: store.assign(s, i, uid, None, 1, NOW)
-
-    steps: list[Step] = [
-        *[on(n, to(3)) for n in range(1, 13)],
-        on(13, to(2)),
-        on(5, to(2)),  # taken from 3
-        on(1, to(3), other_id),
-        on(6, lambda s, i: store.mark_fixed(s, i, 3, False, "", AFTER, NOW)),
-        on(7, lambda s, i: store.mark_fixed(s, i, 3, False, "", AFTER, NOW)),
-        on(6, lambda s, i: store.verify(s, i, 1, NOW)),
-        on(6, lambda s, i: store.reopen(s, i, 1, "又坏了", NOW)),  # held again
-        on(7, lambda s, i: store.reopen(s, i, 1, "没修好", NOW)),
-        on(8, duplicate),
-        lambda s: s.execute(delete(Issue).where(Issue.group_id == group_id, Issue.number == 9)),
-    ]
-    for step in steps:
-        async with database.transaction() as session:
-            await step(session)
-            assert await held(session, group_id) == await held_recount(session, group_id)
-    async with database.read() as session:
-        roster = await issue_reads.open_assigned(session, group_id)
-        assert await held(session, other_id) == {3: 1}
-    # 3 holds 1–12 but 5 (taken), 8 (a duplicate) and 9 (deleted): the lowest ten shown
-    assert roster == {
-        2: issue_reads.Held([5, 13], 2),
-        3: issue_reads.Held([1, 2, 3, 4, 6, 7, 10, 11, 12], 9),
-    }
-    async with database.read() as session:
-        assert await issue_reads.open_assigned(session, group_id, shown=3) == {
-            2: issue_reads.Held([5, 13], 2),
-            3: issue_reads.Held([1, 2, 3], 9),
-        }
 
 
 async def _issue(session: AsyncSession, group_id: int, number: int) -> Issue:

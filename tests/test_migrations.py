@@ -196,6 +196,28 @@ async def test_upgrade_counts_the_hours_and_the_issues_held_already_there(
         await db.dispose()
 
 
+async def test_upgrade_counts_the_issues_each_person_reported_or_holds(
+    empty_db_url: str,
+) -> None:
+    verified = (
+        "INSERT INTO issues (id, group_id, number, category, severity, description, status,"
+        " reporter_id, assignee_id, chat_id, created_at, updated_at) VALUES (6, 1, 6,"
+        " 'other', 2, 'd', 'verified', 8, 7, -100, '2026-01-01 00:00:00',"
+        " '2026-01-01 00:00:00')"
+    )
+    db = Database(empty_db_url)
+    try:
+        await upgrade_over(db, "0018", [*SEED_0016, verified])
+        async with db.engine.connect() as conn:
+            mine = await conn.execute(
+                text("SELECT user_id, n FROM issue_mine_tallies ORDER BY user_id")
+            )
+            # 7 reported 1–5 and holds 4 (once); 8 holds 1–3; the verified 6 counts for none
+            assert [tuple(r) for r in mine] == [(7, 5), (8, 3)]
+    finally:
+        await db.dispose()
+
+
 async def test_upgrade_gives_every_group_its_issue_counter(empty_db_url: str) -> None:
     db = Database(empty_db_url)
     try:

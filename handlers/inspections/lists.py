@@ -85,15 +85,15 @@ class IssuePage:
 async def read_issue_page(
     context: Ctx, group: Group, which: str, user_id: int, page: int
 ) -> IssuePage:
-    """Read one page of the list (in one read transaction): "all" and "open" are counted
-    exactly (the tallies); the others up to the cap, and past it the list pages on as
-    long as pages are full (up to MAX_PAGE)."""
+    """Read one page of the list (in one read transaction): "all", "open" and "mine" are
+    counted exactly (the tallies); the others up to the cap, and past it the list pages
+    on as long as pages are full (up to MAX_PAGE)."""
     today = local_day(group, context.clock.now())
     page = max(page, 0)
     async with context.read() as session:
         total = await issue_reads.counts(session, group.id, today)
         matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
-        many = matching > issue_reads.COUNT_CAP and which not in ("all", "open")
+        many = matching > issue_reads.COUNT_CAP and which not in ("all", "open", "mine")
         counted = min(matching, issue_reads.COUNT_CAP) if many else matching
         pages = max(1, -(-counted // PAGE_SIZE))
         page = min(page, MAX_PAGE if many else pages - 1)

@@ -195,6 +195,20 @@ class IssueAssigneeTally(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IssueMineTally(Base):
+    """How many issues of a group not yet verified each person reported or holds (once
+    each): the count ``/issues mine`` shows. Kept by a database trigger on ``issues``
+    (migration 0019)."""
+
+    __tablename__ = "issue_mine_tallies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IssueEvent(Base):
     """One step of an issue's life: reported, located, assigned, fixed, verified,
     reopened, duplicate — with who, when, a note and photos."""
