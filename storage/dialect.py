@@ -10,7 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert(session: AsyncSession, table: Any) -> Any:
     """An ``INSERT`` that supports ``on_conflict_do_*`` on the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_for(dialect_of(session), table)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The name of the session's database ("sqlite" or "postgresql"): the key of the
+    statements built once per database."""
+    return session.get_bind().dialect.name
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """An ``INSERT`` that supports ``on_conflict_do_*`` on the database ``dialect``."""
+    if dialect == "postgresql":
         # imported here: a process on SQLite never loads the PostgreSQL dialect
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 

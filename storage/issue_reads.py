@@ -243,17 +243,21 @@ async def export_chunk(
     return await details(session, issues)
 
 
+# built once: each read binds the issues' ids
+_EVENTS_OF = (
+    select(IssueEvent)
+    .where(IssueEvent.issue_id.in_(bindparam("ids", expanding=True)))
+    .order_by(IssueEvent.at, IssueEvent.id)
+)
+
+
 async def details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueDetail]:
     """History, people and photos of many issues in a fixed number of queries."""
     ids = [i.id for i in issues]
     events: dict[int, list[IssueEvent]] = {i: [] for i in ids}
     kinds: dict[int, tuple[int, str]] = {}
     if ids:
-        for event in await session.scalars(
-            select(IssueEvent)
-            .where(IssueEvent.issue_id.in_(ids))
-            .order_by(IssueEvent.at, IssueEvent.id)
-        ):
+        for event in await session.scalars(_EVENTS_OF, {"ids": ids}):
             events[event.issue_id].append(event)
             kinds[event.id] = (event.issue_id, event.kind)
     before: dict[int, list[Photo]] = {i: [] for i in ids}

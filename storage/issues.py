@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, insert, literal_column, or_, select
+from sqlalchemy import Table, bindparam, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, WrongStatus
@@ -16,6 +17,7 @@ from domain.kinds import IssueEventKind, IssueStatus, Subject
 from storage.groups import numbered
 from storage.lifecycle import transition
 from storage.models import Counter, Issue, IssueEvent
+from storage.models.base import detached
 from storage.photos import PhotoInfo, attach_photos
 
 STATUSES = tuple(IssueStatus)
@@ -62,7 +64,6 @@ async def report_issue(
     duplicates = await nearby_open(session, group_id, new.road, new.stake_from, new.stake_to)
     values = {
         "group_id": group_id,
-        "number": _next_issue_number(group_id),
         "road": new.road,
         "stake_from": new.stake_from,
         "stake_to": new.stake_to if new.stake_to is not None else new.stake_from,
@@ -71,30 +72,78 @@ async def report_issue(
         "category": new.category,
         "severity": new.severity,
         "description": new.description,
-        "status": IssueStatus.OPEN,
+        "status": IssueStatus.OPEN.value,
         "reporter_id": reporter_id,
         "chat_id": chat_id,
         "created_at": now,
         "updated_at": now,
     }
-    inserted = await session.execute(insert(Issue).values(values).returning(Issue))
-    issue = inserted.scalar_one()
-    event = await _event(session, issue, IssueEventKind.REPORTED, reporter_id, now)
+    row = (await session.execute(_REPORT, {f"v_{k}": v for k, v in values.items()})).mappings()
+    issue = detached(Issue, row.one())
+    event = await _reported(session, issue, reporter_id, now)
     await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return issue, event, duplicates
 
 
-def _next_issue_number(group_id: int) -> ColumnElement[int]:
-    """The group's next issue number, read in the issue's own INSERT from the counter
-    that a trigger moves up (migration 0018); on PostgreSQL the counter's row is locked,
-    so a concurrent report in the same group waits for this one and takes the next."""
-    last = (
+_ISSUES = cast(Table, Issue.__table__)
+_EVENTS = cast(Table, IssueEvent.__table__)
+# The group's next issue number, read in the issue's own INSERT from the counter that a
+# trigger moves up (migration 0018); on PostgreSQL the counter's row is locked, so a
+# concurrent report in the same group waits for this one and takes the next.
+_NEXT_NUMBER = (
+    func.coalesce(
         select(Counter.last_number)
-        .where(Counter.group_id == group_id, Counter.kind == "issue")
+        .where(Counter.group_id == bindparam("v_group_id"), Counter.kind == "issue")
         .with_for_update()
-        .scalar_subquery()
+        .scalar_subquery(),
+        0,
     )
-    return func.coalesce(last, 0) + 1
+    + 1
+)
+# A report's two rows, built once on their tables (values bound as v_<column>): the ORM
+# would copy a statement on the model, and work out its cache key again, every time.
+_REPORTED_COLUMNS = (
+    "group_id",
+    "road",
+    "stake_from",
+    "stake_to",
+    "latitude",
+    "longitude",
+    "category",
+    "severity",
+    "description",
+    "status",
+    "reporter_id",
+    "chat_id",
+    "created_at",
+    "updated_at",
+)
+_REPORT = (
+    insert(_ISSUES)
+    .values({**{c: bindparam(f"v_{c}") for c in _REPORTED_COLUMNS}, "number": _NEXT_NUMBER})
+    .returning(*_ISSUES.columns)
+)
+_HISTORY_COLUMNS = ("issue_id", "kind", "actor_id", "subject_id", "note", "at")
+_HISTORY = (
+    insert(_EVENTS)
+    .values({c: bindparam(f"v_{c}") for c in _HISTORY_COLUMNS})
+    .returning(*_EVENTS.columns)
+)
+
+
+async def _reported(
+    session: AsyncSession, issue: Issue, reporter_id: int, now: datetime
+) -> IssueEvent:
+    """The "reported" row of the issue's history."""
+    values = {
+        "v_issue_id": issue.id,
+        "v_kind": IssueEventKind.REPORTED.value,
+        "v_actor_id": reporter_id,
+        "v_subject_id": None,
+        "v_note": "",
+        "v_at": now,
+    }
+    return detached(IssueEvent, (await session.execute(_HISTORY, values)).mappings().one())
 
 
 async def nearby_open(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.names import name_key
@@ -55,12 +55,15 @@ async def get_member(session: AsyncSession, user_id: int) -> Member | None:
     return await session.get(Member, user_id)
 
 
+_MEMBERS_BY_ID = select(Member).where(Member.user_id.in_(bindparam("ids", expanding=True)))
+
+
 async def members_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Member]:
     """The people with these ids, in one query."""
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    rows = await session.scalars(select(Member).where(Member.user_id.in_(ids)))
+    rows = await session.scalars(_MEMBERS_BY_ID, {"ids": list(ids)})
     return {m.user_id: m for m in rows}
 
 

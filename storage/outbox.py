@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert
+from storage.dialect import dialect_of, insert_for
 from storage.models import OutboxMessage
+from storage.models.base import detached
 
 # a taken message is due again after this without a mark (or a renewal: the sender renews
 # the leases of what it still holds every RENEW seconds, so a message may wait in the rate
@@ -63,9 +65,9 @@ async def enqueue(
     """Write the message in the caller's transaction; its id, or None when a message
     with the same key was written before (it is never written twice). ``held``: leased
     to the caller from the start (a stand-in it settles itself unless it dies first)."""
-    stmt = _insert(session, message, now, leased=held).returning(OutboxMessage.id)
-    found = (await session.execute(stmt)).scalar_one_or_none()
-    return int(found) if found is not None else None
+    stmt = _insert_once(dialect_of(session), whole_row=False)
+    found = await session.execute(stmt, _values(message, now, leased=held))
+    return int(v) if (v := found.scalar_one_or_none()) is not None else None
 
 
 async def enqueue_to_send(
@@ -75,37 +77,62 @@ async def enqueue_to_send(
     caller (leased, its first try counted: no second statement to take it after the
     commit); the row, or None when a message with the same key was written before. If
     the caller dies before it is sent, the lease runs out and the sweep sends it."""
+    stmt = _insert_once(dialect_of(session), whole_row=True)
+    values = _values(message, now, leased=True, attempts=1)
+    row = (await session.execute(stmt, values)).mappings().first()
+    return detached(OutboxMessage, row) if row is not None else None
+
+
+_TABLE = cast(Table, OutboxMessage.__table__)
+_WRITTEN = (
+    "key",
+    "group_id",
+    "chat_id",
+    "text",
+    "markup",
+    "reply_to",
+    "bulk",
+    "created_at",
+    "due_at",
+    "lease_until",
+    "attempts",
+    "fallback",
+    "document",
+)
+
+
+@cache
+def _insert_once(dialect: str, *, whole_row: bool) -> Any:
+    """The INSERT of a message (nothing when its key was used before), built once per
+    database: returning the row's columns, or its id. Its values are bound as
+    ``v_<column>``. A statement on the table, not the model: the ORM would copy it (and
+    work out its cache key again) at every execution."""
     stmt = (
-        _insert(session, message, now, leased=True, attempts=1)
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-def _insert(
-    session: AsyncSession, message: Outgoing, now: datetime, *, leased: bool, attempts: int = 0
-) -> Any:
-    """The INSERT of ``message`` (nothing when its key was used before)."""
-    return (
-        insert(session, OutboxMessage)
-        .values(
-            key=message.key,
-            group_id=message.group_id,
-            chat_id=message.chat_id,
-            text=message.text,
-            markup=message.markup,
-            reply_to=message.reply_to,
-            bulk=message.bulk,
-            created_at=now,
-            due_at=now,
-            lease_until=now + LEASE if leased else None,
-            attempts=attempts,
-            fallback=message.fallback.to_json() if message.fallback is not None else None,
-            document=message.document,
-        )
+        insert_for(dialect, _TABLE)
+        .values({column: bindparam(f"v_{column}") for column in _WRITTEN})
         .on_conflict_do_nothing(index_elements=["key"])
     )
+    return stmt.returning(*_TABLE.columns) if whole_row else stmt.returning(_TABLE.c.id)
+
+
+def _values(message: Outgoing, now: datetime, *, leased: bool, attempts: int = 0) -> dict[str, Any]:
+    """The values of ``message``'s row, named as :func:`_insert_once` binds them."""
+    row = {
+        "key": message.key,
+        "group_id": message.group_id,
+        "chat_id": message.chat_id,
+        "text": message.text,
+        "markup": message.markup,
+        "reply_to": message.reply_to,
+        "bulk": message.bulk,
+        "created_at": now,
+        "due_at": now,
+        "lease_until": now + LEASE if leased else None,
+        "attempts": attempts,
+        "fallback": message.fallback.to_json() if message.fallback is not None else None,
+        "document": message.document,
+    }
+    return {f"v_{column}": value for column, value in row.items()}
 
 
 _FIELDS = {f.name for f in fields(Outgoing)} - {"fallback"}
@@ -166,10 +193,22 @@ async def mark_sent(
 ) -> None:
     """The message went out (as Telegram message ``sent_as``)."""
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(sent_at=now, message_id=sent_as, lease_until=None, error=None)
+        _MARK_SENT, {"outbox_id": message_id, "v_sent_at": now, "v_message_id": sent_as}
     )
+
+
+# built once, on the table: each mark binds the message, the moment and Telegram's
+# message id
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("outbox_id"))
+    .values(
+        sent_at=bindparam("v_sent_at"),
+        message_id=bindparam("v_message_id"),
+        lease_until=None,
+        error=None,
+    )
+)
 
 
 async def release(session: AsyncSession, ids: list[int]) -> None:

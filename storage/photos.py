@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, literal_column, select, update
+from sqlalchemy import bindparam, func, literal, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kinds import Subject
@@ -72,17 +72,24 @@ async def attach_photos(
     return added
 
 
+# built once: each read binds the kind and the subjects
+_PHOTOS_OF = (
+    select(Photo)
+    .where(
+        Photo.subject_kind == bindparam("kind"),
+        Photo.subject_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(Photo.id)
+)
+
+
 async def photos_of(
     session: AsyncSession, kind: Subject, subject_ids: Collection[int]
 ) -> dict[int, list[Photo]]:
     """The photos of each subject of ``kind``, in the order they were sent."""
     if not subject_ids:
         return {}
-    rows = await session.scalars(
-        select(Photo)
-        .where(Photo.subject_kind == kind, Photo.subject_id.in_(list(subject_ids)))
-        .order_by(Photo.id)
-    )
+    rows = await session.scalars(_PHOTOS_OF, {"kind": kind, "ids": list(subject_ids)})
     found: dict[int, list[Photo]] = {}
     for photo in rows:
         found.setdefault(photo.subject_id, []).append(photo)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select, true, update
+from sqlalchemy import bindparam, delete, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import insert
+from storage.dialect import dialect_of, insert, insert_for
 from storage.models import ParkedUpdate, PendingCommand, ProcessedUpdate
 from storage.outbox import prune_outbox
 from storage.prompts import prune_prompts
@@ -17,23 +19,39 @@ from storage.wrong_codes import prune_wrong_codes
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Mark ``update_id`` processed in this transaction; False if it already was."""
-    stmt = (
-        insert(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
+    stmt = _record_once(dialect_of(session))
+    found = await session.execute(stmt, {"v_update_id": update_id, "v_processed_at": now})
+    return found.scalar_one_or_none() is not None
+
+
+@cache
+def _record_once(dialect: str) -> Any:
+    """The INSERT of one processed update, built once per database (values bound)."""
+    table = ProcessedUpdate.__table__
+    return (
+        insert_for(dialect, table)
+        .values(update_id=bindparam("v_update_id"), processed_at=bindparam("v_processed_at"))
         .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)
+        .returning(table.c.update_id)
     )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
 async def record_updates(session: AsyncSession, update_ids: list[int], now: datetime) -> None:
     """Mark many update ids processed at once (those already recorded stay as they are)."""
     if not update_ids:
         return
-    stmt = insert(session, ProcessedUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    # on the table: the ORM's bulk INSERT would build the statement again for every call
+    stmt = _record_many_once(dialect_of(session))
     await session.execute(
         stmt, [{"update_id": i, "processed_at": now} for i in sorted(set(update_ids))]
     )
+
+
+@cache
+def _record_many_once(dialect: str) -> Any:
+    """The INSERT of many processed updates, built once per database."""
+    table = ProcessedUpdate.__table__
+    return insert_for(dialect, table).on_conflict_do_nothing(index_elements=["update_id"])
 
 
 async def park_updates(

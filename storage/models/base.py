@@ -3,9 +3,10 @@ migrations name constraints alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
-from sqlalchemy import Index, MetaData, text
+from sqlalchemy import Index, MetaData, inspect, text
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -15,6 +16,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+Row = TypeVar("Row", bound="Base")
 
 
 class Base(DeclarativeBase):
@@ -43,3 +47,11 @@ def spell_for_postgresql(metadata: MetaData) -> None:
         for index in table.indexes:
             if "where" in index.info:
                 index.dialect_options["postgresql"]["where"] = index.info["where"]
+
+
+def detached(model: type[Row], row: Mapping[Any, Any]) -> Row:
+    """A ``model`` object with the columns a statement on its table returned: a copy that
+    no session holds (for statements on the table, which the ORM does not copy and key
+    again at every execution, as it does statements on the model)."""
+    mapper = inspect(model)
+    return model(**{attr.key: row[attr.columns[0].name] for attr in mapper.column_attrs})

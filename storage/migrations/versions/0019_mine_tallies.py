@@ -52,12 +52,10 @@ def _tally(rows: list[str], dialect: str) -> str:
 
 NEW, OLD = ("NEW", "1"), ("OLD", "-1")
 SQLITE = [
-    f"CREATE TRIGGER issue_mine_insert AFTER INSERT ON issues "
-    f"BEGIN {_tally([NEW], 'sqlite')}; END",
+    f"CREATE TRIGGER issue_mine_insert AFTER INSERT ON issues BEGIN {_tally([NEW], 'sqlite')}; END",
     f"CREATE TRIGGER issue_mine_update AFTER UPDATE OF {WATCHED} ON issues "
     f"BEGIN {_tally([OLD, NEW], 'sqlite')}; END",
-    f"CREATE TRIGGER issue_mine_delete AFTER DELETE ON issues "
-    f"BEGIN {_tally([OLD], 'sqlite')}; END",
+    f"CREATE TRIGGER issue_mine_delete AFTER DELETE ON issues BEGIN {_tally([OLD], 'sqlite')}; END",
 ]
 POSTGRES = [
     "CREATE FUNCTION issue_mine_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
