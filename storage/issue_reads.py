@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
     Select,
     bindparam,
     func,
@@ -46,30 +49,34 @@ _UNVERIFIED = Issue.status != literal_column("'verified'")
 _UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
 
 
-def _filter(
-    group_id: int, which: str, user_id: int, today: date
-) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
-    """The WHERE of a filter, and the ORDER BY that its index reads in order ("mine"
-    reads two: see ``_mine``)."""
-    where: list[ColumnElement[bool]] = [Issue.group_id == group_id]
+def _filter(kind: str) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
+    """The WHERE of a filter ("road": any road's), binding the group, the person, the day
+    and the road; and the ORDER BY that its index reads in order ("mine" reads two: see
+    ``_mine``)."""
+    where: list[ColumnElement[bool]] = [Issue.group_id == bindparam("group_id")]
     order = ISSUE_ORDER
-    if which == "open":
+    if kind == "open":
         where.append(_UNVERIFIED)
-    elif which == "overdue":
+    elif kind == "overdue":
         # read in order off ix_issues_deadline_order until a page is full; spelled with
         # coalesce so that no planner takes the deadline's range on ix_issues_overdue
         # instead (every overdue issue read, then sorted)
-        late = func.coalesce(Issue.deadline, today) < today
-        where += [_UNRESOLVED, Issue.deadline.is_not(None), late]
-    elif which == "mine":
-        where += [_UNVERIFIED, or_(Issue.assignee_id == user_id, Issue.reporter_id == user_id)]
-    elif which != "all":
-        where.append(Issue.road == which)
+        today = bindparam("today", type_=Date())
+        where += [
+            _UNRESOLVED,
+            Issue.deadline.is_not(None),
+            func.coalesce(Issue.deadline, today) < today,
+        ]
+    elif kind == "mine":
+        user: BindParameter[int] = bindparam("user_id")
+        where += [_UNVERIFIED, or_(Issue.assignee_id == user, Issue.reporter_id == user)]
+    elif kind == "road":
+        where.append(Issue.road == bindparam("road"))
         order = ISSUE_ORDER[1:]  # one road: by stake
     return where, order
 
 
-def _mine(group_id: int, user_id: int, first: int) -> Select[int]:
+def _mine() -> Select[int]:
     """The numbers of the first ``first`` open issues (in the list's order) the person
     holds and of the first ``first`` they reported, without repeats: each read off its
     own index in order (the index alone: it holds the numbers), so a page of "mine"
@@ -77,9 +84,9 @@ def _mine(group_id: int, user_id: int, first: int) -> Select[int]:
     parts = []
     for column in (Issue.assignee_id, Issue.reporter_id):
         query = select(Issue.number).where(
-            Issue.group_id == group_id, _UNVERIFIED, column == user_id
+            Issue.group_id == bindparam("group_id"), _UNVERIFIED, column == bindparam("user_id")
         )
-        top = query.order_by(*ISSUE_ORDER).limit(first).subquery()
+        top = query.order_by(*ISSUE_ORDER).limit(bindparam("first")).subquery()
         parts.append(select(top.c.number))
     return select(union(*parts).subquery().c.number)
 
@@ -96,24 +103,41 @@ async def list_page(
 ) -> list[tuple[Issue, Member | None]]:
     """One page of the issues a filter selects (open/overdue/mine/all or a road code),
     ordered by road, then stake, each with its assignee; read off an index."""
-    where, order = _filter(group_id, which, user_id, today)
-    if which == "mine":
-        where = [
-            Issue.group_id == group_id,
-            Issue.number.in_(_mine(group_id, user_id, limit + offset)),
-        ]
-    elif which == "overdue":  # the page's numbers first, read in the index alone
-        page = select(Issue.number).where(*where).order_by(*order).offset(offset).limit(limit)
-        where, offset = [Issue.group_id == group_id, Issue.number.in_(page)], 0
-    rows = await session.execute(
+    kind = which if which in FILTERS else "road"
+    params = {
+        "group_id": group_id,
+        "user_id": user_id,
+        "today": today,
+        "road": which,
+        "offset": offset,
+        "limit": limit,
+        "first": offset + limit,
+    }
+    rows = await session.execute(_page_query(kind), params)
+    return [(issue, member) for issue, member in rows]
+
+
+@cache
+def _page_query(kind: str) -> Select[Issue, Member]:
+    """The read of one page of a filter ("road": any road's), built once per filter; it
+    binds the group, the person, the day, the road, the page's offset and size."""
+    group = Issue.group_id == bindparam("group_id")
+    where, order = _filter(kind)
+    offset: Any = bindparam("offset")
+    if kind == "mine":
+        where = [group, Issue.number.in_(_mine())]
+    elif kind == "overdue":  # the page's numbers first, read in the index alone
+        page = select(Issue.number).where(*where).order_by(*order)
+        page = page.offset(bindparam("offset")).limit(bindparam("limit"))
+        where, offset = [group, Issue.number.in_(page)], 0
+    return (
         select(Issue, Member)
         .outerjoin(Member, Member.user_id == Issue.assignee_id)
         .where(*where)
         .order_by(*order)
         .offset(offset)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return [(issue, member) for issue, member in rows]
 
 
 async def count_matching(
@@ -131,8 +155,8 @@ async def count_matching(
         return int(
             await session.scalar(_MINE_COUNT, {"group_id": group_id, "user_id": user_id}) or 0
         )
-    where, _ = _filter(group_id, which, user_id, today)
-    return int(await session.scalar(_capped_count(*where)) or 0)
+    params = {"group_id": group_id, "road": which}
+    return int(await session.scalar(_ROAD_COUNT, params) or 0)
 
 
 # the person's tally (no row: none yet)
@@ -148,6 +172,9 @@ def _capped_count(*where: ColumnElement[bool]) -> Select[int]:
     return select(func.count()).select_from(
         select(Issue.id).where(*where).limit(COUNT_CAP + 1).subquery()
     )
+
+
+_ROAD_COUNT = _capped_count(*_filter("road")[0])  # built once: binds group and road
 
 
 @dataclass(frozen=True)
