@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC
@@ -90,6 +89,7 @@ def build_application(
         .concurrent_updates(processor)
         .updater(None)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -166,14 +166,23 @@ def share_budget(app: VanguardApp) -> None:
         limiter.share(SharedBudget(create_engine(url, pool_size=BUDGET_POOL, durable=False)))
 
 
+async def _post_stop(app: VanguardApp) -> None:
+    """Stop publishing the menus if it still runs (before the connections to Telegram
+    close), and log what made it fail if it did."""
+    menus, app.bot_data.state(Menus).task = app.bot_data.state(Menus).task, None
+    if menus is None:
+        return
+    menus.cancel()
+    try:
+        await menus
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("could not publish the command menus")
+
+
 async def _post_shutdown(app: VanguardApp) -> None:
-    """Stop publishing the menus if it still runs, close the database (and let a restore
-    have it)."""
-    menus = app.bot_data.state(Menus).task
-    if menus is not None and not menus.done():
-        menus.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await menus
+    """Close the database (and let a restore have it)."""
     limiter = app.bot.rate_limiter
     if isinstance(limiter, ChatRateLimiter) and isinstance(limiter.budget, SharedBudget):
         await limiter.budget.engine.dispose()

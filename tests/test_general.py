@@ -433,7 +433,7 @@ async def published(harness: Harness) -> None:
 
 
 async def test_the_bot_answers_before_its_menus_are_published(
-    harness: Harness, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log_call = harness.emulator.on_call
     menus_held = asyncio.Event()
@@ -463,6 +463,33 @@ async def test_the_bot_answers_before_its_menus_are_published(
     assert "could not publish the command menu" in caplog.text
     await chat.send("/help")
     assert "/profile" in (await chat.next_reply()).text
+    # stopped while its menus wait for Telegram: they are dropped, and nothing is logged
+    menus_held.clear()
+    harness.emulator.on_call = hold_menus
+    seen = len(harness.emulator.calls)
+    await asyncio.wait_for(harness.restart(), 10)
+    for _ in range(1000):  # a ceiling: the menus go out half a second after start
+        if any(c.method == "setMyCommands" for c in harness.emulator.calls[seen:]):
+            break
+        await asyncio.sleep(0.01)
+    menus = harness.app.bot_data.state(Menus).task
+    assert menus is not None and not menus.done()
+    transport = harness.app.bot.request  # the emulator's: its close is when it is seen
+    close = transport.shutdown
+    open_when_dropped: list[bool] = []
+
+    async def closing() -> None:
+        open_when_dropped.append(menus.done())
+        await close()
+
+    monkeypatch.setattr(transport, "shutdown", closing)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        await harness.runner.stop()
+    assert menus.cancelled() and not caplog.records, caplog.text
+    assert open_when_dropped == [True]  # dropped before the connection to Telegram closed
+    menus_held.set()
+    await harness.restart()
 
 
 def test_two_applications_keep_their_own_registrations() -> None:

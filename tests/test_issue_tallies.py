@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import issue_reads
 from storage import issues as store
 from storage.db import Database
+from storage.groups import migrate_group
 from storage.models import Issue, IssueAssigneeTally, IssueMineTally
 from tests.test_issues_storage import AFTER, NOW, TODAY, Step, report, setup
 
@@ -176,3 +177,22 @@ async def test_the_tallies_of_mine_follow_every_change(database: Database) -> No
                 session, group_id, "mine", uid, TODAY, offset=0, limit=20
             )
             assert counted == len(listed) == shown
+
+
+async def test_a_group_with_issues_can_be_deleted_with_its_tallies(database: Database) -> None:
+    # a supergroup registered a moment before its migration notice, with a report in it:
+    # the notice deletes that row (the old group's holds the history), issues and all
+    old_id = await setup(database)
+    new_id = await setup(database, chat_id=-1009)
+    await report(database, old_id)
+    await report(database, new_id)
+    async with database.transaction() as session:
+        await store.assign(session, await _issue(session, new_id, 1), 3, None, 1, NOW)
+    async with database.transaction() as session:
+        moved = await migrate_group(session, -100, -1009, NOW)
+        assert moved is not None and moved.id == old_id
+    async with database.read() as session:
+        left = await session.scalars(select(IssueMineTally.group_id).distinct())
+        assert set(left) == {old_id}
+        assert await mine(session, old_id) == await mine_recount(session, old_id) == {2: 1}
+        assert await held(session, new_id) == {}

@@ -10,8 +10,9 @@ they reported or hold (an issue they both reported and hold counted once): the c
 1,000 of each kind, which grew with a group's history). One trigger statement per
 change of an issue's group, status, reporter or holder, on SQLite and PostgreSQL: the
 old row's people are taken off, the new row's added, in one upsert in the order of the
-people's ids (so two transactions lock a group's rows alike). Existing issues are
-counted here.
+people's ids (so two transactions lock a group's rows alike); a deleted issue's people
+are taken off by an UPDATE (deleting a group may remove its tally rows before its
+issues: nothing is inserted for it then). Existing issues are counted here.
 """
 
 from collections.abc import Sequence
@@ -50,17 +51,23 @@ def _tally(rows: list[str], dialect: str) -> str:
     )
 
 
+# A deleted issue's people only ever lose one: an UPDATE, never an upsert, so that deleting
+# a group (whose tally rows the cascade may remove before its issues) inserts nothing.
+UNCOUNT = (
+    "UPDATE issue_mine_tallies SET n = n - 1 WHERE OLD.status <> 'verified' "
+    "AND group_id = OLD.group_id AND user_id IN (OLD.reporter_id, OLD.assignee_id)"
+)
 NEW, OLD = ("NEW", "1"), ("OLD", "-1")
 SQLITE = [
     f"CREATE TRIGGER issue_mine_insert AFTER INSERT ON issues BEGIN {_tally([NEW], 'sqlite')}; END",
     f"CREATE TRIGGER issue_mine_update AFTER UPDATE OF {WATCHED} ON issues "
     f"BEGIN {_tally([OLD, NEW], 'sqlite')}; END",
-    f"CREATE TRIGGER issue_mine_delete AFTER DELETE ON issues BEGIN {_tally([OLD], 'sqlite')}; END",
+    f"CREATE TRIGGER issue_mine_delete AFTER DELETE ON issues BEGIN {UNCOUNT}; END",
 ]
 POSTGRES = [
     "CREATE FUNCTION issue_mine_tally() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     f"IF TG_OP = 'INSERT' THEN {_tally([NEW], 'postgresql')}; "
-    f"ELSIF TG_OP = 'DELETE' THEN {_tally([OLD], 'postgresql')}; "
+    f"ELSIF TG_OP = 'DELETE' THEN {UNCOUNT}; "
     f"ELSE {_tally([OLD, NEW], 'postgresql')}; END IF; "
     "RETURN NULL; END $$",
     f"CREATE TRIGGER issue_mine_tally AFTER INSERT OR DELETE OR UPDATE OF {WATCHED} "
