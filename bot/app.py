@@ -173,12 +173,9 @@ async def _post_stop(app: VanguardApp) -> None:
     if menus is None:
         return
     menus.cancel()
-    try:
-        await menus
-    except asyncio.CancelledError:
-        pass
-    except Exception:
-        log.exception("could not publish the command menus")
+    await asyncio.wait([menus])  # its end, whatever it was (a stop of ours still stops)
+    if not menus.cancelled() and (error := menus.exception()) is not None:
+        log.error("could not publish the command menus", exc_info=error)
 
 
 async def _post_shutdown(app: VanguardApp) -> None:

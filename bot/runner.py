@@ -219,8 +219,8 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     if not await start_with_retries(runner, stop):
         return 0
     if not gc.isenabled():  # started with the collector off (bot/cli.py)
-        # once the first poll is out and waiting: run at once, the collection (some 70 ms)
-        # would hold it back, and with it the first answers
+        # a second later, once the first poll is out and waiting: run at once, the
+        # collection (some 70 ms) would hold that poll back, and the first answers with it
         loop.call_later(SETTLE_AFTER, settle_heap)
     stopped = asyncio.ensure_future(stop.wait())
     waiters: set[asyncio.Future[Any]] = {stopped}
