@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,3 +34,14 @@ def insert_for(dialect: str, table: Any) -> Any:
 def rowcount(result: object) -> int:
     """Rows an UPDATE/DELETE touched (0 when the driver does not say)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def bound(columns: Iterable[str]) -> dict[str, BindParameter[Any]]:
+    """VALUES for ``columns``, each bound by name, for an INSERT built once (named
+    ``v_<column>``: SQLAlchemy keeps a column's own name for itself in VALUES)."""
+    return {column: bindparam(f"v_{column}") for column in columns}
+
+
+def binding(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's ``values``, named as :func:`bound` binds them."""
+    return {f"v_{column}": value for column, value in values.items()}

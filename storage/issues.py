@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.errors import Refused, WrongStatus
 from domain.geo import valid_position
 from domain.kinds import IssueEventKind, IssueStatus, Subject
+from storage.dialect import binding, bound
 from storage.groups import numbered
 from storage.lifecycle import transition
 from storage.models import Counter, Issue, IssueEvent
@@ -78,9 +79,9 @@ async def report_issue(
         "created_at": now,
         "updated_at": now,
     }
-    row = (await session.execute(_REPORT, {f"v_{k}": v for k, v in values.items()})).mappings()
+    row = (await session.execute(_REPORT, binding(values))).mappings()
     issue = detached(Issue, row.one())
-    event = await _reported(session, issue, reporter_id, now)
+    event = await _event(session, issue, IssueEventKind.REPORTED, reporter_id, now)
     await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
     return issue, event, duplicates
 
@@ -120,30 +121,11 @@ _REPORTED_COLUMNS = (
 )
 _REPORT = (
     insert(_ISSUES)
-    .values({**{c: bindparam(f"v_{c}") for c in _REPORTED_COLUMNS}, "number": _NEXT_NUMBER})
+    .values({**bound(_REPORTED_COLUMNS), "number": _NEXT_NUMBER})
     .returning(*_ISSUES.columns)
 )
 _HISTORY_COLUMNS = ("issue_id", "kind", "actor_id", "subject_id", "note", "at")
-_HISTORY = (
-    insert(_EVENTS)
-    .values({c: bindparam(f"v_{c}") for c in _HISTORY_COLUMNS})
-    .returning(*_EVENTS.columns)
-)
-
-
-async def _reported(
-    session: AsyncSession, issue: Issue, reporter_id: int, now: datetime
-) -> IssueEvent:
-    """The "reported" row of the issue's history."""
-    values = {
-        "v_issue_id": issue.id,
-        "v_kind": IssueEventKind.REPORTED.value,
-        "v_actor_id": reporter_id,
-        "v_subject_id": None,
-        "v_note": "",
-        "v_at": now,
-    }
-    return detached(IssueEvent, (await session.execute(_HISTORY, values)).mappings().one())
+_HISTORY = insert(_EVENTS).values(bound(_HISTORY_COLUMNS)).returning(*_EVENTS.columns)
 
 
 async def nearby_open(
@@ -340,11 +322,12 @@ async def _event(
     *,
     note: str = "",
 ) -> IssueEvent:
-    """Add a history row of ``issue`` that comes with no status change."""
-    event = _history(issue, kind, actor_id, now, note=note)
-    session.add(event)
-    await session.flush()
-    return event
+    """Add a history row of ``issue`` that comes with no status change (one INSERT,
+    built once); returns a copy of the row."""
+    row: dict[str, object] = {"issue_id": issue.id, "kind": kind.value, "actor_id": actor_id}
+    row |= {"subject_id": None, "note": note, "at": now}
+    found = await session.execute(_HISTORY, binding(row))
+    return detached(IssueEvent, found.mappings().one())
 
 
 async def _reload(session: AsyncSession, issue_id: int) -> Issue:

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dialect import dialect_of, insert_for
+from storage.dialect import binding, bound, dialect_of, insert_for
 from storage.models import OutboxMessage
 from storage.models.base import detached
 
@@ -109,7 +109,7 @@ def _insert_once(dialect: str, *, whole_row: bool) -> Any:
     work out its cache key again) at every execution."""
     stmt = (
         insert_for(dialect, _TABLE)
-        .values({column: bindparam(f"v_{column}") for column in _WRITTEN})
+        .values(bound(_WRITTEN))
         .on_conflict_do_nothing(index_elements=["key"])
     )
     return stmt.returning(*_TABLE.columns) if whole_row else stmt.returning(_TABLE.c.id)
@@ -132,7 +132,7 @@ def _values(message: Outgoing, now: datetime, *, leased: bool, attempts: int = 0
         "fallback": message.fallback.to_json() if message.fallback is not None else None,
         "document": message.document,
     }
-    return {f"v_{column}": value for column, value in row.items()}
+    return binding(row)
 
 
 _FIELDS = {f.name for f in fields(Outgoing)} - {"fallback"}
