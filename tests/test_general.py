@@ -9,7 +9,7 @@ import logging
 from datetime import time, timedelta
 
 import pytest
-from telegram import Update
+from telegram import ReplyParameters, Update
 
 from bot.app import Menus, publish_commands
 from emulator.core import Call
@@ -525,3 +525,24 @@ async def test_the_roster_lists_members_by_the_pinyin_of_their_names(
     roster = (await cast.group.next_reply()).text
     members = [line.split()[1] for line in roster.splitlines() if line.startswith("·")]
     assert members == ["艾米", "欧阳明", "张工", "周一"]  # ai, ou, zhang, zhou
+
+
+async def test_a_reply_the_bot_sends_is_read_without_the_message_it_quotes(
+    harness: Harness, cast: Cast
+) -> None:
+    """Telegram answers a reply with the quoted message inside; the bot keeps what it
+    reads of its own message (id, chat, text) and skips turning the quoted one into
+    objects — while the people in the group still see the reply as a reply."""
+    asked = await cast.group.say(cast.worker, "/help")
+    await cast.group.next_reply()
+    sent = await harness.app.bot.send_message(
+        cast.group.id, "收到", reply_parameters=ReplyParameters(asked["message_id"])
+    )
+    shown = next(c for c in reversed(harness.emulator.calls) if c.method == "sendMessage")
+    assert (sent.chat_id, sent.text) == (cast.group.id, "收到")
+    assert sent.reply_to_message is None
+    quoted = shown.result["reply_to_message"]  # as Telegram sent it
+    assert quoted["message_id"] == asked["message_id"]
+    assert sent.message_id == shown.result["message_id"]
+    seen = await cast.group.next_reply()
+    assert seen.raw["reply_to_message"]["message_id"] == asked["message_id"]

@@ -14,6 +14,7 @@ from storage import issue_reads
 from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
+from storage.issue_view import issue_view
 from storage.members import PersonInfo, ensure_member
 from storage.models import ISSUE_ORDER, Issue
 from storage.photos import PhotoInfo
@@ -324,3 +325,51 @@ async def test_mine_and_overdue_page_in_order_without_repeats(database: Database
         head = await issue_reads.counts(session, group_id, TODAY)
         mine = await issue_reads.count_matching(session, group_id, "mine", 3, TODAY, head)
         assert mine == len(await numbers(session, group_id, "mine", 3))
+
+
+async def test_the_one_statement_view_shows_what_the_register_reads(database: Database) -> None:
+    """``/issue N`` reads in one statement what the register reads in four: the same
+    history (in order), people, before and after photos and duplicate's number."""
+    group_id = await setup(database)
+    other = await setup(database, chat_id=-200)
+    before = [PhotoInfo("before-1", "u-before-1"), PhotoInfo("before-2", "u-before-2")]
+    async with database.transaction() as session:
+        await store.report_issue(
+            session, group_id, 2, -100, store.NewIssue("护栏缺损", "S272", 93520, None), before, NOW
+        )
+    async with database.transaction() as session:
+        first = await store.get_issue(session, group_id, 1)
+        await store.assign(session, first, 3, TODAY, 1, NOW)
+        first, _ = await store.mark_fixed(session, first, 3, False, "换了立柱", AFTER, NOW)
+        await store.reopen(session, first, 1, "又松了", NOW + timedelta(days=1))
+    await report(database, group_id, start=93540)
+    async with database.transaction() as session:
+        second = await store.get_issue(session, group_id, 2)
+        await store.verify(session, second, 1, NOW, await store.get_issue(session, group_id, 1))
+    for number in (1, 2):
+        async with database.read() as session:
+            view = await issue_view(session, group_id, number)
+            old = await issue_reads.issue_detail(
+                session, await store.get_issue(session, group_id, number)
+            )
+        assert (view.issue.number, view.issue.status) == (number, old.issue.status)
+        assert [e.id for e in view.events] == [e.id for e in old.events]
+        assert sorted(view.people) == sorted(old.people)
+        assert [p.file_unique_id for p in view.before] == [p.file_unique_id for p in old.before]
+        assert [p.file_unique_id for p in view.after] == [p.file_unique_id for p in old.after]
+        assert view.duplicate_of == old.duplicate_of
+    assert [e.kind for e in view.events] == ["reported", "duplicate"] and view.duplicate_of == 1
+    async with database.read() as session:
+        first_view = await issue_view(session, group_id, 1)
+        for group, number in ((group_id, 3), (other, 1), (group_id, 2**63), (group_id, 0)):
+            with pytest.raises(UnknownNumber):
+                await issue_view(session, group, number)
+    assert [e.kind for e in first_view.events] == [
+        "reported",
+        "assigned",
+        "fixed",
+        "reopened",
+    ]
+    assert [p.file_unique_id for p in first_view.before] == ["u-before-1", "u-before-2"]
+    assert [p.file_unique_id for p in first_view.after] == ["u-after-1"]
+    assert sorted(first_view.people) == [1, 2, 3] and first_view.issue.status == "open"

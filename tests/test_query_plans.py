@@ -214,6 +214,7 @@ BUDGETS = [
     pytest.param("/issues", 4, id="issues"),
     pytest.param("/report S272 K93+530 坑槽 cat:guardrail", 6, id="report"),
     pytest.param("/join 1", 5, id="join"),
+    pytest.param("/issue 2", 3, id="issue"),  # the issue, its history and photos: one read
 ]
 
 

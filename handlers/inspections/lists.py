@@ -25,7 +25,7 @@ from handlers.invocation import (
     Invocation,
 )
 from storage import issue_reads
-from storage import issues as store
+from storage.issue_view import issue_view
 from storage.members import groups_of
 from storage.models import Group, Issue, Member
 
@@ -191,8 +191,7 @@ async def issue_command(inv: Invocation) -> None:
     before and after photos as albums."""
     number = inv.only_number()
     async with inv.context.read() as session:
-        issue = await store.get_issue(session, inv.group.id, number)
-        detail = await issue_reads.issue_detail(session, issue)
+        detail = await issue_view(session, inv.group.id, number)
     t = inv.t
     lines = render_issue(t, inv.group, detail)
     for chunk in split_message(lines):
