@@ -1,6 +1,7 @@
-"""Issues read for showing: the filtered list, the counts at its head, one issue with
-its history and photos, the register (台账) rows, and who must fix what (for the
-roster). Reads only; a fixed number of queries each."""
+"""Issues read for showing: the filtered list, the counts at its head (with a page, in
+one statement), issues with their history and photos (the register's, 台账). Reads
+only; a fixed number of queries each. One issue as ``/issue N`` shows it: issue_view;
+who must fix what (the roster): issue_roster."""
 
 from __future__ import annotations
 
@@ -17,21 +18,18 @@ from sqlalchemy import (
     Select,
     bindparam,
     func,
-    literal,
     literal_column,
     or_,
     select,
     union,
-    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.kinds import IssueEventKind, IssueStatus, Subject
+from domain.kinds import IssueEventKind, Subject
 from storage.members import members_by_id
 from storage.models import (
     ISSUE_ORDER,
     Issue,
-    IssueAssigneeTally,
     IssueEvent,
     IssueMineTally,
     IssueTally,
@@ -41,12 +39,11 @@ from storage.models import (
 from storage.photos import photos_of
 
 FILTERS = ("open", "overdue", "mine", "all")
-_OVERDUE_ROW = "-overdue"  # the counts' extra row (no status is spelled so)
 COUNT_CAP = 1000  # counts that are not tallied stop here (shown as "1000+")
 
 # literal, not bound, so that both databases match them to the partial indexes
 _UNVERIFIED = Issue.status != literal_column("'verified'")
-_UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
+UNRESOLVED = Issue.status.in_([literal_column("'open'"), literal_column("'assigned'")])
 
 
 def _filter(kind: str) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
@@ -63,7 +60,7 @@ def _filter(kind: str) -> tuple[list[ColumnElement[bool]], tuple[Any, ...]]:
         # instead (every overdue issue read, then sorted)
         today = bindparam("today", type_=Date())
         where += [
-            _UNRESOLVED,
+            UNRESOLVED,
             Issue.deadline.is_not(None),
             func.coalesce(Issue.deadline, today) < today,
         ]
@@ -104,7 +101,16 @@ async def list_page(
     """One page of the issues a filter selects (open/overdue/mine/all or a road code),
     ordered by road, then stake, each with its assignee; read off an index."""
     kind = which if which in FILTERS else "road"
-    params = {
+    params = _page_params(group_id, which, user_id, today, offset, limit)
+    rows = await session.execute(_page_query(kind), params)
+    return [(issue, member) for issue, member in rows]
+
+
+def _page_params(
+    group_id: int, which: str, user_id: int, today: date, offset: int, limit: int
+) -> dict[str, Any]:
+    """What a page's read binds: the group, the person, the day, the road, the page."""
+    return {
         "group_id": group_id,
         "user_id": user_id,
         "today": today,
@@ -113,8 +119,6 @@ async def list_page(
         "limit": limit,
         "first": offset + limit,
     }
-    rows = await session.execute(_page_query(kind), params)
-    return [(issue, member) for issue, member in rows]
 
 
 @cache
@@ -190,48 +194,89 @@ class IssueCounts:
     unverified: int = 0
 
 
-# the tallies' rows and the overdue count's (built once; each read binds group and day)
-_COUNTS = union_all(
-    select(IssueTally.status, IssueTally.duplicate, IssueTally.n).where(
-        IssueTally.group_id == bindparam("group_id")
-    ),
-    select(literal(_OVERDUE_ROW), literal(False), func.count()).select_from(
+def _tallied(*where: ColumnElement[bool]) -> ColumnElement[int]:
+    """The sum of the group's tally rows that ``where`` selects (a handful of rows on
+    the tallies' key, however many issues there are)."""
+    return (
+        select(func.coalesce(func.sum(IssueTally.n), 0))
+        .where(IssueTally.group_id == bindparam("group_id"), *where)
+        .correlate(None)
+        .scalar_subquery()
+    )
+
+
+_OWN = ~IssueTally.duplicate  # a duplicate is counted once, as the issue it repeats
+_FIXED = IssueTally.status.in_([literal_column("'fixed'"), literal_column("'verified'")])
+# found, fixed (verified included), verified, all (duplicates included), overdue (up to
+# COUNT_CAP + 1): the head of the list as columns, built once; they bind group and day
+_HEAD = (
+    _tallied(_OWN),
+    _tallied(_OWN, _FIXED),
+    _tallied(_OWN, IssueTally.status == literal_column("'verified'")),
+    _tallied(),
+    select(func.count())
+    .select_from(
         select(Issue.id)
         .where(
             Issue.group_id == bindparam("group_id"),
-            _UNRESOLVED,
+            UNRESOLVED,
             Issue.deadline < bindparam("today"),
         )
         .limit(COUNT_CAP + 1)
         .subquery()
-    ),
+    )
+    .correlate(None)
+    .scalar_subquery(),
 )
+_COUNTS = select(*_HEAD)
+
+
+def _head(found: int, fixed: int, verified: int, total: int, overdue: int) -> IssueCounts:
+    """The counts from the head's columns."""
+    found, verified = int(found), int(verified)
+    return IssueCounts(
+        found=found,
+        fixed=int(fixed),
+        verified=verified,
+        overdue=int(overdue),
+        total=int(total),
+        unverified=found - verified,
+    )
 
 
 async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCounts:
     """How many issues were found, fixed, verified, and are overdue (up to
     ``COUNT_CAP + 1``): one statement, on the tallies and the overdue index, whatever
     the number of issues."""
-    by_status: dict[str, int] = {}
-    duplicates = late = 0
-    found_rows = await session.execute(_COUNTS, {"group_id": group_id, "today": today})
-    for status, duplicate, n in found_rows:
-        if status == _OVERDUE_ROW:
-            late = int(n)
-        elif duplicate:
-            duplicates += int(n)
-        else:
-            by_status[status] = by_status.get(status, 0) + int(n)
-    found = sum(by_status.values())
-    verified = by_status.get(IssueStatus.VERIFIED, 0)
-    return IssueCounts(
-        found=found,
-        fixed=by_status.get(IssueStatus.FIXED, 0) + verified,
-        verified=verified,
-        overdue=late,
-        total=found + duplicates,
-        unverified=found - verified,
-    )
+    row = (await session.execute(_COUNTS, {"group_id": group_id, "today": today})).one()
+    return _head(*row)
+
+
+async def page_and_counts(
+    session: AsyncSession,
+    group_id: int,
+    which: str,
+    user_id: int,
+    today: date,
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Issue, Member | None]], IssueCounts | None]:
+    """One page of a filter (as :func:`list_page`) with the list's head (as
+    :func:`counts`) in the same statement; the head is None when the page is empty
+    (no row to carry it: read it with :func:`counts`)."""
+    kind = which if which in FILTERS else "road"
+    params = _page_params(group_id, which, user_id, today, offset, limit)
+    rows = (await session.execute(_page_and_head(kind), params)).all()
+    if not rows:
+        return [], None
+    return [(row[0], row[1]) for row in rows], _head(*rows[0][2:])
+
+
+@cache
+def _page_and_head(kind: str) -> Select[Issue, Member, int, int, int, int, int]:
+    """A page of a filter with the head's columns on every row, built once per filter."""
+    return _page_query(kind).add_columns(*_HEAD)
 
 
 @dataclass
@@ -312,45 +357,3 @@ async def details(session: AsyncSession, issues: Sequence[Issue]) -> list[IssueD
         )
         for i in issues
     ]
-
-
-ROSTER_ISSUES = 10  # issue numbers the roster shows a person (and how many in all)
-_UNION = 400  # parts of one UNION ALL (SQLite allows 500)
-
-
-@dataclass(frozen=True)
-class Held:
-    """The unresolved issues a person holds, as the roster shows them: the lowest
-    numbers (at most ``ROSTER_ISSUES``) and how many in all."""
-
-    numbers: list[int]
-    total: int
-
-
-async def open_assigned(
-    session: AsyncSession, group_id: int, shown: int = ROSTER_ISSUES
-) -> dict[int, Held]:
-    """For the roster: how many unresolved issues each person holds (from the tallies)
-    and the lowest ``shown`` numbers of them (``shown`` index entries a person)."""
-    tallies = await session.execute(
-        select(IssueAssigneeTally.user_id, IssueAssigneeTally.n).where(
-            IssueAssigneeTally.group_id == group_id, IssueAssigneeTally.n > 0
-        )
-    )
-    totals = {int(uid): int(n) for uid, n in tallies}
-    found: dict[int, list[int]] = {uid: [] for uid in totals}
-    holders = sorted(totals)
-    for start in range(0, len(holders), _UNION):
-        parts = []
-        for uid in holders[start : start + _UNION]:
-            lowest = (
-                select(Issue.assignee_id, Issue.number)
-                .where(Issue.group_id == group_id, _UNRESOLVED, Issue.assignee_id == uid)
-                .order_by(Issue.number)
-                .limit(shown)
-                .subquery()
-            )
-            parts.append(select(lowest.c.assignee_id, lowest.c.number))
-        for uid, number in await session.execute(union_all(*parts)):
-            found[int(uid)].append(int(number))
-    return {uid: Held(sorted(found[uid]), totals[uid]) for uid in holders}

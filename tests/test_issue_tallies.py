@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import issue_reads
+from storage import issue_reads, issue_roster
 from storage import issues as store
 from storage.db import Database
 from storage.groups import migrate_group
@@ -95,17 +95,17 @@ async def test_the_roster_tallies_follow_every_change(database: Database) -> Non
             await step(session)
             assert await held(session, group_id) == await held_recount(session, group_id)
     async with database.read() as session:
-        roster = await issue_reads.open_assigned(session, group_id)
+        roster = await issue_roster.open_assigned(session, group_id)
         assert await held(session, other_id) == {3: 1}
     # 3 holds 1–12 but 5 (taken), 8 (a duplicate) and 9 (deleted): the lowest ten shown
     assert roster == {
-        2: issue_reads.Held([5, 13], 2),
-        3: issue_reads.Held([1, 2, 3, 4, 6, 7, 10, 11, 12], 9),
+        2: issue_roster.Held([5, 13], 2),
+        3: issue_roster.Held([1, 2, 3, 4, 6, 7, 10, 11, 12], 9),
     }
     async with database.read() as session:
-        assert await issue_reads.open_assigned(session, group_id, shown=3) == {
-            2: issue_reads.Held([5, 13], 2),
-            3: issue_reads.Held([1, 2, 3], 9),
+        assert await issue_roster.open_assigned(session, group_id, shown=3) == {
+            2: issue_roster.Held([5, 13], 2),
+            3: issue_roster.Held([1, 2, 3], 9),
         }
 
 

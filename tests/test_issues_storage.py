@@ -10,7 +10,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
-from storage import issue_reads
+from storage import issue_reads, issue_roster
 from storage import issues as store
 from storage.db import Database
 from storage.groups import GroupDefaults, ensure_group
@@ -157,14 +157,14 @@ async def test_lists_filters_order_and_counts(database: Database) -> None:
         mine = await numbers(session, group_id, "mine", 3)
         road = await numbers(session, group_id, "S272")
         total = await issue_reads.counts(session, group_id, TODAY)
-        assigned = await issue_reads.open_assigned(session, group_id)
+        assigned = await issue_roster.open_assigned(session, group_id)
     assert order == [3, 1, 4]  # S272 by stake, then no road
     assert every == [2, 3, 1, 4]  # G325 before S272
     assert overdue == [1]
     assert mine == [1, 4]
     assert road == [3, 1]
     assert (total.found, total.fixed, total.verified, total.overdue) == (4, 1, 1, 1)
-    assert assigned == {3: issue_reads.Held([1], 1)}
+    assert assigned == {3: issue_roster.Held([1], 1)}
 
 
 async def test_location_attaches_within_the_window_only(database: Database) -> None:

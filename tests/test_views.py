@@ -14,7 +14,8 @@ from handlers.issue_lines import where_text
 from handlers.topics.keyboards import claim_keyboard
 from handlers.topics.views import milestone_lines, render_detail, render_list
 from storage.hours import BoardLine
-from storage.issue_reads import Held, IssueDetail
+from storage.issue_reads import IssueDetail
+from storage.issue_roster import Held
 from storage.models import (
     Event,
     EventSignup,

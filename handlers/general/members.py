@@ -18,7 +18,7 @@ from handlers.private import chat_button, help_button
 from handlers.registry import chat_title, group_defaults, person
 from storage.groups import ensure_group, get_group, set_active
 from storage.hours import minutes_by_person
-from storage.issue_reads import open_assigned
+from storage.issue_roster import open_assigned
 from storage.members import ensure_member, leave_group, roster, touch_membership
 from storage.models import full_name
 from storage.topic_reads import claimed_by

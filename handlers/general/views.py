@@ -15,7 +15,7 @@ from handlers.common import (
 )
 from handlers.days import calendar_note
 from handlers.i18n import Html, Translator, language_from_code
-from storage.issue_reads import Held
+from storage.issue_roster import Held
 from storage.models import Group, Member, Membership
 
 SECTION_WORDS = {

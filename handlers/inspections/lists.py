@@ -6,6 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -85,29 +86,44 @@ class IssuePage:
 async def read_issue_page(
     context: Ctx, group: Group, which: str, user_id: int, page: int
 ) -> IssuePage:
-    """Read one page of the list (in one read transaction): "all", "open" and "mine" are
-    counted exactly (the tallies); the others up to the cap, and past it the list pages
-    on as long as pages are full (up to MAX_PAGE)."""
+    """Read one page of the list (in one read): "all", "open" and "mine" are counted
+    exactly (the tallies); the others up to the cap, and past it the list pages on as
+    long as pages are full (up to MAX_PAGE). A page that has issues comes with the
+    counts in one statement; a page past the end is read again as the last one."""
     today = local_day(group, context.clock.now())
-    page = max(page, 0)
+    asked = max(page, 0)
     async with context.read() as session:
-        total = await issue_reads.counts(session, group.id, today)
+        rows: list[tuple[Issue, Member | None]] = []
+        total: issue_reads.IssueCounts | None = None
+        read = asked <= MAX_PAGE  # (a deeper page waits for the counts: it may not exist)
+        if read:
+            rows, total = await issue_reads.page_and_counts(
+                session, group.id, which, user_id, today, offset=asked * PAGE_SIZE, limit=PAGE_SIZE
+            )
+        if total is None:  # no page to carry the counts: read alone
+            total = await issue_reads.counts(session, group.id, today)
         matching = await issue_reads.count_matching(session, group.id, which, user_id, today, total)
         many = matching > issue_reads.COUNT_CAP and which not in ("all", "open", "mine")
         counted = min(matching, issue_reads.COUNT_CAP) if many else matching
         pages = max(1, -(-counted // PAGE_SIZE))
-        page = min(page, MAX_PAGE if many else pages - 1)
-        rows = await issue_reads.list_page(
-            session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
-        )
+        page = min(asked, MAX_PAGE if many else pages - 1)
+        if page != asked or not read:
+            rows = await _page(session, group, which, user_id, today, page)
         if many and not rows and page:  # a page past the end: show the first
             page = 0
-            rows = await issue_reads.list_page(
-                session, group.id, which, user_id, today, offset=0, limit=PAGE_SIZE
-            )
+            rows = await _page(session, group, which, user_id, today, page)
     if many:  # as far as this page shows, and one more while pages are full
         pages = max(pages, page + (2 if len(rows) == PAGE_SIZE and page < MAX_PAGE else 1))
     return IssuePage(total, matching, many, page, pages, list(rows), today)
+
+
+async def _page(
+    session: AsyncSession, group: Group, which: str, user_id: int, today: date, page: int
+) -> list[tuple[Issue, Member | None]]:
+    """Page ``page`` of the list, without the counts."""
+    return await issue_reads.list_page(
+        session, group.id, which, user_id, today, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
 
 
 def render_list_page(
