@@ -91,11 +91,22 @@ async def measure(
         began = time.perf_counter()
         sampler = PeakSampler(began)
         sampler.start()
-        tracker.say(chat, emulator.users[group.creator], command)
+        asked = tracker.say(chat, emulator.users[group.creator], command)
+
+        def answers() -> list[tuple[float, str, dict[str, Any]]]:
+            """What answers the command: the document, or a reply to it (not what the
+            bot says on its own meanwhile: the morning's briefing, when the bench runs
+            in the morning's catch-up window, is not the report's answer)."""
+            return [
+                (t, method, message)
+                for t, method, message in tracker.outputs_in(group.chat_id, began)
+                if method == "sendDocument"
+                or (message.get("reply_to_message") or {}).get("message_id") == asked[1]
+            ]
 
         def finished() -> bool:
             """The document came, the bot logged an error or said something else."""
-            for _t, method, message in tracker.outputs_in(group.chat_id, began):
+            for _t, method, message in answers():
                 if method == "sendDocument":
                     return True
                 if not str(message.get("text", "")).startswith(WORKING):
@@ -118,7 +129,7 @@ async def measure(
         await asyncio.wait_for(prober, max(1.0, timeout - (ended - began)))
         sampler.stop()
         after = proc_status()
-        outputs = tracker.outputs_in(group.chat_id, began)
+        outputs = answers()
         latencies = [x for x in (tracker.latency(k) for k in probes) if x is not None]
         result.update(
             rss_before_kb=before.get("VmRSS", 0),
