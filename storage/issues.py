@@ -267,6 +267,9 @@ async def verify(
     allowed = [IssueStatus.FIXED] if duplicate_of is None else [*UNRESOLVED, IssueStatus.FIXED]
     if duplicate_of is not None and duplicate_of.id == issue.id:
         raise Refused("issue.self_duplicate", number=issue.number)
+    if duplicate_of is not None and duplicate_of.duplicate_of_id is not None:
+        # merged into a merged issue: a loop of them would leave the problem counted nowhere
+        raise Refused("issue.duplicate_of_duplicate", number=duplicate_of.number)
     values = {
         "status": IssueStatus.VERIFIED,
         "verified_at": now,

@@ -331,6 +331,11 @@ async def test_verify_as_duplicate_and_refusals(harness: Harness, cast: Cast) ->
     await reported(cast, "S272 K93+530 同一处护栏")
     await cast.group.say(cast.captain, "/verify 2 dup:1")
     assert "与 #1 重复，已合并销号" in await cast.group.next_reply()
+    # merged into a merged issue (a loop would leave the problem counted nowhere)
+    await cast.group.say(cast.captain, "/verify 1 dup:2")
+    assert "#2 本身已作为重复问题销号" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/issues")
+    assert "发现 1 " in await cast.group.next_reply()
     await cast.group.say(cast.captain, "/verify 1")
     assert "现在是“待处理”" in await cast.group.next_reply()
     for bad in (

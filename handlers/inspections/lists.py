@@ -89,7 +89,8 @@ async def read_issue_page(
     """Read one page of the list (in one read): "all", "open" and "mine" are counted
     exactly (the tallies); the others up to the cap, and past it the list pages on as
     long as pages are full (up to MAX_PAGE). A page that has issues comes with the
-    counts in one statement; a page past the end is read again as the last one."""
+    counts in one statement; a page past the end is read again as the last one (as the
+    first, past the cap, where the end is not known)."""
     today = local_day(group, context.clock.now())
     asked = max(page, 0)
     async with context.read() as session:
