@@ -291,11 +291,6 @@ class IssueDetail:
     duplicate_of: int | None
 
 
-async def issue_detail(session: AsyncSession, issue: Issue) -> IssueDetail:
-    """The issue with its history, people and before/after photos."""
-    return (await details(session, [issue]))[0]
-
-
 EXPORT_CHUNK = 500  # issues per read: a few short statements each, whatever the total
 
 

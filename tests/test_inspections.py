@@ -9,9 +9,9 @@ import pytest
 
 from emulator.scenario import GroupChat
 from storage import issue_reads
-from storage import issues as store
 from storage.groups import get_group
 from storage.issue_reads import IssueDetail
+from storage.issue_view import issue_view
 from tests.conftest import Cast, Harness, dialogue
 
 
@@ -21,8 +21,7 @@ async def detail_of(harness: Harness, group: GroupChat, number: int) -> IssueDet
     async with db.transaction() as session:
         row = await get_group(session, group.id)
         assert row is not None
-        issue = await store.get_issue(session, row.id, number)
-        return await issue_reads.issue_detail(session, issue)
+        return await issue_view(session, row.id, number)
 
 
 async def count_issues(harness: Harness, group: GroupChat) -> int:

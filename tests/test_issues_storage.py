@@ -112,7 +112,7 @@ async def test_life_cycle_rules(database: Database) -> None:
         assert issue.status == "verified" and issue.verified_at is not None
         issue = await store.reopen(session, issue, 1, "又松了", NOW + timedelta(days=1))
         assert issue.status == "open" and issue.fixed_at is None and issue.verified_at is None
-        detail = await issue_reads.issue_detail(session, issue)
+        detail = await issue_view(session, group_id, issue.number)
     assert [e.kind for e in detail.events] == [
         "reported",
         "assigned",
@@ -133,7 +133,7 @@ async def test_close_as_duplicate(database: Database) -> None:
         with pytest.raises(Refused, match="self_duplicate"):
             await store.verify(session, first, 1, NOW, first)
         closed = await store.verify(session, second, 1, NOW, first)
-        detail = await issue_reads.issue_detail(session, closed)
+        detail = await issue_view(session, group_id, closed.number)
         total = await issue_reads.counts(session, group_id, TODAY)
     assert closed.status == "verified" and detail.duplicate_of == 1
     assert total.found == 1  # duplicates are not counted twice
@@ -349,9 +349,11 @@ async def test_the_one_statement_view_shows_what_the_register_reads(database: Da
     for number in (1, 2):
         async with database.read() as session:
             view = await issue_view(session, group_id, number)
-            old = await issue_reads.issue_detail(
-                session, await store.get_issue(session, group_id, number)
-            )
+            old = (
+                await issue_reads.details(
+                    session, [await store.get_issue(session, group_id, number)]
+                )
+            )[0]
         assert (view.issue.number, view.issue.status) == (number, old.issue.status)
         assert [e.id for e in view.events] == [e.id for e in old.events]
         assert sorted(view.people) == sorted(old.people)

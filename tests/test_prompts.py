@@ -11,7 +11,7 @@ from handlers.albums import sweep_albums
 from handlers.context import Ctx
 from storage import issue_reads
 from storage.groups import get_group
-from storage.models import Issue
+from storage.issue_view import issue_view
 from tests.conftest import Cast, Harness
 
 
@@ -21,13 +21,7 @@ async def issue(harness: Harness, cast: Cast, number: int) -> issue_reads.IssueD
     async with db.transaction() as session:
         group = await get_group(session, cast.group.id)
         assert group is not None
-        found = await session.scalar(
-            Issue.__table__.select().where(Issue.group_id == group.id, Issue.number == number)
-        )
-        assert found is not None
-        row = await session.get(Issue, found)
-        assert row is not None
-        return await issue_reads.issue_detail(session, row)
+        return await issue_view(session, group.id, number)
 
 
 async def reported(cast: Cast) -> None:
