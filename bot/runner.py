@@ -20,6 +20,7 @@ from bot.web import WebServer
 from domain.config import Config
 from handlers.context import BotData
 from storage.db import is_sqlite
+from storage.models import configure_models
 from storage.outbox import release, settle
 from storage.updates import record_updates
 
@@ -218,10 +219,10 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     runner = Runner(app, config)
     if not await start_with_retries(runner, stop):
         return 0
-    if not gc.isenabled():  # started with the collector off (bot/cli.py)
-        # a second later, once the first poll is out and waiting: run at once, the
-        # collection (some 70 ms) would hold that poll back, and the first answers with it
-        loop.call_later(SETTLE_AFTER, settle_heap)
+    # a second later, once the first poll is out and waiting: run at once, the mapping's
+    # last step and the collection (some 15 and 70 ms) would hold that poll back, and
+    # the first answers with it
+    loop.call_later(SETTLE_AFTER, settle_heap, not gc.isenabled())
     stopped = asyncio.ensure_future(stop.wait())
     waiters: set[asyncio.Future[Any]] = {stopped}
     if runner.watch is not None:
@@ -240,13 +241,17 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
 SETTLE_AFTER = 1.0  # seconds after start-up that its leftovers are collected
 
 
-def settle_heap() -> None:
-    """Once started: collect what start-up left behind, keep what it made (modules,
+def settle_heap(collector_off: bool) -> None:
+    """Once started: finish mapping the models (what the first query would otherwise
+    do); and where start-up ran without the garbage collector (bot/cli.py: some 80 ms of
+    collections saved), collect what it left behind, keep what it made (modules,
     classes, the application: most of the heap) out of every later collection, and turn
-    the collector back on. Start-up ran without it: some 80 ms of collections saved."""
-    gc.collect()
-    gc.freeze()
-    gc.enable()
+    the collector back on."""
+    configure_models()
+    if collector_off:
+        gc.collect()
+        gc.freeze()
+        gc.enable()
 
 
 async def record_processed(app: VanguardApp) -> None:

@@ -157,17 +157,19 @@ async def count_matching(
         return head.overdue
     if which == "mine":
         return int(
-            await session.scalar(_MINE_COUNT, {"group_id": group_id, "user_id": user_id}) or 0
+            await session.scalar(_mine_count(), {"group_id": group_id, "user_id": user_id}) or 0
         )
     params = {"group_id": group_id, "road": which}
-    return int(await session.scalar(_ROAD_COUNT, params) or 0)
+    return int(await session.scalar(_road_count(), params) or 0)
 
 
-# the person's tally (no row: none yet)
-_MINE_COUNT = select(IssueMineTally.n).where(
-    IssueMineTally.group_id == bindparam("group_id"),
-    IssueMineTally.user_id == bindparam("user_id"),
-)
+@cache
+def _mine_count() -> Select[int]:
+    """The person's tally (no row: none yet), built once."""
+    return select(IssueMineTally.n).where(
+        IssueMineTally.group_id == bindparam("group_id"),
+        IssueMineTally.user_id == bindparam("user_id"),
+    )
 
 
 def _capped_count(*where: ColumnElement[bool]) -> Select[int]:
@@ -178,7 +180,10 @@ def _capped_count(*where: ColumnElement[bool]) -> Select[int]:
     )
 
 
-_ROAD_COUNT = _capped_count(*_filter("road")[0])  # built once: binds group and road
+@cache
+def _road_count() -> Select[int]:
+    """A road's count, built once: binds group and road."""
+    return _capped_count(*_filter("road")[0])
 
 
 @dataclass(frozen=True)
@@ -207,28 +212,42 @@ def _tallied(*where: ColumnElement[bool]) -> ColumnElement[int]:
 
 _OWN = ~IssueTally.duplicate  # a duplicate is counted once, as the issue it repeats
 _FIXED = IssueTally.status.in_([literal_column("'fixed'"), literal_column("'verified'")])
-# found, fixed (verified included), verified, all (duplicates included), overdue (up to
-# COUNT_CAP + 1): the head of the list as columns, built once; they bind group and day
-_HEAD = (
-    _tallied(_OWN),
-    _tallied(_OWN, _FIXED),
-    _tallied(_OWN, IssueTally.status == literal_column("'verified'")),
-    _tallied(),
-    select(func.count())
-    .select_from(
-        select(Issue.id)
-        .where(
-            Issue.group_id == bindparam("group_id"),
-            UNRESOLVED,
-            Issue.deadline < bindparam("today"),
+
+
+_Int = ColumnElement[int]
+_Head = tuple[_Int, _Int, _Int, _Int, _Int]
+
+
+@cache
+def _head_columns() -> _Head:
+    """Found, fixed (verified included), verified, all (duplicates included), overdue
+    (up to COUNT_CAP + 1): the head of the list as columns, built once; they bind group
+    and day."""
+    return (
+        _tallied(_OWN),
+        _tallied(_OWN, _FIXED),
+        _tallied(_OWN, IssueTally.status == literal_column("'verified'")),
+        _tallied(),
+        select(func.count())
+        .select_from(
+            select(Issue.id)
+            .where(
+                Issue.group_id == bindparam("group_id"),
+                UNRESOLVED,
+                Issue.deadline < bindparam("today"),
+            )
+            .limit(COUNT_CAP + 1)
+            .subquery()
         )
-        .limit(COUNT_CAP + 1)
-        .subquery()
+        .correlate(None)
+        .scalar_subquery(),
     )
-    .correlate(None)
-    .scalar_subquery(),
-)
-_COUNTS = select(*_HEAD)
+
+
+@cache
+def _counts() -> Select[int, int, int, int, int]:
+    """The head alone, built once."""
+    return select(*_head_columns())
 
 
 def _head(found: int, fixed: int, verified: int, total: int, overdue: int) -> IssueCounts:
@@ -248,7 +267,7 @@ async def counts(session: AsyncSession, group_id: int, today: date) -> IssueCoun
     """How many issues were found, fixed, verified, and are overdue (up to
     ``COUNT_CAP + 1``): one statement, on the tallies and the overdue index, whatever
     the number of issues."""
-    row = (await session.execute(_COUNTS, {"group_id": group_id, "today": today})).one()
+    row = (await session.execute(_counts(), {"group_id": group_id, "today": today})).one()
     return _head(*row)
 
 
@@ -276,7 +295,7 @@ async def page_and_counts(
 @cache
 def _page_and_head(kind: str) -> Select[Issue, Member, int, int, int, int, int]:
     """A page of a filter with the head's columns on every row, built once per filter."""
-    return _page_query(kind).add_columns(*_HEAD)
+    return _page_query(kind).add_columns(*_head_columns())
 
 
 @dataclass

@@ -5,6 +5,8 @@ after photos — read in one statement (built once) instead of one each. The reg
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,21 +17,22 @@ from domain.parsing import storable
 from storage.issue_reads import IssueDetail
 from storage.models import Issue, IssueEvent, Member, Photo
 
-_REPORTER, _ASSIGNEE, _ACTOR, _SUBJECT = (aliased(Member) for _ in range(4))
-_ORIGINAL = aliased(Issue)
 
-
+@cache
 def _view() -> Select[Issue, Member, Member, int, IssueEvent, Member, Member, Photo]:
     """The issue (by group and number) with one row per event and photo, oldest first;
-    an issue without history still gives its one row."""
+    an issue without history still gives its one row. Built once, on first use (an
+    alias configures every mapper: not at import, in front of the bot's first poll)."""
+    reporter, assignee, actor, subject = (aliased(Member) for _ in range(4))
+    original = aliased(Issue)
     return (
-        select(Issue, _REPORTER, _ASSIGNEE, _ORIGINAL.number, IssueEvent, _ACTOR, _SUBJECT, Photo)
-        .outerjoin(_REPORTER, _REPORTER.user_id == Issue.reporter_id)
-        .outerjoin(_ASSIGNEE, _ASSIGNEE.user_id == Issue.assignee_id)
-        .outerjoin(_ORIGINAL, _ORIGINAL.id == Issue.duplicate_of_id)
+        select(Issue, reporter, assignee, original.number, IssueEvent, actor, subject, Photo)
+        .outerjoin(reporter, reporter.user_id == Issue.reporter_id)
+        .outerjoin(assignee, assignee.user_id == Issue.assignee_id)
+        .outerjoin(original, original.id == Issue.duplicate_of_id)
         .outerjoin(IssueEvent, IssueEvent.issue_id == Issue.id)
-        .outerjoin(_ACTOR, _ACTOR.user_id == IssueEvent.actor_id)
-        .outerjoin(_SUBJECT, _SUBJECT.user_id == IssueEvent.subject_id)
+        .outerjoin(actor, actor.user_id == IssueEvent.actor_id)
+        .outerjoin(subject, subject.user_id == IssueEvent.subject_id)
         .outerjoin(
             Photo,
             and_(Photo.subject_kind == bindparam("kind"), Photo.subject_id == IssueEvent.id),
@@ -41,16 +44,13 @@ def _view() -> Select[Issue, Member, Member, int, IssueEvent, Member, Member, Ph
     )
 
 
-_VIEW = _view()
-
-
 async def issue_view(session: AsyncSession, group_id: int, number: int) -> IssueDetail:
     """Issue ``number`` of the group with everything ``/issue`` shows, in one statement;
     UnknownNumber if there is none."""
     if not storable(number):
         raise UnknownNumber("issue", number)
     params = {"group_id": group_id, "number": number, "kind": Subject.ISSUE_EVENT}
-    rows = (await session.execute(_VIEW, params)).all()
+    rows = (await session.execute(_view(), params)).all()
     if not rows:
         raise UnknownNumber("issue", number)
     issue, reporter, assignee, original = rows[0][:4]

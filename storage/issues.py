@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, insert, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from domain.errors import Refused, WrongStatus
 from domain.geo import valid_position
@@ -79,7 +81,7 @@ async def report_issue(
         "created_at": now,
         "updated_at": now,
     }
-    row = (await session.execute(_REPORT, binding(values))).mappings()
+    row = (await session.execute(_report_insert(), binding(values))).mappings()
     issue = detached(Issue, row.one())
     event = await _event(session, issue, IssueEventKind.REPORTED, reporter_id, now)
     await attach_photos(session, group_id, photos, now, (Subject.ISSUE_EVENT, event.id))
@@ -88,21 +90,9 @@ async def report_issue(
 
 _ISSUES = cast(Table, Issue.__table__)
 _EVENTS = cast(Table, IssueEvent.__table__)
-# The group's next issue number, read in the issue's own INSERT from the counter that a
-# trigger moves up (migration 0018); on PostgreSQL the counter's row is locked, so a
-# concurrent report in the same group waits for this one and takes the next.
-_NEXT_NUMBER = (
-    func.coalesce(
-        select(Counter.last_number)
-        .where(Counter.group_id == bindparam("v_group_id"), Counter.kind == "issue")
-        .with_for_update()
-        .scalar_subquery(),
-        0,
-    )
-    + 1
-)
-# A report's two rows, built once on their tables (values bound as v_<column>): the ORM
-# would copy a statement on the model, and work out its cache key again, every time.
+# A report's two rows, built once on their tables (values bound as v_<column>), on first
+# use: the ORM would copy a statement on the model, and work out its cache key again,
+# every time.
 _REPORTED_COLUMNS = (
     "group_id",
     "road",
@@ -119,13 +109,36 @@ _REPORTED_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_REPORT = (
-    insert(_ISSUES)
-    .values({**bound(_REPORTED_COLUMNS), "number": _NEXT_NUMBER})
-    .returning(*_ISSUES.columns)
-)
 _HISTORY_COLUMNS = ("issue_id", "kind", "actor_id", "subject_id", "note", "at")
-_HISTORY = insert(_EVENTS).values(bound(_HISTORY_COLUMNS)).returning(*_EVENTS.columns)
+
+
+@cache
+def _report_insert() -> ReturningInsert[tuple[object, ...]]:
+    """The issue's INSERT. Its number is the group's next, read in the same statement
+    from the counter that a trigger moves up (migration 0018); on PostgreSQL the
+    counter's row is locked, so a concurrent report in the same group waits for this
+    one and takes the next."""
+    next_number = (
+        func.coalesce(
+            select(Counter.last_number)
+            .where(Counter.group_id == bindparam("v_group_id"), Counter.kind == "issue")
+            .with_for_update()
+            .scalar_subquery(),
+            0,
+        )
+        + 1
+    )
+    return (
+        insert(_ISSUES)
+        .values({**bound(_REPORTED_COLUMNS), "number": next_number})
+        .returning(*_ISSUES.columns)
+    )
+
+
+@cache
+def _history_insert() -> ReturningInsert[tuple[object, ...]]:
+    """One history row's INSERT."""
+    return insert(_EVENTS).values(bound(_HISTORY_COLUMNS)).returning(*_EVENTS.columns)
 
 
 async def nearby_open(
@@ -329,7 +342,7 @@ async def _event(
     built once); returns a copy of the row."""
     row: dict[str, object] = {"issue_id": issue.id, "kind": kind.value, "actor_id": actor_id}
     row |= {"subject_id": None, "note": note, "at": now}
-    found = await session.execute(_HISTORY, binding(row))
+    found = await session.execute(_history_insert(), binding(row))
     return detached(IssueEvent, found.mappings().one())
 
 

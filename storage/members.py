@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +56,10 @@ async def get_member(session: AsyncSession, user_id: int) -> Member | None:
     return await session.get(Member, user_id)
 
 
-_MEMBERS_BY_ID = select(Member).where(Member.user_id.in_(bindparam("ids", expanding=True)))
+@cache
+def _members_by_id() -> Select[Member]:
+    """The people with the given ids, built once."""
+    return select(Member).where(Member.user_id.in_(bindparam("ids", expanding=True)))
 
 
 async def members_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, Member]:
@@ -63,7 +67,7 @@ async def members_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[
     ids = {i for i in user_ids if i}
     if not ids:
         return {}
-    rows = await session.scalars(_MEMBERS_BY_ID, {"ids": list(ids)})
+    rows = await session.scalars(_members_by_id(), {"ids": list(ids)})
     return {m.user_id: m for m in rows}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,7 @@ class Known:
 
 def _group_row_query(which: ColumnElement[bool]) -> Select[Group, Membership, Member, bool]:
     """The group ``which`` selects, the sender's membership and person, and whether the
-    update was processed: built once (the statement and its cache key are reused)."""
+    update was processed: (the statement and its cache key are reused)."""
     processed = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
     return (
         select(Group, Membership, Member, processed.label("processed"))
@@ -48,11 +49,25 @@ def _group_row_query(which: ColumnElement[bool]) -> Select[Group, Membership, Me
     )
 
 
-_BY_CHAT = _group_row_query(Group.chat_id == bindparam("chat_id"))
-_BY_OLD_CHAT = _group_row_query(Group.migrated_from == bindparam("chat_id"))
-_PERSON = select(
-    Member, exists().where(ProcessedUpdate.update_id == bindparam("update_id")).label("processed")
-).where(Member.user_id == bindparam("user_id"))
+@cache
+def _by_chat() -> Select[Group, Membership, Member, bool]:
+    """The group by its chat id, built once."""
+    return _group_row_query(Group.chat_id == bindparam("chat_id"))
+
+
+@cache
+def _by_old_chat() -> Select[Group, Membership, Member, bool]:
+    """The group by the chat id it had before its upgrade, built once."""
+    return _group_row_query(Group.migrated_from == bindparam("chat_id"))
+
+
+@cache
+def _person() -> Select[Member, bool]:
+    """The sender in a private chat and whether the update was processed, built once."""
+    processed = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
+    return select(Member, processed.label("processed")).where(
+        Member.user_id == bindparam("user_id")
+    )
 
 
 async def known(
@@ -65,16 +80,16 @@ async def known(
     if chat_id is None or chat_id > 0:  # private chat, or no chat
         if user_id is not None:
             params = {"update_id": update_id, "user_id": user_id}
-            found = (await session.execute(_PERSON, params)).first()
+            found = (await session.execute(_person(), params)).first()
             if found is not None:
                 member, done = found
                 return Known(bool(done), None, None if done else member, None)
         return Known(await is_processed(session, update_id), None, None, None)
     params = {"update_id": update_id, "user_id": user_id or 0, "chat_id": chat_id}
-    row = (await session.execute(_BY_CHAT, params)).first()
+    row = (await session.execute(_by_chat(), params)).first()
     moved = False
     if row is None:  # a group the bot has not seen yet, or the basic group it was
-        row = (await session.execute(_BY_OLD_CHAT, params)).first()
+        row = (await session.execute(_by_old_chat(), params)).first()
         if row is None:
             return Known(await is_processed(session, update_id), None, None, None)
         moved = True

@@ -9,7 +9,7 @@ UTC through :class:`UTCDateTime`; relationships are never lazy-loaded (async cod
 do implicit I/O).
 """
 
-from storage.models.base import NAMING_CONVENTION, Base
+from storage.models.base import NAMING_CONVENTION, Base, configure_models
 from storage.models.calendar import CalendarDay
 from storage.models.events import Event, EventSignup, VolunteerTally, WrongCode
 from storage.models.groups import Counter, Group, Member, Membership, WallKey, full_name
@@ -67,5 +67,6 @@ __all__ = [
     "WallKey",
     "WebhookUpdate",
     "WrongCode",
+    "configure_models",
     "full_name",
 ]

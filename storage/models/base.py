@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Index, MetaData, inspect, text
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, configure_mappers
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,3 +55,10 @@ def detached(model: type[Row], row: Mapping[Any, Any]) -> Row:
     again at every execution, as it does statements on the model)."""
     mapper = inspect(model)
     return model(**{attr.key: row[attr.columns[0].name] for attr in mapper.column_attrs})
+
+
+def configure_models() -> None:
+    """Finish mapping the models (their relationships and aliases): the first query does
+    it if nothing did before, some 15 ms; the bot does it once its first poll is out
+    (bot/runner.py), rather than in front of it."""
+    configure_mappers()
