@@ -110,7 +110,7 @@ async def inspection_life(
     await group.next_reply()
     await _step(group, secretary, "/verify 1")
     await group.say(worker, "/issue 1")
-    await group.replies(5)  # the issue, two "before" photos, two "after" photos
+    await group.replies(4)  # the issue, two "before" photos, the second fix's "after" photo
     await _step(group, secretary, "/export issues")
     private = worker.private()
     await _step(private, worker, "/report")  # the guided report, then changing one's mind

@@ -302,6 +302,9 @@ async def test_fixed_with_the_after_photo_as_caption_and_reopen(
         ],
     )
     assert (await detail_of(harness, cast.group, 1)).issue.status == "open"
+    await cast.group.say(cast.driver, "/issue 1")
+    assert "立柱仍然松动" in await cast.group.next_reply()
+    await cast.group.expect_silence()  # the fix that did not hold is no "after" any more
 
 
 async def test_fix_wait_can_be_cancelled(cast: Cast) -> None:
@@ -362,3 +365,26 @@ async def test_issue_page_with_before_and_after_albums(harness: Harness, cast: C
     assert before[0].raw.get("media_group_id") and "整改前" in before[0].text
     after = await cast.group.next_reply()
     assert "整改后" in after.text
+
+
+async def test_issue_page_shows_the_latest_fixs_after_photos(harness: Harness, cast: Cast) -> None:
+    """Fixed, reopened (the fix did not hold), fixed again: /issue shows the second
+    fix's evidence as "after", not the first's."""
+    await reported(cast)
+    first = await cast.group.send_photo(cast.worker, "/fixed 1 临时加固")
+    assert "已整改" in await cast.group.next_reply()
+    await cast.group.say(cast.captain, "/reopen 1 立柱仍然松动")
+    assert "重新打开" in await cast.group.next_reply()
+    second = await cast.group.send_photo(cast.worker, "/fixed 1 已更换立柱")
+    assert "已整改" in await cast.group.next_reply()
+    await cast.group.say(cast.driver, "/issue 1")
+    page = await cast.group.next_reply()
+    assert "临时加固" in page and "已更换立柱" in page  # the history keeps both fixes
+    after = await cast.group.next_reply()
+    assert "整改后" in after.text
+    photo = {  # what each photo shows (the emulator stores a photo again when it is sent)
+        name: harness.emulator.files[message["photo"][-1]["file_id"]].content
+        for name, message in (("shown", after.raw), ("first", first), ("second", second))
+    }
+    assert photo["shown"] == photo["second"] != photo["first"]
+    await cast.group.expect_silence()  # one "after" photo: the first fix's is not sent too
