@@ -280,7 +280,7 @@ async def verify(
     allowed = [IssueStatus.FIXED] if duplicate_of is None else [*UNRESOLVED, IssueStatus.FIXED]
     if duplicate_of is not None and duplicate_of.id == issue.id:
         raise Refused("issue.self_duplicate", number=issue.number)
-    if duplicate_of is not None and duplicate_of.duplicate_of_id is not None:
+    if duplicate_of is not None and await _merged(session, issue.id, duplicate_of.id):
         # merged into a merged issue: a loop of them would leave the problem counted nowhere
         raise Refused("issue.duplicate_of_duplicate", number=duplicate_of.number)
     values = {
@@ -295,6 +295,20 @@ async def verify(
     else:
         event = _history(issue, IssueEventKind.VERIFIED, admin_id, now)
     return await transition(session, issue, allowed, values, event)
+
+
+async def _merged(session: AsyncSession, issue_id: int, target_id: int) -> bool:
+    """Whether the target of a merge is itself merged, as committed now: the issue and
+    the target are locked first, in id order, so that two admins merging two issues
+    into each other at the same moment take turns (the second sees the first's merge)
+    instead of both passing, or deadlocking. SQLite has one writer: no lock needed."""
+    rows = await session.execute(
+        select(Issue.id, Issue.duplicate_of_id)
+        .where(Issue.id.in_([issue_id, target_id]))
+        .order_by(Issue.id)
+        .with_for_update()
+    )
+    return any(found == target_id and merged is not None for found, merged in rows)
 
 
 async def reopen(

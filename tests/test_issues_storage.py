@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Refused, UnknownNumber, WrongStatus
 from storage import issue_reads, issue_roster
 from storage import issues as store
-from storage.db import Database
+from storage.db import Database, is_sqlite
 from storage.groups import GroupDefaults, ensure_group
 from storage.issue_view import issue_view
 from storage.members import PersonInfo, ensure_member
@@ -20,6 +23,7 @@ from storage.models import ISSUE_ORDER, Issue
 from storage.photos import PhotoInfo
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+T = TypeVar("T")
 TODAY = date(2026, 11, 28)
 AFTER = [PhotoInfo("after-1", "u-after-1")]
 
@@ -375,3 +379,56 @@ async def test_the_one_statement_view_shows_what_the_register_reads(database: Da
     assert [p.file_unique_id for p in first_view.before] == ["u-before-1", "u-before-2"]
     assert [p.file_unique_id for p in first_view.after] == ["u-after-1"]
     assert sorted(first_view.people) == [1, 2, 3] and first_view.issue.status == "open"
+
+
+async def test_two_admins_merging_two_issues_into_each_other_at_once_take_turns(
+    database: Database,
+) -> None:
+    """On PostgreSQL two transactions run side by side: the second merge waits for the
+    first and is refused (both passing would leave #1 and #2 each the other's duplicate,
+    the problem counted nowhere)."""
+    if is_sqlite(database.url):
+        pytest.skip("SQLite has one writer: the second merge cannot start before the first ends")
+    group_id = await setup(database)
+    await report(database, group_id)
+    await report(database, group_id, "同一处护栏")
+
+    async def merge(number: int, into: int) -> None:
+        async with database.transaction() as session:
+            issue = await store.get_issue(session, group_id, number)
+            original = await store.get_issue(session, group_id, into)
+            await store.verify(session, issue, 1, NOW, original)
+
+    async with database.transaction() as first:  # #1 into #2, not yet committed
+        issue = await store.get_issue(first, group_id, 1)
+        await store.verify(first, issue, 1, NOW, await store.get_issue(first, group_id, 2))
+        pid = await first.scalar(text("SELECT pg_backend_pid()"))
+        second = outside(merge(2, 1))  # #2 into #1, meanwhile
+        for _ in range(500):  # a ceiling: until it waits for the first's lock, or ends
+            if second.done() or await outside(_blocked_by(database, pid)):
+                break
+            await asyncio.sleep(0.01)
+    with pytest.raises(Refused) as refused:
+        await second
+    assert refused.value.key == "issue.duplicate_of_duplicate"
+    async with database.read() as session:
+        rows = await session.execute(
+            select(Issue.number, Issue.duplicate_of_id).where(Issue.group_id == group_id)
+        )
+        merged = {number: of for number, of in rows}
+    assert merged[1] is not None and merged[2] is None  # #1 merged into #2, and only that
+
+
+def outside(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """``work`` as a task of its own, outside the caller's open transaction."""
+    return asyncio.create_task(work, context=contextvars.Context())
+
+
+async def _blocked_by(database: Database, pid: int) -> bool:
+    """Whether a session waits for a lock that session ``pid`` holds."""
+    async with database.read() as session:
+        waiting = await session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+            {"pid": pid},
+        )
+    return bool(waiting)
