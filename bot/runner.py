@@ -247,11 +247,13 @@ def settle_heap(collector_off: bool) -> None:
     collections saved), collect what it left behind, keep what it made (modules,
     classes, the application: most of the heap) out of every later collection, and turn
     the collector back on."""
-    configure_models()
-    if collector_off:
-        gc.collect()
-        gc.freeze()
-        gc.enable()
+    try:
+        configure_models()
+    finally:  # whatever happens, the collector is not left off for good
+        if collector_off:
+            gc.collect()
+            gc.freeze()
+            gc.enable()
 
 
 async def record_processed(app: VanguardApp) -> None:

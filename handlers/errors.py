@@ -38,9 +38,11 @@ def render_user_error(t: Translator, error: UserError) -> Html:
         params["kind"] = t.plain(f"kind.{params['kind']}")
     for name in [n for n in params if n.endswith("_key")]:
         params[name[: -len("_key")]] = t.plain(str(params.pop(name)))
-    command = params.pop("command", None)
+    # a wrong value names its command for the usage line below; other refusals name
+    # theirs in their own text ("/reopen 不带照片")
+    command = params.pop("command", None) if isinstance(error, InvalidValue) else None
     text = t(error.key, **params)
-    if isinstance(error, InvalidValue) and command:
+    if command:
         text = Html(text + "\n" + t("error.usage", usage=Html(t(f"usage.{command}"))))
     return text
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.kinds import IssueEventKind, Subject
+from domain.kinds import IssueEventKind, IssueStatus, Subject
 from storage.members import members_by_id
 from storage.models import (
     ISSUE_ORDER,
@@ -300,7 +300,8 @@ def _page_and_head(kind: str) -> Select[Issue, Member, int, int, int, int, int]:
 
 @dataclass
 class IssueDetail:
-    """Everything /issue shows."""
+    """Everything /issue shows: ``after`` holds every fix's photos (the register lists
+    them all), :attr:`fix_photos` the ones of the fix that stands."""
 
     issue: Issue
     events: list[IssueEvent]
@@ -308,6 +309,16 @@ class IssueDetail:
     before: list[Photo]
     after: list[Photo]
     duplicate_of: int | None
+
+    @property
+    def fix_photos(self) -> list[Photo]:
+        """The "after" photos that /issue, the wall and the monthly report show: the
+        latest fix's, and none while the issue is open again (a fix that did not hold
+        stays in the history and the register, but is no longer "after")."""
+        if self.issue.status not in (IssueStatus.FIXED, IssueStatus.VERIFIED):
+            return []
+        fixes = [e.id for e in self.events if e.kind == IssueEventKind.FIXED]
+        return [p for p in self.after if fixes and p.subject_id == max(fixes)]
 
 
 EXPORT_CHUNK = 500  # issues per read: a few short statements each, whatever the total

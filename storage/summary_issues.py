@@ -75,7 +75,7 @@ async def verified_pairs(
         last = issues[-1]
         assert last.verified_at is not None
         after = (last.verified_at, last.id)
-        found += [d for d in await details(session, issues) if d.before and d.after]
+        found += [d for d in await details(session, issues) if d.before and d.fix_photos]
     return found[:limit]
 
 

@@ -15,12 +15,15 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from domain.calendar import Month
 from domain.clock import FrozenClock
 from domain.config import WebConfig
 from handlers.i18n import for_language
+from handlers.summary.views import pair
 from handlers.wall.page import read_page, render_poster
 from storage.groups import get_group
 from storage.models import Photo, Topic
+from storage.summary_issues import verified_pairs
 from tests.conftest import (
     PUBLIC_URL,
     START,
@@ -412,3 +415,42 @@ async def test_the_chat_lists_the_newest_twenty_and_sends_the_rest_to_the_page(
     assert "成果01" not in text and "另有 1 项较早的成果，点下面的按钮在网页上查看" in text
     status, page, _ = await get(harness, replies[-1].button("成果墙").url or "")
     assert status == 200 and "成果21" in page and "另有 9 项较早的成果未列出" in page
+
+
+async def test_a_fix_that_did_not_hold_is_not_the_after_photo_on_the_wall_or_in_the_report(
+    harness: Harness, cast: Cast
+) -> None:
+    """Fixed, reopened, fixed again and verified: the wall's pair and the monthly
+    report's show the second fix's photo, as /issue does — not the rejected one."""
+    group = cast.group
+    await group.send_photo(cast.worker, "/report S272 K93+520 护栏缺损")
+    await group.next_reply()
+    rejected = await group.send_photo(cast.worker, "/fixed 1 临时加固")
+    await group.next_reply()
+    await group.say(cast.captain, "/reopen 1 立柱仍然松动")
+    await group.next_reply()
+    standing = await group.send_photo(cast.worker, "/fixed 1 已更换立柱")
+    await group.next_reply()
+    await group.say(cast.secretary, "/verify 1")
+    await group.next_reply()
+    uniques = {
+        name: message["photo"][-1]["file_unique_id"]
+        for name, message in (("rejected", rejected), ("standing", standing))
+    }
+    assert uniques["standing"] != uniques["rejected"]
+    url = await wall_link(harness, cast, photos=0)
+    status, page, _ = await get(harness, url)
+    assert status == 200, page
+    shown = re.findall(r'<img src="[^"]+/photo/(\d+)" alt="整改后"', page)
+    assert len(shown) == 1, page
+    db = harness.app.bot_data.db
+    assert db is not None
+    async with db.read() as session:
+        photo = await session.get(Photo, int(shown[0]))
+        row = await get_group(session, group.id)
+        assert photo is not None and row is not None
+        month = Month.containing(harness.clock.now(), row.timezone)
+        pairs = await verified_pairs(session, row.id, month)
+    assert photo.file_unique_id == uniques["standing"]
+    report = pair(for_language("zh"), pairs[0])
+    assert report.after.name == uniques["standing"]

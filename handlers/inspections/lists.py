@@ -15,7 +15,6 @@ from telegram import (
 from telegram.error import BadRequest
 
 from domain.errors import Refused, UsageError
-from domain.kinds import IssueEventKind
 from domain.roads import StakeError, is_road, parse_place
 from handlers.common import is_group_chat, split_message
 from handlers.context import Ctx
@@ -27,10 +26,9 @@ from handlers.invocation import (
     Invocation,
 )
 from storage import issue_reads
-from storage.issue_reads import IssueDetail
 from storage.issue_view import issue_view
 from storage.members import groups_of
-from storage.models import Group, Issue, Member, Photo
+from storage.models import Group, Issue, Member
 
 PAGE_SIZE = 20
 
@@ -215,7 +213,7 @@ async def issue_command(inv: Invocation) -> None:
     lines = render_issue(t, inv.group, detail)
     for chunk in split_message(lines):
         await inv.reply(chunk)
-    shown = (("issue.before", detail.before), ("issue.after", current_fix(detail)))
+    shown = (("issue.before", detail.before), ("issue.after", detail.fix_photos))
     for label, photos in shown:
         if len(photos) == 1:
             await inv.context.bot.send_photo(
@@ -225,16 +223,3 @@ async def issue_command(inv: Invocation) -> None:
             media = [InputMediaPhoto(p.file_id) for p in photos[:10]]
             media[0] = InputMediaPhoto(photos[0].file_id, caption=t.plain(label, number=number))
             await inv.context.bot.send_media_group(inv.chat_id, media)
-
-
-def current_fix(detail: IssueDetail) -> list[Photo]:
-    """The "after" photos /issue shows: the evidence of the fix that stands — the latest
-    one, unless the issue was reopened since (a fix that did not hold is in the
-    history, and in the register, but no longer "after")."""
-    last = None
-    for event in detail.events:
-        if event.kind in (IssueEventKind.FIXED, IssueEventKind.REOPENED):
-            last = event
-    if last is None or last.kind != IssueEventKind.FIXED:
-        return []
-    return [p for p in detail.after if p.subject_id == last.id]

@@ -245,7 +245,8 @@ def issue_row(t: Translator, group: Group, detail: IssueDetail) -> list[str]:
 
 
 def pair(t: Translator, detail: IssueDetail) -> Pair:
-    """A verified issue's first "before" and last "after" photo, with its caption."""
+    """A verified issue's first "before" photo and the first of its fix's (as /issue
+    and the wall show them), with its caption."""
     issue = detail.issue
     caption = t.plain(
         "summary.pair.caption",
@@ -253,7 +254,7 @@ def pair(t: Translator, detail: IssueDetail) -> Pair:
         place=where_text(t, issue),
         description=_short(issue.description),
     )
-    return Pair(caption, picture(detail.before[0]), picture(detail.after[-1]))
+    return Pair(caption, picture(detail.before[0]), picture(detail.fix_photos[0]))
 
 
 def _short(text: str, limit: int = 60) -> str:
