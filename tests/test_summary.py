@@ -164,6 +164,9 @@ async def test_the_months_report_as_a_word_document(harness: Harness, cast: Cast
         ["#1", "S272 K93+520"],
     ]
     assert rows[3][4:] == ["张工", "张工", "1", "已验收"]
+    # every cell in the table's own paragraph style (compact, set per cell)
+    styles = {cell.paragraphs[0].style.name for row in issues.rows for cell in row.cells}
+    assert styles == {"Table Text"}
     assert len(document.inline_shapes) == 4  # result, before and after, the event's photo
     assert all(shape.width <= Cm(15) for shape in document.inline_shapes)  # within the page
     assert "第" in document.sections[0].footer.paragraphs[0].text
