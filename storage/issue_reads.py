@@ -318,7 +318,10 @@ class IssueDetail:
         if self.issue.status not in (IssueStatus.FIXED, IssueStatus.VERIFIED):
             return []
         fixes = [e.id for e in self.events if e.kind == IssueEventKind.FIXED]
-        return [p for p in self.after if fixes and p.subject_id == max(fixes)]
+        if not fixes:
+            return []
+        latest = max(fixes)
+        return [p for p in self.after if p.subject_id == latest]
 
 
 EXPORT_CHUNK = 500  # issues per read: a few short statements each, whatever the total

@@ -35,7 +35,8 @@ class Known:
 
 def _group_row_query(which: ColumnElement[bool]) -> Select[Group, Membership, Member, bool]:
     """The group ``which`` selects, the sender's membership and person, and whether the
-    update was processed: (the statement and its cache key are reused)."""
+    update was processed (built once by each caller below: the statement and its cache
+    key are reused)."""
     processed = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
     return (
         select(Group, Membership, Member, processed.label("processed"))
