@@ -55,9 +55,20 @@ def kick_downloads(context: Ctx) -> None:
     job_queue: JobQueue[Ctx] | None = context.job_queue  # type: ignore[assignment]
     if job_queue is None or job_queue.get_jobs_by_name(JOB_NAME + "-now"):
         return
-    job_queue.run_once(download_pending, 0.5, name=JOB_NAME + "-now")
+    # however late a busy loop lets it start, it runs (the scheduler skips a job more
+    # than a second late otherwise, and the photo would wait for the minute's retry)
+    job_queue.run_once(
+        download_pending, 0.5, name=JOB_NAME + "-now", job_kwargs={"misfire_grace_time": None}
+    )
 
 
 def schedule_downloads(job_queue: JobQueue[Ctx]) -> None:
     """Retry pending downloads every minute (and once at start)."""
-    job_queue.run_repeating(download_pending, interval=60, first=3, name=JOB_NAME)
+    job_queue.run_repeating(
+        download_pending,
+        interval=60,
+        first=3,
+        name=JOB_NAME,
+        # a late minute retries late, once, never skipped or run twice at once
+        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
+    )

@@ -69,7 +69,13 @@ def refresh_soon(context: Ctx, chat_id: int, event_id: int) -> None:
     delay = data.options.announce_delay.total_seconds()
     if last is not None:
         delay = max(delay, last + data.options.announce_interval.total_seconds() - time.monotonic())
-    job_queue.run_once(refresh_announcement, delay, data=(chat_id, event_id), name=name)
+    job_queue.run_once(  # however late a busy loop lets it start, it runs
+        refresh_announcement,
+        delay,
+        data=(chat_id, event_id),
+        name=name,
+        job_kwargs={"misfire_grace_time": None},
+    )
 
 
 async def refresh_announcement(context: Ctx) -> None:
