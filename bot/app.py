@@ -28,7 +28,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.backups import register_daily_backup
 from bot.botapi import VanguardBot
 from bot.budget import LocalBudget, SharedBudget
 from bot.limits import ChatRateLimiter, Limits
@@ -39,11 +38,10 @@ from domain.config import Config
 from handlers import register_all
 from handlers.commands import visible
 from handlers.context import BotData, Ctx
-from handlers.features import features_of
+from handlers.features import Later, features_of
 from handlers.i18n import LANGUAGES, for_language
-from storage.backup import sqlite_file
 from storage.db import Database, create_engine, is_sqlite
-from storage.live import hold_running
+from storage.live import hold_running, sqlite_file
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -99,6 +97,24 @@ def build_application(
     _count(app, processor)
     register_daily_backup(app)
     return app
+
+
+DAILY_BACKUP_JOB = "daily-backup"
+
+
+def register_daily_backup(app: VanguardApp) -> None:
+    """Look every minute whether the daily backup is due (none without ``daily_at``); the
+    backup's modules (tar, pg_dump, restore) are imported when it first looks."""
+    job_queue = app.job_queue
+    if job_queue is None or app.bot_data.config.backup.daily_at is None:
+        return
+    job_queue.run_repeating(
+        Later("bot.backups:daily_backup"),
+        interval=60,
+        first=30,
+        name=DAILY_BACKUP_JOB,
+        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
+    )
 
 
 def _https(

@@ -10,11 +10,9 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.ext import Application, JobQueue
 
 from domain.clock import Clock
 from domain.config import Config
@@ -26,7 +24,6 @@ from storage.pg_backup import backup_postgresql, restore_postgresql
 from storage.restore import Restored, restore_sqlite
 
 log = logging.getLogger(__name__)
-JOB_NAME = "daily-backup"
 FAILURES = (BackupError, OSError, SQLAlchemyError)  # each said in one line, no traceback
 
 
@@ -112,17 +109,3 @@ async def daily_backup(context: Ctx) -> None:
     """The job: the daily backup when due, unless scheduling is switched off (tests)."""
     if context.bot_data.options.scheduling:
         await run_daily_backup(context.bot_data)
-
-
-def register_daily_backup(app: Application[Any, Ctx, Any, Any, BotData, Any]) -> None:
-    """Look every minute whether the daily backup is due (none without ``daily_at``)."""
-    job_queue: JobQueue[Ctx] | None = app.job_queue
-    if job_queue is None or app.bot_data.config.backup.daily_at is None:
-        return
-    job_queue.run_repeating(
-        daily_backup,
-        interval=60,
-        first=30,
-        name=JOB_NAME,
-        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
-    )

@@ -19,6 +19,7 @@ from bot.parking import DatabaseParking, ParkedWork
 from bot.web import WebServer
 from domain.config import Config
 from handlers.context import BotData
+from handlers.features import load_all
 from storage.db import is_sqlite
 from storage.models import configure_models
 from storage.outbox import release, settle
@@ -219,10 +220,10 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
     runner = Runner(app, config)
     if not await start_with_retries(runner, stop):
         return 0
-    # a second later, once the first poll is out and waiting: run at once, the mapping's
-    # last step and the collection (some 15 and 70 ms) would hold that poll back, and
-    # the first answers with it
-    loop.call_later(SETTLE_AFTER, settle_heap, not gc.isenabled())
+    # a second later, once the first poll is out and waiting: run at once, the features'
+    # modules, the mapping's last step and the collection (some 40, 15 and 70 ms) would
+    # hold that poll back, and the first answers with it
+    loop.call_later(SETTLE_AFTER, settle_heap, app, not gc.isenabled())
     stopped = asyncio.ensure_future(stop.wait())
     waiters: set[asyncio.Future[Any]] = {stopped}
     if runner.watch is not None:
@@ -241,13 +242,15 @@ async def run_until_signalled(app: VanguardApp, config: Config) -> int:
 SETTLE_AFTER = 1.0  # seconds after start-up that its leftovers are collected
 
 
-def settle_heap(collector_off: bool) -> None:
-    """Once started: finish mapping the models (what the first query would otherwise
+def settle_heap(app: VanguardApp, collector_off: bool) -> None:
+    """Once started: import the modules the features' handlers live in and finish
+    mapping the models (what the first update of each, the first query, would otherwise
     do); and where start-up ran without the garbage collector (bot/cli.py: some 80 ms of
     collections saved), collect what it left behind, keep what it made (modules,
     classes, the application: most of the heap) out of every later collection, and turn
     the collector back on."""
     try:
+        load_all(app)
         configure_models()
     finally:  # whatever happens, the collector is not left off for good
         if collector_off:

@@ -25,9 +25,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy.engine import make_url
-
 from domain.errors import BackupError
+from storage.live import sqlite_file
 
 FORMAT = 1
 SQLITE_MEMBER = "vanguard.sqlite3"
@@ -114,14 +113,6 @@ class _Exactly:
         self.left -= wanted
         self.sha.update(data)
         return data
-
-
-def sqlite_file(url: str) -> Path:
-    """The file a ``sqlite+aiosqlite:///…`` URL names."""
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        raise BackupError(f"{url.split('://', 1)[0]} names no database file")
-    return Path(database)
 
 
 def default_name(now: datetime) -> str:

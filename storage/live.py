@@ -10,6 +10,18 @@ import fcntl
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy.engine import make_url
+
+from domain.errors import BackupError
+
+
+def sqlite_file(url: str) -> Path:
+    """The file a ``sqlite+aiosqlite:///…`` URL names."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise BackupError(f"{url.split('://', 1)[0]} names no database file")
+    return Path(database)
+
 
 class DatabaseInUse(OSError):
     """The database is locked by another process (a restore, or a running bot); an

@@ -29,10 +29,9 @@ from storage.backup import (
     Manifest,
     counts_of,
     revision_of,
-    sqlite_file,
 )
 from storage.db import Database
-from storage.live import DatabaseInUse, hold_for_restore
+from storage.live import DatabaseInUse, hold_for_restore, sqlite_file
 from storage.migrate import current, revisions, upgrade
 from storage.photos import relocate_photos
 

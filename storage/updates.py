@@ -14,7 +14,6 @@ from storage.dialect import dialect_of, insert, insert_for
 from storage.models import ParkedUpdate, PendingCommand, ProcessedUpdate
 from storage.outbox import prune_outbox
 from storage.prompts import prune_prompts
-from storage.wrong_codes import prune_wrong_codes
 
 
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -166,6 +165,8 @@ async def prune_stale(session: AsyncSession, now: datetime) -> None:
     """Housekeeping: forget processed update ids after 3 days (Telegram redelivers for
     24 h), abandoned group picks and prompts (guided reports, waits) after a day,
     messages sent or failed a month ago, and wrong check-in codes that no longer count."""
+    from storage.wrong_codes import prune_wrong_codes  # the check-in rules: not to start
+
     await prune_updates(session, now - timedelta(days=3))
     await session.execute(
         delete(PendingCommand).where(PendingCommand.created_at < now - timedelta(days=1))

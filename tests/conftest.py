@@ -40,7 +40,8 @@ from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from handlers.context import Ctx
 from handlers.outbox import send_due
-from handlers.schedule.sweep import START_JOB, run_sweep
+from handlers.schedule import START_JOB
+from handlers.schedule.sweep import run_sweep
 from storage.db import Database
 from storage.groups import get_group
 from storage.migrate import upgrade

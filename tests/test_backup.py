@@ -25,7 +25,8 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.backups import JOB_NAME, cmd_backup, cmd_restore, make_backup, run_daily_backup
+from bot.app import DAILY_BACKUP_JOB as JOB_NAME
+from bot.backups import cmd_backup, cmd_restore, make_backup, run_daily_backup
 from bot.cli import parser
 from domain.clock import FrozenClock
 from domain.config import BackupConfig, Config, DatabaseConfig, MediaConfig, load_config

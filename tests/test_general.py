@@ -515,6 +515,49 @@ def test_two_applications_keep_their_own_registrations() -> None:
     assert len(third.commands) == len(one.commands)  # building again adds nothing
 
 
+def test_every_handler_a_feature_names_is_there() -> None:
+    import inspect
+
+    from bot.app import build_application
+    from domain.config import Config, Secret, TelegramConfig
+    from handlers.features import Later, features_of, load_all
+
+    config = Config(telegram=TelegramConfig(token=Secret("1:" + "a" * 20)))
+    app = build_application(config)
+    features = features_of(app)
+    named = {handler.path: handler for handler in features.later}
+    # every feature command is named by its module (imported when first used), in the
+    # feature's own package; the shared modules' own commands (/cancel) are functions
+    for spec in features.commands:
+        if isinstance(spec.run, Later):
+            assert spec.run.path in named and spec.run.path.split(".")[1] in FEATURES
+        else:
+            assert spec.run.__module__.split(".")[1] not in FEATURES, spec.name
+    assert {"handlers.inspections.lists:issue_command", "handlers.schedule.sweep:sweep"} <= set(
+        named
+    )
+    load_all(app)
+    for path, handler in named.items():
+        function = handler.load()
+        assert inspect.iscoroutinefunction(function), path
+        assert f"{function.__module__}:{function.__name__}" == path
+
+
+FEATURES = {"general", "topics", "wall", "inspections", "events", "export", "schedule", "summary"}
+
+
+async def test_a_handler_named_by_its_module_is_imported_and_called_on_first_use() -> None:
+    from handlers.features import Later
+
+    handler = Later("domain.text:excerpt")
+    assert handler.__name__ == "excerpt" and "domain.text:excerpt" in repr(handler)
+    assert handler("一二三四五六", 3) == "一二…"
+    with pytest.raises(ValueError):
+        Later("domain.text")
+    with pytest.raises(AttributeError):
+        Later("domain.text:no_such_function").load()
+
+
 async def test_the_roster_lists_members_by_the_pinyin_of_their_names(
     harness: Harness, cast: Cast
 ) -> None:

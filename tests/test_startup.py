@@ -40,6 +40,14 @@ NOT_AT_START = {
     "prometheus_client": "the first metric counted or scraped (handlers/metrics.py)",
     "aiohttp": "the first connection to the web listener (bot/web.py)",
     "babel": "never: the catalogs are read without it (handlers/i18n.py)",
+    "tarfile": "a backup made or restored (bot/backups.py, the daily job's first look)",
+}
+# our own modules that wait likewise
+OURS_NOT_AT_START = {
+    "bot.backups": "the daily backup's first look (bot/app.py: register_daily_backup)",
+    "storage.restore": "a restore",
+    "storage.wrong_codes": "a check-in code, or the hourly housekeeping",
+    "domain.checkin": "a check-in",
 }
 
 # a bot process that writes the modules it has loaded once it has started, and whether
@@ -55,7 +63,8 @@ async def report(modules, mapped):
             break
         await asyncio.sleep(0.05)
     found = {"modules": modules, "collecting": gc.isenabled(), "frozen": gc.get_freeze_count(),
-             "mapped_at_start": mapped, "mapped": Member.__mapper__.configured}
+             "mapped_at_start": mapped, "mapped": Member.__mapper__.configured,
+             "modules_settled": sorted(sys.modules)}
     with open(sys.argv[1], "w", encoding="utf-8") as out:
         json.dump(found, out)
 async def started(self):
@@ -107,6 +116,7 @@ async def test_starting_on_a_current_database_leaves_the_heavy_libraries_unloade
     process = await started(db_url, tmp_path)
     loaded = {name.split(".")[0] for name in process["modules"]}
     early = {name: NOT_AT_START[name] for name in NOT_AT_START.keys() & loaded}
+    early |= {n: OURS_NOT_AT_START[n] for n in OURS_NOT_AT_START.keys() & set(process["modules"])}
     assert not early, f"loaded at start, though they wait for: {early}"
     assert {"telegram", "sqlalchemy", "storage", "handlers"} <= loaded  # it did start
     if db_url.startswith("sqlite"):  # PostgreSQL's dialect and driver: only to reach one
@@ -118,6 +128,42 @@ async def test_starting_on_a_current_database_leaves_the_heavy_libraries_unloade
     # the models' mapping is finished after the first poll, not in front of it (a
     # statement built at import, an alias, would pull some 15 ms back into start-up)
     assert not process["mapped_at_start"] and process["mapped"]
+    # the features' handlers are named by their modules (handlers.features.Later): none
+    # is imported to start; a second later, all are
+    handlers = {name for name in process["modules_settled"] if name.count(".") == 2}
+    features = {name for name in handlers if name.split(".")[1] in FEATURES}
+    assert features >= FEATURE_MODULES
+    at_start = features & set(process["modules"]) - LIGHT
+    assert not at_start, f"imported to start: {sorted(at_start)}"
+    assert "aiohttp" not in {name.split(".")[0] for name in process["modules_settled"]}
+
+
+FEATURES = {"general", "topics", "wall", "inspections", "events", "export", "schedule", "summary"}
+FEATURE_MODULES = {  # some of what the features' handlers need
+    "handlers.general.start",
+    "handlers.topics.commands",
+    "handlers.inspections.lists",
+    "handlers.inspections.guided",
+    "handlers.events.checkin",
+    "handlers.export.commands",
+    "handlers.schedule.sweep",
+    "handlers.summary.monthly",
+    "handlers.wall.commands",
+}
+LIGHT = {"handlers.events.keyboards"}  # its button's pattern is registered at start
+
+
+def test_the_models_annotations_are_made_with_their_classes_not_evaluated_from_strings() -> None:
+    from storage.models import Base
+
+    annotations = {
+        f"{mapper.class_.__name__}.{name}": value
+        for mapper in Base.registry.mappers
+        for name, value in mapper.class_.__annotations__.items()
+    }
+    assert len(annotations) > 250
+    strings = [name for name, value in annotations.items() if isinstance(value, str)]
+    assert not strings, f"evaluated from strings at import: {strings[:5]}"
 
 
 def test_the_newest_migration_is_read_from_the_version_files_as_alembic_reads_it() -> None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers.commands import add_commands, command
-from handlers.export.commands import export_command
+from handlers.features import later_in
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /export."""
-    add_commands(app, command("export", "group", export_command, admin=True, section="inspections"))
+    """Install /export (its module imported when first used: ``handlers.features.Later``)."""
+    use = later_in(app, __name__)
+    export = use("commands:export_command")
+    add_commands(app, command("export", "group", export, admin=True, section="inspections"))

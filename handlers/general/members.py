@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 
 from domain.errors import UsageError
-from handlers.commands import add_commands, command
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.general.views import render_roster, short_help
@@ -114,11 +112,3 @@ async def bot_membership(update: Update, context: Ctx) -> None:
         t = for_language(group.language)
         text = Html(t("start.group") + "\n\n" + short_help(t, context.features.commands, False))
         await context.bot.send_message(change.chat.id, text, reply_markup=help_button(context, t))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /members and the join/leave/bot-membership handlers."""
-    add_commands(app, command("members", "group", members, grouped=False))
-    app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, new_members))
-    app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left))
-    app.add_handler(ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER))

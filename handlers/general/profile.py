@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application
-
 from domain.errors import InvalidValue, PrivateOnly, UsageError
 from domain.parsing import parse_date
 from domain.text import LIMITS, clean_line, has_newline, is_blank
-from handlers.commands import add_commands, command
 from handlers.context import Ctx
 from handlers.general.views import render_profile
 from handlers.i18n import Html
@@ -87,8 +84,3 @@ async def show_profile(inv: Invocation) -> None:
     async with inv.context.read() as session:
         groups = await groups_of(session, member.user_id)
     await inv.reply(render_profile(inv.t, member, groups, _today(inv.context)))
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /profile."""
-    add_commands(app, command("profile", "private", profile, grouped=False))

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import Application
-
 from domain.config import canonical_timezone
 from domain.errors import InvalidValue, UsageError
 from domain.parsing import parse_switch, parse_time
-from handlers.commands import add_commands, command
 from handlers.context import Ctx
 from handlers.days import group_calendar, local_day
 from handlers.general.holidays import (
@@ -84,8 +81,3 @@ async def _shown(context: Ctx, t: Translator, group: Group) -> Html:
     async with context.read() as session:
         calendar = await group_calendar(session, group, today)
     return render_settings(t, group, today, calendar)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /settings."""
-    add_commands(app, command("settings", "group", settings, admin=True, grouped=False))

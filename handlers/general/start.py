@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from domain.errors import UsageError
 from domain.text import excerpt
-from handlers.commands import add_commands, command
 from handlers.common import is_group_chat, reply
 from handlers.context import Ctx
 from handlers.general.profile import show_profile
@@ -103,28 +101,9 @@ async def edited_command(update: Update, context: Ctx) -> None:
         await reply(update, context, context.t("error.edited_command", command="/" + name.lower()))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /start and /help."""
-    add_commands(
-        app,
-        command("start", "any", start, grouped=False),
-        command("help", "any", help_command, grouped=False),
-    )
-
-
 async def stale_button(update: Update, context: Ctx) -> None:
     """A button no handler knows (from an old message): still answered, so the person's
     phone stops waiting."""
     query = update.callback_query
     if query is not None:
         await query.answer(context.t.plain("error.stale_button"), show_alert=True)
-
-
-def register_fallback(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the unknown-command reply and the answer to unknown buttons; must come
-    after every feature's handlers."""
-    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
-    app.add_handler(
-        MessageHandler(filters.COMMAND & filters.UpdateType.EDITED_MESSAGE, edited_command)
-    )
-    app.add_handler(CallbackQueryHandler(stale_button))

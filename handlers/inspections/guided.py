@@ -23,7 +23,6 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from domain.errors import DuplicateUpdate, InvalidValue, Refused
 from domain.geo import valid_position
@@ -34,18 +33,14 @@ from domain.text import excerpt
 from handlers.common import reply
 from handlers.context import Ctx
 from handlers.errors import render_user_error
-from handlers.features import AlbumSent, Taker
+from handlers.features import AlbumSent
 from handlers.inspections.report import announce_report
 from handlers.invocation import Invocation
-from handlers.private import register_payload
-from handlers.prompts import add_taker
 from storage import issues as store
 from storage.members import groups_of, is_admin
 from storage.models import Group
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, check_free, drop_prompt, get_prompt, set_prompt
-
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 def _buttons(context: Ctx, token: str) -> InlineKeyboardMarkup:
@@ -344,31 +339,3 @@ async def _finish(
         context.t("flow.done", number=issue.number, group=group.title),
         reply_markup=ReplyKeyboardRemove(),
     )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install the guided report: ``/report`` alone in private chat (before the
-    one-message /report), its buttons, its prompt taker and its deep link."""
-    app.add_handler(
-        CommandHandler(
-            "report", start_flow, filters=PRIVATE & filters.Regex(r"^/report(@\w+)?\s*$")
-        )
-    )
-    app.add_handler(
-        CallbackQueryHandler(
-            on_flow_button, pattern=r"^rpt:(next|cancel|g:-?[0-9]{1,20}):[0-9a-f]{0,8}$"
-        )
-    )
-    add_taker(
-        app,
-        PromptKind.REPORT,
-        Taker(
-            photo=flow_photo,
-            album=flow_album,
-            location=flow_location,
-            text=flow_text,
-            cancelled="flow.cancelled",
-            remove_keyboard=True,
-        ),
-    )
-    register_payload(app, "report", start_from_link)

@@ -3,8 +3,6 @@ wait for it), /verify, /reopen."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from telegram import (
     Update,
 )
@@ -28,8 +26,6 @@ from storage.members import get_member
 from storage.models import Group, Issue
 from storage.photos import PhotoInfo
 from storage.prompts import Waiting, check_free, drop_prompt, set_prompt
-
-FIX_PHOTO_WAIT = timedelta(minutes=30)
 
 
 async def assign_command(inv: Invocation) -> None:

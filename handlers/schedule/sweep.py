@@ -20,7 +20,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram.ext import Application, JobQueue
 
 from domain import slots
 from domain.calendar import Day
@@ -63,8 +62,6 @@ from storage.schedule import (
 )
 
 log = logging.getLogger(__name__)
-SWEEP_JOB = "schedule"
-START_JOB = "schedule-start"
 REMINDER_CAP = 200  # deadline reminders of one group and day (the rest: the briefing)
 KICK_EVERY = 0.25  # seconds: while mornings are written, the outbox is sent this often
 
@@ -328,22 +325,3 @@ async def sweep(context: Ctx) -> None:
     if context.bot_data.db is None or not context.bot_data.options.scheduling:
         return
     await run_sweep(context)
-
-
-def register_jobs(app: Application) -> None:  # type: ignore[type-arg]
-    """A sweep right after start (what was missed while the bot was down), then one at
-    the start of every minute."""
-    job_queue: JobQueue[Ctx] | None = app.job_queue
-    assert job_queue is not None
-    # however long the start takes (migrations), the first sweep runs: no misfire limit
-    job_queue.run_once(sweep, when=1.0, name=START_JOB, job_kwargs={"misfire_grace_time": None})
-    now = app.bot_data.clock.now()  # (minutes begin together in every zone)
-    to_next_minute = 60 - now.second - now.microsecond / 1_000_000 + 0.5
-    job_queue.run_repeating(
-        sweep,
-        interval=60,
-        first=to_next_minute,
-        name=SWEEP_JOB,
-        # a late or busy minute is swept late, once, never skipped or run twice at once
-        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
-    )

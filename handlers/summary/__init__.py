@@ -9,15 +9,20 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from handlers.commands import add_commands, command
-from handlers.context import BotData
-from handlers.features import add_morning
-from handlers.summary.commands import summary_command
-from handlers.summary.monthly import KIND, MORNING, report_file
+from handlers.features import MorningHook, add_morning, features_of, later_in
+
+KIND = "summary"  # outbox.document: "summary:2026-11"
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /summary and the maker of the reports the scheduler sends."""
-    add_commands(app, command("summary", "any", summary_command, admin=True, section="briefing"))
-    data: BotData = app.bot_data
-    data.features.documents[KIND] = report_file
-    add_morning(app, MORNING)
+    """Install /summary, the maker of the reports the scheduler sends and their part of
+    each group's morning (their modules imported when first used:
+    ``handlers.features.Later``)."""
+    use = later_in(app, __name__)
+    summary = use("commands:summary_command")
+    add_commands(app, command("summary", "any", summary, admin=True, section="briefing"))
+    features_of(app).documents[KIND] = use("monthly:report_file")
+    add_morning(
+        app,
+        MorningHook(write=use("monthly:monthly_report_line"), prepare=use("monthly:fresh_admins")),
+    )

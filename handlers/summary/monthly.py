@@ -18,12 +18,12 @@ from domain.schedule import report_due
 from domain.slots import Outcome
 from domain.workdays import WorkCalendar
 from handlers.context import Ctx
-from handlers.features import Attachment, MorningHook
+from handlers.features import Attachment
 from handlers.i18n import Html, for_language
 from handlers.media import download_pending
 from handlers.outbox import outgoing
 from handlers.registry import admins_stale, refresh_admins
-from handlers.summary import views
+from handlers.summary import KIND, views
 from handlers.summary.commands import Reports, make, report_path, slots
 from handlers.summary.views import ReportNote
 from storage.members import group_admins
@@ -31,7 +31,6 @@ from storage.models import Group
 from storage.outbox import enqueue
 from storage.schedule import claim_slot
 
-KIND = "summary"  # outbox.document: "summary:2026-11"
 FRESH = 600.0  # seconds: a file made this recently is sent again rather than remade
 
 
@@ -59,9 +58,6 @@ async def monthly_report_line(
     (on the first working day of the group's ``calendar``); the briefing's line about it."""
     note = await queue_monthly_report(session, context, group, today, now, calendar)
     return views.report_line(for_language(group.language), note) if note is not None else None
-
-
-MORNING = MorningHook(write=monthly_report_line, prepare=fresh_admins)
 
 
 async def queue_monthly_report(

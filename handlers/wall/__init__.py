@@ -11,18 +11,22 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers.commands import add_commands, command
-from handlers.features import features_of
-from handlers.wall.commands import wall_command
+from handlers.features import features_of, later_in
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Install /wall and the wall's web pages."""
-    add_commands(app, command("wall", "any", wall_command, section="topics", grouped=False))
+    """Install /wall and the wall's web pages (its modules imported when first used:
+    ``handlers.features.Later``)."""
+    use = later_in(app, __name__)
+    add_commands(
+        app, command("wall", "any", use("commands:wall_command"), section="topics", grouped=False)
+    )
     features_of(app).web.append(install_pages)
 
 
 def install_pages(site: Any, app: Any) -> None:
-    """Add the wall's pages to the web server (made, with aiohttp, on its first request)."""
+    """Add the wall's pages to the web server (made, with aiohttp, on its first request:
+    not among the modules loaded a second after start)."""
     from handlers.wall.web import install
 
     install(site, app)

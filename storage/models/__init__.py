@@ -6,7 +6,9 @@ webhook workers hold — one module an area, every name re-exported here.
 Importing this package defines every table on ``Base.metadata`` (Alembic's env and the
 migration test read it from here). Telegram ids are ``BigInteger``; timestamps are aware
 UTC through :class:`UTCDateTime`; relationships are never lazy-loaded (async code cannot
-do implicit I/O).
+do implicit I/O). The model modules do without ``from __future__ import annotations``:
+their ``Mapped[...]`` annotations are made as the class is, where strings would each be
+evaluated by SQLAlchemy (a third of the models' import, some 30 ms of a start).
 """
 
 from storage.models.base import NAMING_CONVENTION, Base, configure_models

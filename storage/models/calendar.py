@@ -1,7 +1,5 @@
 """The admins' corrections of the holiday calendar (``/settings holiday``)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String

@@ -1,7 +1,5 @@
 """活动: events and their sign-ups (places, waiting list, check-in, credited minutes)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import (

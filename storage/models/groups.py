@@ -1,8 +1,6 @@
 """Groups and the people in them: groups, their per-kind counters, members and
 memberships."""
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Time

@@ -1,7 +1,5 @@
 """自查问题: inspection issues, the indexes their lists read, their tallies and history."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 

@@ -1,7 +1,5 @@
 """What the bot sends: the outbox, and the minute sweep's deliveries (one row a slot)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text

@@ -1,8 +1,6 @@
 """Photos kept for a subject, and albums: their parts as they arrive, and the albums
 already acted on."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text

@@ -1,8 +1,6 @@
 """What a person is in the middle of: a numbered command waiting for its group, and
 prompts (a guided report, an awaited photo, …)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text

@@ -1,7 +1,5 @@
 """领题解题: topics, their claims, history, milestones and ratings."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 from sqlalchemy import (

@@ -1,7 +1,5 @@
 """Updates the bot has processed, and updates parked while they run (bot/parking.py)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Float, String, Text

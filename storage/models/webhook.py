@@ -2,8 +2,6 @@
 (bot/turns.py), so that workers sharing one PostgreSQL database take a chat's updates
 one after another."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, String
