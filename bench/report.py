@@ -293,8 +293,8 @@ def _broadcast(r: dict[str, Any]) -> list[str]:
 
 
 def _startup(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
-    """Time to the first getUpdates, idle RSS and /help over HTTP, Vanguard and the echo
-    bot."""
+    """Time to the first getUpdates and to the answer of a /help waiting at start, idle
+    RSS and /help over HTTP, Vanguard and the echo bot."""
     out = ["**Start-up** (a process against the HTTP emulator; then `/help` in new groups)", ""]
     rows = []
     for r in results:
@@ -306,6 +306,7 @@ def _startup(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
                 [
                     who,
                     fmt(r[who]["start_s"], 2),
+                    fmt(r[who].get("first_answer_s"), 2),
                     fmt(r[who]["idle_rss_mb"], 0),
                     fmt(r[who].get("help_ms"), 1) + ratio,
                     load(r),
@@ -313,10 +314,9 @@ def _startup(results: list[dict[str, Any]], anchors: Anchors) -> list[str]:
             )
         if r.get("vanguard_first_start_s") is not None:
             first = f"{r['vanguard_first_start_s']:.2f}"
-            rows.append(["vanguard, fresh database", first, "", "", load(r)])
-    out += _table(
-        ["bot", "to first getUpdates s", "idle RSS MB", "/help ms (÷ echo)", "load"], rows
-    )
+            rows.append(["vanguard, fresh database", first, "", "", "", load(r)])
+    heads = ["bot", "to first getUpdates s", "to the answer of a /help sent before start s"]
+    out += _table([*heads, "idle RSS MB", "/help ms (÷ echo)", "load"], rows)
     out.append("")
     return out
 

@@ -4,8 +4,11 @@ process of its own against the HTTP emulator (:mod:`emulator.server`).
 Start-up is the time from spawning the process to its first ``getUpdates``; the RSS is
 read from /proc after it has idled two seconds. Then ``/help`` in new groups, one at a
 time: the wait for each over HTTP (the echo bot's is the anchor of the other cases'
-``/help`` over HTTP: the morning's). Vanguard's first start on a fresh SQLite file
-(migrations included) is reported apart; the repeats restart it on that file.
+``/help`` over HTTP: the morning's). Then, in starts of their own, the time from
+spawning it to its answer to a ``/help`` already waiting (what a person sees of a
+restart: whatever start-up leaves for the first update is in it). Vanguard's first
+start on a fresh SQLite file (migrations included) is reported apart; the repeats
+restart it on that file.
 
 Both run from compiled bytecode, as an installed bot does (pip compiles a package as it
 installs it; a checkout writes ``__pycache__`` on its first run): the tree is compiled
@@ -131,13 +134,46 @@ async def one_start(
             "help_s": await help_waits(tracker, timeout),
         }
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        await stop(process)
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """Stop a bot as its service manager would (SIGTERM; killed after 15 s)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def first_answer(
+    tracker: Tracker, command: list[str], folder: Path, timeout: float
+) -> float | None:
+    """Seconds from spawning ``command`` to its answer to a ``/help`` sent before it
+    started (a new group's first message, waiting in the queue as after a restart): what
+    a person waiting on a restart sees, imports on first use included."""
+    group = make_group(tracker.emulator, "重启班", 1, admins=0, bot_in=True)
+    key = tracker.say(group.chat, group.members[0], "/help")
+    began = time.perf_counter()  # the tracker's clock
+    log = (folder / "stderr.log").open("ab")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            env=child_env(),
+            cwd=folder,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )
+    finally:
+        log.close()
+    try:
+        if not await tracker.wait([key], timeout):
+            return None
+        return tracker.answered_at[key] - began
+    finally:
+        await stop(process)
 
 
 async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
@@ -149,6 +185,7 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
     await server.start()
     timeout = settings.sample_timeout
     runs: dict[str, list[dict[str, Any]]] = {"vanguard": [], "echo": []}
+    answers: dict[str, list[float | None]] = {"vanguard": [], "echo": []}
     try:
         with tempfile.TemporaryDirectory(dir=settings.work) as name:
             folder = Path(name)
@@ -158,6 +195,9 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
             for _ in range(settings.startup_repeats):
                 runs["vanguard"].append(await one_start(tracker, vanguard, folder, timeout))
                 runs["echo"].append(await one_start(tracker, echo, folder, timeout))
+            for _ in range(settings.startup_repeats):
+                answers["vanguard"].append(await first_answer(tracker, vanguard, folder, timeout))
+                answers["echo"].append(await first_answer(tracker, echo, folder, timeout))
     finally:
         await server.stop()
     row: dict[str, Any] = {"case": "startup", "database": "sqlite"}
@@ -167,7 +207,8 @@ async def run(settings: Settings, kind: str) -> list[dict[str, Any]]:
             "start_s": spread([r["seconds"] for r in ok], 3),
             "idle_rss_mb": spread([r["rss_kb"] / 1024 for r in ok], 1),
             "help_ms": spread([x * 1000 for r in ok for x in r["help_s"]], 1),
-            "failures": len(found) - len(ok),
+            "first_answer_s": spread([a for a in answers[who] if a is not None], 3),
+            "failures": len(found) - len(ok) + answers[who].count(None),
         }
     row["help_vs_echo"] = ratio(row["vanguard"]["help_ms"], row["echo"]["help_ms"])
     row["vanguard_first_start_s"] = round(first["seconds"], 3) if "seconds" in first else None
