@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -321,6 +323,17 @@ class Harness:
         announcement edit, a download) left. Repeating jobs (the sweeps) are not waited
         for: tests run them by hand (:meth:`sweep`, :meth:`sweep_outbox`)."""
         await wait_idle(self.world, [self.app], timeout)
+
+    def hold_up(self, seconds: float) -> None:
+        """Hold the event loop up for ``seconds``, as a loaded machine does: the one-off
+        jobs due meanwhile find themselves late. The repeating jobs are paused first
+        (tests run them by hand), so that none falls due meanwhile and is still at work
+        when the test ends."""
+        assert self.app.job_queue is not None
+        for job in self.app.job_queue.jobs():
+            if isinstance(job.job.trigger, IntervalTrigger):
+                job.enabled = False
+        time.sleep(seconds)
 
     async def sweep(self) -> None:
         """The schedule's minute sweep at the clock's time, and everything it starts."""
