@@ -35,6 +35,24 @@ async def test_register_streams_every_issue_and_says_it_is_working(
     assert sheet.cell(row=3, column=6).data_type == "s"
 
 
+async def test_a_register_made_in_time_is_not_announced_while_it_waits_to_be_sent(
+    harness: Harness, cast: Cast
+) -> None:
+    await cast.group.say(cast.worker, "/help")
+    await cast.group.next_reply()
+    await seed_issues(harness, cast, 3)
+    # the file is made at once, but Telegram holds its upload back five seconds (as the
+    # group's pace does behind earlier replies): a notice after three would come late
+    harness.app.bot_data.options.notice_after = timedelta(seconds=3)
+    harness.emulator.fail("sendDocument", 429, retry_after=5)
+    await cast.group.say(cast.captain, "/export issues")
+    sent = await cast.group.next_reply(timeout=30)
+    assert sent.raw.get("document"), sent.text
+    await harness.idle()
+    said = [m.get("text", "") for (chat, _), m in harness.emulator.messages.items()]
+    assert not [text for text in said if "台账正在生成" in text]
+
+
 async def test_a_register_past_telegrams_limit_is_kept_and_explained(
     harness: Harness, cast: Cast
 ) -> None:

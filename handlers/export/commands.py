@@ -20,7 +20,7 @@ from telegram import Update
 
 from domain.errors import Refused, UsageError
 from handlers.days import local_day
-from handlers.files import send_file
+from handlers.files import notice_unless_made, send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from storage import hours as hours_store
@@ -75,17 +75,16 @@ async def export_command(inv: Invocation) -> None:
     running.add(inv.group.id)
     update = inv.context.current_update
     make = _hours_register if what == "hours" else _issue_register
+    made = asyncio.Event()
     task = inv.context.application.create_task(
-        make(inv, t, path, day),
+        make(inv, t, path, day, made),
         update=update if isinstance(update, Update) else None,
         name=f"export-{inv.group.id}",
     )
     task.add_done_callback(lambda _: running.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
     notice_after = inv.context.bot_data.options.notice_after.total_seconds()
-    done, _ = await asyncio.wait({task}, timeout=notice_after)
-    if not done:
-        await inv.reply(t("export.working"))
+    await notice_unless_made(inv, task, made, notice_after, t("export.working"))
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
@@ -106,7 +105,9 @@ async def _topic_list(inv: Invocation, t: Translator, path: Path, day: str) -> N
     await send_file(inv, t, path, size, t.plain("export.topics.caption", date=day))
 
 
-async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
+async def _issue_register(
+    inv: Invocation, t: Translator, path: Path, day: str, made: asyncio.Event
+) -> None:
     """Read the register in chunks and stream it into the file, then send it."""
     from handlers.export import sheets
 
@@ -123,10 +124,13 @@ async def _issue_register(inv: Invocation, t: Translator, path: Path, day: str) 
             after = chunk[-1].issue.number
         size = await asyncio.to_thread(register.close)
     log.info("issue register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
-    await send_file(inv, t, path, size, t.plain("export.issues.caption", date=day))
+    caption = t.plain("export.issues.caption", date=day)
+    await send_file(inv, t, path, size, caption, made=made)
 
 
-async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) -> None:
+async def _hours_register(
+    inv: Invocation, t: Translator, path: Path, day: str, made: asyncio.Event
+) -> None:
     """Read the hours register a hundred events at a time and stream it into the file,
     then send it."""
     from handlers.export import sheets
@@ -146,7 +150,8 @@ async def _hours_register(inv: Invocation, t: Translator, path: Path, day: str) 
                 break
         size = await asyncio.to_thread(register.close)
     log.info("hours register of group %s: %d rows, %d bytes", inv.group.id, register.rows, size)
-    await send_file(inv, t, path, size, t.plain("export.hours.caption", date=day))
+    caption = t.plain("export.hours.caption", date=day)
+    await send_file(inv, t, path, size, caption, made=made)
 
 
 def heading(inv: Invocation, day: str) -> str:

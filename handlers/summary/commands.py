@@ -22,7 +22,7 @@ from telegram import Update
 from domain.calendar import Month, local_date
 from domain.errors import Refused, UsageError
 from handlers.context import BotData
-from handlers.files import send_file
+from handlers.files import notice_unless_made, send_file
 from handlers.i18n import Translator, for_language
 from handlers.invocation import Invocation
 from handlers.media import download_pending
@@ -108,16 +108,16 @@ async def summary_command(inv: Invocation) -> None:
     reports.running.add(inv.group.id)
     path = report_path(inv.context.config.media.dir, inv.group, t, month, kind)
     update = inv.context.current_update
+    made = asyncio.Event()
     task = inv.context.application.create_task(
-        _make_and_send(inv, t, month, kind, path, now),
+        _make_and_send(inv, t, month, kind, path, now, made),
         update=update if isinstance(update, Update) else None,
         name=f"summary-{inv.group.id}",
     )
     task.add_done_callback(lambda _: reports.running.discard(inv.group.id))
     task.add_done_callback(_retrieve)  # its error, if any, was reported with the update
-    done, _ = await asyncio.wait({task}, timeout=data.options.notice_after.total_seconds())
-    if not done:
-        await inv.reply(t("summary.working", month=month.label))
+    notice = t("summary.working", month=month.label)
+    await notice_unless_made(inv, task, made, data.options.notice_after.total_seconds(), notice)
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
@@ -148,11 +148,17 @@ async def make(
 
 
 async def _make_and_send(
-    inv: Invocation, t: Translator, month: Month, kind: str, path: Path, now: datetime
+    inv: Invocation,
+    t: Translator,
+    month: Month,
+    kind: str,
+    path: Path,
+    now: datetime,
+    made: asyncio.Event,
 ) -> None:
     async with slots(inv.context.bot_data):
         await download_pending(inv.context)  # photos that came moments ago
-        made = await make(inv.context.db, inv.group, month, now, t, path, kind)
+        report = await make(inv.context.db, inv.group, month, now, t, path, kind)
     caption_key = "summary.caption.xlsx" if kind == "xlsx" else "summary.caption.docx"
     caption = t(caption_key, title=views.title(t, inv.group, month))  # HTML: title escaped
-    await send_file(inv, t, made.path, made.size, caption, too_big="summary.too_big")
+    await send_file(inv, t, report.path, report.size, caption, "summary.too_big", made)
