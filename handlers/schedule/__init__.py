@@ -5,6 +5,7 @@ the outbox once, the ``/briefing`` command (``commands``) and what they say (``v
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.ext import Application, JobQueue
@@ -27,8 +28,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     register_jobs(app, use("sweep:sweep"))
 
 
-def register_jobs(app: Application, sweep: Any) -> None:  # type: ignore[type-arg]
-    """A sweep right after start (what was missed while the bot was down), then one at
+def register_jobs(
+    app: Application,  # type: ignore[type-arg]
+    sweep: Callable[[Ctx], Coroutine[Any, Any, None]],
+) -> None:
+    """Run ``sweep`` right after start (what was missed while the bot was down), then at
     the start of every minute."""
     job_queue: JobQueue[Ctx] | None = app.job_queue
     assert job_queue is not None
