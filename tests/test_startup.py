@@ -68,8 +68,14 @@ async def report(modules, mapped):
     with open(sys.argv[1], "w", encoding="utf-8") as out:
         json.dump(found, out)
 async def started(self):
+    # the jobs (the outbox's first sweep 0.2 s after start, a query) wait until the start
+    # is over, however slow the machine: what is asked is whether starting maps the models
+    scheduler = self.app.job_queue.scheduler
+    begin = scheduler.start
+    scheduler.start = lambda paused=False: begin(paused=True)
     await start(self)
     mapped = Member.__mapper__.configured
+    scheduler.resume()
     bot.runner.reported = asyncio.ensure_future(report(sorted(sys.modules), mapped))
 bot.runner.Runner.start = started
 from bot.cli import main
