@@ -64,11 +64,4 @@ def kick_downloads(context: Ctx) -> None:
 
 def schedule_downloads(job_queue: JobQueue[Ctx]) -> None:
     """Retry pending downloads every minute (and once at start)."""
-    job_queue.run_repeating(
-        download_pending,
-        interval=60,
-        first=3,
-        name=JOB_NAME,
-        # a late minute retries late, once, never skipped or run twice at once
-        job_kwargs={"misfire_grace_time": 50, "coalesce": True, "max_instances": 1},
-    )
+    job_queue.run_repeating(download_pending, interval=60, first=3, name=JOB_NAME)

@@ -41,6 +41,7 @@ from emulator import TelegramEmulator
 from emulator.scenario import Chat, GroupChat, Person, World
 from emulator.transport import IN_PROCESS_API, IN_PROCESS_FILES, EmulatorRequest
 from handlers.context import Ctx
+from handlers.media import JOB_NAME as DOWNLOADS_JOB
 from handlers.outbox import send_due
 from handlers.schedule import START_JOB
 from handlers.schedule.sweep import run_sweep
@@ -364,6 +365,9 @@ def build_test_app(config: Config, emulator: TelegramEmulator, clock: Clock | No
     assert app.job_queue is not None
     for job in app.job_queue.get_jobs_by_name(START_JOB):  # so not its one-off first sweep
         job.schedule_removal()  # either (a second's wait for every test that waits idle)
+    for job in app.job_queue.get_jobs_by_name(DOWNLOADS_JOB):  # the minute's retry of the
+        job.enabled = False  # downloads: run by hand (a run 3 s in, beside a test's own
+        # download, could still be at work when a test ends), as the sweeps are
     # a command waits for its file (no "on its way" note first, however loaded the
     # machine); tests of what happens while a file is being made set it to zero
     app.bot_data.options.notice_after = timedelta(seconds=120)
