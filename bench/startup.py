@@ -98,17 +98,11 @@ async def help_waits(tracker: Tracker, timeout: float) -> list[float]:
     return waits
 
 
-async def one_start(
-    tracker: Tracker, command: list[str], folder: Path, timeout: float
-) -> dict[str, Any]:
-    """Spawn ``command``; seconds to its first getUpdates, its RSS after idling, then the
-    wait for ``/help``."""
-    emulator = tracker.emulator
-    seen = len(emulator.calls)
-    began = time.time()
+async def spawn(command: list[str], folder: Path) -> asyncio.subprocess.Process:
+    """Start a bot process in ``folder``, its stderr appended to ``stderr.log`` there."""
     log = (folder / "stderr.log").open("ab")
     try:
-        process = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             *command,
             env=child_env(),
             cwd=folder,
@@ -117,6 +111,17 @@ async def one_start(
         )
     finally:
         log.close()
+
+
+async def one_start(
+    tracker: Tracker, command: list[str], folder: Path, timeout: float
+) -> dict[str, Any]:
+    """Spawn ``command``; seconds to its first getUpdates, its RSS after idling, then the
+    wait for ``/help``."""
+    emulator = tracker.emulator
+    seen = len(emulator.calls)
+    began = time.time()
+    process = await spawn(command, folder)
     try:
         # a long poll is logged when it arrives but reported only when it ends: look
         deadline = time.monotonic() + timeout
@@ -157,17 +162,7 @@ async def first_answer(
     group = make_group(tracker.emulator, "重启班", 1, admins=0, bot_in=True)
     key = tracker.say(group.chat, group.members[0], "/help")
     began = time.perf_counter()  # the tracker's clock
-    log = (folder / "stderr.log").open("ab")
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *command,
-            env=child_env(),
-            cwd=folder,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
-        )
-    finally:
-        log.close()
+    process = await spawn(command, folder)
     try:
         if not await tracker.wait([key], timeout):
             return None
